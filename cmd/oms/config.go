@@ -1,0 +1,50 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// config is every setting, read from the environment with sane defaults (see README).
+type config struct {
+	DatabaseURL    string
+	Addr           string
+	Jobs           bool
+	ReservationTTL time.Duration
+	ShopName       string
+	SecureCookies  string // "auto", "on" or "off"
+	StripeKey      string
+	StripeAPIBase  string
+	StripeWebhook  string
+}
+
+func loadConfig() (config, error) {
+	c := config{
+		DatabaseURL:   os.Getenv("DATABASE_URL"),
+		Addr:          envOr("OMS_ADDR", ":8080"),
+		Jobs:          os.Getenv("OMS_JOBS") != "off",
+		ShopName:      envOr("OMS_SHOP_NAME", "Demo Shop"),
+		SecureCookies: envOr("OMS_SECURE_COOKIES", "auto"),
+		StripeKey:     os.Getenv("STRIPE_SECRET_KEY"),
+		StripeAPIBase: os.Getenv("STRIPE_API_BASE"),
+		StripeWebhook: os.Getenv("STRIPE_WEBHOOK_SECRET"),
+	}
+	if c.DatabaseURL == "" {
+		return c, errors.New("DATABASE_URL is not set (make run sets it up for you)")
+	}
+	ttl, err := time.ParseDuration(envOr("OMS_RESERVATION_TTL", "30m"))
+	if err != nil || ttl <= 0 {
+		return c, fmt.Errorf("OMS_RESERVATION_TTL must be a positive duration such as 30m, got %q", os.Getenv("OMS_RESERVATION_TTL"))
+	}
+	c.ReservationTTL = ttl
+	return c, nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,185 @@
+// Command oms is the Order Management System: one binary that migrates the database,
+// serves the API and back-office, runs background jobs and administers users and tokens.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
+	"github.com/oms/oms/migrations"
+)
+
+const usage = `usage: oms <command> [flags]
+
+commands:
+  migrate                                    apply pending database migrations
+  serve                                      serve HTTP on OMS_ADDR and run background jobs
+  user add --email E --name N --role R       add a staff user (password read from stdin)
+  token add --name N                         create an API token (printed once)
+  demo                                       load demo catalog, stock and orders (idempotent)
+  check                                      audit the database's invariants
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "oms: "+oneLine(err))
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("missing command\n" + usage)
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "migrate":
+		return withPool(ctx, cfg, func(pool *pgxpool.Pool) error {
+			if err := migrations.Up(ctx, pool); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, "migrations applied")
+			return nil
+		})
+	case "serve":
+		return serve(ctx, cfg, rest)
+	case "user":
+		return userCmd(ctx, cfg, rest, stdin, stdout)
+	case "token":
+		return tokenCmd(ctx, cfg, rest, stdout)
+	case "demo":
+		return withService(ctx, cfg, func(svc *service.Service) error { return demo(ctx, svc, stdout) })
+	case "check":
+		return withService(ctx, cfg, func(svc *service.Service) error { return check(ctx, svc, stdout) })
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	}
+}
+
+func userCmd(ctx context.Context, cfg config, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: oms user add --email E --name N --role admin|support|warehouse")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	email := fs.String("email", "", "email address (the login)")
+	name := fs.String("name", "", "display name")
+	role := fs.String("role", "", "admin, support or warehouse")
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+	password, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password from stdin: %w", err)
+	}
+	password = strings.TrimRight(password, "\r\n")
+	return withService(ctx, cfg, func(svc *service.Service) error {
+		u, err := svc.CreateStaffUser(ctx, *email, *name, domain.Role(*role), password)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created %s user %s (%s)\n", u.Role, u.Email, u.ID)
+		return nil
+	})
+}
+
+func tokenCmd(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: oms token add --name N")
+	}
+	fs := flag.NewFlagSet("token add", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	name := fs.String("name", "", "what the token is for")
+	if err := fs.Parse(args[1:]); err != nil {
+		return fmt.Errorf("token add: %w", err)
+	}
+	return withService(ctx, cfg, func(svc *service.Service) error {
+		t, secret, err := svc.CreateToken(ctx, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created API token %q (%s); it is shown only once:\n%s\n", t.Name, t.ID, secret)
+		return nil
+	})
+}
+
+func withPool(ctx context.Context, cfg config, fn func(*pgxpool.Pool) error) error {
+	pool, err := openPool(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return fn(pool)
+}
+
+func withService(ctx context.Context, cfg config, fn func(*service.Service) error) error {
+	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error { return fn(newService(pool, cfg)) })
+}
+
+func openPool(ctx context.Context, cfg config) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if pc.MaxConns < 32 {
+		pc.MaxConns = 32
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("database unreachable: %w", err)
+	}
+	return pool, nil
+}
+
+func newService(pool *pgxpool.Pool, cfg config) *service.Service {
+	return service.New(pool, service.Config{ReservationTTL: cfg.ReservationTTL})
+}
+
+// oneLine keeps the failure message to the one line the contract promises.
+func oneLine(err error) string {
+	var de *domain.Error
+	msg := err.Error()
+	if errors.As(err, &de) {
+		msg = de.Message
+		for f, m := range de.Fields {
+			msg += "; " + f + " " + m
+		}
+	}
+	first, _, _ := strings.Cut(msg, "\n")
+	return first
+}
+
+var logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+
+func logLevel() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(os.Getenv("OMS_LOG_LEVEL"))); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}

@@ -1,0 +1,22 @@
+package domain
+
+// ActorType says who made a change: a staff user, an API token, the system (jobs,
+// webhooks) or a customer.
+type ActorType string
+
+const (
+	ActorStaff    ActorType = "staff"
+	ActorToken    ActorType = "token"
+	ActorSystem   ActorType = "system"
+	ActorCustomer ActorType = "customer"
+)
+
+// Actor is who makes a change; every history row records one.
+type Actor struct {
+	Type ActorType
+	ID   string // staff user or token id; empty for the system
+	Name string // what history shows in "by"
+}
+
+// System is the actor of background jobs and gateway webhooks.
+var System = Actor{Type: ActorSystem, Name: "system"}

@@ -1,0 +1,161 @@
+package domain
+
+import (
+	"github.com/shopspring/decimal"
+)
+
+// minorUnits is ISO 4217's number of decimal places for the currencies the OMS accepts.
+var minorUnits = map[string]int32{
+	"USD": 2, "EUR": 2, "GBP": 2, "CAD": 2, "AUD": 2, "NZD": 2, "CHF": 2, "SEK": 2, "NOK": 2,
+	"DKK": 2, "PLN": 2, "CZK": 2, "HUF": 2, "MXN": 2, "BRL": 2, "INR": 2, "CNY": 2, "HKD": 2,
+	"SGD": 2, "ZAR": 2, "TRY": 2, "ILS": 2, "AED": 2, "SAR": 2, "THB": 2, "MYR": 2, "PHP": 2,
+	"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0,
+	"BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3, "IQD": 3, "LYD": 3,
+}
+
+// KnownCurrency reports whether code is a currency the OMS accepts.
+func KnownCurrency(code string) bool {
+	_, ok := minorUnits[code]
+	return ok
+}
+
+// MinorUnits returns the number of decimal places of currency (2 when unknown).
+func MinorUnits(currency string) int32 {
+	if n, ok := minorUnits[currency]; ok {
+		return n
+	}
+	return 2
+}
+
+// Round is the one place money is rounded: to the currency's minor units, half to even
+// (banker's rounding), so that rounding errors do not drift one way over many orders.
+func Round(amount decimal.Decimal, currency string) decimal.Decimal {
+	return amount.RoundBank(MinorUnits(currency))
+}
+
+// HasMinorUnits reports whether amount needs no rounding in currency (e.g. 19.99 USD yes,
+// 19.999 USD no, 1200.5 JPY no).
+func HasMinorUnits(amount decimal.Decimal, currency string) bool {
+	return amount.Equal(amount.Truncate(MinorUnits(currency)))
+}
+
+// FormatAmount renders amount with exactly the currency's minor units ("19.90", JPY "1200"),
+// the form money takes in the API.
+func FormatAmount(amount decimal.Decimal, currency string) string {
+	return amount.StringFixedBank(MinorUnits(currency))
+}
+
+// Coupon is a discount code as the totals need it.
+type Coupon struct {
+	Code        string
+	Percent     bool            // true: Value is a percentage; false: a fixed amount
+	Value       decimal.Decimal // percent (0 < v <= 100) or fixed amount in Currency
+	Currency    string          // the fixed amount's currency
+	MinSubtotal decimal.Decimal // zero: no minimum
+}
+
+// ShippingRate is the price of shipping to a destination.
+type ShippingRate struct {
+	Amount    decimal.Decimal
+	FreeAbove decimal.NullDecimal // discounted subtotal at or above which shipping is free
+}
+
+// Line is one order line priced from the catalog.
+type Line struct {
+	UnitPrice decimal.Decimal
+	Quantity  int
+}
+
+// Total is the line's price times its quantity.
+func (l Line) Total() decimal.Decimal {
+	return l.UnitPrice.Mul(decimal.NewFromInt(int64(l.Quantity)))
+}
+
+// TotalsInput is everything order totals depend on.
+type TotalsInput struct {
+	Currency string
+	Lines    []Line
+	Coupon   *Coupon       // nil: none
+	Shipping *ShippingRate // nil: free
+	TaxRate  decimal.Decimal
+}
+
+// Totals are an order's amounts, each already rounded to the currency's minor units.
+type Totals struct {
+	Subtotal decimal.Decimal
+	Discount decimal.Decimal
+	Shipping decimal.Decimal
+	Tax      decimal.Decimal
+	Total    decimal.Decimal
+}
+
+// ComputeTotals prices an order: subtotal of the lines, the coupon's discount (never more
+// than the subtotal), shipping (free at or above the rate's threshold, judged on the
+// discounted subtotal), and tax on the discounted subtotal. Each amount is rounded once.
+// It returns a coupon_invalid error when the coupon does not apply to this order.
+func ComputeTotals(in TotalsInput) (Totals, error) {
+	var t Totals
+	for _, l := range in.Lines {
+		t.Subtotal = t.Subtotal.Add(l.Total())
+	}
+	t.Subtotal = Round(t.Subtotal, in.Currency)
+
+	if c := in.Coupon; c != nil {
+		if t.Subtotal.LessThan(c.MinSubtotal) {
+			return Totals{}, couponInvalid(c.Code, "needs a subtotal of at least "+FormatAmount(c.MinSubtotal, in.Currency)+" "+in.Currency)
+		}
+		if c.Percent {
+			t.Discount = Round(t.Subtotal.Mul(c.Value).Div(decimal.NewFromInt(100)), in.Currency)
+		} else {
+			if c.Currency != in.Currency {
+				return Totals{}, couponInvalid(c.Code, "is for orders in "+c.Currency)
+			}
+			t.Discount = Round(c.Value, in.Currency)
+		}
+		t.Discount = decimal.Min(t.Discount, t.Subtotal)
+	}
+
+	discounted := t.Subtotal.Sub(t.Discount)
+	if s := in.Shipping; s != nil {
+		free := s.FreeAbove.Valid && discounted.GreaterThanOrEqual(s.FreeAbove.Decimal)
+		if !free {
+			t.Shipping = Round(s.Amount, in.Currency)
+		}
+	}
+	t.Tax = Round(discounted.Mul(in.TaxRate), in.Currency)
+	t.Total = discounted.Add(t.Shipping).Add(t.Tax)
+	return t, nil
+}
+
+func couponInvalid(code, why string) *Error {
+	return &Error{Code: CodeCouponInvalid, Message: "coupon " + code + " " + why,
+		Fields: map[string]string{"coupon_code": why}}
+}
+
+// DerivePaymentStatus is the one rule for payment_status from an order's amounts.
+func DerivePaymentStatus(total, paid, refunded decimal.Decimal) PaymentStatus {
+	switch {
+	case paid.IsZero():
+		return PaymentPending
+	case refunded.IsPositive() && refunded.GreaterThanOrEqual(paid):
+		return PaymentRefunded
+	case refunded.IsPositive():
+		return PaymentPartiallyRefunded
+	case paid.GreaterThanOrEqual(total):
+		return PaymentCompleted
+	default:
+		return PaymentPartiallyPaid
+	}
+}
+
+// DeriveFulfillmentStatus is the one rule for fulfillment_status from line quantities.
+func DeriveFulfillmentStatus(ordered, fulfilled int) FulfillmentStatus {
+	switch {
+	case fulfilled <= 0:
+		return FulfillmentUnfulfilled
+	case fulfilled < ordered:
+		return FulfillmentPartiallyFulfilled
+	default:
+		return FulfillmentFulfilled
+	}
+}

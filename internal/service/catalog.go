@@ -1,0 +1,133 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/queries"
+)
+
+// PutProduct creates or replaces a product; created tells which. A new product starts
+// with an inventory row of zero stock.
+func (s *Service) PutProduct(ctx context.Context, p domain.Product) (out domain.Product, created bool, err error) {
+	p.Currency = strings.ToUpper(p.Currency)
+	if err := p.Validate(); err != nil {
+		return domain.Product{}, false, err
+	}
+	err = s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
+		row, err := q.UpsertProduct(ctx, queries.UpsertProductParams{
+			Sku: p.SKU, Name: p.Name, Price: p.Price, SalePrice: p.SalePrice, Currency: p.Currency, Active: p.Active,
+		})
+		if err != nil {
+			return fmt.Errorf("upsert product %s: %w", p.SKU, err)
+		}
+		if err := q.EnsureInventory(ctx, p.SKU); err != nil {
+			return fmt.Errorf("inventory for %s: %w", p.SKU, err)
+		}
+		out, created = productFromRow(queries.Product{Sku: row.Sku, Name: row.Name, Price: row.Price,
+			SalePrice: row.SalePrice, Currency: row.Currency, Active: row.Active,
+			CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}), row.Inserted
+		return nil
+	})
+	return out, created, err
+}
+
+// GetProduct returns the product with sku.
+func (s *Service) GetProduct(ctx context.Context, sku string) (domain.Product, error) {
+	row, err := queries.New(s.pool).GetProduct(ctx, sku)
+	if err != nil {
+		return domain.Product{}, notFound(err, "product")
+	}
+	return productFromRow(row), nil
+}
+
+// GetInventory returns the stock of sku.
+func (s *Service) GetInventory(ctx context.Context, sku string) (domain.Inventory, error) {
+	row, err := queries.New(s.pool).GetInventory(ctx, sku)
+	if err != nil {
+		return domain.Inventory{}, notFound(err, "inventory for "+sku)
+	}
+	return inventoryFromRow(row), nil
+}
+
+// SetOnHand sets the counted stock of sku; it may not go below what is reserved.
+func (s *Service) SetOnHand(ctx context.Context, actor domain.Actor, sku string, onHand int) (domain.Inventory, error) {
+	if onHand < 0 || onHand > domain.MaxStock {
+		return domain.Inventory{}, &domain.Error{Code: domain.CodeValidationFailed, Message: "on_hand is out of range",
+			Fields: map[string]string{"on_hand": fmt.Sprintf("must be between 0 and %d", domain.MaxStock)}}
+	}
+	var inv domain.Inventory
+	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
+		before, err := q.GetInventoryForUpdate(ctx, sku)
+		if err != nil {
+			return notFound(err, "inventory for "+sku)
+		}
+		row, err := q.SetOnHand(ctx, queries.SetOnHandParams{Sku: sku, OnHand: int32(onHand)})
+		if err != nil {
+			return stockError(err, sku)
+		}
+		if delta := int32(onHand) - before.OnHand; delta != 0 {
+			if err := q.InsertInventoryAdjustment(ctx, queries.InsertInventoryAdjustmentParams{
+				Sku: sku, Delta: delta, Reason: "stock count", Actor: actor.Name}); err != nil {
+				return fmt.Errorf("record adjustment of %s: %w", sku, err)
+			}
+		}
+		inv = inventoryFromRow(row)
+		return nil
+	})
+	return inv, err
+}
+
+// AdjustStock adds delta (negative to remove) to the stock of sku with a reason.
+func (s *Service) AdjustStock(ctx context.Context, actor domain.Actor, sku string, delta int, reason string) (domain.Inventory, error) {
+	fe := domain.FieldErrors{}
+	if delta == 0 || delta < -domain.MaxStock || delta > domain.MaxStock {
+		fe.Add("delta", fmt.Sprintf("must be a non-zero number between -%d and %d", domain.MaxStock, domain.MaxStock))
+	}
+	domain.ValidateNote(fe, "reason", reason)
+	if err := fe.Err(); err != nil {
+		return domain.Inventory{}, err
+	}
+	var inv domain.Inventory
+	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
+		row, err := q.AdjustOnHand(ctx, queries.AdjustOnHandParams{Sku: sku, Delta: int32(delta)})
+		if err != nil {
+			return stockError(notFound(err, "inventory for "+sku), sku)
+		}
+		if row.OnHand > domain.MaxStock {
+			return &domain.Error{Code: domain.CodeValidationFailed, Message: "stock would exceed the maximum",
+				Fields: map[string]string{"delta": fmt.Sprintf("on_hand may not exceed %d", domain.MaxStock)}}
+		}
+		if err := q.InsertInventoryAdjustment(ctx, queries.InsertInventoryAdjustmentParams{
+			Sku: sku, Delta: int32(delta), Reason: reason, Actor: actor.Name}); err != nil {
+			return fmt.Errorf("record adjustment of %s: %w", sku, err)
+		}
+		inv = inventoryFromRow(row)
+		return nil
+	})
+	return inv, err
+}
+
+// stockError maps the inventory CHECK constraints to the domain's conflict.
+func stockError(err error, sku string) error {
+	if code, constraint := pgCode(err); code == pgCheckViolation {
+		if constraint == "inventory_on_hand_covers_reserved" {
+			return domain.Errorf(domain.CodeInventoryBelowReserved, "stock of %s cannot go below what is reserved for open orders", sku)
+		}
+		return domain.Errorf(domain.CodeInventoryBelowReserved, "stock of %s cannot go below zero", sku)
+	}
+	return err
+}
+
+func productFromRow(r queries.Product) domain.Product {
+	return domain.Product{SKU: r.Sku, Name: r.Name, Price: r.Price, SalePrice: r.SalePrice,
+		Currency: r.Currency, Active: r.Active, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+func inventoryFromRow(r queries.Inventory) domain.Inventory {
+	return domain.Inventory{SKU: r.Sku, OnHand: int(r.OnHand), Reserved: int(r.Reserved)}
+}

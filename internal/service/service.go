@@ -1,0 +1,83 @@
+// Package service holds the OMS's use cases. Each exported method is one use case run
+// as one transaction: lock what it changes, check the rule in domain, write the change
+// and its history row, commit.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/queries"
+)
+
+// Config holds the settings the use cases depend on.
+type Config struct {
+	ReservationTTL time.Duration // unpaid orders are cancelled after this
+}
+
+// Service runs the use cases against one PostgreSQL database.
+type Service struct {
+	pool *pgxpool.Pool
+	cfg  Config
+	now  func() time.Time
+
+	tokens tokenCache
+}
+
+// New returns a Service using pool.
+func New(pool *pgxpool.Pool, cfg Config) *Service {
+	if cfg.ReservationTTL == 0 {
+		cfg.ReservationTTL = 30 * time.Minute
+	}
+	return &Service{pool: pool, cfg: cfg, now: time.Now}
+}
+
+// Pool exposes the database for health checks and the job queue.
+func (s *Service) Pool() *pgxpool.Pool { return s.pool }
+
+// inTx runs fn in one transaction, committing when it returns nil.
+func (s *Service) inTx(ctx context.Context, fn func(tx pgx.Tx, q *queries.Queries) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	if err := fn(tx, queries.New(tx)); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// PostgreSQL error codes the services turn into domain errors.
+const (
+	pgUniqueViolation = "23505"
+	pgCheckViolation  = "23514"
+	pgFKViolation     = "23503"
+)
+
+// pgCode returns the SQLSTATE and constraint name of a PostgreSQL error, or "".
+func pgCode(err error) (code, constraint string) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code, pgErr.ConstraintName
+	}
+	return "", ""
+}
+
+// notFound turns pgx.ErrNoRows into a not_found domain error naming what.
+func notFound(err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.NotFound(what)
+	}
+	return err
+}

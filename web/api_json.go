@@ -1,0 +1,109 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/oms/oms/internal/domain"
+)
+
+// maxBody is the largest request body the API reads.
+const maxBody = 1 << 20
+
+// readBody reads the request body, refusing more than maxBody bytes (413).
+func readBody(c echo.Context) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, domain.Errorf(domain.CodeTooLarge, "request body is larger than 1 MiB")
+		}
+		return nil, domain.Errorf(domain.CodeBadRequest, "could not read the request body")
+	}
+	return body, nil
+}
+
+// decodeJSON strictly decodes body into v: one JSON value, no unknown fields, right
+// types. Its errors name the offending field (400 bad_request).
+func decodeJSON(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return domain.Errorf(domain.CodeBadRequest, "the request body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return domain.Errorf(domain.CodeBadRequest, "the request body must hold a single JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return domain.Errorf(domain.CodeBadRequest, "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// bind reads and strictly decodes the request body into v.
+func bind(c echo.Context, v any) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(body, v)
+}
+
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return domain.Errorf(domain.CodeBadRequest, "malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return domain.Errorf(domain.CodeBadRequest, "the request body must be a JSON object")
+		}
+		want := jsonKind(typ.Type.Kind().String())
+		if typ.Type == moneyType {
+			want = `a decimal string such as "19.99"`
+		}
+		return &domain.Error{Code: domain.CodeBadRequest, Message: fmt.Sprintf("%s must be %s", field, want),
+			Fields: map[string]string{field: "must be " + want}}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return domain.Errorf(domain.CodeBadRequest, "malformed JSON: the body ends too early")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &domain.Error{Code: domain.CodeBadRequest, Message: "unknown field " + field,
+			Fields: map[string]string{field: "is not a known field"}}
+	default:
+		var de *domain.Error
+		if errors.As(err, &de) {
+			return de
+		}
+		return domain.Errorf(domain.CodeBadRequest, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "int", "int32", "int64", "uint", "uint32", "uint64":
+		return "an integer"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map", "ptr":
+		return "an object"
+	default:
+		return "of another type"
+	}
+}

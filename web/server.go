@@ -1,0 +1,60 @@
+// Package web is the HTTP face of the OMS: the JSON API, the staff back-office pages and
+// the public tracking page. Handlers parse, call one service method and render.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
+)
+
+// Config holds the HTTP layer's settings.
+type Config struct {
+	ShopName      string
+	SecureCookies bool
+}
+
+// Server holds the dependencies every handler needs.
+type Server struct {
+	cfg     Config
+	svc     *service.Service
+	log     *slog.Logger
+	echo    *echo.Echo
+
+	// renderErrorPage draws the HTML error page for browser requests (set by the pages).
+	renderErrorPage func(c echo.Context, status int, de *domain.Error)
+}
+
+// New builds the server and its route table.
+func New(cfg Config, svc *service.Service, log *slog.Logger) *Server {
+	if cfg.ShopName == "" {
+		cfg.ShopName = "Demo Shop"
+	}
+	s := &Server{cfg: cfg, svc: svc, log: log}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	s.echo = e
+	s.routes()
+	return s
+}
+
+// Handler is the http.Handler to serve.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// HTTPServer returns a server for addr with timeouts that keep slow clients from holding
+// connections forever.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+}
