@@ -7,7 +7,46 @@ package queries
 
 import (
 	"context"
+	"time"
+
+	"github.com/google/uuid"
 )
+
+const beginLoginAttempt = `-- name: BeginLoginAttempt :one
+UPDATE staff_users SET
+    failed_logins = CASE WHEN failed_logins + 1 >= $1::int THEN 0 ELSE failed_logins + 1 END,
+    locked_until  = CASE WHEN failed_logins + 1 >= $1::int
+                         THEN now() + make_interval(secs => $2::int) ELSE NULL END
+WHERE lower(email) = lower($3) AND (locked_until IS NULL OR locked_until <= now())
+RETURNING id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at
+`
+
+type BeginLoginAttemptParams struct {
+	MaxFailures int32
+	LockSeconds int32
+	Email       string
+}
+
+// Counts the attempt as failed before the password is compared, in one statement, so that
+// parallel guesses cannot outrun the lock: the max_failures-th attempt locks the account
+// for lock_seconds and a locked account matches no row. RecordLogin undoes the count.
+func (q *Queries) BeginLoginAttempt(ctx context.Context, arg BeginLoginAttemptParams) (StaffUser, error) {
+	row := q.db.QueryRow(ctx, beginLoginAttempt, arg.MaxFailures, arg.LockSeconds, arg.Email)
+	var i StaffUser
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Role,
+		&i.PasswordHash,
+		&i.Disabled,
+		&i.FailedLogins,
+		&i.LockedUntil,
+		&i.LastLoginAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
 
 const createStaffUser = `-- name: CreateStaffUser :one
 INSERT INTO staff_users (email, name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at
@@ -41,4 +80,201 @@ func (q *Queries) CreateStaffUser(ctx context.Context, arg CreateStaffUserParams
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const getStaffUser = `-- name: GetStaffUser :one
+SELECT id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at FROM staff_users WHERE id = $1
+`
+
+func (q *Queries) GetStaffUser(ctx context.Context, id uuid.UUID) (StaffUser, error) {
+	row := q.db.QueryRow(ctx, getStaffUser, id)
+	var i StaffUser
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Role,
+		&i.PasswordHash,
+		&i.Disabled,
+		&i.FailedLogins,
+		&i.LockedUntil,
+		&i.LastLoginAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const listStaffUsers = `-- name: ListStaffUsers :many
+SELECT id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at FROM staff_users ORDER BY lower(name), lower(email)
+`
+
+func (q *Queries) ListStaffUsers(ctx context.Context) ([]StaffUser, error) {
+	rows, err := q.db.Query(ctx, listStaffUsers)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []StaffUser{}
+	for rows.Next() {
+		var i StaffUser
+		if err := rows.Scan(
+			&i.ID,
+			&i.Email,
+			&i.Name,
+			&i.Role,
+			&i.PasswordHash,
+			&i.Disabled,
+			&i.FailedLogins,
+			&i.LockedUntil,
+			&i.LastLoginAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockActiveAdmins = `-- name: LockActiveAdmins :many
+SELECT id FROM staff_users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE
+`
+
+// Serialises changes that could leave the OMS without an active admin.
+func (q *Queries) LockActiveAdmins(ctx context.Context) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, lockActiveAdmins)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const recordLogin = `-- name: RecordLogin :one
+UPDATE staff_users SET failed_logins = 0, locked_until = NULL, last_login_at = now()
+WHERE id = $1 RETURNING id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at
+`
+
+func (q *Queries) RecordLogin(ctx context.Context, id uuid.UUID) (StaffUser, error) {
+	row := q.db.QueryRow(ctx, recordLogin, id)
+	var i StaffUser
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Role,
+		&i.PasswordHash,
+		&i.Disabled,
+		&i.FailedLogins,
+		&i.LockedUntil,
+		&i.LastLoginAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const setStaffDisabled = `-- name: SetStaffDisabled :one
+UPDATE staff_users SET disabled = $2 WHERE id = $1 RETURNING id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at
+`
+
+type SetStaffDisabledParams struct {
+	ID       uuid.UUID
+	Disabled bool
+}
+
+func (q *Queries) SetStaffDisabled(ctx context.Context, arg SetStaffDisabledParams) (StaffUser, error) {
+	row := q.db.QueryRow(ctx, setStaffDisabled, arg.ID, arg.Disabled)
+	var i StaffUser
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Role,
+		&i.PasswordHash,
+		&i.Disabled,
+		&i.FailedLogins,
+		&i.LockedUntil,
+		&i.LastLoginAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const setStaffPassword = `-- name: SetStaffPassword :one
+UPDATE staff_users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1 RETURNING id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at
+`
+
+type SetStaffPasswordParams struct {
+	ID           uuid.UUID
+	PasswordHash string
+}
+
+func (q *Queries) SetStaffPassword(ctx context.Context, arg SetStaffPasswordParams) (StaffUser, error) {
+	row := q.db.QueryRow(ctx, setStaffPassword, arg.ID, arg.PasswordHash)
+	var i StaffUser
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Role,
+		&i.PasswordHash,
+		&i.Disabled,
+		&i.FailedLogins,
+		&i.LockedUntil,
+		&i.LastLoginAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const setStaffRole = `-- name: SetStaffRole :one
+UPDATE staff_users SET role = $2 WHERE id = $1 RETURNING id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at
+`
+
+type SetStaffRoleParams struct {
+	ID   uuid.UUID
+	Role string
+}
+
+func (q *Queries) SetStaffRole(ctx context.Context, arg SetStaffRoleParams) (StaffUser, error) {
+	row := q.db.QueryRow(ctx, setStaffRole, arg.ID, arg.Role)
+	var i StaffUser
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Role,
+		&i.PasswordHash,
+		&i.Disabled,
+		&i.FailedLogins,
+		&i.LockedUntil,
+		&i.LastLoginAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const staffLockedUntil = `-- name: StaffLockedUntil :one
+SELECT locked_until FROM staff_users WHERE lower(email) = lower($1) AND locked_until > now()
+`
+
+func (q *Queries) StaffLockedUntil(ctx context.Context, lower string) (*time.Time, error) {
+	row := q.db.QueryRow(ctx, staffLockedUntil, lower)
+	var locked_until *time.Time
+	err := row.Scan(&locked_until)
+	return locked_until, err
 }

@@ -48,14 +48,19 @@ func ValidateStaffUser(email, name string, role Role, password string, passwordR
 		fe.Add("role", "must be admin, support or warehouse")
 	}
 	if passwordRequired || password != "" {
-		switch {
-		case len(password) < MinPasswordLength:
-			fe.Add("password", "must be at least 12 characters")
-		case len(password) > 72:
-			fe.Add("password", "must be at most 72 bytes")
-		}
+		ValidatePassword(fe, "password", password)
 	}
 	return fe.Err()
+}
+
+// ValidatePassword checks a new password's length (bcrypt reads at most 72 bytes).
+func ValidatePassword(fe FieldErrors, field, password string) {
+	switch {
+	case len(password) < MinPasswordLength:
+		fe.Add(field, "must be at least 12 characters")
+	case len(password) > 72:
+		fe.Add(field, "must be at most 72 bytes")
+	}
 }
 
 // ValidateEmail checks that s is a plain address (no display name), at most 255 characters.
