@@ -1,0 +1,210 @@
+package domain
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// The settings forms send text; these inputs parse and validate it in one step so that
+// every field gets its own message.
+
+var (
+	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+	couponPattern  = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_-]{0,63}$`)
+)
+
+// TaxRate is a sales tax rate for a country, or a region of it when Region is set.
+type TaxRate struct {
+	Country string
+	Region  string
+	Rate    decimal.Decimal // a fraction: 0.2 is 20 %
+	Name    string
+}
+
+// TaxRateInput is the tax rate form; RatePercent is "20" for 20 %.
+type TaxRateInput struct {
+	Country, Region, RatePercent, Name string
+}
+
+// Parse validates the input and returns the rate.
+func (in TaxRateInput) Parse() (TaxRate, error) {
+	fe := FieldErrors{}
+	t := TaxRate{Country: strings.ToUpper(strings.TrimSpace(in.Country)), Region: strings.TrimSpace(in.Region),
+		Name: strings.TrimSpace(in.Name)}
+	if !countryPattern.MatchString(t.Country) {
+		fe.Add("country", "must be a two-letter country code such as US")
+	}
+	validateText(fe, "region", t.Region, 64, false)
+	validateText(fe, "name", t.Name, MaxName, false)
+	pct, ok := parseDecimal(fe, "rate", in.RatePercent, true)
+	if ok {
+		switch {
+		case pct.IsNegative() || pct.GreaterThanOrEqual(decimal.NewFromInt(100)):
+			fe.Add("rate", "must be at least 0 and below 100")
+		case pct.Exponent() < -4:
+			fe.Add("rate", "may have at most 4 decimals")
+		default:
+			t.Rate = pct.Div(decimal.NewFromInt(100))
+		}
+	}
+	return t, fe.Err()
+}
+
+// ShippingRateInput is the shipping rate form. Country "*" is the fallback for every
+// country without a rate of its own; FreeAbove may be empty.
+type ShippingRateInput struct {
+	Country, Currency, Amount, FreeAbove, Name string
+}
+
+// ShippingRateSetting is a parsed shipping rate.
+type ShippingRateSetting struct {
+	Country   string
+	Currency  string
+	Amount    decimal.Decimal
+	FreeAbove decimal.NullDecimal
+	Name      string
+}
+
+// Parse validates the input and returns the rate.
+func (in ShippingRateInput) Parse() (ShippingRateSetting, error) {
+	fe := FieldErrors{}
+	r := ShippingRateSetting{Country: strings.ToUpper(strings.TrimSpace(in.Country)),
+		Currency: strings.ToUpper(strings.TrimSpace(in.Currency)), Name: strings.TrimSpace(in.Name)}
+	if r.Country != "*" && !countryPattern.MatchString(r.Country) {
+		fe.Add("country", "must be a two-letter country code, or * for every other country")
+	}
+	if !KnownCurrency(r.Currency) {
+		fe.Add("currency", "must be a supported currency code such as USD")
+	}
+	if r.Name == "" {
+		r.Name = "Standard"
+	}
+	validateText(fe, "name", r.Name, MaxName, false)
+	if amount, ok := parseDecimal(fe, "amount", in.Amount, true); ok {
+		validateMoney(fe, "amount", amount, r.Currency)
+		r.Amount = amount
+	}
+	if free, ok := parseDecimal(fe, "free_above", in.FreeAbove, false); ok && strings.TrimSpace(in.FreeAbove) != "" {
+		validateMoney(fe, "free_above", free, r.Currency)
+		r.FreeAbove = decimal.NewNullDecimal(free)
+	}
+	return r, fe.Err()
+}
+
+// CouponInput is the coupon form. Dates are YYYY-MM-DD in UTC: the coupon is valid from
+// the start of StartsOn to the end of EndsOn.
+type CouponInput struct {
+	Code, Kind, Value, Currency, MinSubtotal, StartsOn, EndsOn, UsageLimit string
+	Active                                                                 bool
+}
+
+// CouponSetting is a parsed coupon.
+type CouponSetting struct {
+	Code        string
+	Percent     bool
+	Value       decimal.Decimal
+	Currency    string // empty for percent coupons
+	MinSubtotal decimal.NullDecimal
+	StartsAt    *time.Time
+	EndsAt      *time.Time // exclusive
+	UsageLimit  *int32
+	Active      bool
+}
+
+// Parse validates the input and returns the coupon.
+func (in CouponInput) Parse() (CouponSetting, error) {
+	fe := FieldErrors{}
+	c := CouponSetting{Code: strings.ToUpper(strings.TrimSpace(in.Code)), Active: in.Active,
+		Currency: strings.ToUpper(strings.TrimSpace(in.Currency))}
+	if !couponPattern.MatchString(c.Code) {
+		fe.Add("code", "must be 1 to 64 letters, digits, '-' or '_'")
+	}
+	switch in.Kind {
+	case "percent":
+		c.Percent = true
+	case "fixed":
+	default:
+		fe.Add("kind", "must be percent or fixed")
+	}
+	if c.Currency != "" && !KnownCurrency(c.Currency) {
+		fe.Add("currency", "must be a supported currency code such as USD")
+	}
+	if !c.Percent && in.Kind == "fixed" && c.Currency == "" {
+		fe.Add("currency", "is required for a fixed amount")
+	}
+	if v, ok := parseDecimal(fe, "value", in.Value, true); ok {
+		switch {
+		case !v.IsPositive():
+			fe.Add("value", "must be more than 0")
+		case c.Percent && v.GreaterThan(decimal.NewFromInt(100)):
+			fe.Add("value", "a percentage must be at most 100")
+		case !c.Percent:
+			validateMoney(fe, "value", v, c.Currency)
+		case v.Exponent() < -2:
+			fe.Add("value", "may have at most 2 decimals")
+		}
+		c.Value = v
+	}
+	if c.Percent {
+		c.Currency = ""
+	}
+	if m, ok := parseDecimal(fe, "min_subtotal", in.MinSubtotal, false); ok && strings.TrimSpace(in.MinSubtotal) != "" {
+		validateMoney(fe, "min_subtotal", m, c.Currency)
+		c.MinSubtotal = decimal.NewNullDecimal(m)
+	}
+	c.StartsAt = parseDate(fe, "starts_on", in.StartsOn, false)
+	c.EndsAt = parseDate(fe, "ends_on", in.EndsOn, true)
+	if c.StartsAt != nil && c.EndsAt != nil && !c.EndsAt.After(*c.StartsAt) {
+		fe.Add("ends_on", "must not be before the start date")
+	}
+	if s := strings.TrimSpace(in.UsageLimit); s != "" {
+		n, err := strconv.ParseInt(s, 10, 32)
+		if err != nil || n < 1 {
+			fe.Add("usage_limit", "must be a whole number of at least 1, or empty for no limit")
+		} else {
+			l := int32(n)
+			c.UsageLimit = &l
+		}
+	}
+	return c, fe.Err()
+}
+
+// parseDecimal reads a number typed into a form ("1,234.50" is accepted); ok is false
+// when the field is empty or invalid.
+func parseDecimal(fe FieldErrors, field, s string, required bool) (decimal.Decimal, bool) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	if s == "" {
+		if required {
+			fe.Add(field, "is required")
+		}
+		return decimal.Zero, false
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil || len(s) > 30 {
+		fe.Add(field, "must be a number such as 12.50")
+		return decimal.Zero, false
+	}
+	return d, true
+}
+
+// parseDate reads YYYY-MM-DD as the start of that day in UTC, or of the next day when
+// endOfDay, so that an end date includes the whole day.
+func parseDate(fe FieldErrors, field, s string, endOfDay bool) *time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		fe.Add(field, "must be a date such as 2026-12-31")
+		return nil
+	}
+	if endOfDay {
+		t = t.AddDate(0, 0, 1)
+	}
+	return &t
+}
