@@ -11,8 +11,8 @@ import (
 
 // ProductStock is a product with its stock, as the products page lists it.
 type ProductStock struct {
-	domain.Product
-	domain.Inventory
+	Product domain.Product
+	Stock   domain.Inventory
 }
 
 // ProductPage is one page of the product list.
@@ -50,7 +50,7 @@ func (s *Service) ListProducts(ctx context.Context, search, after string, limit 
 		page.Products = append(page.Products, ProductStock{
 			Product: domain.Product{SKU: r.Sku, Name: r.Name, Price: r.Price, SalePrice: r.SalePrice,
 				Currency: r.Currency, Active: r.Active, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt},
-			Inventory: domain.Inventory{SKU: r.Sku, OnHand: int(r.OnHand), Reserved: int(r.Reserved)},
+			Stock: domain.Inventory{SKU: r.Sku, OnHand: int(r.OnHand), Reserved: int(r.Reserved)},
 		})
 	}
 	return page, nil
