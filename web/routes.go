@@ -22,4 +22,8 @@ func (s *Server) routes() {
 	api.PUT("/inventory/:sku", s.apiPutInventory)
 	api.GET("/inventory/:sku", s.apiGetInventory)
 	api.POST("/inventory/:sku/adjustments", s.apiAdjustInventory)
+	api.POST("/orders", s.apiCreateOrder)
+	api.GET("/orders", s.apiListOrders)
+	api.GET("/orders/:id", s.apiGetOrder)
+	api.POST("/orders/:id/transitions", s.apiTransition)
 }

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"time"
+
 	"github.com/shopspring/decimal"
 )
 
@@ -52,6 +54,23 @@ type Coupon struct {
 	Value       decimal.Decimal // percent (0 < v <= 100) or fixed amount in Currency
 	Currency    string          // the fixed amount's currency
 	MinSubtotal decimal.Decimal // zero: no minimum
+	Active      bool
+	StartsAt    *time.Time // nil: no start
+	EndsAt      *time.Time // nil: no end
+}
+
+// CheckUsable returns coupon_invalid unless the coupon is active and inside its window at now.
+// The usage limit is enforced atomically in the database when the order is written.
+func (c Coupon) CheckUsable(now time.Time) error {
+	switch {
+	case !c.Active:
+		return CouponInvalid(c.Code, "is not active")
+	case c.StartsAt != nil && now.Before(*c.StartsAt):
+		return CouponInvalid(c.Code, "is not valid yet")
+	case c.EndsAt != nil && !now.Before(*c.EndsAt):
+		return CouponInvalid(c.Code, "has expired")
+	}
+	return nil
 }
 
 // ShippingRate is the price of shipping to a destination.
@@ -102,13 +121,13 @@ func ComputeTotals(in TotalsInput) (Totals, error) {
 
 	if c := in.Coupon; c != nil {
 		if t.Subtotal.LessThan(c.MinSubtotal) {
-			return Totals{}, couponInvalid(c.Code, "needs a subtotal of at least "+FormatAmount(c.MinSubtotal, in.Currency)+" "+in.Currency)
+			return Totals{}, CouponInvalid(c.Code, "needs a subtotal of at least "+FormatAmount(c.MinSubtotal, in.Currency)+" "+in.Currency)
 		}
 		if c.Percent {
 			t.Discount = Round(t.Subtotal.Mul(c.Value).Div(decimal.NewFromInt(100)), in.Currency)
 		} else {
 			if c.Currency != in.Currency {
-				return Totals{}, couponInvalid(c.Code, "is for orders in "+c.Currency)
+				return Totals{}, CouponInvalid(c.Code, "is for orders in "+c.Currency)
 			}
 			t.Discount = Round(c.Value, in.Currency)
 		}
@@ -127,7 +146,8 @@ func ComputeTotals(in TotalsInput) (Totals, error) {
 	return t, nil
 }
 
-func couponInvalid(code, why string) *Error {
+// CouponInvalid is the error for a coupon that does not apply, saying why.
+func CouponInvalid(code, why string) *Error {
 	return &Error{Code: CodeCouponInvalid, Message: "coupon " + code + " " + why,
 		Fields: map[string]string{"coupon_code": why}}
 }

@@ -1,0 +1,267 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Order limits from the contract.
+const (
+	MaxOrderLines     = 100
+	MaxLineQuantity   = 1000
+	MaxIdempotencyKey = 255
+)
+
+// Customer is who placed the order.
+type Customer struct {
+	Email string `json:"email"`
+	Phone string `json:"phone"`
+	Name  string `json:"name"`
+}
+
+// Address is a postal address; Country is ISO 3166-1 alpha-2.
+type Address struct {
+	FirstName  string `json:"first_name"`
+	LastName   string `json:"last_name"`
+	Address1   string `json:"address1"`
+	Address2   string `json:"address2"`
+	City       string `json:"city"`
+	Region     string `json:"region"`
+	PostalCode string `json:"postal_code"`
+	Country    string `json:"country"`
+	Phone      string `json:"phone"`
+}
+
+// ItemRequest is one line as a client asks for it: a SKU and a quantity, never a price.
+type ItemRequest struct {
+	SKU      string `json:"sku"`
+	Quantity int    `json:"quantity"`
+}
+
+// NewOrder is a request to create an order.
+type NewOrder struct {
+	Customer        Customer      `json:"customer"`
+	ShippingAddress Address       `json:"shipping_address"`
+	BillingAddress  *Address      `json:"billing_address"` // nil: same as shipping
+	Items           []ItemRequest `json:"items"`
+	CouponCode      string        `json:"coupon_code"`
+	Notes           string        `json:"notes"`
+	Source          string        `json:"source"`
+}
+
+// Normalize trims whitespace, upper-cases codes and fills the billing address.
+func (o *NewOrder) Normalize() {
+	o.Customer.Email = strings.TrimSpace(o.Customer.Email)
+	o.Customer.Name = strings.TrimSpace(o.Customer.Name)
+	o.Customer.Phone = strings.TrimSpace(o.Customer.Phone)
+	o.ShippingAddress.normalize()
+	if o.BillingAddress == nil {
+		b := o.ShippingAddress
+		o.BillingAddress = &b
+	} else {
+		o.BillingAddress.normalize()
+	}
+	for i := range o.Items {
+		o.Items[i].SKU = strings.TrimSpace(o.Items[i].SKU)
+	}
+	o.CouponCode = strings.ToUpper(strings.TrimSpace(o.CouponCode))
+	o.Source = strings.TrimSpace(o.Source)
+}
+
+func (a *Address) normalize() {
+	for _, f := range []*string{&a.FirstName, &a.LastName, &a.Address1, &a.Address2, &a.City, &a.Region, &a.PostalCode, &a.Phone} {
+		*f = strings.TrimSpace(*f)
+	}
+	a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
+	a.Region = strings.ToUpper(a.Region)
+}
+
+// Validate checks everything about a new order that needs no database; field names are
+// the request's JSON paths.
+func (o *NewOrder) Validate() error {
+	fe := FieldErrors{}
+	ValidateEmail(fe, "customer.email", o.Customer.Email)
+	validateText(fe, "customer.name", o.Customer.Name, MaxName, false)
+	validatePhone(fe, "customer.phone", o.Customer.Phone)
+	o.ShippingAddress.validate(fe, "shipping_address")
+	if o.BillingAddress != nil {
+		o.BillingAddress.validate(fe, "billing_address")
+	}
+	switch {
+	case len(o.Items) == 0:
+		fe.Add("items", "must have at least one line")
+	case len(o.Items) > MaxOrderLines:
+		fe.Add("items", fmt.Sprintf("must have at most %d lines", MaxOrderLines))
+	}
+	for i, it := range o.Items {
+		if len(o.Items) > MaxOrderLines {
+			break
+		}
+		p := fmt.Sprintf("items[%d]", i)
+		if it.SKU == "" {
+			fe.Add(p+".sku", "is required")
+		} else if !ValidSKU(it.SKU) {
+			fe.Add(p+".sku", "is not a valid SKU")
+		}
+		if it.Quantity < 1 || it.Quantity > MaxLineQuantity {
+			fe.Add(p+".quantity", fmt.Sprintf("must be between 1 and %d", MaxLineQuantity))
+		}
+	}
+	validateText(fe, "coupon_code", o.CouponCode, 64, false)
+	validateText(fe, "notes", o.Notes, MaxNote, false)
+	validateText(fe, "source", o.Source, 64, false)
+	return fe.Err()
+}
+
+func (a Address) validate(fe FieldErrors, prefix string) {
+	validateText(fe, prefix+".first_name", a.FirstName, MaxName, true)
+	validateText(fe, prefix+".last_name", a.LastName, MaxName, true)
+	validateText(fe, prefix+".address1", a.Address1, MaxName, true)
+	validateText(fe, prefix+".address2", a.Address2, MaxName, false)
+	validateText(fe, prefix+".city", a.City, MaxName, true)
+	validateText(fe, prefix+".region", a.Region, MaxName, false)
+	validateText(fe, prefix+".postal_code", a.PostalCode, 32, false)
+	validatePhone(fe, prefix+".phone", a.Phone)
+	switch {
+	case a.Country == "":
+		fe.Add(prefix+".country", "is required")
+	case !ValidCountry(a.Country):
+		fe.Add(prefix+".country", "must be an ISO 3166-1 alpha-2 code such as US")
+	}
+}
+
+func validatePhone(fe FieldErrors, field, s string) {
+	if s == "" {
+		return
+	}
+	if len(s) > 32 || strings.Trim(s, "+0123456789 ()-.") != "" {
+		fe.Add(field, "must be a phone number (digits, spaces, + ( ) - .), at most 32 characters")
+	}
+}
+
+// Order is an order with everything that hangs off it.
+type Order struct {
+	ID                string
+	Number            string
+	Status            Status
+	PaymentStatus     PaymentStatus
+	FulfillmentStatus FulfillmentStatus
+	Currency          string
+	Subtotal          decimal.Decimal
+	Discount          decimal.Decimal
+	Shipping          decimal.Decimal
+	Tax               decimal.Decimal
+	Total             decimal.Decimal
+	Paid              decimal.Decimal
+	Refunded          decimal.Decimal
+	Customer          Customer
+	ShippingAddress   Address
+	BillingAddress    Address
+	Notes             string
+	Source            string
+	CouponCode        string
+	ItemCount         int
+	Items             []OrderItem
+	Payments          []Payment
+	Refunds           []Refund
+	Fulfillments      []Fulfillment
+	Returns           []Return
+	History           []HistoryEntry
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	PaidAt            *time.Time
+	ShippedAt         *time.Time
+	DeliveredAt       *time.Time
+	CancelledAt       *time.Time
+}
+
+// Outstanding is what is still to be paid.
+func (o Order) Outstanding() decimal.Decimal { return o.Total.Sub(o.Paid) }
+
+// OrderItem is one line of an order, priced when the order was placed.
+type OrderItem struct {
+	ID                string
+	SKU               string
+	Name              string
+	Quantity          int
+	UnitPrice         decimal.Decimal
+	Total             decimal.Decimal
+	FulfilledQuantity int
+	ReturnedQuantity  int
+}
+
+// Payment is money received (or attempted) through a gateway.
+type Payment struct {
+	ID        string
+	Gateway   string
+	Amount    decimal.Decimal
+	Status    string
+	Reference string
+	CreatedAt time.Time
+}
+
+// Refund is money given back.
+type Refund struct {
+	ID        string
+	Amount    decimal.Decimal
+	Reason    string
+	Status    string
+	PaymentID string
+	ReturnID  string
+	CreatedAt time.Time
+}
+
+// Fulfillment is one shipment of some of an order's items.
+type Fulfillment struct {
+	ID             string
+	Carrier        string
+	TrackingNumber string
+	TrackingURL    string
+	Status         string
+	Items          []LineQuantity
+	Events         []TrackingEvent
+	CreatedAt      time.Time
+	ShippedAt      *time.Time
+	DeliveredAt    *time.Time
+}
+
+// TrackingEvent is a carrier's scan of a shipment.
+type TrackingEvent struct {
+	Status      string
+	Description string
+	At          time.Time
+}
+
+// LineQuantity is a quantity of one order line, with an optional reason (returns).
+type LineQuantity struct {
+	OrderItemID string
+	Quantity    int
+	Reason      string
+}
+
+// Return is a customer's request to send items back.
+type Return struct {
+	ID           string
+	Status       string
+	Reason       string
+	Note         string
+	RefundAmount decimal.Decimal
+	Restocked    bool
+	Items        []LineQuantity
+	CreatedAt    time.Time
+	ProcessedAt  *time.Time
+	ReceivedAt   *time.Time
+}
+
+// HistoryEntry is one recorded change of an order.
+type HistoryEntry struct {
+	Kind      string // status, payment, fulfillment, refund, return, comment
+	Status    string
+	Note      string
+	Actor     string
+	ActorType ActorType
+	At        time.Time
+}

@@ -1,0 +1,197 @@
+package web
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/oms/oms/internal/domain"
+)
+
+// The API's order object; every endpoint that answers an order gives all of it.
+type orderJSON struct {
+	ID                string            `json:"id"`
+	OrderNumber       string            `json:"order_number"`
+	Status            string            `json:"status"`
+	PaymentStatus     string            `json:"payment_status"`
+	FulfillmentStatus string            `json:"fulfillment_status"`
+	Currency          string            `json:"currency"`
+	Subtotal          string            `json:"subtotal"`
+	Discount          string            `json:"discount"`
+	Shipping          string            `json:"shipping"`
+	Tax               string            `json:"tax"`
+	Total             string            `json:"total"`
+	Paid              string            `json:"paid"`
+	Refunded          string            `json:"refunded"`
+	Customer          domain.Customer   `json:"customer"`
+	ShippingAddress   domain.Address    `json:"shipping_address"`
+	BillingAddress    domain.Address    `json:"billing_address"`
+	Notes             string            `json:"notes"`
+	Source            string            `json:"source"`
+	CouponCode        *string           `json:"coupon_code"`
+	Items             []itemJSON        `json:"items"`
+	Payments          []paymentJSON     `json:"payments"`
+	Refunds           []refundJSON      `json:"refunds"`
+	Fulfillments      []fulfillmentJSON `json:"fulfillments"`
+	Returns           []returnJSON      `json:"returns"`
+	History           []historyJSON     `json:"history"`
+	CreatedAt         time.Time         `json:"created_at"`
+	UpdatedAt         time.Time         `json:"updated_at"`
+	PaidAt            *time.Time        `json:"paid_at"`
+	ShippedAt         *time.Time        `json:"shipped_at"`
+	DeliveredAt       *time.Time        `json:"delivered_at"`
+	CancelledAt       *time.Time        `json:"cancelled_at"`
+}
+
+type itemJSON struct {
+	ID                string `json:"id"`
+	SKU               string `json:"sku"`
+	Name              string `json:"name"`
+	Quantity          int    `json:"quantity"`
+	UnitPrice         string `json:"unit_price"`
+	Total             string `json:"total"`
+	FulfilledQuantity int    `json:"fulfilled_quantity"`
+	ReturnedQuantity  int    `json:"returned_quantity"`
+}
+
+type paymentJSON struct {
+	ID        string    `json:"id"`
+	Gateway   string    `json:"gateway"`
+	Amount    string    `json:"amount"`
+	Status    string    `json:"status"`
+	Reference string    `json:"reference"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type refundJSON struct {
+	ID        string    `json:"id"`
+	Amount    string    `json:"amount"`
+	Reason    string    `json:"reason"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type lineQuantityJSON struct {
+	OrderItemID string `json:"order_item_id"`
+	Quantity    int    `json:"quantity"`
+}
+
+type trackingEventJSON struct {
+	Status      string    `json:"status"`
+	Description string    `json:"description"`
+	At          time.Time `json:"at"`
+}
+
+type fulfillmentJSON struct {
+	ID             string              `json:"id"`
+	Carrier        string              `json:"carrier"`
+	TrackingNumber string              `json:"tracking_number"`
+	TrackingURL    string              `json:"tracking_url"`
+	Status         string              `json:"status"`
+	Items          []lineQuantityJSON  `json:"items"`
+	Events         []trackingEventJSON `json:"events"`
+	CreatedAt      time.Time           `json:"created_at"`
+	ShippedAt      *time.Time          `json:"shipped_at"`
+	DeliveredAt    *time.Time          `json:"delivered_at"`
+}
+
+type returnItemJSON struct {
+	OrderItemID string `json:"order_item_id"`
+	Quantity    int    `json:"quantity"`
+	Reason      string `json:"reason"`
+}
+
+type returnJSON struct {
+	ID           string           `json:"id"`
+	OrderID      string           `json:"order_id,omitempty"`
+	Status       string           `json:"status"`
+	Reason       string           `json:"reason"`
+	Note         string           `json:"note"`
+	RefundAmount string           `json:"refund_amount"`
+	Restocked    bool             `json:"restocked"`
+	Items        []returnItemJSON `json:"items"`
+	CreatedAt    time.Time        `json:"created_at"`
+	ProcessedAt  *time.Time       `json:"processed_at"`
+	ReceivedAt   *time.Time       `json:"received_at"`
+}
+
+type historyJSON struct {
+	Kind   string    `json:"kind"`
+	Status string    `json:"status"`
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Note   string    `json:"note"`
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func toOrderJSON(o domain.Order) orderJSON {
+	money := func(d decimal.Decimal) string { return domain.FormatAmount(d, o.Currency) }
+	out := orderJSON{
+		ID: o.ID, OrderNumber: o.Number, Status: string(o.Status), PaymentStatus: string(o.PaymentStatus),
+		FulfillmentStatus: string(o.FulfillmentStatus), Currency: o.Currency,
+		Subtotal: money(o.Subtotal), Discount: money(o.Discount), Shipping: money(o.Shipping), Tax: money(o.Tax),
+		Total: money(o.Total), Paid: money(o.Paid), Refunded: money(o.Refunded),
+		Customer: o.Customer, ShippingAddress: o.ShippingAddress, BillingAddress: o.BillingAddress,
+		Notes: o.Notes, Source: o.Source,
+		Items: []itemJSON{}, Payments: []paymentJSON{}, Refunds: []refundJSON{}, Fulfillments: []fulfillmentJSON{},
+		Returns: []returnJSON{}, History: []historyJSON{},
+		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(), PaidAt: utcPtr(o.PaidAt),
+		ShippedAt: utcPtr(o.ShippedAt), DeliveredAt: utcPtr(o.DeliveredAt), CancelledAt: utcPtr(o.CancelledAt),
+	}
+	if o.CouponCode != "" {
+		out.CouponCode = &o.CouponCode
+	}
+	for _, it := range o.Items {
+		out.Items = append(out.Items, itemJSON{ID: it.ID, SKU: it.SKU, Name: it.Name, Quantity: it.Quantity,
+			UnitPrice: money(it.UnitPrice), Total: money(it.Total), FulfilledQuantity: it.FulfilledQuantity,
+			ReturnedQuantity: it.ReturnedQuantity})
+	}
+	for _, p := range o.Payments {
+		out.Payments = append(out.Payments, paymentJSON{ID: p.ID, Gateway: p.Gateway, Amount: money(p.Amount),
+			Status: p.Status, Reference: p.Reference, CreatedAt: p.CreatedAt.UTC()})
+	}
+	for _, r := range o.Refunds {
+		out.Refunds = append(out.Refunds, refundJSON{ID: r.ID, Amount: money(r.Amount), Reason: r.Reason,
+			Status: r.Status, CreatedAt: r.CreatedAt.UTC()})
+	}
+	for _, f := range o.Fulfillments {
+		out.Fulfillments = append(out.Fulfillments, toFulfillmentJSON(f))
+	}
+	for _, r := range o.Returns {
+		out.Returns = append(out.Returns, toReturnJSON(r, o.Currency))
+	}
+	for _, h := range o.History {
+		out.History = append(out.History, historyJSON{Kind: h.Kind, Status: h.Status, At: h.At.UTC(), By: h.Actor, Note: h.Note})
+	}
+	return out
+}
+
+func toFulfillmentJSON(f domain.Fulfillment) fulfillmentJSON {
+	out := fulfillmentJSON{ID: f.ID, Carrier: f.Carrier, TrackingNumber: f.TrackingNumber, TrackingURL: f.TrackingURL,
+		Status: f.Status, Items: []lineQuantityJSON{}, Events: []trackingEventJSON{}, CreatedAt: f.CreatedAt.UTC(),
+		ShippedAt: utcPtr(f.ShippedAt), DeliveredAt: utcPtr(f.DeliveredAt)}
+	for _, it := range f.Items {
+		out.Items = append(out.Items, lineQuantityJSON{OrderItemID: it.OrderItemID, Quantity: it.Quantity})
+	}
+	for _, e := range f.Events {
+		out.Events = append(out.Events, trackingEventJSON{Status: e.Status, Description: e.Description, At: e.At.UTC()})
+	}
+	return out
+}
+
+func toReturnJSON(r domain.Return, currency string) returnJSON {
+	out := returnJSON{ID: r.ID, Status: r.Status, Reason: r.Reason, Note: r.Note,
+		RefundAmount: domain.FormatAmount(r.RefundAmount, currency), Restocked: r.Restocked,
+		Items: []returnItemJSON{}, CreatedAt: r.CreatedAt.UTC(), ProcessedAt: utcPtr(r.ProcessedAt), ReceivedAt: utcPtr(r.ReceivedAt)}
+	for _, it := range r.Items {
+		out.Items = append(out.Items, returnItemJSON{OrderItemID: it.OrderItemID, Quantity: it.Quantity, Reason: it.Reason})
+	}
+	return out
+}

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/oms/oms/internal/domain"
+)
+
+// parseOrderFilter reads an order-list view from query parameters; the API and the
+// back-office list share it, so a list URL means the same thing in both. Multi-valued
+// filters accept repeats or commas (status=paid,processing).
+func parseOrderFilter(v url.Values) (domain.OrderFilter, error) {
+	f := domain.OrderFilter{Q: strings.TrimSpace(v.Get("q")), Email: strings.TrimSpace(v.Get("email")),
+		Sort: v.Get("sort"), Cursor: v.Get("cursor")}
+	fe := domain.FieldErrors{}
+	for _, s := range multi(v, "status") {
+		f.Statuses = append(f.Statuses, domain.Status(s))
+	}
+	for _, s := range multi(v, "payment_status") {
+		f.PaymentStatuses = append(f.PaymentStatuses, domain.PaymentStatus(s))
+	}
+	for _, s := range multi(v, "fulfillment_status") {
+		f.FulfillmentStatuses = append(f.FulfillmentStatuses, domain.FulfillmentStatus(s))
+	}
+	f.IDs = multi(v, "ids")
+	f.CreatedFrom = parseTimeParam(fe, v, "created_from", false)
+	f.CreatedTo = parseTimeParam(fe, v, "created_to", true)
+	f.TotalMin = parseDecimalParam(fe, v, "total_min")
+	f.TotalMax = parseDecimalParam(fe, v, "total_max")
+	if s := v.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			fe.Add("limit", "must be an integer")
+		}
+		f.Limit = n
+	}
+	if len(fe) > 0 {
+		return f, &domain.Error{Code: domain.CodeBadRequest, Message: "some query parameters are malformed", Fields: fe}
+	}
+	return f, nil
+}
+
+func multi(v url.Values, key string) []string {
+	var out []string
+	for _, raw := range v[key] {
+		for _, s := range strings.Split(raw, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// parseTimeParam accepts RFC 3339 or a plain date. A plain date as an upper bound means
+// the whole day, so created_to=2026-11-25 includes orders of the 25th.
+func parseTimeParam(fe domain.FieldErrors, v url.Values, key string, upper bool) *time.Time {
+	s := strings.TrimSpace(v.Get(key))
+	if s == "" {
+		return nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return &t
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		fe.Add(key, "must be a date (2026-11-25) or an RFC 3339 time")
+		return nil
+	}
+	if upper {
+		t = t.AddDate(0, 0, 1)
+	}
+	return &t
+}
+
+func parseDecimalParam(fe domain.FieldErrors, v url.Values, key string) decimal.NullDecimal {
+	s := strings.TrimSpace(v.Get(key))
+	if s == "" {
+		return decimal.NullDecimal{}
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil || len(s) > 40 {
+		fe.Add(key, "must be a decimal amount such as 19.99")
+		return decimal.NullDecimal{}
+	}
+	return decimal.NewNullDecimal(d)
+}
