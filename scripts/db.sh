@@ -162,9 +162,23 @@ log_line_prefix = '%m [%p] %d '
 EOF
 fi
 
+# The server outlives this script: it must not inherit the start lock or any pipe
+# of the caller (e.g. `make test | tee`), or those would never be released.
+close_fds() {
+	local fd
+	exec 9>&-
+	if [[ -d /proc/$BASHPID/fd ]]; then
+		for fd in $(ls /proc/$BASHPID/fd); do
+			((fd > 2)) && eval "exec $fd>&-" 2>/dev/null
+		done
+	fi
+	exec </dev/null
+	return 0
+}
+
 if ! running; then
 	say "starting the private cluster on 127.0.0.1:$port (log: $logfile)"
-	if ! pg pg_ctl -D "$pgdata" -l "$logfile" -o "-p $port" -w -t 60 start >/dev/null; then
+	if ! (close_fds && pg pg_ctl -D "$pgdata" -l "$logfile" -o "-p $port" -w -t 60 start >/dev/null); then
 		tail -n 20 "$logfile" >&2 || true
 		die "PostgreSQL did not start (is port $port taken? set OMS_PG_PORT to use another)"
 	fi
