@@ -192,6 +192,13 @@ type Refund struct {
 	CreatedAt time.Time
 }
 
+type RefundAllocation struct {
+	RefundID   uuid.UUID
+	PaymentID  uuid.UUID
+	Amount     decimal.Decimal
+	ExternalID string
+}
+
 type Return struct {
 	ID           uuid.UUID
 	OrderID      uuid.UUID

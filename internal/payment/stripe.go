@@ -1,0 +1,161 @@
+package payment
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"github.com/stripe/stripe-go/v85"
+	"github.com/stripe/stripe-go/v85/webhook"
+
+	"github.com/oms/oms/internal/domain"
+)
+
+// StripeConfig is how to reach Stripe.
+type StripeConfig struct {
+	SecretKey     string // STRIPE_SECRET_KEY; empty: Stripe is disabled
+	APIBase       string // STRIPE_API_BASE; empty: api.stripe.com (tests point it at stripe-mock)
+	WebhookSecret string // STRIPE_WEBHOOK_SECRET, to verify webhook signatures
+}
+
+// Stripe is the Stripe gateway, through the official client.
+type Stripe struct {
+	client        *stripe.Client
+	webhookSecret string
+}
+
+// NewStripe returns the Stripe gateway, or nil when no secret key is configured.
+func NewStripe(cfg StripeConfig) *Stripe {
+	if cfg.SecretKey == "" {
+		return nil
+	}
+	var opts []stripe.ClientOption
+	if cfg.APIBase != "" {
+		bc := &stripe.BackendConfig{URL: stripe.String(strings.TrimRight(cfg.APIBase, "/"))}
+		opts = append(opts, stripe.WithBackends(stripe.NewBackendsWithConfig(bc)))
+	}
+	return &Stripe{client: stripe.NewClient(cfg.SecretKey, opts...), webhookSecret: cfg.WebhookSecret}
+}
+
+// Name implements Gateway.
+func (*Stripe) Name() string { return "stripe" }
+
+// CreateIntent implements Gateway with a PaymentIntent; the order id is kept in its metadata.
+func (s *Stripe) CreateIntent(ctx context.Context, amount decimal.Decimal, currency, orderID, idempotencyKey string) (Intent, error) {
+	minor, err := ToMinor(amount, currency)
+	if err != nil {
+		return Intent{}, err
+	}
+	params := &stripe.PaymentIntentCreateParams{
+		Amount:                  stripe.Int64(minor),
+		Currency:                stripe.String(strings.ToLower(currency)),
+		AutomaticPaymentMethods: &stripe.PaymentIntentCreateAutomaticPaymentMethodsParams{Enabled: stripe.Bool(true)},
+	}
+	params.AddMetadata("order_id", orderID)
+	params.SetIdempotencyKey(idempotencyKey)
+	pi, err := s.client.V1PaymentIntents.Create(ctx, params)
+	if err != nil {
+		return Intent{}, gatewayError("create payment intent", err)
+	}
+	return Intent{ID: pi.ID, ClientSecret: pi.ClientSecret}, nil
+}
+
+// Refund implements Gateway: a Stripe refund of the PaymentIntent paymentExternalID.
+func (s *Stripe) Refund(ctx context.Context, paymentExternalID string, amount decimal.Decimal, currency, idempotencyKey string) (RefundResult, error) {
+	minor, err := ToMinor(amount, currency)
+	if err != nil {
+		return RefundResult{}, err
+	}
+	params := &stripe.RefundCreateParams{PaymentIntent: stripe.String(paymentExternalID), Amount: stripe.Int64(minor)}
+	params.SetIdempotencyKey(idempotencyKey)
+	r, err := s.client.V1Refunds.Create(ctx, params)
+	if err != nil {
+		return RefundResult{}, gatewayError("refund "+paymentExternalID, err)
+	}
+	switch r.Status {
+	case stripe.RefundStatusSucceeded:
+		return RefundResult{ID: r.ID, Status: RefundCompleted}, nil
+	case stripe.RefundStatusFailed, stripe.RefundStatusCanceled:
+		return RefundResult{}, &Error{Message: fmt.Sprintf("Stripe refused refund %s: %s", r.ID, r.Status)}
+	default: // pending, requires_action: the money is on its way back
+		return RefundResult{ID: r.ID, Status: RefundPending}, nil
+	}
+}
+
+// Event is the part of a Stripe event the OMS acts on.
+type Event struct {
+	ID   string
+	Type string
+	// For payment_intent.* events:
+	PaymentIntentID string
+	FailureMessage  string
+}
+
+// ErrBadSignature is returned for a webhook whose signature does not verify.
+var ErrBadSignature = errors.New("stripe webhook signature does not verify")
+
+// ParseWebhook verifies payload against the Stripe-Signature header with the webhook
+// secret and returns the event. The endpoint's API version may differ from the client's,
+// so only the fields read here matter.
+func (s *Stripe) ParseWebhook(payload []byte, signature string) (Event, error) {
+	if s.webhookSecret == "" || signature == "" {
+		return Event{}, ErrBadSignature
+	}
+	ev, err := webhook.ConstructEventWithOptions(payload, signature, s.webhookSecret,
+		webhook.ConstructEventOptions{IgnoreAPIVersionMismatch: true})
+	if err != nil {
+		return Event{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	out := Event{ID: ev.ID, Type: string(ev.Type)}
+	if strings.HasPrefix(out.Type, "payment_intent.") && ev.Data != nil {
+		var obj struct {
+			ID               string `json:"id"`
+			LastPaymentError *struct {
+				Message string `json:"message"`
+			} `json:"last_payment_error"`
+		}
+		if err := json.Unmarshal(ev.Data.Raw, &obj); err != nil {
+			return Event{}, fmt.Errorf("stripe event %s: %w", ev.ID, err)
+		}
+		out.PaymentIntentID = obj.ID
+		if obj.LastPaymentError != nil {
+			out.FailureMessage = obj.LastPaymentError.Message
+		}
+	}
+	if out.ID == "" {
+		return Event{}, fmt.Errorf("%w: the event has no id", ErrBadSignature)
+	}
+	return out, nil
+}
+
+// WebhookEnabled reports whether webhooks can be verified.
+func (s *Stripe) WebhookEnabled() bool { return s != nil && s.webhookSecret != "" }
+
+// ToMinor converts amount to an integer of the currency's minor units (19.99 USD -> 1999,
+// 1200 JPY -> 1200), refusing amounts with more decimals than the currency has.
+func ToMinor(amount decimal.Decimal, currency string) (int64, error) {
+	if !domain.HasMinorUnits(amount, currency) {
+		return 0, fmt.Errorf("amount %s has more decimals than %s allows", amount, currency)
+	}
+	return amount.Shift(domain.MinorUnits(currency)).IntPart(), nil
+}
+
+// Error is a gateway's refusal or failure, with a message fit for staff.
+type Error struct {
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string { return e.Message }
+func (e *Error) Unwrap() error { return e.Err }
+
+func gatewayError(what string, err error) error {
+	var se *stripe.Error
+	if errors.As(err, &se) && se.Msg != "" {
+		return &Error{Message: "Stripe could not " + what + ": " + se.Msg, Err: err}
+	}
+	return &Error{Message: "Stripe could not " + what + ": " + err.Error(), Err: err}
+}
