@@ -34,8 +34,11 @@ func parseOrderFilter(v url.Values) (domain.OrderFilter, error) {
 	f.TotalMax = parseDecimalParam(fe, v, "total_max")
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil {
+		switch {
+		case err != nil:
 			fe.Add("limit", "must be an integer")
+		case n < 1:
+			fe.Add("limit", "must be between 1 and 200")
 		}
 		f.Limit = n
 	}
