@@ -3,12 +3,15 @@ package web
 import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/oms/oms/internal/domain"
 )
 
 // routes is the one route table of the OMS.
 func (s *Server) routes() {
 	e := s.echo
 	e.Use(s.baseMiddleware()...)
+	e.Use(s.securityHeaders)
 
 	// Operations
 	e.GET("/healthz", s.healthz)
@@ -26,4 +29,38 @@ func (s *Server) routes() {
 	api.GET("/orders", s.apiListOrders)
 	api.GET("/orders/:id", s.apiGetOrder)
 	api.POST("/orders/:id/transitions", s.apiTransition)
+
+	// Staff back-office: session login, CSRF on every form, one permission per route
+	// (domain/permissions.go); assets embedded, cached for a year by content hash.
+	e.GET("/static/*", serveStatic())
+	e.GET("/login", s.loginPage, s.pageChain()...)
+	e.POST("/login", s.loginSubmit, s.pageChain()...)
+	e.POST("/logout", s.logout, s.pageChain()...)
+	e.GET("/", s.dashboardPage, s.staffPage(domain.PermViewDashboard)...)
+	e.GET("/products", s.productsPage, s.staffPage(domain.PermViewProducts)...)
+	e.GET("/products/new", s.newProductPage, s.staffPage(domain.PermEditProducts)...)
+	e.POST("/products", s.saveProduct, s.staffPage(domain.PermEditProducts)...)
+	e.GET("/products/:sku/edit", s.editProductPage, s.staffPage(domain.PermEditProducts)...)
+	e.POST("/products/:sku", s.saveProduct, s.staffPage(domain.PermEditProducts)...)
+	e.POST("/products/:sku/stock", s.adjustStock, s.staffPage(domain.PermAdjustStock)...)
+	e.GET("/settings", s.settingsTab("staff"), s.staffPage(domain.PermManageStaff)...)
+	e.POST("/settings/staff", s.createStaff, s.staffPage(domain.PermManageStaff)...)
+	e.POST("/settings/staff/:id/role", s.changeStaffRole, s.staffPage(domain.PermManageStaff)...)
+	e.POST("/settings/staff/:id/status", s.changeStaffStatus, s.staffPage(domain.PermManageStaff)...)
+	e.POST("/settings/staff/:id/password", s.resetStaffPassword, s.staffPage(domain.PermManageStaff)...)
+	e.GET("/settings/tokens", s.settingsTab("tokens"), s.staffPage(domain.PermManageTokens)...)
+	e.POST("/settings/tokens", s.createToken, s.staffPage(domain.PermManageTokens)...)
+	e.POST("/settings/tokens/:id/revoke", s.revokeToken, s.staffPage(domain.PermManageTokens)...)
+	e.GET("/settings/tax", s.settingsTab("tax"), s.staffPage(domain.PermManageSettings)...)
+	e.POST("/settings/tax", s.saveTaxRate, s.staffPage(domain.PermManageSettings)...)
+	e.POST("/settings/tax/:id", s.saveTaxRate, s.staffPage(domain.PermManageSettings)...)
+	e.POST("/settings/tax/:id/delete", s.deleteTaxRate, s.staffPage(domain.PermManageSettings)...)
+	e.GET("/settings/shipping", s.settingsTab("shipping"), s.staffPage(domain.PermManageSettings)...)
+	e.POST("/settings/shipping", s.saveShippingRate, s.staffPage(domain.PermManageSettings)...)
+	e.POST("/settings/shipping/:id", s.saveShippingRate, s.staffPage(domain.PermManageSettings)...)
+	e.POST("/settings/shipping/:id/delete", s.deleteShippingRate, s.staffPage(domain.PermManageSettings)...)
+	e.GET("/settings/coupons", s.settingsTab("coupons"), s.staffPage(domain.PermManageSettings)...)
+	e.POST("/settings/coupons", s.saveCoupon, s.staffPage(domain.PermManageSettings)...)
+	e.POST("/settings/coupons/:id", s.saveCoupon, s.staffPage(domain.PermManageSettings)...)
+	e.POST("/settings/coupons/:id/delete", s.deleteCoupon, s.staffPage(domain.PermManageSettings)...)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/labstack/echo/v4"
 
 	"github.com/oms/oms/internal/domain"
@@ -21,13 +22,17 @@ type Config struct {
 
 // Server holds the dependencies every handler needs.
 type Server struct {
-	cfg     Config
-	svc     *service.Service
-	log     *slog.Logger
-	echo    *echo.Echo
+	cfg  Config
+	svc  *service.Service
+	log  *slog.Logger
+	echo *echo.Echo
 
 	// renderErrorPage draws the HTML error page for browser requests (set by the pages).
 	renderErrorPage func(c echo.Context, status int, de *domain.Error)
+
+	// sessions holds staff logins (scs, stored in PostgreSQL); csrfMW guards the pages' forms.
+	sessions *scs.SessionManager
+	csrfMW   echo.MiddlewareFunc
 }
 
 // New builds the server and its route table.
@@ -36,6 +41,13 @@ func New(cfg Config, svc *service.Service, log *slog.Logger) *Server {
 		cfg.ShopName = "Demo Shop"
 	}
 	s := &Server{cfg: cfg, svc: svc, log: log}
+	s.sessions = newSessionManager(svc.Pool(), cfg.SecureCookies)
+	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		log.Error("session store", slog.Any("err", err))
+		http.Error(w, "session store unavailable, try again", http.StatusInternalServerError)
+	}
+	s.csrfMW = s.csrf()
+	s.renderErrorPage = s.renderError
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/queries"
 )
@@ -54,4 +56,32 @@ func (s *Service) ListProducts(ctx context.Context, search, after string, limit 
 		})
 	}
 	return page, nil
+}
+
+// CreateProduct adds a product with zero stock; an existing SKU is a conflict, never
+// overwritten (PutProduct is the API's create-or-replace).
+func (s *Service) CreateProduct(ctx context.Context, p domain.Product) (domain.Product, error) {
+	p.Currency = strings.ToUpper(p.Currency)
+	if err := p.Validate(); err != nil {
+		return domain.Product{}, err
+	}
+	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
+		n, err := q.InsertProduct(ctx, queries.InsertProductParams{Sku: p.SKU, Name: p.Name, Price: p.Price,
+			SalePrice: p.SalePrice, Currency: p.Currency, Active: p.Active})
+		if err != nil {
+			return fmt.Errorf("insert product %s: %w", p.SKU, err)
+		}
+		if n == 0 {
+			return &domain.Error{Code: domain.CodeConflict, Message: "a product with SKU " + p.SKU + " already exists",
+				Fields: map[string]string{"sku": "is already used by another product"}}
+		}
+		if err := q.EnsureInventory(ctx, p.SKU); err != nil {
+			return fmt.Errorf("inventory for %s: %w", p.SKU, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return domain.Product{}, err
+	}
+	return s.GetProduct(ctx, p.SKU)
 }

@@ -1,0 +1,131 @@
+// Back-office behaviour that HTML alone cannot give: keyboard shortcuts, confirm dialogs
+// for destructive actions, dismissible flashes, the phone navigation. Loaded from
+// /static (the CSP forbids inline scripts). Every page works without it.
+(function () {
+  "use strict";
+
+  function typing(el) {
+    if (!el) return false;
+    var tag = el.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
+  }
+
+  // j/k move through the rows of the list on the page, Enter opens the current row.
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-list] [data-row]"));
+  }
+  function move(step) {
+    var list = rows();
+    if (!list.length) return;
+    var cur = list.findIndex(function (r) { return r.classList.contains("is-current"); });
+    var next = Math.max(0, Math.min(list.length - 1, cur + step));
+    if (cur >= 0) list[cur].classList.remove("is-current");
+    list[next].classList.add("is-current");
+    list[next].scrollIntoView({ block: "nearest" });
+    var link = list[next].querySelector("a[href]");
+    if (link) link.focus({ preventScroll: true });
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "Escape") {
+      document.querySelectorAll("details[open].usermenu").forEach(function (d) { d.removeAttribute("open"); });
+      document.body.classList.remove("nav-open");
+      if (typing(e.target) && e.target.type === "search") e.target.blur();
+      return;
+    }
+    if (typing(e.target)) return;
+    if (e.key === "/") {
+      var search = document.querySelector("[data-page-search]") || document.getElementById("global-search");
+      if (search) { e.preventDefault(); search.focus(); search.select(); }
+    } else if (e.key === "j") {
+      move(1);
+    } else if (e.key === "k") {
+      move(-1);
+    } else if (e.key === "Enter") {
+      var cur = document.querySelector("[data-list] [data-row].is-current");
+      var link = cur && cur.querySelector("a[href]");
+      if (link && document.activeElement !== link) { e.preventDefault(); link.click(); }
+    }
+  });
+
+  // Destructive actions ask once: a submit button (or form) with data-confirm="message"
+  // opens the confirm dialog; the form is submitted only after "Confirm".
+  var dialog = null;
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var btn = e.submitter;
+    var message = (btn && btn.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (!message || form.dataset.confirmed === "1") {
+      delete form.dataset.confirmed;
+      return;
+    }
+    dialog = dialog || document.getElementById("confirm-dialog");
+    if (!dialog || typeof dialog.showModal !== "function") {
+      if (!window.confirm(message)) { e.preventDefault(); e.stopImmediatePropagation(); }
+      return;
+    }
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    document.getElementById("confirm-message").textContent = message;
+    var ok = document.getElementById("confirm-ok");
+    ok.textContent = (btn && btn.getAttribute("data-confirm-label")) || (btn && btn.textContent.trim()) || "Confirm";
+    dialog.returnValue = "";
+    dialog.onclose = function () {
+      if (dialog.returnValue !== "ok") return;
+      form.dataset.confirmed = "1";
+      if (form.requestSubmit) form.requestSubmit(btn || undefined); else form.submit();
+    };
+    dialog.showModal();
+    document.getElementById("confirm-ok").focus();
+  }, true);
+
+  document.addEventListener("click", function (e) {
+    var t = e.target;
+    if (!(t instanceof Element)) return;
+    var dismiss = t.closest("[data-dismiss]");
+    if (dismiss) { dismiss.parentElement.remove(); return; }
+    if (t.closest("[data-nav-toggle]")) {
+      var open = document.body.classList.toggle("nav-open");
+      t.closest("[data-nav-toggle]").setAttribute("aria-expanded", open ? "true" : "false");
+      return;
+    }
+    var copy = t.closest("[data-copy]");
+    if (copy && navigator.clipboard) {
+      navigator.clipboard.writeText(copy.getAttribute("data-copy")).then(function () {
+        var was = copy.textContent;
+        copy.textContent = "Copied";
+        setTimeout(function () { copy.textContent = was; }, 1500);
+      });
+      return;
+    }
+    if (document.body.classList.contains("nav-open") && !t.closest(".sidenav")) {
+      document.body.classList.remove("nav-open");
+    }
+    document.querySelectorAll("details[open].usermenu").forEach(function (d) {
+      if (!d.contains(t)) d.removeAttribute("open");
+    });
+  });
+
+  // htmx errors that are not swapped in (5xx, 403, ...) still tell the user something.
+  document.addEventListener("htmx:responseError", function (e) {
+    var xhr = e.detail && e.detail.xhr;
+    var msg = "Something went wrong" + (xhr ? " (" + xhr.status + ")" : "") + ". Reload the page and try again.";
+    if (xhr && xhr.status === 403) msg = "You are not allowed to do that, or the page has expired. Reload and try again.";
+    var box = document.querySelector(".flashes");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "flashes";
+      var main = document.getElementById("main");
+      if (main) main.insertBefore(box, main.firstChild);
+    }
+    var f = document.createElement("div");
+    f.className = "flash flash-error";
+    f.setAttribute("role", "alert");
+    f.textContent = msg;
+    box.appendChild(f);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    document.dispatchEvent(new CustomEvent("htmx:responseError", { detail: {} }));
+  });
+})();

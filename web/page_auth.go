@@ -1,0 +1,169 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/views"
+)
+
+const staffContextKey = "staff_user"
+
+// staffOf returns the logged-in staff user (set by requireStaff).
+func staffOf(c echo.Context) (domain.StaffUser, bool) {
+	u, ok := c.Get(staffContextKey).(domain.StaffUser)
+	return u, ok
+}
+
+// pageChain is the middleware of every page that anyone may see (login, logout):
+// session and CSRF.
+func (s *Server) pageChain() []echo.MiddlewareFunc {
+	return []echo.MiddlewareFunc{s.loadSession, s.csrfMW}
+}
+
+// staffPage is the middleware of a staff page: session, CSRF, a logged-in enabled user,
+// and permission perm.
+func (s *Server) staffPage(perm domain.Permission) []echo.MiddlewareFunc {
+	return []echo.MiddlewareFunc{s.loadSession, s.csrfMW, s.requireStaff, requirePerm(perm)}
+}
+
+// requireStaff admits requests whose session belongs to an existing, enabled staff user,
+// checked against the database on every request so that disabling a user or changing a
+// role takes effect at once. Others are sent to the login page (htmx: HX-Redirect).
+func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		id := s.sessions.GetString(ctx, sessionUserKey)
+		if id == "" {
+			return redirectToLogin(c)
+		}
+		u, err := s.svc.GetStaffUser(ctx, id)
+		if domain.ErrorCode(err) == domain.CodeNotFound || (err == nil && u.Disabled) {
+			if err := s.sessions.Destroy(ctx); err != nil {
+				return err
+			}
+			return redirectToLogin(c)
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(staffContextKey, u)
+		withActor(c, u.Actor())
+		return next(c)
+	}
+}
+
+// requirePerm refuses (403) staff whose role lacks p.
+func requirePerm(p domain.Permission) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			u, ok := staffOf(c)
+			if !ok || !u.Role.Can(p) {
+				return domain.Errorf(domain.CodeForbidden, "your role (%s) may not do this; ask an admin if you need to", roleName(u.Role))
+			}
+			return next(c)
+		}
+	}
+}
+
+func roleName(r domain.Role) string {
+	if r == "" {
+		return "none"
+	}
+	return string(r)
+}
+
+// redirectToLogin sends the browser to the login page, remembering where it was going.
+func redirectToLogin(c echo.Context) error {
+	next := c.Request().URL.RequestURI()
+	if isHTMX(c) {
+		if cur, err := url.Parse(c.Request().Header.Get("HX-Current-URL")); err == nil && cur.Path != "" {
+			next = cur.RequestURI()
+		}
+	} else if c.Request().Method != http.MethodGet {
+		next = "/"
+	}
+	target := "/login"
+	if next != "/" && next != "" {
+		target += "?next=" + url.QueryEscape(next)
+	}
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", target)
+		return c.NoContent(http.StatusUnauthorized)
+	}
+	return c.Redirect(http.StatusSeeOther, target)
+}
+
+// isHTMX reports whether htmx made the request.
+func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
+
+// localPath returns p when it is a path on this site, else "/": login's next parameter
+// must not send users to another site.
+func localPath(p string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") ||
+		strings.ContainsAny(p, "\r\n\t") {
+		return "/"
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return "/"
+	}
+	return p
+}
+
+func (s *Server) loginPage(c echo.Context) error {
+	if id := s.sessions.GetString(c.Request().Context(), sessionUserKey); id != "" {
+		if u, err := s.svc.GetStaffUser(c.Request().Context(), id); err == nil && !u.Disabled {
+			return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
+		}
+	}
+	return s.renderLogin(c, http.StatusOK, views.LoginForm{Next: localPath(c.QueryParam("next"))})
+}
+
+func (s *Server) renderLogin(c echo.Context, status int, form views.LoginForm) error {
+	p := s.page(c, "Log in", "")
+	return render(c, status, views.LoginPage(p, form))
+}
+
+func (s *Server) loginSubmit(c echo.Context) error {
+	email, password := c.FormValue("email"), c.FormValue("password")
+	form := views.LoginForm{Email: email, Next: localPath(c.FormValue("next"))}
+	u, err := s.svc.Login(c.Request().Context(), email, password)
+	if err != nil {
+		de := s.toDomainError(c, err)
+		if de.Code == domain.CodeInternal {
+			return err
+		}
+		form.Errors = views.Errors(de.Fields)
+		if len(form.Errors) == 0 {
+			form.Errors = views.Errors{"password": de.Message}
+		}
+		return s.renderLogin(c, statusOf(de.Code), form)
+	}
+	ctx := c.Request().Context()
+	// A new token on login defeats session fixation.
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, sessionUserKey, u.ID)
+	s.log.Info("staff login", "request_id", requestID(c), "staff_id", u.ID)
+	return c.Redirect(http.StatusSeeOther, form.Next)
+}
+
+func (s *Server) logout(c echo.Context) error {
+	ctx := c.Request().Context()
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Remove(ctx, sessionUserKey)
+	s.flash(c, "info", "You have been logged out.")
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", "/login")
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.Redirect(http.StatusSeeOther, "/login")
+}

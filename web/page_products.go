@@ -1,0 +1,167 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shopspring/decimal"
+
+	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/views"
+)
+
+const productsPerPage = 50
+
+func (s *Server) productsPage(c echo.Context) error {
+	return s.renderProducts(c, http.StatusOK, views.AdjustForm{})
+}
+
+// renderProducts draws the list as the query string asks, with adjust re-rendered when
+// a stock adjustment failed.
+func (s *Server) renderProducts(c echo.Context, status int, adjust views.AdjustForm) error {
+	q, after := c.QueryParam("q"), c.QueryParam("after")
+	from, _ := strconv.Atoi(c.QueryParam("n"))
+	from = max(from, 1)
+	page, err := s.svc.ListProducts(c.Request().Context(), q, after, productsPerPage)
+	if err != nil {
+		return err
+	}
+	v := views.ProductsView{Query: q, Adjust: adjust, Back: c.Request().URL.RequestURI()}
+	for _, p := range page.Products {
+		v.Rows = append(v.Rows, views.ProductRow{SKU: p.Product.SKU, Name: p.Product.Name, Price: p.Product.Price,
+			SalePrice: p.Product.SalePrice, Currency: p.Product.Currency, Active: p.Product.Active,
+			OnHand: p.Stock.OnHand, Reserved: p.Stock.Reserved, Available: p.Stock.Available()})
+	}
+	v.Pager = views.Pager{Noun: "products", Total: page.Total, From: from, To: from + len(v.Rows) - 1}
+	if len(v.Rows) == 0 {
+		v.Pager.From, v.Pager.To = 0, 0
+	}
+	base := url.Values{}
+	if q != "" {
+		base.Set("q", q)
+	}
+	if after != "" {
+		v.Pager.FirstHref = "/products?" + base.Encode()
+	}
+	if page.NextAfter != "" {
+		next := url.Values{"after": {page.NextAfter}, "n": {strconv.Itoa(v.Pager.To + 1)}}
+		if q != "" {
+			next.Set("q", q)
+		}
+		v.Pager.NextHref = "/products?" + next.Encode()
+	}
+	return render(c, status, views.ProductsPage(s.page(c, "Products", "products"), v))
+}
+
+func (s *Server) adjustStock(c echo.Context) error {
+	sku := c.Param("sku")
+	form := views.AdjustForm{SKU: sku, Delta: c.FormValue("delta"), Reason: strings.TrimSpace(c.FormValue("reason"))}
+	delta, perr := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(form.Delta), "+"))
+	var err error
+	if perr != nil {
+		err = domain.FieldErrors{"delta": "must be a whole number such as 12 or -3"}.Err()
+	} else {
+		var inv domain.Inventory
+		inv, err = s.svc.AdjustStock(c.Request().Context(), actorOf(c), sku, delta, form.Reason)
+		if err == nil {
+			s.flashSuccess(c, fmt.Sprintf("Stock of %s changed by %+d: %d on hand, %d available.", sku, delta, inv.OnHand, inv.Available()))
+			return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("back")))
+		}
+	}
+	status, errs, fatal := s.formErrors(c, err)
+	if fatal != nil {
+		return fatal
+	}
+	form.Errors = errs
+	// re-render the list the form came from
+	if back, uerr := url.Parse(localPath(c.FormValue("back"))); uerr == nil && back.Path == "/products" {
+		c.Request().URL.RawQuery = back.RawQuery
+	} else {
+		c.Request().URL.RawQuery = ""
+	}
+	c.Request().URL.Path = "/products"
+	return s.renderProducts(c, status, form)
+}
+
+func (s *Server) newProductPage(c echo.Context) error {
+	f := views.ProductForm{New: true, Active: true, Currency: "USD"}
+	return render(c, http.StatusOK, views.ProductFormPage(s.page(c, "Add product", "products"), f))
+}
+
+func (s *Server) editProductPage(c echo.Context) error {
+	p, err := s.svc.GetProduct(c.Request().Context(), c.Param("sku"))
+	if err != nil {
+		return err
+	}
+	f := views.ProductForm{SKU: p.SKU, Name: p.Name, Price: domain.FormatAmount(p.Price, p.Currency),
+		Currency: p.Currency, Active: p.Active}
+	if p.SalePrice.Valid {
+		f.SalePrice = domain.FormatAmount(p.SalePrice.Decimal, p.Currency)
+	}
+	return render(c, http.StatusOK, views.ProductFormPage(s.page(c, "Edit "+p.SKU, "products"), f))
+}
+
+// saveProduct handles both the new-product form (POST /products) and the edit form
+// (POST /products/:sku).
+func (s *Server) saveProduct(c echo.Context) error {
+	f := views.ProductForm{New: c.Param("sku") == "", SKU: c.Param("sku"), Name: c.FormValue("name"),
+		Price: c.FormValue("price"), SalePrice: c.FormValue("sale_price"),
+		Currency: strings.ToUpper(strings.TrimSpace(c.FormValue("currency"))), Active: c.FormValue("active") == "on"}
+	if f.New {
+		f.SKU = strings.TrimSpace(c.FormValue("sku"))
+	} else if _, err := s.svc.GetProduct(c.Request().Context(), f.SKU); err != nil {
+		return err
+	}
+	fe := domain.FieldErrors{}
+	p := domain.Product{SKU: f.SKU, Name: strings.TrimSpace(f.Name), Currency: f.Currency, Active: f.Active}
+	p.Price = formDecimal(fe, "price", f.Price)
+	if strings.TrimSpace(f.SalePrice) != "" {
+		p.SalePrice = decimal.NewNullDecimal(formDecimal(fe, "sale_price", f.SalePrice))
+	}
+	err := fe.Err()
+	if err == nil && f.New {
+		if _, gerr := s.svc.GetProduct(c.Request().Context(), f.SKU); gerr == nil {
+			err = &domain.Error{Code: domain.CodeConflict, Message: "a product with this SKU exists",
+				Fields: map[string]string{"sku": "is already used by another product"}}
+		}
+	}
+	if err == nil {
+		_, _, err = s.svc.PutProduct(c.Request().Context(), p)
+	}
+	if err != nil {
+		status, errs, fatal := s.formErrors(c, err)
+		if fatal != nil {
+			return fatal
+		}
+		f.Errors = errs
+		title := "Add product"
+		if !f.New {
+			title = "Edit " + f.SKU
+		}
+		return render(c, status, views.ProductFormPage(s.page(c, title, "products"), f))
+	}
+	if f.New {
+		s.flashSuccess(c, "Product "+f.SKU+" added with no stock; adjust its stock when goods arrive.")
+	} else {
+		s.flashSuccess(c, "Product "+f.SKU+" saved.")
+	}
+	return c.Redirect(http.StatusSeeOther, "/products?q="+url.QueryEscape(f.SKU))
+}
+
+// formDecimal reads an amount typed into a form; "1,234.50" is accepted.
+func formDecimal(fe domain.FieldErrors, field, s string) decimal.Decimal {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	if s == "" {
+		fe.Add(field, "is required")
+		return decimal.Zero
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		fe.Add(field, "must be a number such as 19.99")
+	}
+	return d
+}

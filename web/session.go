@@ -1,0 +1,89 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+
+	"github.com/oms/oms/views"
+)
+
+// Staff sessions: stored in PostgreSQL so that any `oms serve` process can serve any
+// request; they end after SessionIdleTimeout without a request, and after
+// SessionLifetime whatever happens.
+const (
+	SessionIdleTimeout = 12 * time.Hour
+	SessionLifetime    = 7 * 24 * time.Hour
+
+	sessionUserKey  = "staff_user_id"
+	sessionFlashKey = "flash"
+)
+
+func newSessionManager(pool *pgxpool.Pool, secure bool) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = pgxstore.NewWithCleanupInterval(pool, 15*time.Minute)
+	sm.IdleTimeout = SessionIdleTimeout
+	sm.Lifetime = SessionLifetime
+	sm.Cookie.Name = "oms_session"
+	sm.Cookie.Path = "/"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = secure
+	return sm
+}
+
+// loadSession is scs's LoadAndSave for echo: the handler (and the error handler) run with
+// the session-bearing request and write through scs's response writer, so that the
+// session is saved and its cookie set before the first byte of the response.
+func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var handled bool
+		s.sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			handled = true
+			orig := c.Response().Writer
+			c.Response().Writer = w
+			defer func() { c.Response().Writer = orig }()
+			c.SetRequest(r)
+			if err := next(c); err != nil {
+				c.Error(err)
+			}
+		})).ServeHTTP(c.Response(), c.Request())
+		if !handled {
+			// the store failed to load the session; scs has already answered 500
+			s.log.Error("session load failed", "request_id", requestID(c))
+		}
+		return nil
+	}
+}
+
+// flash queues a message for the next page the user sees.
+func (s *Server) flash(c echo.Context, kind, message string) {
+	ctx := c.Request().Context()
+	var fs []views.Flash
+	if b := s.sessions.GetBytes(ctx, sessionFlashKey); b != nil {
+		_ = json.Unmarshal(b, &fs)
+	}
+	fs = append(fs, views.Flash{Kind: kind, Message: message})
+	b, _ := json.Marshal(fs)
+	s.sessions.Put(ctx, sessionFlashKey, b)
+}
+
+// flashSuccess and flashError are the usual kinds of flash.
+func (s *Server) flashSuccess(c echo.Context, message string) { s.flash(c, "success", message) }
+func (s *Server) flashError(c echo.Context, message string)   { s.flash(c, "error", message) }
+
+// popFlashes returns and forgets the queued messages.
+func (s *Server) popFlashes(c echo.Context) []views.Flash {
+	b := s.sessions.PopBytes(c.Request().Context(), sessionFlashKey)
+	if b == nil {
+		return nil
+	}
+	var fs []views.Flash
+	_ = json.Unmarshal(b, &fs)
+	return fs
+}
