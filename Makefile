@@ -23,7 +23,7 @@ help:
 
 generate:
 	$(GO) tool sqlc generate
-	$(GO) tool templ generate
+	$(GO) tool templ generate -path views
 
 check-generated: generate
 	@if ! git diff --quiet -- $(GENERATED) || [ -n "$$(git ls-files --others --exclude-standard -- $(GENERATED))" ]; then \

@@ -29,6 +29,19 @@ func (s *Server) routes() {
 	api.GET("/orders", s.apiListOrders)
 	api.GET("/orders/:id", s.apiGetOrder)
 	api.POST("/orders/:id/transitions", s.apiTransition)
+	api.POST("/orders/:id/payments", s.apiRecordPayment)
+	api.POST("/orders/:id/payment_intents", s.apiCreatePaymentIntent)
+	api.POST("/orders/:id/refunds", s.apiRefund)
+	api.POST("/orders/:id/cancel", s.apiCancel)
+	api.POST("/orders/:id/returns", s.apiRequestReturn)
+	api.GET("/returns", s.apiListReturns)
+	api.GET("/returns/:id", s.apiGetReturn)
+	api.POST("/returns/:id/approve", s.apiApproveReturn)
+	api.POST("/returns/:id/reject", s.apiRejectReturn)
+	api.POST("/returns/:id/receive", s.apiReceiveReturn)
+
+	// Payment gateways' callbacks: no token, each verified by its own signature
+	e.POST("/webhooks/stripe", s.stripeWebhook)
 
 	// Staff back-office: session login, CSRF on every form, one permission per route
 	// (domain/permissions.go); assets embedded, cached for a year by content hash.
