@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/payment"
 	"github.com/oms/oms/internal/service"
 	"github.com/oms/oms/migrations"
 )
@@ -157,7 +158,8 @@ func openPool(ctx context.Context, cfg config) (*pgxpool.Pool, error) {
 }
 
 func newService(pool *pgxpool.Pool, cfg config) *service.Service {
-	return service.New(pool, service.Config{ReservationTTL: cfg.ReservationTTL})
+	return service.New(pool, service.Config{ReservationTTL: cfg.ReservationTTL,
+		Stripe: payment.NewStripe(payment.StripeConfig{SecretKey: cfg.StripeKey, APIBase: cfg.StripeAPIBase, WebhookSecret: cfg.StripeWebhook})})
 }
 
 // oneLine keeps the failure message to the one line the contract promises.

@@ -14,12 +14,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/payment"
 	"github.com/oms/oms/queries"
 )
 
 // Config holds the settings the use cases depend on.
 type Config struct {
-	ReservationTTL time.Duration // unpaid orders are cancelled after this
+	ReservationTTL time.Duration   // unpaid orders are cancelled after this
+	Stripe         *payment.Stripe // nil: Stripe is not configured (payment intents and webhooks answer 503)
 }
 
 // Service runs the use cases against one PostgreSQL database.

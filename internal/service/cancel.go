@@ -1,0 +1,43 @@
+package service
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/queries"
+)
+
+// Cancel cancels an order that has not shipped, releasing its reserved stock, and when
+// refund is set gives back everything paid that is not yet refunded.
+func (s *Service) Cancel(ctx context.Context, actor domain.Actor, idOrNumber, reason string, refund bool) (domain.Order, error) {
+	fe := domain.FieldErrors{}
+	domain.ValidateNote(fe, "reason", reason)
+	if err := fe.Err(); err != nil {
+		return domain.Order{}, err
+	}
+	var out domain.Order
+	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
+		row, err := lockOrder(ctx, q, idOrNumber)
+		if err != nil {
+			return err
+		}
+		if row, err = s.changeStatus(ctx, q, row, domain.StatusCancelled, actor, reason); err != nil {
+			return err
+		}
+		if left := row.Paid.Sub(row.Refunded); refund && left.IsPositive() {
+			why := "order cancelled"
+			if reason != "" {
+				why += ": " + reason
+			}
+			if _, _, err := s.refund(ctx, q, row, left, why, uuid.NullUUID{}, actor); err != nil {
+				return err
+			}
+		}
+		out, err = s.getOrder(ctx, q, row.ID.String())
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,309 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/payment"
+	"github.com/oms/oms/queries"
+)
+
+// Payment statuses.
+const (
+	paymentPending   = "pending"
+	paymentCompleted = "completed"
+	paymentFailed    = "failed"
+)
+
+// NewPayment is money received outside the OMS (bank transfer, cash), recorded by staff
+// or an integration.
+type NewPayment struct {
+	Amount    decimal.Decimal
+	Gateway   string // "manual" (the default)
+	Reference string // e.g. the bank transfer's reference
+}
+
+// RecordPayment records a manual payment of an order that is still created or pending.
+// A payment covering the total makes the order paid (through pending).
+func (s *Service) RecordPayment(ctx context.Context, actor domain.Actor, idOrNumber string, in NewPayment) (domain.Payment, domain.Order, error) {
+	fe := domain.FieldErrors{}
+	switch in.Gateway {
+	case "", "manual":
+		in.Gateway = "manual"
+	case "stripe":
+		fe.Add("gateway", "card payments are taken through payment_intents and confirmed by Stripe")
+	default:
+		fe.Add("gateway", "must be manual")
+	}
+	if utf8.RuneCountInString(in.Reference) > domain.MaxName {
+		fe.Add("reference", fmt.Sprintf("must be at most %d characters", domain.MaxName))
+	}
+	if !in.Amount.IsPositive() {
+		fe.Add("amount", "must be more than 0")
+	}
+	if err := fe.Err(); err != nil {
+		return domain.Payment{}, domain.Order{}, err
+	}
+	var pay queries.Payment
+	var out domain.Order
+	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
+		row, err := lockOrder(ctx, q, idOrNumber)
+		if err != nil {
+			return err
+		}
+		if err := checkAmount(in.Amount, row.Currency, "amount"); err != nil {
+			return err
+		}
+		if err := checkPayable(row); err != nil {
+			return err
+		}
+		if outstanding := row.Total.Sub(row.Paid); in.Amount.GreaterThan(outstanding) {
+			return exceedsOutstanding(row, outstanding)
+		}
+		pay, err = q.InsertPayment(ctx, queries.InsertPaymentParams{ID: newID(), OrderID: row.ID, Gateway: in.Gateway,
+			Amount: in.Amount, Currency: row.Currency, Status: paymentCompleted, Reference: in.Reference})
+		if err != nil {
+			return fmt.Errorf("insert payment of %s: %w", row.OrderNumber, err)
+		}
+		note := fmt.Sprintf("%s payment of %s %s", in.Gateway, domain.FormatAmount(in.Amount, row.Currency), row.Currency)
+		if in.Reference != "" {
+			note += " (reference " + in.Reference + ")"
+		}
+		if _, err := s.applyMoney(ctx, q, row, actor, "payment", note); err != nil {
+			return err
+		}
+		out, err = s.getOrder(ctx, q, row.ID.String())
+		return err
+	})
+	if err != nil {
+		return domain.Payment{}, domain.Order{}, err
+	}
+	return paymentFromRow(pay), out, nil
+}
+
+// PaymentIntent is a Stripe PaymentIntent for an order's outstanding amount; the
+// storefront completes it with the client secret.
+type PaymentIntent struct {
+	ID           string
+	ClientSecret string
+	Amount       decimal.Decimal
+	Currency     string
+	PaymentID    string // the pending payment recorded for it
+}
+
+// CreatePaymentIntent asks Stripe for a PaymentIntent for what is left to pay of an order
+// that is still created or pending, and records it as a pending payment that Stripe's
+// webhook later settles.
+func (s *Service) CreatePaymentIntent(ctx context.Context, actor domain.Actor, idOrNumber string) (PaymentIntent, error) {
+	if s.cfg.Stripe == nil {
+		return PaymentIntent{}, domain.Errorf(domain.CodeUnavailable, "card payments are not available: Stripe is not configured")
+	}
+	var out PaymentIntent
+	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
+		row, err := lockOrder(ctx, q, idOrNumber)
+		if err != nil {
+			return err
+		}
+		if err := checkPayable(row); err != nil {
+			return err
+		}
+		outstanding := row.Total.Sub(row.Paid)
+		if !outstanding.IsPositive() {
+			return domain.Errorf(domain.CodeConflict, "order %s has nothing left to pay", row.OrderNumber)
+		}
+		paymentID := newID()
+		intent, err := s.cfg.Stripe.CreateIntent(ctx, outstanding, row.Currency, row.ID.String(), "oms-payment-"+paymentID.String())
+		if err != nil {
+			return gatewayFailure(err)
+		}
+		if _, err := q.InsertPayment(ctx, queries.InsertPaymentParams{ID: paymentID, OrderID: row.ID, Gateway: "stripe",
+			Amount: outstanding, Currency: row.Currency, Status: paymentPending, ExternalID: &intent.ID}); err != nil {
+			return fmt.Errorf("insert payment for intent %s: %w", intent.ID, err)
+		}
+		note := fmt.Sprintf("Stripe payment %s of %s %s started", intent.ID, domain.FormatAmount(outstanding, row.Currency), row.Currency)
+		if err := addHistory(ctx, q, row, "payment", paymentPending, note, actor); err != nil {
+			return err
+		}
+		out = PaymentIntent{ID: intent.ID, ClientSecret: intent.ClientSecret, Amount: outstanding,
+			Currency: row.Currency, PaymentID: paymentID.String()}
+		return nil
+	})
+	return out, err
+}
+
+// stripeActor is who history names for changes Stripe's webhooks make.
+var stripeActor = domain.Actor{Type: domain.ActorSystem, Name: "stripe"}
+
+// HandleStripeWebhook verifies a Stripe event and applies it once: a succeeded
+// PaymentIntent completes its payment (and may make the order paid), a failed one marks
+// it failed. The event id is recorded in the same transaction as its effect, so a
+// replayed event changes nothing; unknown event types are recorded and ignored.
+func (s *Service) HandleStripeWebhook(ctx context.Context, payload []byte, signature string) error {
+	if !s.cfg.Stripe.WebhookEnabled() {
+		return domain.Errorf(domain.CodeUnavailable, "Stripe webhooks are not configured")
+	}
+	ev, err := s.cfg.Stripe.ParseWebhook(payload, signature)
+	if err != nil {
+		return domain.Errorf(domain.CodeBadRequest, "the Stripe-Signature header is missing or does not match the payload")
+	}
+	return s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
+		fresh, err := q.RecordStripeEvent(ctx, queries.RecordStripeEventParams{ID: ev.ID, Type: ev.Type})
+		if err != nil {
+			return fmt.Errorf("record stripe event %s: %w", ev.ID, err)
+		}
+		if fresh == 0 {
+			return nil
+		}
+		switch ev.Type {
+		case "payment_intent.succeeded":
+			return s.stripePaymentSucceeded(ctx, q, ev)
+		case "payment_intent.payment_failed":
+			return s.stripePaymentFailed(ctx, q, ev)
+		}
+		return nil
+	})
+}
+
+// stripePayment finds the payment of a PaymentIntent and locks its order; ok is false
+// when the intent is not one of ours.
+func stripePayment(ctx context.Context, q *queries.Queries, intentID string) (queries.Payment, queries.Order, bool, error) {
+	if intentID == "" {
+		return queries.Payment{}, queries.Order{}, false, nil
+	}
+	pay, err := q.GetPaymentByExternalID(ctx, &intentID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return queries.Payment{}, queries.Order{}, false, nil
+	}
+	if err != nil {
+		return queries.Payment{}, queries.Order{}, false, fmt.Errorf("payment of intent %s: %w", intentID, err)
+	}
+	row, err := lockOrder(ctx, q, pay.OrderID.String())
+	if err != nil {
+		return queries.Payment{}, queries.Order{}, false, err
+	}
+	return pay, row, true, nil
+}
+
+func (s *Service) stripePaymentSucceeded(ctx context.Context, q *queries.Queries, ev payment.Event) error {
+	pay, row, ok, err := stripePayment(ctx, q, ev.PaymentIntentID)
+	if !ok || err != nil || pay.Status != paymentPending {
+		return err
+	}
+	amount := fmt.Sprintf("%s %s", domain.FormatAmount(pay.Amount, row.Currency), row.Currency)
+	if pay.Amount.GreaterThan(row.Total.Sub(row.Paid)) {
+		// Paid twice (two intents for one order): the order cannot take more than its
+		// total, so staff must give this one back in Stripe.
+		return addHistory(ctx, q, row, "payment", paymentPending, fmt.Sprintf(
+			"Stripe payment %s of %s succeeded but the order is already paid: refund it in Stripe", ev.PaymentIntentID, amount), stripeActor)
+	}
+	if _, err := q.SettlePayment(ctx, queries.SettlePaymentParams{ID: pay.ID, Status: paymentCompleted}); err != nil {
+		return fmt.Errorf("complete payment %s: %w", pay.ID, err)
+	}
+	_, err = s.applyMoney(ctx, q, row, stripeActor, "payment", fmt.Sprintf("Stripe payment %s of %s succeeded", ev.PaymentIntentID, amount))
+	return err
+}
+
+func (s *Service) stripePaymentFailed(ctx context.Context, q *queries.Queries, ev payment.Event) error {
+	pay, row, ok, err := stripePayment(ctx, q, ev.PaymentIntentID)
+	if !ok || err != nil || pay.Status != paymentPending {
+		return err
+	}
+	if _, err := q.SettlePayment(ctx, queries.SettlePaymentParams{ID: pay.ID, Status: paymentFailed}); err != nil {
+		return fmt.Errorf("fail payment %s: %w", pay.ID, err)
+	}
+	note := fmt.Sprintf("Stripe payment %s failed", ev.PaymentIntentID)
+	if ev.FailureMessage != "" {
+		note += ": " + ev.FailureMessage
+	}
+	return addHistory(ctx, q, row, "payment", paymentFailed, note, stripeActor)
+}
+
+// applyMoney is the one place an order's money summary changes: after a payment or refund
+// row is written it recomputes paid and refunded from the payments and refunds tables,
+// derives payment_status, writes the history row (kind payment or refund), and moves the
+// order on when the money now allows it: a fully paid created/pending order becomes paid
+// (through pending), a fully refunded returned order becomes refunded.
+func (s *Service) applyMoney(ctx context.Context, q *queries.Queries, row queries.Order, actor domain.Actor, kind, note string) (queries.Order, error) {
+	updated, err := q.SumOrderPayments(ctx, row.ID)
+	if err != nil {
+		switch _, constraint := pgCode(err); constraint {
+		case "orders_paid_within_total":
+			return row, exceedsOutstanding(row, row.Total.Sub(row.Paid))
+		case "orders_refunded_within_paid":
+			return row, exceedsPaid(row)
+		}
+		return row, fmt.Errorf("sum payments of %s: %w", row.OrderNumber, err)
+	}
+	ps := domain.DerivePaymentStatus(updated.Total, updated.Paid, updated.Refunded)
+	if string(ps) != updated.PaymentStatus {
+		if updated, err = q.SetOrderPaymentStatus(ctx, queries.SetOrderPaymentStatusParams{ID: row.ID, PaymentStatus: string(ps)}); err != nil {
+			return row, fmt.Errorf("payment status of %s: %w", row.OrderNumber, err)
+		}
+	}
+	if err := addHistory(ctx, q, updated, kind, string(ps), note, actor); err != nil {
+		return row, err
+	}
+	return s.followMoney(ctx, q, updated, actor)
+}
+
+// followMoney moves an order along the workflow as its money allows (see applyMoney).
+func (s *Service) followMoney(ctx context.Context, q *queries.Queries, row queries.Order, actor domain.Actor) (queries.Order, error) {
+	status := domain.Status(row.Status)
+	switch {
+	case row.PaymentStatus == string(domain.PaymentCompleted) && (status == domain.StatusCreated || status == domain.StatusPending):
+		for _, step := range domain.PathTo(status, domain.StatusPaid) {
+			var err error
+			if row, err = s.changeStatus(ctx, q, row, step, actor, "paid in full"); err != nil {
+				return row, err
+			}
+		}
+	case row.PaymentStatus == string(domain.PaymentRefunded) && status == domain.StatusReturned:
+		return s.changeStatus(ctx, q, row, domain.StatusRefunded, actor, "refunded in full")
+	}
+	return row, nil
+}
+
+// checkPayable refuses payments for orders past the point of taking money.
+func checkPayable(row queries.Order) error {
+	switch domain.Status(row.Status) {
+	case domain.StatusCreated, domain.StatusPending:
+		return nil
+	}
+	return domain.Errorf(domain.CodeInvalidTransition, "order %s is %s: payments are taken only while an order is created or pending",
+		row.OrderNumber, row.Status)
+}
+
+// checkAmount refuses an amount with more decimals than the currency has.
+func checkAmount(amount decimal.Decimal, currency, field string) error {
+	if domain.HasMinorUnits(amount, currency) {
+		return nil
+	}
+	return domain.FieldErrors{field: fmt.Sprintf("must have at most %d decimals in %s", domain.MinorUnits(currency), currency)}.Err()
+}
+
+func exceedsOutstanding(row queries.Order, outstanding decimal.Decimal) error {
+	return &domain.Error{Code: domain.CodePaymentExceedsOutstanding,
+		Message: fmt.Sprintf("order %s has only %s %s left to pay", row.OrderNumber, domain.FormatAmount(outstanding, row.Currency), row.Currency),
+		Fields:  map[string]string{"amount": "must be at most " + domain.FormatAmount(outstanding, row.Currency)}}
+}
+
+// gatewayFailure turns a gateway's refusal into a 503 with its message, so the caller
+// may try again; anything else stays internal.
+func gatewayFailure(err error) error {
+	var ge *payment.Error
+	if errors.As(err, &ge) {
+		return domain.Errorf(domain.CodeUnavailable, "%s", ge.Message)
+	}
+	return err
+}
+
+func paymentFromRow(p queries.Payment) domain.Payment {
+	return domain.Payment{ID: p.ID.String(), Gateway: p.Gateway, Amount: p.Amount, Status: p.Status,
+		Reference: p.Reference, CreatedAt: p.CreatedAt}
+}
