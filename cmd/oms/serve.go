@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/oms/oms/internal/jobs"
 	"github.com/oms/oms/web"
 )
 
@@ -22,22 +23,42 @@ func serve(ctx context.Context, cfg config, _ []string) error {
 		srv := web.New(web.Config{ShopName: cfg.ShopName, SecureCookies: secureCookies(cfg)}, svc, logger)
 		httpSrv := srv.HTTPServer(cfg.Addr)
 
+		var runner *jobs.Runner
+		if cfg.Jobs {
+			var err error
+			if runner, err = jobs.New(pool, svc, jobs.Config{Logger: logger}); err != nil {
+				return err
+			}
+			// Not ctx: on SIGTERM the queue is stopped below, after the HTTP server.
+			if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
+				return err
+			}
+		}
+
 		errc := make(chan error, 1)
 		go func() { errc <- httpSrv.ListenAndServe() }()
 		logger.Info("serving", slog.String("addr", cfg.Addr), slog.Bool("jobs", cfg.Jobs))
 
+		var serveErr error
 		select {
 		case err := <-errc:
-			return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+			serveErr = fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 		case <-ctx.Done():
 		}
-		logger.Info("shutting down: finishing in-flight requests")
+		logger.Info("shutting down: finishing in-flight requests and jobs")
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("shutdown: %w", err)
+		if serveErr == nil {
+			if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				serveErr = fmt.Errorf("shutdown: %w", err)
+			}
 		}
-		return nil
+		if runner != nil {
+			if err := runner.Stop(shutdownCtx); err != nil && serveErr == nil {
+				serveErr = err
+			}
+		}
+		return serveErr
 	})
 }
 

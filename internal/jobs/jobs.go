@@ -1,0 +1,91 @@
+// Package jobs runs the OMS's background work on river, a job queue kept in the same
+// PostgreSQL database: any number of `oms serve` processes can run it, and river's
+// leader election makes only one of them schedule the periodic jobs.
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/oms/oms/internal/service"
+)
+
+// Config tunes the jobs; zero values take the defaults.
+type Config struct {
+	// ExpiryInterval is how often unpaid orders are looked for (default 30s, and never
+	// less often than a third of the reservation TTL).
+	ExpiryInterval time.Duration
+	// ExpiryBatch is how many orders one run cancels at most (default 500); a run that
+	// fills its batch schedules another at once.
+	ExpiryBatch int
+	Logger      *slog.Logger
+}
+
+// Runner is the job queue client with the OMS's workers and schedules.
+type Runner struct {
+	client *river.Client[pgx.Tx]
+}
+
+// New builds the queue client on pool. Start it to run jobs.
+func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) {
+	if cfg.ExpiryInterval <= 0 {
+		cfg.ExpiryInterval = 30 * time.Second
+		if third := svc.ReservationTTL() / 3; third > 0 && third < cfg.ExpiryInterval {
+			cfg.ExpiryInterval = max(third, time.Second)
+		}
+	}
+	if cfg.ExpiryBatch <= 0 {
+		cfg.ExpiryBatch = 500
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &expiryWorker{svc: svc, batch: cfg.ExpiryBatch, log: cfg.Logger}); err != nil {
+		return nil, fmt.Errorf("register expiry worker: %w", err)
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Logger:  cfg.Logger,
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Workers: workers,
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.ExpiryInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return ExpireReservationsArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "expire_reservations", RunOnStart: true}),
+		},
+		// A job still running at shutdown gets this long before its context is cancelled;
+		// expiry commits order by order, so a cancelled run loses nothing.
+		SoftStopTimeout: 10 * time.Second,
+		JobTimeout:      5 * time.Minute,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job queue client: %w", err)
+	}
+	return &Runner{client: client}, nil
+}
+
+// Start begins working jobs; it returns at once.
+func (r *Runner) Start(ctx context.Context) error {
+	if err := r.client.Start(ctx); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
+	return nil
+}
+
+// Stop lets running jobs finish (within the soft-stop timeout) and stops the queue.
+func (r *Runner) Stop(ctx context.Context) error {
+	if err := r.client.Stop(ctx); err != nil {
+		return fmt.Errorf("stop job queue: %w", err)
+	}
+	return nil
+}
+
+// Client is the river client, for enqueueing jobs in a transaction.
+func (r *Runner) Client() *river.Client[pgx.Tx] { return r.client }

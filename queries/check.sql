@@ -1,0 +1,140 @@
+-- Invariant audits for `oms check`: each query is one invariant over the whole database,
+-- set-based, answering one row per violation (subject: what is wrong, detail: how).
+
+-- name: CheckCounts :one
+SELECT (SELECT count(*) FROM orders)::bigint AS orders, (SELECT count(*) FROM inventory)::bigint AS skus;
+
+-- name: CheckReservedMatchesReservations :many
+SELECT coalesce(i.sku, r.sku)::text AS subject,
+       format('reserved %s, but its open reservations add up to %s',
+              coalesce(i.reserved::text, '(no inventory row)'), coalesce(r.qty, 0))::text AS detail
+FROM inventory i
+FULL JOIN (SELECT sku, sum(quantity)::bigint AS qty FROM inventory_reservations
+           WHERE status = 'reserved' GROUP BY sku) r ON r.sku = i.sku
+WHERE i.sku IS NULL OR i.reserved <> coalesce(r.qty, 0)
+ORDER BY 1;
+
+-- name: CheckStockBounds :many
+SELECT sku::text AS subject,
+       format('reserved %s, on_hand %s: must be 0 <= reserved <= on_hand', reserved, on_hand)::text AS detail
+FROM inventory
+WHERE reserved < 0 OR reserved > on_hand
+ORDER BY 1;
+
+-- name: CheckPaidMatchesPayments :many
+SELECT o.order_number::text AS subject,
+       format('paid %s, but its completed payments add up to %s', trim_scale(o.paid), trim_scale(coalesce(p.amount, 0)))::text AS detail
+FROM orders o
+LEFT JOIN (SELECT order_id, sum(amount) AS amount FROM payments WHERE status = 'completed' GROUP BY order_id) p
+       ON p.order_id = o.id
+WHERE o.paid <> coalesce(p.amount, 0)
+ORDER BY o.created_at, o.id;
+
+-- name: CheckRefundedMatchesRefunds :many
+SELECT o.order_number::text AS subject,
+       format('refunded %s, paid %s, completed refunds add up to %s: refunded must equal them and not exceed paid',
+              trim_scale(o.refunded), trim_scale(o.paid), trim_scale(coalesce(r.amount, 0)))::text AS detail
+FROM orders o
+LEFT JOIN (SELECT order_id, sum(amount) AS amount FROM refunds WHERE status = 'completed' GROUP BY order_id) r
+       ON r.order_id = o.id
+WHERE o.refunded <> coalesce(r.amount, 0) OR o.refunded > o.paid OR o.refunded < 0
+ORDER BY o.created_at, o.id;
+
+-- name: CheckLineQuantities :many
+SELECT format('%s line %s (%s)', o.order_number, i.position, i.sku)::text AS subject,
+       format('ordered %s, fulfilled %s (fulfillments ship %s), returned %s: must be 0 <= returned <= fulfilled <= ordered and fulfilled = shipped',
+              i.quantity, i.fulfilled_quantity, coalesce(f.qty, 0), i.returned_quantity)::text AS detail
+FROM order_items i
+JOIN orders o ON o.id = i.order_id
+LEFT JOIN (SELECT order_item_id, sum(quantity)::bigint AS qty FROM fulfillment_items GROUP BY order_item_id) f
+       ON f.order_item_id = i.id
+WHERE i.fulfilled_quantity < 0 OR i.fulfilled_quantity > i.quantity
+   OR i.returned_quantity < 0 OR i.returned_quantity > i.fulfilled_quantity
+   OR i.fulfilled_quantity <> coalesce(f.qty, 0)
+ORDER BY o.created_at, o.id, i.position;
+
+-- name: CheckOrderAmounts :many
+SELECT o.order_number::text AS subject,
+       format('subtotal %s, discount %s, shipping %s, tax %s, total %s, lines add up to %s (%s items, item_count %s): must be total = subtotal - discount + shipping + tax and subtotal = the lines',
+              trim_scale(o.subtotal), trim_scale(o.discount), trim_scale(o.shipping), trim_scale(o.tax), trim_scale(o.total),
+              trim_scale(coalesce(l.amount, 0)), coalesce(l.qty, 0), o.item_count)::text AS detail
+FROM orders o
+LEFT JOIN (SELECT order_id, sum(total) AS amount, sum(quantity)::bigint AS qty FROM order_items GROUP BY order_id) l
+       ON l.order_id = o.id
+WHERE o.total <> o.subtotal - o.discount + o.shipping + o.tax
+   OR o.subtotal <> coalesce(l.amount, 0)
+   OR o.item_count <> coalesce(l.qty, 0)
+   OR l.order_id IS NULL
+ORDER BY o.created_at, o.id;
+
+-- name: CheckDerivedStatuses :many
+SELECT o.order_number::text AS subject,
+       format('payment_status %s (amounts say %s), fulfillment_status %s (lines say %s)',
+              o.payment_status, oms_payment_status(o.total, o.paid, o.refunded),
+              o.fulfillment_status, oms_fulfillment_status(coalesce(l.ordered, 0), coalesce(l.fulfilled, 0)))::text AS detail
+FROM orders o
+LEFT JOIN (SELECT order_id, sum(quantity)::bigint AS ordered, sum(fulfilled_quantity)::bigint AS fulfilled
+           FROM order_items GROUP BY order_id) l ON l.order_id = o.id
+WHERE o.payment_status <> oms_payment_status(o.total, o.paid, o.refunded)
+   OR o.fulfillment_status <> oms_fulfillment_status(coalesce(l.ordered, 0), coalesce(l.fulfilled, 0))
+ORDER BY o.created_at, o.id;
+
+-- name: CheckStatusMatchesAmounts :many
+-- What each status promises: money received for everything past pending, goods shipped
+-- for everything past processing, nothing shipped before payment, money back for refunded,
+-- the timestamp of each step reached.
+SELECT o.order_number::text AS subject,
+       concat_ws('; ',
+         CASE WHEN o.status IN ('paid', 'processing', 'shipped', 'delivered', 'returned', 'refunded') AND o.paid < o.total
+              THEN format('status %s but paid %s < total %s', o.status, trim_scale(o.paid), trim_scale(o.total)) END,
+         CASE WHEN o.status IN ('shipped', 'delivered', 'returned', 'refunded') AND o.fulfillment_status <> 'fulfilled'
+              THEN format('status %s but fulfillment_status %s', o.status, o.fulfillment_status) END,
+         CASE WHEN o.status IN ('created', 'pending') AND o.fulfillment_status <> 'unfulfilled'
+              THEN format('status %s but fulfillment_status %s', o.status, o.fulfillment_status) END,
+         CASE WHEN o.status = 'refunded' AND o.payment_status <> 'refunded'
+              THEN format('status refunded but payment_status %s', o.payment_status) END,
+         CASE WHEN o.status IN ('paid', 'processing', 'shipped', 'delivered', 'returned', 'refunded') AND o.paid_at IS NULL
+              THEN format('status %s but no paid_at', o.status) END,
+         CASE WHEN o.status IN ('shipped', 'delivered', 'returned', 'refunded') AND o.shipped_at IS NULL
+              THEN format('status %s but no shipped_at', o.status) END,
+         CASE WHEN o.status IN ('delivered', 'returned', 'refunded') AND o.delivered_at IS NULL
+              THEN format('status %s but no delivered_at', o.status) END,
+         CASE WHEN o.status = 'cancelled' AND o.cancelled_at IS NULL
+              THEN 'status cancelled but no cancelled_at' END
+       )::text AS detail
+FROM orders o
+WHERE (o.status IN ('paid', 'processing', 'shipped', 'delivered', 'returned', 'refunded') AND (o.paid < o.total OR o.paid_at IS NULL))
+   OR (o.status IN ('shipped', 'delivered', 'returned', 'refunded') AND (o.fulfillment_status <> 'fulfilled' OR o.shipped_at IS NULL))
+   OR (o.status IN ('created', 'pending') AND o.fulfillment_status <> 'unfulfilled')
+   OR (o.status = 'refunded' AND o.payment_status <> 'refunded')
+   OR (o.status IN ('delivered', 'returned', 'refunded') AND o.delivered_at IS NULL)
+   OR (o.status = 'cancelled' AND o.cancelled_at IS NULL)
+ORDER BY o.created_at, o.id;
+
+-- name: CheckNoStrandedReservations :many
+-- A cancelled order gives its stock back, and a fully shipped one has committed all of it:
+-- neither may still hold a reservation.
+SELECT o.order_number::text AS subject,
+       format('status %s, fulfillment_status %s, but still holds %s reserved units (%s)',
+              o.status, o.fulfillment_status, sum(r.quantity), string_agg(DISTINCT r.sku, ', '))::text AS detail
+FROM orders o
+JOIN inventory_reservations r ON r.order_id = o.id AND r.status = 'reserved'
+WHERE o.status = 'cancelled' OR o.fulfillment_status = 'fulfilled'
+GROUP BY o.id, o.order_number, o.status, o.fulfillment_status, o.created_at
+ORDER BY o.created_at, o.id;
+
+-- name: CheckHistoryMatchesStatus :many
+-- Every status change writes a history row in the same transaction, so the latest one
+-- names the order's status.
+SELECT o.order_number::text AS subject,
+       format('status %s, but the latest status entry in its history is %s', o.status, coalesce(h.status, '(none)'))::text AS detail
+FROM orders o
+LEFT JOIN LATERAL (SELECT oh.status FROM order_history oh WHERE oh.order_id = o.id AND oh.kind = 'status'
+                   ORDER BY oh.id DESC LIMIT 1) h ON true
+WHERE h.status IS DISTINCT FROM o.status
+ORDER BY o.created_at, o.id;
+
+-- name: StatusRules :one
+-- For the test that keeps the SQL rules equal to internal/domain's.
+SELECT oms_payment_status(sqlc.arg(total)::numeric, sqlc.arg(paid)::numeric, sqlc.arg(refunded)::numeric)::text AS payment_status,
+       oms_fulfillment_status(sqlc.arg(ordered)::bigint, sqlc.arg(fulfilled)::bigint)::text AS fulfillment_status;
