@@ -1,0 +1,169 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Fulfillment (shipment) statuses: a new fulfillment is shipped; carrier events move it on.
+const (
+	ShipmentShipped        = "shipped"
+	ShipmentInTransit      = "in_transit"
+	ShipmentOutForDelivery = "out_for_delivery"
+	ShipmentDelivered      = "delivered"
+	ShipmentException      = "exception"
+)
+
+// TrackingEventStatuses are the statuses a carrier event may report.
+var TrackingEventStatuses = []string{ShipmentInTransit, ShipmentOutForDelivery, ShipmentDelivered, ShipmentException}
+
+// FulfillmentRequest asks to ship some of an order's items. Items nil means everything
+// still to be shipped.
+type FulfillmentRequest struct {
+	Items          []LineQuantity
+	Carrier        string
+	TrackingNumber string
+	NotifyCustomer bool
+}
+
+// Normalize trims the free text and spells a known carrier its own way.
+func (r *FulfillmentRequest) Normalize() {
+	r.Carrier = CanonicalCarrier(r.Carrier)
+	r.TrackingNumber = strings.TrimSpace(r.TrackingNumber)
+	for i := range r.Items {
+		r.Items[i].OrderItemID = strings.TrimSpace(r.Items[i].OrderItemID)
+	}
+}
+
+// Validate checks what needs no database; field names are the request's JSON paths.
+func (r FulfillmentRequest) Validate() error {
+	fe := FieldErrors{}
+	ValidateShipment(fe, r.Carrier, r.TrackingNumber)
+	if r.Items != nil && len(r.Items) == 0 {
+		fe.Add("items", "must have at least one line (omit items to ship everything left)")
+	}
+	if len(r.Items) > MaxOrderLines {
+		fe.Add("items", fmt.Sprintf("must have at most %d lines", MaxOrderLines))
+		return fe.Err()
+	}
+	seen := map[string]bool{}
+	for i, it := range r.Items {
+		p := fmt.Sprintf("items[%d]", i)
+		switch {
+		case it.OrderItemID == "":
+			fe.Add(p+".order_item_id", "is required")
+		case seen[it.OrderItemID]:
+			fe.Add(p+".order_item_id", "appears more than once")
+		}
+		seen[it.OrderItemID] = true
+		if it.Quantity < 1 {
+			fe.Add(p+".quantity", "must be at least 1")
+		}
+	}
+	return fe.Err()
+}
+
+// ShipmentNote is the history note of a fulfillment: "2 items shipped via UPS 1Z999".
+func ShipmentNote(items int, carrier, tracking string) string {
+	note := fmt.Sprintf("%d items shipped", items)
+	if items == 1 {
+		note = "1 item shipped"
+	}
+	if carrier != "" {
+		note += " via " + carrier
+	}
+	if tracking != "" {
+		note += " " + tracking
+	}
+	return note
+}
+
+// TrackingEventRequest is a carrier's scan of a shipment, as reported to us.
+type TrackingEventRequest struct {
+	Status      string
+	Description string
+	At          time.Time // zero: now
+}
+
+// TrackingEventResult is a recorded carrier event with what it changed.
+type TrackingEventResult struct {
+	ID                string
+	FulfillmentID     string
+	Event             TrackingEvent
+	FulfillmentStatus string // the shipment's status after the event
+	OrderStatus       Status // the order's status after the event
+	CreatedAt         time.Time
+}
+
+// MaxEventDescription is the length limit of a carrier event's description.
+const MaxEventDescription = 1000
+
+// eventClockSkew is how far in the future a carrier's timestamp may be: clocks differ,
+// but an event cannot be reported before it happens.
+const eventClockSkew = 10 * time.Minute
+
+// Validate checks the event against now; the status is required.
+func (r TrackingEventRequest) Validate(now time.Time) error {
+	fe := FieldErrors{}
+	valid := false
+	for _, s := range TrackingEventStatuses {
+		valid = valid || r.Status == s
+	}
+	switch {
+	case r.Status == "":
+		fe.Add("status", "is required")
+	case !valid:
+		fe.Add("status", "must be one of "+strings.Join(TrackingEventStatuses, ", "))
+	}
+	validateText(fe, "description", r.Description, MaxEventDescription, false)
+	if r.At.After(now.Add(eventClockSkew)) {
+		fe.Add("at", "must not be in the future")
+	}
+	if !r.At.IsZero() && r.At.Year() < 2000 {
+		fe.Add("at", "must be a recent time")
+	}
+	return fe.Err()
+}
+
+// TrackingView is everything a customer may see of their order: no notes, staff, addresses
+// or payment details, by construction.
+type TrackingView struct {
+	OrderNumber  string
+	Status       Status
+	PlacedAt     time.Time
+	Items        []TrackingItem
+	Fulfillments []Fulfillment // only the carrier-facing fields are shown
+	Timeline     []TimelineStep
+}
+
+// TrackingItem is one line as the customer sees it.
+type TrackingItem struct {
+	Name     string
+	Quantity int
+}
+
+// TimelineStep is one status change of the order.
+type TimelineStep struct {
+	Status Status
+	At     time.Time
+}
+
+// NewTrackingView takes from o only what a customer may see.
+func NewTrackingView(o Order) TrackingView {
+	v := TrackingView{OrderNumber: o.Number, Status: o.Status, PlacedAt: o.CreatedAt,
+		Items: []TrackingItem{}, Fulfillments: []Fulfillment{}, Timeline: []TimelineStep{}}
+	for _, it := range o.Items {
+		v.Items = append(v.Items, TrackingItem{Name: it.Name, Quantity: it.Quantity})
+	}
+	for _, f := range o.Fulfillments {
+		v.Fulfillments = append(v.Fulfillments, Fulfillment{Carrier: f.Carrier, TrackingNumber: f.TrackingNumber,
+			TrackingURL: f.TrackingURL, Status: f.Status, Events: f.Events, ShippedAt: f.ShippedAt, DeliveredAt: f.DeliveredAt})
+	}
+	for _, h := range o.History {
+		if h.Kind == "status" {
+			v.Timeline = append(v.Timeline, TimelineStep{Status: Status(h.Status), At: h.At})
+		}
+	}
+	return v
+}
