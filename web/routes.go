@@ -27,6 +27,8 @@ func (s *Server) routes() {
 	api.POST("/inventory/:sku/adjustments", s.apiAdjustInventory)
 	api.POST("/orders", s.apiCreateOrder)
 	api.GET("/orders", s.apiListOrders)
+	api.POST("/orders/bulk/status", s.apiBulkStatus)
+	api.GET("/orders/export", s.apiExportOrders)
 	api.GET("/orders/:id", s.apiGetOrder)
 	api.POST("/orders/:id/transitions", s.apiTransition)
 	api.POST("/orders/:id/payments", s.apiRecordPayment)
