@@ -1,0 +1,239 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v85"
+	"github.com/stripe/stripe-go/v85/webhook"
+
+	"github.com/oms/oms/internal/payment"
+	"github.com/oms/oms/internal/service"
+	"github.com/oms/oms/internal/testdb"
+)
+
+const testWebhookSecret = "whsec_test_secret"
+
+var stripeMockBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// startStripeMock runs the official stripe-mock (a go.mod tool) on loopback for the test
+// and returns its base URL.
+func startStripeMock(t testing.TB) string {
+	t.Helper()
+	stripeMockBin.once.Do(func() {
+		out, err := exec.Command("go", "tool", "-n", "stripe-mock").Output()
+		stripeMockBin.path, stripeMockBin.err = strings.TrimSpace(string(out)), err
+	})
+	if stripeMockBin.err != nil {
+		t.Fatalf("build stripe-mock: %v", stripeMockBin.err)
+	}
+	httpPort, httpsPort := freePort(t), freePort(t)
+	cmd := exec.Command(stripeMockBin.path, "-http-addr", "127.0.0.1:"+httpPort, "-https-addr", "127.0.0.1:"+httpsPort)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start stripe-mock: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Kill)
+		_ = cmd.Wait()
+	})
+	base := "http://127.0.0.1:" + httpPort
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		req, _ := http.NewRequest("GET", base+"/v1/payment_intents", nil)
+		req.SetBasicAuth("sk_test_123", "")
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stripe-mock did not answer on %s: %v", base, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func freePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
+}
+
+// newStripeEnv is newAPIEnv with Stripe configured against stripe-mock.
+func newStripeEnv(t testing.TB) *apiEnv {
+	t.Helper()
+	base := startStripeMock(t)
+	pool := testdb.New(t)
+	svc := service.New(pool, service.Config{Stripe: payment.NewStripe(payment.StripeConfig{
+		SecretKey: "sk_test_123", APIBase: base, WebhookSecret: testWebhookSecret})})
+	s := New(Config{ShopName: "Test Shop"}, svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	_, token, err := svc.CreateToken(context.Background(), "test")
+	if err != nil {
+		t.Fatalf("create token: %v", err)
+	}
+	return &apiEnv{t: t, srv: srv, svc: svc, pool: pool, token: token}
+}
+
+// stripeEvent is a Stripe event about a PaymentIntent, and its signature header.
+func stripeEvent(t testing.TB, secret, id, typ, intentID string) ([]byte, string) {
+	t.Helper()
+	obj := map[string]any{"id": intentID, "object": "payment_intent", "status": "succeeded"}
+	if typ == "payment_intent.payment_failed" {
+		obj["status"] = "requires_payment_method"
+		obj["last_payment_error"] = map[string]any{"message": "Your card was declined."}
+	}
+	payload, err := json.Marshal(map[string]any{"id": id, "object": "event", "type": typ, "api_version": stripe.APIVersion,
+		"created": time.Now().Unix(), "livemode": false, "data": map[string]any{"object": obj}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now(), Scheme: "v1"})
+	return payload, signed.Header
+}
+
+// sendWebhook posts a Stripe event with its signature header (none when sig is "").
+func (e *apiEnv) sendWebhook(payload []byte, sig string) apiResponse {
+	e.t.Helper()
+	return e.do("POST", "/webhooks/stripe", payload, "Stripe-Signature", sig, "Authorization", "")
+}
+
+// fetchOrder reads an order through the API.
+func (e *apiEnv) fetchOrder(id string) orderJSON {
+	e.t.Helper()
+	var o orderJSON
+	e.must(http.StatusOK, "GET", "/api/v1/orders/"+id, nil).JSON(e.t, &o)
+	return o
+}
+
+// recordPayment records a manual payment and fails the test unless it is taken.
+func (e *apiEnv) recordPayment(orderID, amount string) orderPaymentJSON {
+	e.t.Helper()
+	var p orderPaymentJSON
+	e.must(http.StatusCreated, "POST", "/api/v1/orders/"+orderID+"/payments",
+		map[string]any{"amount": amount, "gateway": "manual", "reference": "bank"}).JSON(e.t, &p)
+	return p
+}
+
+// paidOrderOf creates an order for the SKU quantities and pays its total by hand.
+func (e *apiEnv) paidOrderOf(email string, skuQty ...any) orderJSON {
+	e.t.Helper()
+	o := e.createOrder(orderBody(email, skuQty...))
+	e.recordPayment(o.ID, o.Total)
+	return e.fetchOrder(o.ID)
+}
+
+// deliveredOrderOf is a paid order, fully shipped and delivered.
+func (e *apiEnv) deliveredOrderOf(email string, skuQty ...any) orderJSON {
+	e.t.Helper()
+	o := e.paidOrderOf(email, skuQty...)
+	var f fulfillmentJSON
+	e.must(http.StatusCreated, "POST", "/api/v1/orders/"+o.ID+"/fulfillments",
+		map[string]any{"carrier": "UPS", "tracking_number": "1Z999"}).JSON(e.t, &f)
+	e.must(http.StatusCreated, "POST", "/api/v1/fulfillments/"+f.ID+"/events",
+		map[string]any{"status": "delivered", "description": "left at the door"})
+	o = e.fetchOrder(o.ID)
+	if o.Status != "delivered" {
+		e.t.Fatalf("order %s is %s, want delivered", o.OrderNumber, o.Status)
+	}
+	return o
+}
+
+// historyKinds lists an order's history rows as kind:status.
+func historyKinds(o orderJSON) []string {
+	var out []string
+	for _, h := range o.History {
+		out = append(out, h.Kind+":"+h.Status)
+	}
+	return out
+}
+
+// checkMoneyAndStock audits every order and SKU: paid = sum of completed payments,
+// refunded = sum of refunds <= paid, payment_status as derived, refund allocations add up,
+// reserved = sum of open reservations, 0 <= reserved <= on_hand, returned <= fulfilled.
+func (e *apiEnv) checkMoneyAndStock() {
+	e.t.Helper()
+	checks := map[string]string{
+		"paid is the sum of completed payments": `SELECT order_number FROM orders o WHERE paid <>
+			(SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = o.id AND status = 'completed')`,
+		"refunded is the sum of refunds": `SELECT order_number FROM orders o WHERE refunded <>
+			(SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = o.id AND status <> 'failed')`,
+		"refunded <= paid <= total": `SELECT order_number FROM orders WHERE refunded > paid OR paid > total`,
+		"refund allocations add up": `SELECT r.id::text FROM refunds r WHERE r.amount <>
+			(SELECT coalesce(sum(amount), 0) FROM refund_allocations WHERE refund_id = r.id)`,
+		"no payment refunded beyond its amount": `SELECT p.id::text FROM payments p WHERE p.amount <
+			(SELECT coalesce(sum(amount), 0) FROM refund_allocations WHERE payment_id = p.id)`,
+		"payment_status as derived": `SELECT order_number FROM orders WHERE payment_status <> CASE
+			WHEN paid = 0 THEN 'pending' WHEN refunded > 0 AND refunded >= paid THEN 'refunded'
+			WHEN refunded > 0 THEN 'partially_refunded' WHEN paid >= total THEN 'completed' ELSE 'partially_paid' END`,
+		"reserved is the sum of open reservations": `SELECT sku FROM inventory i WHERE reserved <>
+			(SELECT coalesce(sum(quantity), 0) FROM inventory_reservations WHERE sku = i.sku AND status = 'reserved')`,
+		"0 <= reserved <= on_hand":   `SELECT sku FROM inventory WHERE reserved < 0 OR reserved > on_hand`,
+		"returned <= fulfilled":      `SELECT id::text FROM order_items WHERE returned_quantity > fulfilled_quantity`,
+		"cancelled orders hold none": `SELECT r.id::text FROM inventory_reservations r JOIN orders o ON o.id = r.order_id WHERE o.status = 'cancelled' AND r.status = 'reserved'`,
+	}
+	for name, q := range checks {
+		rows, err := e.pool.Query(context.Background(), q)
+		if err != nil {
+			e.t.Fatalf("%s: %v", name, err)
+		}
+		var bad []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				e.t.Fatal(err)
+			}
+			bad = append(bad, s)
+		}
+		rows.Close()
+		if len(bad) > 0 {
+			e.t.Errorf("invariant %q broken by %v", name, bad)
+		}
+	}
+}
+
+// scalar runs a query returning one value.
+func (e *apiEnv) scalar(dst any, q string, args ...any) {
+	e.t.Helper()
+	if err := e.pool.QueryRow(context.Background(), q, args...).Scan(dst); err != nil {
+		e.t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func (e *apiEnv) mustCode(status int, code string, method, path string, body any, headers ...string) apiResponse {
+	e.t.Helper()
+	r := e.do(method, path, body, headers...)
+	if r.Status != status || r.ErrorCode() != code {
+		e.t.Fatalf("%s %s: %d %s, want %d %s", method, path, r.Status, r.Body, status, code)
+	}
+	return r
+}
+
+var _ = fmt.Sprintf
