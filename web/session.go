@@ -42,21 +42,17 @@ func newSessionManager(pool *pgxpool.Pool, secure bool) *scs.SessionManager {
 // session is saved and its cookie set before the first byte of the response.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		var handled bool
+		// scs wraps the underlying writer (not echo's Response, which would then wrap
+		// itself); echo's Response writes through scs's writer while the handler runs.
+		orig := c.Response().Writer
+		defer func() { c.Response().Writer = orig }()
 		s.sessions.LoadAndSave(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			handled = true
-			orig := c.Response().Writer
 			c.Response().Writer = w
-			defer func() { c.Response().Writer = orig }()
 			c.SetRequest(r)
 			if err := next(c); err != nil {
 				c.Error(err)
 			}
-		})).ServeHTTP(c.Response(), c.Request())
-		if !handled {
-			// the store failed to load the session; scs has already answered 500
-			s.log.Error("session load failed", "request_id", requestID(c))
-		}
+		})).ServeHTTP(orig, c.Request())
 		return nil
 	}
 }
