@@ -35,6 +35,9 @@ func (s *Server) routes() {
 	api.POST("/orders/:id/payment_intents", s.apiCreatePaymentIntent)
 	api.POST("/orders/:id/refunds", s.apiRefund)
 	api.POST("/orders/:id/cancel", s.apiCancel)
+	api.POST("/orders/:id/fulfillments", s.apiCreateFulfillment)
+	api.GET("/orders/:id/tracking", s.apiOrderTracking)
+	api.POST("/fulfillments/:id/events", s.apiAddTrackingEvent)
 	api.POST("/orders/:id/returns", s.apiRequestReturn)
 	api.GET("/returns", s.apiListReturns)
 	api.GET("/returns/:id", s.apiGetReturn)
@@ -44,6 +47,12 @@ func (s *Server) routes() {
 
 	// Payment gateways' callbacks: no token, each verified by its own signature
 	e.POST("/webhooks/stripe", s.stripeWebhook)
+
+	// Customers' order tracking: no token, one rate limit per client address for both
+	track := s.trackLimiter()
+	e.GET("/api/v1/track/:order_number", s.apiPublicTracking, track)
+	e.GET("/track", s.pageTrack, track)
+	e.POST("/track", s.pageTrack, track)
 
 	// Staff back-office: session login, CSRF on every form, one permission per route
 	// (domain/permissions.go); assets embedded, cached for a year by content hash.

@@ -18,6 +18,11 @@ import (
 type Config struct {
 	ShopName      string
 	SecureCookies bool
+
+	// TrackRate and TrackBurst limit public tracking lookups per client address
+	// (requests per second, and the burst above it); 0 means 10/s, burst 20.
+	TrackRate  float64
+	TrackBurst int
 }
 
 // Server holds the dependencies every handler needs.
@@ -50,6 +55,9 @@ func New(cfg Config, svc *service.Service, log *slog.Logger) *Server {
 	s.renderErrorPage = s.renderError
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// A client's address (rate limits) is the peer's, or the one a proxy on a loopback or
+	// private address (the load balancer) put in X-Forwarded-For; anyone else's header is ignored.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.HTTPErrorHandler = s.handleError
 	s.echo = e
 	s.routes()

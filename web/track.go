@@ -1,0 +1,164 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
+	"github.com/oms/oms/views"
+)
+
+// Default rate of the public tracking lookups per client address.
+const (
+	defaultTrackRate  = 10 // per second
+	defaultTrackBurst = 20
+)
+
+// trackLimiter limits the public tracking lookups (API and page share one budget) per
+// client address, so that nobody can walk through order numbers and emails.
+func (s *Server) trackLimiter() echo.MiddlewareFunc {
+	r, burst := s.cfg.TrackRate, s.cfg.TrackBurst
+	if r <= 0 {
+		r = defaultTrackRate
+	}
+	if burst <= 0 {
+		burst = defaultTrackBurst
+	}
+	retryAfter := strconv.Itoa(int(math.Ceil(1 / r)))
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(r), Burst: burst, ExpiresIn: 3 * time.Minute}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			c.Response().Header().Set("Retry-After", retryAfter)
+			if isAPI(c) {
+				return domain.Errorf(domain.CodeRateLimited, "too many tracking lookups from this address; retry in %s s", retryAfter)
+			}
+			return s.renderTrack(c, http.StatusTooManyRequests, views.TrackPage{RateLimited: true})
+		},
+		ErrorHandler: func(c echo.Context, err error) error {
+			return domain.Errorf(domain.CodeBadRequest, "could not tell who is asking")
+		},
+	})
+}
+
+type publicTrackingJSON struct {
+	OrderNumber  string                    `json:"order_number"`
+	Status       string                    `json:"status"`
+	PlacedAt     time.Time                 `json:"placed_at"`
+	Items        []publicItemJSON          `json:"items"`
+	Fulfillments []publicFulfillmentJSON   `json:"fulfillments"`
+	Timeline     []publicTimelineEntryJSON `json:"timeline"`
+}
+
+type publicItemJSON struct {
+	Name     string `json:"name"`
+	Quantity int    `json:"quantity"`
+}
+
+type publicFulfillmentJSON struct {
+	Carrier        string              `json:"carrier"`
+	TrackingNumber string              `json:"tracking_number"`
+	TrackingURL    *string             `json:"tracking_url"`
+	Status         string              `json:"status"`
+	ShippedAt      *time.Time          `json:"shipped_at"`
+	DeliveredAt    *time.Time          `json:"delivered_at"`
+	Events         []trackingEventJSON `json:"events"`
+}
+
+type publicTimelineEntryJSON struct {
+	Status string    `json:"status"`
+	At     time.Time `json:"at"`
+}
+
+func toPublicTrackingJSON(v domain.TrackingView) publicTrackingJSON {
+	out := publicTrackingJSON{OrderNumber: v.OrderNumber, Status: string(v.Status), PlacedAt: v.PlacedAt.UTC(),
+		Items: []publicItemJSON{}, Fulfillments: []publicFulfillmentJSON{}, Timeline: []publicTimelineEntryJSON{}}
+	for _, it := range v.Items {
+		out.Items = append(out.Items, publicItemJSON{Name: it.Name, Quantity: it.Quantity})
+	}
+	for _, f := range v.Fulfillments {
+		pf := publicFulfillmentJSON{Carrier: f.Carrier, TrackingNumber: f.TrackingNumber, Status: f.Status,
+			ShippedAt: utcPtr(f.ShippedAt), DeliveredAt: utcPtr(f.DeliveredAt), Events: []trackingEventJSON{}}
+		if f.TrackingURL != "" {
+			pf.TrackingURL = &f.TrackingURL
+		}
+		for _, e := range f.Events {
+			pf.Events = append(pf.Events, trackingEventJSON{Status: e.Status, Description: e.Description, At: e.At.UTC()})
+		}
+		out.Fulfillments = append(out.Fulfillments, pf)
+	}
+	for _, t := range v.Timeline {
+		out.Timeline = append(out.Timeline, publicTimelineEntryJSON{Status: string(t.Status), At: t.At.UTC()})
+	}
+	return out
+}
+
+// apiPublicTracking is GET /api/v1/track/{order_number}?email=: no token, rate limited,
+// and one 404 for both an unknown order and a wrong email.
+func (s *Server) apiPublicTracking(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	v, err := s.svc.TrackOrder(c.Request().Context(), c.Param("order_number"), c.QueryParam("email"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toPublicTrackingJSON(v))
+}
+
+// pageTrack is GET/POST /track: the lookup form, and the order once both fields are
+// given (by the form's POST, which keeps the email out of the address bar, or by a
+// GET link with ?order_number=&email=).
+func (s *Server) pageTrack(c echo.Context) error {
+	p := views.TrackPage{
+		OrderNumber: strings.TrimSpace(c.FormValue("order_number")),
+		Email:       strings.TrimSpace(c.FormValue("email")),
+	}
+	if c.Request().Method == http.MethodGet && p.OrderNumber == "" && p.Email == "" {
+		return s.renderTrack(c, http.StatusOK, p)
+	}
+	if p.OrderNumber == "" || p.Email == "" {
+		p.Invalid = "Enter both your order number and your email address."
+		return s.renderTrack(c, http.StatusUnprocessableEntity, p)
+	}
+	v, err := s.svc.TrackOrder(c.Request().Context(), p.OrderNumber, p.Email)
+	if errors.Is(err, service.ErrTrackingNotFound) {
+		p.NotFound = true
+		return s.renderTrack(c, http.StatusNotFound, p)
+	}
+	if err != nil {
+		return err
+	}
+	p.Order = &v
+	return s.renderTrack(c, http.StatusOK, p)
+}
+
+// renderTrack draws the tracking page. It is public and may show an order, so it is
+// never cached and never sends its address (which may hold the email) to carriers.
+func (s *Server) renderTrack(c echo.Context, status int, p views.TrackPage) error {
+	p.ShopName = s.cfg.ShopName
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", trackCSP)
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+	var buf bytes.Buffer
+	if err := views.Track(p).Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// trackCSP is the tracking page's policy: its own stylesheet and icon, nothing else.
+const trackCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
