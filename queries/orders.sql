@@ -54,8 +54,9 @@ WITH o AS (
            (sqlc.arg(unit_prices)::numeric[])[i], (sqlc.arg(line_totals)::numeric[])[i]
     FROM generate_series(1, cardinality(sqlc.arg(item_ids)::uuid[])) AS i
 ), reservations AS (
-    INSERT INTO inventory_reservations (order_id, order_item_id, sku, quantity)
-    SELECT sqlc.arg(id), (sqlc.arg(item_ids)::uuid[])[i], (sqlc.arg(skus)::text[])[i], (sqlc.arg(quantities)::int[])[i]
+    INSERT INTO inventory_reservations (id, order_id, order_item_id, sku, quantity)
+    SELECT (sqlc.arg(reservation_ids)::uuid[])[i], sqlc.arg(id), (sqlc.arg(item_ids)::uuid[])[i],
+           (sqlc.arg(skus)::text[])[i], (sqlc.arg(quantities)::int[])[i]
     FROM generate_series(1, cardinality(sqlc.arg(item_ids)::uuid[])) AS i
 ), history AS (
     INSERT INTO order_history (order_id, kind, status, actor, actor_type)

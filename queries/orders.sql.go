@@ -96,12 +96,13 @@ WITH o AS (
            ($22::numeric[])[i], ($23::numeric[])[i]
     FROM generate_series(1, cardinality($18::uuid[])) AS i
 ), reservations AS (
-    INSERT INTO inventory_reservations (order_id, order_item_id, sku, quantity)
-    SELECT $1, ($18::uuid[])[i], ($19::text[])[i], ($21::int[])[i]
+    INSERT INTO inventory_reservations (id, order_id, order_item_id, sku, quantity)
+    SELECT ($24::uuid[])[i], $1, ($18::uuid[])[i],
+           ($19::text[])[i], ($21::int[])[i]
     FROM generate_series(1, cardinality($18::uuid[])) AS i
 ), history AS (
     INSERT INTO order_history (order_id, kind, status, actor, actor_type)
-    VALUES ($1, 'status', 'created', $24, $25)
+    VALUES ($1, 'status', 'created', $25, $26)
 )
 SELECT order_number, created_at FROM o
 `
@@ -130,6 +131,7 @@ type InsertOrderParams struct {
 	Quantities      []int32
 	UnitPrices      []decimal.Decimal
 	LineTotals      []decimal.Decimal
+	ReservationIds  []uuid.UUID
 	Actor           string
 	ActorType       string
 }
@@ -166,6 +168,7 @@ func (q *Queries) InsertOrder(ctx context.Context, arg InsertOrderParams) (Inser
 		arg.Quantities,
 		arg.UnitPrices,
 		arg.LineTotals,
+		arg.ReservationIds,
 		arg.Actor,
 		arg.ActorType,
 	)

@@ -252,6 +252,7 @@ func insertOrderParams(o domain.Order, p pricedOrder, actor domain.Actor) querie
 	}
 	for _, it := range o.Items {
 		params.ItemIds = append(params.ItemIds, uuid.MustParse(it.ID))
+		params.ReservationIds = append(params.ReservationIds, newID())
 		params.Skus = append(params.Skus, it.SKU)
 		params.Names = append(params.Names, it.Name)
 		params.Quantities = append(params.Quantities, int32(it.Quantity))
