@@ -59,7 +59,7 @@ func (s *Server) apiListReturns(c echo.Context) error {
 	f := service.ReturnFilter{Status: c.QueryParam("status"), Cursor: c.QueryParam("cursor")}
 	if l := c.QueryParam("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil {
+		if err != nil || n < 1 {
 			return domain.FieldErrors{"limit": "must be an integer between 1 and 200"}.Err()
 		}
 		f.Limit = n
