@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -235,5 +234,3 @@ func (e *apiEnv) mustCode(status int, code string, method, path string, body any
 	}
 	return r
 }
-
-var _ = fmt.Sprintf

@@ -1,0 +1,79 @@
+package payment
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/stripe/stripe-go/v85/webhook"
+)
+
+func TestToMinor(t *testing.T) {
+	tests := []struct {
+		amount, currency string
+		want             int64
+		ok               bool
+	}{
+		{"19.99", "USD", 1999, true},
+		{"0.5", "EUR", 50, true},
+		{"1200", "JPY", 1200, true},
+		{"1.234", "KWD", 1234, true},
+		{"19.999", "USD", 0, false},
+		{"1200.5", "JPY", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ToMinor(decimal.RequireFromString(tt.amount), tt.currency)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ToMinor(%s %s) = %d, %v; want %d, ok %v", tt.amount, tt.currency, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestParseWebhook(t *testing.T) {
+	s := NewStripe(StripeConfig{SecretKey: "sk_test_x", WebhookSecret: "whsec_x"})
+	payload, _ := json.Marshal(map[string]any{"id": "evt_1", "object": "event", "type": "payment_intent.payment_failed",
+		"api_version": "2019-01-01", "data": map[string]any{"object": map[string]any{"id": "pi_1",
+			"last_payment_error": map[string]any{"message": "declined"}}}})
+	sign := func(secret string, at time.Time) string {
+		return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: at, Scheme: "v1"}).Header
+	}
+
+	t.Run("Valid", func(t *testing.T) {
+		ev, err := s.ParseWebhook(payload, sign("whsec_x", time.Now()))
+		if err != nil || ev != (Event{ID: "evt_1", Type: "payment_intent.payment_failed", PaymentIntentID: "pi_1", FailureMessage: "declined"}) {
+			t.Fatalf("event = %+v, %v", ev, err)
+		}
+	})
+	for name, sig := range map[string]string{
+		"ErrMissing":     "",
+		"ErrWrongSecret": sign("whsec_y", time.Now()),
+		"ErrTooOld":      sign("whsec_x", time.Now().Add(-time.Hour)),
+		"ErrGarbage":     "t=1,v1=00",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := s.ParseWebhook(payload, sig); !errors.Is(err, ErrBadSignature) {
+				t.Fatalf("err = %v, want ErrBadSignature", err)
+			}
+		})
+	}
+	t.Run("ErrNoSecret", func(t *testing.T) {
+		s := NewStripe(StripeConfig{SecretKey: "sk_test_x"})
+		if s.WebhookEnabled() {
+			t.Fatal("webhooks enabled without a secret")
+		}
+		if _, err := s.ParseWebhook(payload, sign("", time.Now())); !errors.Is(err, ErrBadSignature) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("DisabledWithoutKey", func(t *testing.T) {
+		if NewStripe(StripeConfig{WebhookSecret: "whsec_x"}) != nil {
+			t.Fatal("Stripe enabled without a secret key")
+		}
+		var none *Stripe
+		if none.WebhookEnabled() {
+			t.Fatal("nil Stripe has webhooks")
+		}
+	})
+}
