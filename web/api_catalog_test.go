@@ -32,9 +32,9 @@ func TestProductsAreCreatedThenUpdated(t *testing.T) {
 
 	bad := []struct {
 		name, sku string
-		body   any
-		status int
-		field  string
+		body      any
+		status    int
+		field     string
 	}{
 		{"price as number", "X", map[string]any{"name": "X", "price": 19.99, "currency": "USD"}, 400, "price"},
 		{"negative price", "X", map[string]any{"name": "X", "price": "-1.00", "currency": "USD"}, 422, "price"},
