@@ -69,9 +69,13 @@ ORDER BY o.created_at, o.id;
 
 -- name: CheckDerivedStatuses :many
 SELECT o.order_number::text AS subject,
-       format('payment_status %s (amounts say %s), fulfillment_status %s (lines say %s)',
-              o.payment_status, oms_payment_status(o.total, o.paid, o.refunded),
-              o.fulfillment_status, oms_fulfillment_status(coalesce(l.ordered, 0), coalesce(l.fulfilled, 0)))::text AS detail
+       concat_ws('; ',
+         CASE WHEN o.payment_status <> oms_payment_status(o.total, o.paid, o.refunded)
+              THEN format('payment_status %s, but its amounts say %s', o.payment_status, oms_payment_status(o.total, o.paid, o.refunded)) END,
+         CASE WHEN o.fulfillment_status <> oms_fulfillment_status(coalesce(l.ordered, 0), coalesce(l.fulfilled, 0))
+              THEN format('fulfillment_status %s, but its lines say %s', o.fulfillment_status,
+                          oms_fulfillment_status(coalesce(l.ordered, 0), coalesce(l.fulfilled, 0))) END
+       )::text AS detail
 FROM orders o
 LEFT JOIN (SELECT order_id, sum(quantity)::bigint AS ordered, sum(fulfilled_quantity)::bigint AS fulfilled
            FROM order_items GROUP BY order_id) l ON l.order_id = o.id

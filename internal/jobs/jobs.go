@@ -52,7 +52,8 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 		return nil, fmt.Errorf("register expiry worker: %w", err)
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Logger:  cfg.Logger,
+		// The queue's own chatter (job counts every few seconds) stays out of the log.
+		Logger:  slog.New(minLevel{Handler: cfg.Logger.Handler(), min: slog.LevelWarn}),
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{
@@ -89,3 +90,21 @@ func (r *Runner) Stop(ctx context.Context) error {
 
 // Client is the river client, for enqueueing jobs in a transaction.
 func (r *Runner) Client() *river.Client[pgx.Tx] { return r.client }
+
+// minLevel drops records below min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(attrs), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
+}

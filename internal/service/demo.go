@@ -3,10 +3,750 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/queries"
 )
 
-// LoadDemo loads demo data. (Being written.)
+// demoMarkerSKU is the demo catalog's first product: when it exists, the demo has run
+// (or is partly loaded).
+const demoMarkerSKU = "TEE-CLASSIC-M"
+
+// demoLock keeps two `oms demo` runs from loading the demo twice at the same time.
+const demoLock = 0x6f6d735f64656d6f // "oms_demo"
+
+// LoadDemo loads a demo shop: a catalog of 40 products (some on sale, one discontinued),
+// stock (some of it low), tax and shipping rates, two coupons, and about 300 orders
+// placed over the last 45 days in every state, all made through the real use cases and
+// then moved back in time. It does nothing when the demo is already loaded.
 func (s *Service) LoadDemo(ctx context.Context, out io.Writer) error {
-	return errors.New("demo: not written yet")
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", demoLock); err != nil {
+		return fmt.Errorf("demo lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", demoLock) //nolint:errcheck // released with the session anyway
+
+	if _, err := s.GetProduct(ctx, demoMarkerSKU); err == nil {
+		// The discontinued product is deactivated last: a finished load.
+		if last, err := s.GetProduct(ctx, demoDiscontinued); err == nil && !last.Active {
+			fmt.Fprintln(out, "demo data already loaded")
+			return nil
+		}
+		return errors.New("demo data is only partly loaded (an earlier run stopped): load it into an empty database")
+	} else if domain.ErrorCode(err) != domain.CodeNotFound {
+		return fmt.Errorf("demo: %w", err)
+	}
+
+	start := time.Now()
+	d := &demo{s: s, rng: rand.New(rand.NewPCG(2026, 11)), now: time.Now().UTC()}
+	if err := d.settings(ctx); err != nil {
+		return err
+	}
+	if err := d.catalog(ctx); err != nil {
+		return err
+	}
+	n, err := d.orders(ctx)
+	if err != nil {
+		return err
+	}
+	if err := d.finishStock(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "demo data loaded: %d products, %d orders over the last %d days (%s)\n",
+		len(demoProducts), n, demoDays, time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// demoDays is how far back the demo's orders go.
+const demoDays = 45
+
+type demoProduct struct {
+	sku, name, price, sale string
+	weight                 int // how popular
+}
+
+var demoProducts = []demoProduct{
+	{"TEE-CLASSIC-M", "Classic Cotton Tee, M", "24.00", "", 9},
+	{"TEE-CLASSIC-S", "Classic Cotton Tee, S", "24.00", "", 5},
+	{"TEE-CLASSIC-L", "Classic Cotton Tee, L", "24.00", "", 6},
+	{"HOODIE-ZIP-M", "Heavyweight Zip Hoodie, M", "64.00", "49.00", 5},
+	{"JACKET-RAIN-M", "Packable Rain Jacket, M", "119.00", "89.00", 3},
+	{"CAP-CANVAS", "Canvas Six-Panel Cap", "22.00", "", 4},
+	{"BEANIE-RIB", "Ribbed Merino Beanie", "19.00", "", 3},
+	{"SOCKS-MERINO", "Merino Hiking Socks", "18.00", "", 6},
+	{"MUG-STONEWARE", "Stoneware Mug, 12 oz", "16.00", "", 9},
+	{"CARAFE-GLASS", "Glass Pour-Over Carafe", "38.00", "", 3},
+	{"BEANS-ESPRESSO-1KG", "House Espresso Beans, 1 kg", "34.00", "", 8},
+	{"BEANS-FILTER-250G", "Single-Origin Filter Beans, 250 g", "14.50", "", 7},
+	{"GRINDER-HAND", "Hand Coffee Grinder", "79.00", "", 2},
+	{"KETTLE-GOOSENECK", "Gooseneck Kettle", "69.00", "59.00", 2},
+	{"TEA-SENCHA", "Organic Sencha Tea, 100 g", "12.00", "", 4},
+	{"CANDLE-CEDAR", "Cedar & Sage Candle", "28.00", "", 5},
+	{"BLANKET-WOOL", "Wool Throw Blanket", "129.00", "", 2},
+	{"TOWEL-LINEN", "Linen Tea Towels, set of 2", "24.00", "", 3},
+	{"BOARD-WALNUT", "Walnut Cutting Board", "56.00", "", 2},
+	{"NOTEBOOK-A5-DOT", "A5 Dotted Notebook", "18.00", "", 7},
+	{"PEN-BRASS", "Brass Ballpoint Pen", "42.00", "", 3},
+	{"PLANNER-2027", "2027 Weekly Planner", "26.00", "19.50", 4},
+	{"CARDS-THANKS", "Thank-You Cards, pack of 10", "12.00", "", 3},
+	{"TAPE-WASHI", "Washi Tape Trio", "9.50", "", 4},
+	{"BOTTLE-STEEL-750", "Insulated Steel Bottle, 750 ml", "32.00", "", 6},
+	{"LANTERN-CAMP", "Rechargeable Camp Lantern", "45.00", "", 2},
+	{"BAG-TOTE", "Waxed Canvas Tote", "58.00", "", 3},
+	{"BACKPACK-DAY", "Everyday Backpack, 20 l", "98.00", "", 2},
+	{"CHARGER-USB-C-65W", "65 W USB-C Charger", "39.00", "", 4},
+	{"CABLE-USB-C-2M", "Braided USB-C Cable, 2 m", "15.00", "", 6},
+	{"EARBUDS-WIRELESS", "Wireless Earbuds", "89.00", "74.00", 3},
+	{"STAND-LAPTOP", "Aluminium Laptop Stand", "49.00", "", 2},
+	{"SPEAKER-MINI", "Mini Bluetooth Speaker", "59.00", "", 2},
+	{"SOAP-OAT", "Oat & Honey Soap Bar", "8.00", "", 6},
+	{"BALM-LIP", "Beeswax Lip Balm", "6.50", "", 5},
+	{"SERUM-VITC", "Vitamin C Serum, 30 ml", "36.00", "", 3},
+	{"CREAM-HAND", "Shea Hand Cream, 75 ml", "14.00", "", 4},
+	{"PUZZLE-1000", "1000-Piece Jigsaw Puzzle", "27.00", "", 3},
+	{"CARDS-PLAYING", "Linen Playing Cards", "11.00", "", 3},
+	{"YOYO-WOOD", "Wooden Yo-Yo", "7.00", "", 2},
+}
+
+// demoDiscontinued is sold in older orders, then deactivated.
+const demoDiscontinued = "YOYO-WOOD"
+
+// demoLowStock are left nearly sold out, one completely.
+var demoLowStock = map[string]int{"GRINDER-HAND": 3, "BLANKET-WOOL": 2, "PEN-BRASS": 4, "LANTERN-CAMP": 0, "SERUM-VITC": 5}
+
+func (d *demo) settings(ctx context.Context) error {
+	taxes, err := d.s.ListTaxRates(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range []domain.TaxRateInput{
+		{Country: "US", Region: "CA", RatePercent: "7.25", Name: "California sales tax"},
+		{Country: "US", Region: "NY", RatePercent: "8.875", Name: "New York sales tax"},
+		{Country: "US", Region: "IL", RatePercent: "6.25", Name: "Illinois sales tax"},
+		{Country: "US", Region: "TX", RatePercent: "6.25", Name: "Texas sales tax"},
+		{Country: "US", Region: "WA", RatePercent: "6.5", Name: "Washington sales tax"},
+		{Country: "DE", RatePercent: "19", Name: "Mehrwertsteuer"},
+		{Country: "GB", RatePercent: "20", Name: "VAT"},
+	} {
+		if slices.ContainsFunc(taxes, func(r TaxRateSetting) bool { return r.Country == t.Country && r.Region == t.Region }) {
+			continue
+		}
+		if _, err := d.s.SaveTaxRate(ctx, uuid.Nil, t); err != nil {
+			return fmt.Errorf("demo tax rate %s %s: %w", t.Country, t.Region, err)
+		}
+	}
+	rates, err := d.s.ListShippingRates(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range []domain.ShippingRateInput{
+		{Country: "US", Currency: "USD", Amount: "5.99", FreeAbove: "75", Name: "Standard (free over $75)"},
+		{Country: "*", Currency: "USD", Amount: "14.99", Name: "International"},
+	} {
+		if slices.ContainsFunc(rates, func(x ShippingRateSetting) bool { return x.Country == r.Country && x.Currency == r.Currency }) {
+			continue
+		}
+		if _, err := d.s.SaveShippingRate(ctx, uuid.Nil, r); err != nil {
+			return fmt.Errorf("demo shipping rate %s: %w", r.Country, err)
+		}
+	}
+	coupons, err := d.s.ListCoupons(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range []domain.CouponInput{
+		{Code: "WELCOME10", Kind: "percent", Value: "10", Active: true},
+		{Code: "SAVE5", Kind: "fixed", Value: "5.00", Currency: "USD", MinSubtotal: "25", Active: true},
+	} {
+		if slices.ContainsFunc(coupons, func(x CouponSetting) bool { return x.Code == c.Code }) {
+			continue
+		}
+		if _, err := d.s.SaveCoupon(ctx, uuid.Nil, c); err != nil {
+			return fmt.Errorf("demo coupon %s: %w", c.Code, err)
+		}
+	}
+	return nil
+}
+
+func (d *demo) catalog(ctx context.Context) error {
+	for _, p := range demoProducts {
+		prod := domain.Product{SKU: p.sku, Name: p.name, Price: decimal.RequireFromString(p.price), Currency: "USD", Active: true}
+		if p.sale != "" {
+			prod.SalePrice = decimal.NewNullDecimal(decimal.RequireFromString(p.sale))
+		}
+		if _, _, err := d.s.PutProduct(ctx, prod); err != nil {
+			return fmt.Errorf("demo product %s: %w", p.sku, err)
+		}
+		if _, err := d.s.SetOnHand(ctx, d.warehouse(), p.sku, 200+d.rng.IntN(200)); err != nil {
+			return fmt.Errorf("demo stock %s: %w", p.sku, err)
+		}
+	}
+	return nil
+}
+
+// finishStock leaves some products nearly sold out and discontinues one.
+func (d *demo) finishStock(ctx context.Context) error {
+	for sku, left := range demoLowStock {
+		inv, err := d.s.GetInventory(ctx, sku)
+		if err != nil {
+			return err
+		}
+		if _, err := d.s.SetOnHand(ctx, d.warehouse(), sku, inv.Reserved+left); err != nil {
+			return fmt.Errorf("demo low stock %s: %w", sku, err)
+		}
+	}
+	p, err := d.s.GetProduct(ctx, demoDiscontinued)
+	if err != nil {
+		return err
+	}
+	p.Active = false
+	if _, _, err := d.s.PutProduct(ctx, p); err != nil {
+		return fmt.Errorf("demo discontinue %s: %w", demoDiscontinued, err)
+	}
+	return nil
+}
+
+// demoOutcome is where a demo order's story ends.
+type demoOutcome int
+
+const (
+	outCreated demoOutcome = iota
+	outPending
+	outPartlyPaid
+	outExpired
+	outCancelledUnpaid
+	outCancelledRefunded
+	outPaid
+	outProcessing
+	outShipped
+	outDelivered
+	outDeliveredSplit
+	outPartlyRefunded
+	outReturned
+	outRefunded
+)
+
+// demoMix is how many orders end in each state, and how old they may be (in hours).
+var demoMix = []struct {
+	outcome          demoOutcome
+	count            int
+	minAgeH, maxAgeH float64
+}{
+	{outCreated, 10, 0.08, 0.4},
+	{outPending, 8, 0.08, 0.4},
+	{outPartlyPaid, 3, 0.1, 0.4},
+	{outExpired, 7, 2, 24 * 30},
+	{outCancelledUnpaid, 10, 6, 24 * 40},
+	{outCancelledRefunded, 6, 24, 24 * 40},
+	{outPaid, 28, 1, 36},
+	{outProcessing, 14, 8, 72},
+	{outShipped, 30, 30, 24 * 5},
+	{outDelivered, 140, 24 * 5, 24 * demoDays},
+	{outDeliveredSplit, 12, 24 * 6, 24 * demoDays},
+	{outPartlyRefunded, 12, 24 * 7, 24 * demoDays},
+	{outReturned, 12, 24 * 9, 24 * demoDays},
+	{outRefunded, 8, 24 * 10, 24 * demoDays},
+}
+
+type demoCustomer struct {
+	first, last, country string
+}
+
+var (
+	demoFirstNames = []string{"Ava", "Liam", "Sofia", "Noah", "Maya", "Ethan", "Chloe", "Lucas", "Priya", "Mateo",
+		"Hannah", "Omar", "Grace", "Daniel", "Zoe", "Kenji", "Isabel", "Samuel", "Leah", "Marcus", "Elena", "Jonas",
+		"Amara", "Felix", "Nora", "Diego", "Harper", "Arjun", "Claire", "Tobias"}
+	demoLastNames = []string{"Nguyen", "Carter", "Rossi", "Schmidt", "Okafor", "Patel", "Johnson", "Kim", "Garcia",
+		"Müller", "Thompson", "Dubois", "Walsh", "Haddad", "Lindqvist", "Brown", "Tanaka", "O'Connor", "Silva",
+		"Fischer", "Evans", "Moreau", "Cohen", "Reyes", "Novak"}
+	demoEmailDomains = []string{"example.com", "example.net", "example.org"}
+)
+
+type demoPlace struct {
+	street, city, region, postal, phonePrefix string
+}
+
+// demoPlaces are addresses by country; the country list repeats a country to weight it.
+var (
+	demoCountries = []string{"US", "US", "US", "US", "US", "US", "US", "US", "US", "US", "US", "US",
+		"GB", "GB", "DE", "DE", "CA", "CA", "FR", "NL", "AU"}
+	demoPlaces = map[string][]demoPlace{
+		"US": {{"1420 Market St", "San Francisco", "CA", "94103", "+1 415 555 "}, {"88 Greenwich Ave", "New York", "NY", "10011", "+1 212 555 "},
+			{"233 S Wacker Dr", "Chicago", "IL", "60606", "+1 312 555 "}, {"500 Congress Ave", "Austin", "TX", "78701", "+1 512 555 "},
+			{"1201 3rd Ave", "Seattle", "WA", "98101", "+1 206 555 "}, {"75 State St", "Boston", "MA", "02109", "+1 617 555 "},
+			{"455 Valencia St", "San Francisco", "CA", "94103", "+1 415 555 "}, {"20 W 34th St", "New York", "NY", "10001", "+1 646 555 "},
+			{"910 Pearl St", "Boulder", "CO", "80302", "+1 303 555 "}, {"3100 N Lake Shore Dr", "Chicago", "IL", "60657", "+1 773 555 "}},
+		"GB": {{"221B Baker Street", "London", "", "NW1 6XE", "+44 20 7946 "}, {"14 Deansgate", "Manchester", "", "M3 2BY", "+44 161 496 "},
+			{"7 Royal Mile", "Edinburgh", "", "EH1 1RE", "+44 131 496 "}},
+		"DE": {{"Torstraße 112", "Berlin", "", "10119", "+49 30 5550 "}, {"Maximilianstraße 8", "München", "", "80539", "+49 89 5550 "},
+			{"Schanzenstraße 41", "Hamburg", "", "20357", "+49 40 5550 "}},
+		"CA": {{"155 Queen St W", "Toronto", "ON", "M5H 2N2", "+1 416 555 "}, {"1055 W Georgia St", "Vancouver", "BC", "V6E 3P3", "+1 604 555 "}},
+		"FR": {{"12 Rue de Rivoli", "Paris", "", "75004", "+33 1 5550 "}},
+		"NL": {{"Prinsengracht 263", "Amsterdam", "", "1016 GV", "+31 20 555 "}},
+		"AU": {{"200 George St", "Sydney", "NSW", "2000", "+61 2 5550 "}},
+	}
+	demoStaff        = []string{"Maya Patel", "Tom Becker", "Lena Fischer"}
+	demoCancelWhy    = []string{"customer changed their mind", "duplicate order", "address could not be verified", "customer asked to cancel by email"}
+	demoReturnWhy    = []string{"wrong size", "arrived damaged", "not as pictured", "changed my mind", "received the wrong item"}
+	demoGoodwill     = []string{"box arrived crushed, goodwill refund", "late delivery, shipping refunded", "minor scratch, partial refund agreed"}
+	demoNotes        = []string{"Please leave at the front desk.", "Gift: no invoice in the box, please.", "Ring the bell twice.", "Deliver after 5 pm if possible."}
+	demoCarriers     = []string{"UPS", "USPS", "FedEx", "DHL"}
+	demoEventDetails = map[string][]string{
+		"in_transit":       {"Departed facility", "Arrived at sort hub", "In transit to destination"},
+		"out_for_delivery": {"Out for delivery"},
+		"delivered":        {"Left at front door", "Delivered to mailroom", "Signed for by resident"},
+	}
+)
+
+// demo is one run of LoadDemo.
+type demo struct {
+	s   *Service
+	rng *rand.Rand
+	mu  sync.Mutex // guards rng once orders are worked on concurrently
+	now time.Time
+}
+
+func (d *demo) intN(n int) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.rng.IntN(n)
+}
+
+func (d *demo) between(lo, hi time.Duration) time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return lo + time.Duration(d.rng.Int64N(int64(hi-lo)+1))
+}
+
+func demoPick[T any](d *demo, xs []T) T { return xs[d.intN(len(xs))] }
+
+func (d *demo) staff() domain.Actor {
+	return domain.Actor{Type: domain.ActorStaff, Name: demoPick(d, demoStaff)}
+}
+
+func (d *demo) warehouse() domain.Actor {
+	return domain.Actor{Type: domain.ActorStaff, Name: "Lena Fischer"}
+}
+
+var demoStorefront = domain.Actor{Type: domain.ActorToken, Name: "storefront"}
+
+// demoPlan is one order to make: its story and when it starts.
+type demoPlan struct {
+	outcome demoOutcome
+	at      time.Time
+	order   domain.NewOrder
+}
+
+// orders makes the demo's orders: first each one is placed, oldest first (so that order
+// numbers increase with time); then their stories (payment, shipping, returns, ...)
+// play out concurrently, each order moved back to its own demoTimeline at the end.
+func (d *demo) orders(ctx context.Context) (int, error) {
+	plans := d.plan()
+	type placed struct {
+		plan  demoPlan
+		order domain.Order
+		tl    *demoTimeline
+	}
+	var work []placed
+	for _, p := range plans {
+		tl := &demoTimeline{d: d, at: p.at}
+		o, err := d.place(ctx, tl, p)
+		if err != nil {
+			return 0, err
+		}
+		if p.outcome == outExpired {
+			if err := d.expire(ctx, tl, o); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		work = append(work, placed{plan: p, order: o, tl: tl})
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, len(work))
+	next := make(chan placed)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for w := range next {
+				err := d.play(ctx, w.tl, w.plan.outcome, w.order)
+				if err == nil {
+					err = w.tl.apply(ctx, w.order.ID)
+				}
+				if err != nil {
+					errs <- fmt.Errorf("demo order %s: %w", w.order.Number, err)
+				}
+			}
+		}()
+	}
+	for _, w := range work {
+		next <- w
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err
+	}
+	return len(plans), nil
+}
+
+// plan draws every order: outcome, age, customer, lines, coupon; oldest first.
+func (d *demo) plan() []demoPlan {
+	var plans []demoPlan
+	for _, m := range demoMix {
+		for range m.count {
+			// Skewed towards recent days: the shop is growing.
+			f := d.rng.Float64()
+			ageH := m.minAgeH + (m.maxAgeH-m.minAgeH)*f*f
+			at := d.now.Add(-time.Duration(ageH * float64(time.Hour)))
+			plans = append(plans, demoPlan{outcome: m.outcome, at: at, order: d.newOrder(m.outcome, at)})
+		}
+	}
+	slices.SortFunc(plans, func(a, b demoPlan) int { return a.at.Compare(b.at) })
+	return plans
+}
+
+func (d *demo) newOrder(outcome demoOutcome, at time.Time) domain.NewOrder {
+	c := demoCustomer{first: demoPick(d, demoFirstNames), last: demoPick(d, demoLastNames), country: demoPick(d, demoCountries)}
+	place := demoPick(d, demoPlaces[c.country])
+	local := strings.NewReplacer("ü", "ue", "'", "", " ", "").Replace(strings.ToLower(c.first + "." + c.last))
+	phone := fmt.Sprintf("%s%04d", place.phonePrefix, d.rng.IntN(10000))
+	in := domain.NewOrder{
+		Customer: domain.Customer{Email: fmt.Sprintf("%s%d@%s", local, d.rng.IntN(100), demoPick(d, demoEmailDomains)),
+			Name: c.first + " " + c.last, Phone: phone},
+		ShippingAddress: domain.Address{FirstName: c.first, LastName: c.last, Address1: place.street, City: place.city,
+			Region: place.region, PostalCode: place.postal, Country: c.country, Phone: phone},
+		Source: demoPick(d, []string{"web", "web", "web", "web", "web", "mobile", "mobile", "phone"}),
+	}
+	if d.rng.IntN(8) == 0 {
+		in.Notes = demoPick(d, demoNotes)
+	}
+	switch d.rng.IntN(10) {
+	case 0:
+		in.CouponCode = "WELCOME10"
+	case 1:
+		in.CouponCode = "SAVE5"
+	}
+	lines := 1 + d.rng.IntN(3)
+	if outcome == outProcessing || outcome == outDeliveredSplit {
+		lines = max(lines, 2) // these ship in two parts
+	}
+	discontinuedFrom := d.now.Add(-20 * 24 * time.Hour)
+	for len(in.Items) < lines {
+		p := d.weightedProduct()
+		if p.sku == demoDiscontinued && at.After(discontinuedFrom) {
+			continue
+		}
+		if slices.ContainsFunc(in.Items, func(it domain.ItemRequest) bool { return it.SKU == p.sku }) {
+			continue
+		}
+		qty := 1
+		if d.rng.IntN(4) == 0 {
+			qty = 2
+		}
+		in.Items = append(in.Items, domain.ItemRequest{SKU: p.sku, Quantity: qty})
+	}
+	return in
+}
+
+func (d *demo) weightedProduct() demoProduct {
+	total := 0
+	for _, p := range demoProducts {
+		total += p.weight
+	}
+	n := d.rng.IntN(total)
+	for _, p := range demoProducts {
+		if n -= p.weight; n < 0 {
+			return p
+		}
+	}
+	return demoProducts[0]
+}
+
+// place creates the order as the storefront would.
+func (d *demo) place(ctx context.Context, tl *demoTimeline, p demoPlan) (domain.Order, error) {
+	if err := tl.step(ctx, 0); err != nil {
+		return domain.Order{}, err
+	}
+	o, _, err := d.s.CreateOrder(ctx, demoStorefront, p.order, nil)
+	if domain.ErrorCode(err) == domain.CodeCouponInvalid {
+		p.order.CouponCode = ""
+		o, _, err = d.s.CreateOrder(ctx, demoStorefront, p.order, nil)
+	}
+	if err != nil {
+		return domain.Order{}, fmt.Errorf("demo order for %s: %w", p.order.Customer.Email, err)
+	}
+	return o, nil
+}
+
+// expire lets the reservation expiry cancel an order placed long ago and never paid.
+func (d *demo) expire(ctx context.Context, tl *demoTimeline, o domain.Order) error {
+	if err := tl.apply(ctx, o.ID); err != nil {
+		return err
+	}
+	tl.reset()
+	if err := tl.step(ctx, d.s.cfg.ReservationTTL+d.between(0, 50*time.Second)); err != nil {
+		return err
+	}
+	if _, err := d.s.ExpireReservations(ctx, d.now.Add(-d.s.cfg.ReservationTTL), 1); err != nil {
+		return err
+	}
+	return tl.apply(ctx, o.ID)
+}
+
+// play makes the order's story happen, each step through its use case.
+func (d *demo) play(ctx context.Context, tl *demoTimeline, outcome demoOutcome, o domain.Order) error {
+	step := func(lo, hi time.Duration) error { return tl.step(ctx, d.between(lo, hi)) }
+	switch outcome {
+	case outCreated:
+		return nil
+	case outPending:
+		if err := step(time.Minute, 4*time.Minute); err != nil {
+			return err
+		}
+		_, err := d.s.Transition(ctx, d.staff(), o.ID, domain.StatusPending, "awaiting bank transfer")
+		return err
+	case outPartlyPaid:
+		if err := step(time.Minute, 4*time.Minute); err != nil {
+			return err
+		}
+		half := domain.Round(o.Total.Div(decimal.NewFromInt(2)), o.Currency)
+		_, _, err := d.s.RecordPayment(ctx, d.staff(), o.ID, NewPayment{Amount: half, Gateway: "manual", Reference: d.reference("BT")})
+		return err
+	case outCancelledUnpaid:
+		if err := step(20*time.Minute, 20*time.Hour); err != nil {
+			return err
+		}
+		_, err := d.s.Cancel(ctx, d.staff(), o.ID, demoPick(d, demoCancelWhy), false)
+		return err
+	}
+
+	if err := step(2*time.Minute, 3*time.Hour); err != nil {
+		return err
+	}
+	if _, _, err := d.s.RecordPayment(ctx, d.staff(), o.ID, NewPayment{Amount: o.Total, Gateway: "manual", Reference: d.reference("PAY")}); err != nil {
+		return fmt.Errorf("pay: %w", err)
+	}
+	switch outcome {
+	case outPaid:
+		return nil
+	case outCancelledRefunded:
+		if err := step(time.Hour, 20*time.Hour); err != nil {
+			return err
+		}
+		_, err := d.s.Cancel(ctx, d.staff(), o.ID, demoPick(d, demoCancelWhy), true)
+		return err
+	case outProcessing:
+		if err := step(2*time.Hour, 6*time.Hour); err != nil {
+			return err
+		}
+		_, err := d.ship(ctx, o, o.Items[:1])
+		return err
+	}
+
+	// Everything else ships, in one parcel or two.
+	if err := step(4*time.Hour, 26*time.Hour); err != nil {
+		return err
+	}
+	var parcels []domain.Fulfillment
+	if outcome == outDeliveredSplit {
+		first, err := d.ship(ctx, o, o.Items[:1])
+		if err != nil {
+			return err
+		}
+		if err := step(20*time.Hour, 40*time.Hour); err != nil {
+			return err
+		}
+		second, err := d.ship(ctx, o, nil)
+		if err != nil {
+			return err
+		}
+		parcels = append(parcels, first, second)
+	} else {
+		f, err := d.ship(ctx, o, nil)
+		if err != nil {
+			return err
+		}
+		parcels = append(parcels, f)
+	}
+	if err := step(3*time.Hour, 10*time.Hour); err != nil {
+		return err
+	}
+	for _, f := range parcels {
+		if err := d.event(ctx, f, "in_transit"); err != nil {
+			return err
+		}
+	}
+	if outcome == outShipped {
+		return nil
+	}
+	if err := step(20*time.Hour, 60*time.Hour); err != nil {
+		return err
+	}
+	for _, f := range parcels {
+		if err := d.event(ctx, f, "out_for_delivery"); err != nil {
+			return err
+		}
+	}
+	if err := step(2*time.Hour, 7*time.Hour); err != nil {
+		return err
+	}
+	for _, f := range parcels {
+		if err := d.event(ctx, f, "delivered"); err != nil {
+			return err
+		}
+	}
+
+	switch outcome {
+	case outPartlyRefunded:
+		if err := step(24*time.Hour, 72*time.Hour); err != nil {
+			return err
+		}
+		amount := domain.Round(o.Total.Mul(decimal.RequireFromString("0.2")), o.Currency)
+		_, _, err := d.s.Refund(ctx, d.staff(), o.ID, amount, demoPick(d, demoGoodwill))
+		return err
+	case outReturned, outRefunded:
+		return d.giveBack(ctx, step, o, outcome == outRefunded)
+	}
+	return nil
+}
+
+// giveBack has the customer return one item (or everything, and get all their money
+// back), approved, and usually received back into stock.
+func (d *demo) giveBack(ctx context.Context, step func(lo, hi time.Duration) error, o domain.Order, everything bool) error {
+	if err := step(24*time.Hour, 96*time.Hour); err != nil {
+		return err
+	}
+	why := demoPick(d, demoReturnWhy)
+	lines := []domain.LineQuantity{{OrderItemID: o.Items[0].ID, Quantity: 1, Reason: why}}
+	if everything {
+		lines = lines[:0]
+		for _, it := range o.Items {
+			lines = append(lines, domain.LineQuantity{OrderItemID: it.ID, Quantity: it.Quantity, Reason: why})
+		}
+	}
+	ret, err := d.s.RequestReturn(ctx, demoStorefront, o.ID, NewReturn{Items: lines, Reason: why})
+	if err != nil {
+		return fmt.Errorf("request return: %w", err)
+	}
+	if err := step(6*time.Hour, 30*time.Hour); err != nil {
+		return err
+	}
+	if _, err := d.s.ApproveReturn(ctx, d.staff(), ret.ID, ""); err != nil {
+		return fmt.Errorf("approve return: %w", err)
+	}
+	if d.intN(4) > 0 {
+		if err := step(24*time.Hour, 72*time.Hour); err != nil {
+			return err
+		}
+		if _, err := d.s.ReceiveReturn(ctx, d.warehouse(), ret.ID, true); err != nil {
+			return fmt.Errorf("receive return: %w", err)
+		}
+	}
+	if !everything {
+		return nil
+	}
+	now, err := d.s.GetOrder(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	if left := now.Paid.Sub(now.Refunded); left.IsPositive() {
+		if err := step(time.Hour, 5*time.Hour); err != nil {
+			return err
+		}
+		if _, _, err := d.s.Refund(ctx, d.staff(), o.ID, left, "shipping refunded with the return"); err != nil {
+			return fmt.Errorf("refund the rest: %w", err)
+		}
+	}
+	return nil
+}
+
+// ship sends the given lines (all that is left when nil) with a carrier.
+func (d *demo) ship(ctx context.Context, o domain.Order, items []domain.OrderItem) (domain.Fulfillment, error) {
+	req := domain.FulfillmentRequest{Carrier: demoPick(d, demoCarriers)}
+	switch req.Carrier {
+	case "UPS":
+		req.TrackingNumber = fmt.Sprintf("1Z%03dE%010d", d.intN(1000), d.intN(1_000_000_000))
+	case "USPS":
+		req.TrackingNumber = fmt.Sprintf("9400%09d%09d", d.intN(1_000_000_000), d.intN(1_000_000_000))
+	case "FedEx":
+		req.TrackingNumber = fmt.Sprintf("7%011d", d.intN(1_000_000_000))
+	default:
+		req.TrackingNumber = fmt.Sprintf("JD%018d", d.intN(1_000_000_000))
+	}
+	for _, it := range items {
+		req.Items = append(req.Items, domain.LineQuantity{OrderItemID: it.ID, Quantity: it.Quantity})
+	}
+	f, err := d.s.Fulfill(ctx, d.warehouse(), o.ID, req)
+	if err != nil {
+		return domain.Fulfillment{}, fmt.Errorf("fulfill: %w", err)
+	}
+	return f, nil
+}
+
+func (d *demo) event(ctx context.Context, f domain.Fulfillment, status string) error {
+	_, err := d.s.AddTrackingEvent(ctx, domain.System, f.ID, domain.TrackingEventRequest{Status: status,
+		Description: demoPick(d, demoEventDetails[status])})
+	if err != nil {
+		return fmt.Errorf("tracking event %s: %w", status, err)
+	}
+	return nil
+}
+
+func (d *demo) reference(prefix string) string {
+	return fmt.Sprintf("%s-%06d", prefix, d.intN(1_000_000))
+}
+
+// demoTimeline maps the real moments of an order's steps (database clock) to the demo's
+// story: step i happened at planned[i].
+type demoTimeline struct {
+	d       *demo
+	at      time.Time // the story's current moment
+	bounds  []time.Time
+	planned []time.Time
+}
+
+// step marks the start of the next step, after gap in the story (capped at now).
+func (t *demoTimeline) step(ctx context.Context, gap time.Duration) error {
+	real, err := queries.New(t.d.s.pool).ClockTimestamp(ctx)
+	if err != nil {
+		return fmt.Errorf("demo clock: %w", err)
+	}
+	t.at = t.at.Add(gap)
+	if limit := t.d.now.Add(-time.Minute); t.at.After(limit) {
+		t.at = limit
+	}
+	t.bounds, t.planned = append(t.bounds, real), append(t.planned, t.at)
+	return nil
+}
+
+func (t *demoTimeline) reset() { t.bounds, t.planned = nil, nil }
+
+// apply moves the order's rows to the story's moments.
+func (t *demoTimeline) apply(ctx context.Context, orderID string) error {
+	id, err := uuid.Parse(orderID)
+	if err != nil {
+		return err
+	}
+	if len(t.bounds) == 0 {
+		return errors.New("demo demoTimeline without steps")
+	}
+	return queries.New(t.d.s.pool).ShiftOrderTimeline(ctx, id, t.bounds, t.planned)
 }
