@@ -86,7 +86,7 @@ func NewChart(days []ChartDay, currency string, width, height int) Chart {
 		dot := ChartDot{X: x + slot/2, Y: chartPadTop + plotH - plotH*ry}
 		c.Dots = append(c.Dots, dot)
 		points = append(points, fmt.Sprintf("%.1f,%.1f", dot.X, dot.Y))
-		if i%7 == 0 || i == len(days)-1 {
+		if i%7 == 0 || (i == len(days)-1 && i%7 >= 3) {
 			c.Labels = append(c.Labels, ChartTick{X: x + slot/2, Y: float64(height) - 8, Label: FormatDay(d.Day)})
 		}
 	}
