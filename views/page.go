@@ -89,7 +89,6 @@ func initials(name string) string {
 	return string(out)
 }
 
-
 // Form is a submitted or pre-filled form: its values by input name and its errors
 // (Errors[""] is a message for the whole form). ID names the edited record; empty for new.
 type Form struct {

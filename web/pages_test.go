@@ -228,10 +228,10 @@ func TestLoginLogsInAndRenewsTheSessionToken(t *testing.T) {
 func TestLoginHonoursOnlyLocalNext(t *testing.T) {
 	e := newPageEnv(t)
 	for next, want := range map[string]string{
-		"/products?q=a": "/products?q=a",
-		"//evil.example": "/",
+		"/products?q=a":         "/products?q=a",
+		"//evil.example":        "/",
 		"https://evil.example/": "/",
-		"/\\evil.example": "/",
+		"/\\evil.example":       "/",
 	} {
 		b := e.browser()
 		b.get("/login?next=" + url.QueryEscape(next))
