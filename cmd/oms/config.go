@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 )
 
@@ -18,6 +19,8 @@ type config struct {
 	StripeKey      string
 	StripeAPIBase  string
 	StripeWebhook  string
+	TrackRate      float64 // public tracking lookups per second per client address
+	TrackBurst     int
 }
 
 func loadConfig() (config, error) {
@@ -39,6 +42,12 @@ func loadConfig() (config, error) {
 		return c, fmt.Errorf("OMS_RESERVATION_TTL must be a positive duration such as 30m, got %q", os.Getenv("OMS_RESERVATION_TTL"))
 	}
 	c.ReservationTTL = ttl
+	if c.TrackRate, err = strconv.ParseFloat(envOr("OMS_TRACK_RATE", "10"), 64); err != nil || c.TrackRate <= 0 {
+		return c, fmt.Errorf("OMS_TRACK_RATE must be a positive number of requests per second, got %q", os.Getenv("OMS_TRACK_RATE"))
+	}
+	if c.TrackBurst, err = strconv.Atoi(envOr("OMS_TRACK_BURST", "20")); err != nil || c.TrackBurst < 1 {
+		return c, fmt.Errorf("OMS_TRACK_BURST must be a positive whole number, got %q", os.Getenv("OMS_TRACK_BURST"))
+	}
 	return c, nil
 }
 

@@ -20,7 +20,8 @@ import (
 func serve(ctx context.Context, cfg config, _ []string) error {
 	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error {
 		svc := newService(pool, cfg)
-		srv := web.New(web.Config{ShopName: cfg.ShopName, SecureCookies: secureCookies(cfg)}, svc, logger)
+		srv := web.New(web.Config{ShopName: cfg.ShopName, SecureCookies: secureCookies(cfg),
+			TrackRate: cfg.TrackRate, TrackBurst: cfg.TrackBurst}, svc, logger)
 		httpSrv := srv.HTTPServer(cfg.Addr)
 
 		var runner *jobs.Runner
