@@ -155,10 +155,11 @@ CREATE TABLE order_items (
 CREATE TABLE inventory_reservations (
     id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     order_id       uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
-    -- No foreign keys to the line or the SKU: they are written in the same statement as
-    -- the order, and checking them would lock hot product rows on every order.
+    -- The line needs no foreign key: it is written in the same statement. The SKU's
+    -- inventory row must exist (the reservation updates it); checking that costs nothing
+    -- more, as the writer already holds that row's lock.
     order_item_id  uuid NOT NULL,
-    sku            text NOT NULL,
+    sku            text NOT NULL REFERENCES inventory (sku),
     quantity       integer NOT NULL CHECK (quantity > 0),
     status         text NOT NULL DEFAULT 'reserved' CHECK (status IN ('reserved', 'released', 'committed')),
     created_at     timestamptz NOT NULL DEFAULT now(),

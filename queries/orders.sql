@@ -19,25 +19,20 @@ WHERE p.sku = ANY(sqlc.arg(skus)::text[]);
 -- name: GetCouponByCode :one
 SELECT * FROM coupons WHERE upper(code) = upper(sqlc.arg(code)::text);
 
--- name: UseCoupon :execrows
--- Counts a use atomically: no row is updated once the limit is reached.
-UPDATE coupons SET used_count = used_count + 1
-WHERE id = $1 AND (usage_limit IS NULL OR used_count < usage_limit);
-
--- name: ClaimIdempotencyKey :execrows
--- A concurrent duplicate blocks here until the first request's transaction ends.
-INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
-ON CONFLICT (scope, key) DO NOTHING;
-
 -- name: GetIdempotencyKey :one
 SELECT * FROM idempotency_keys WHERE scope = $1 AND key = $2;
 
--- name: SetIdempotencyOrder :exec
-UPDATE idempotency_keys SET order_id = $3 WHERE scope = $1 AND key = $2;
-
--- name: InsertOrder :one
--- The order, its lines, their stock reservations and the first history row, in one
--- statement (foreign keys are checked at its end, when every row exists).
+-- name: CreateOrder :one
+-- The whole write of a new order in one statement, so one round trip and one implicit
+-- transaction: the order, its lines, their stock reservations, the first history row,
+-- the coupon use and the idempotency key. The database refuses what must not happen,
+-- and any refusal undoes all of it:
+--   inventory_on_hand_covers_reserved (23514): a SKU lacks stock;
+--   coupons_usage_within_limit (23514): the coupon is used up;
+--   idempotency_keys_pkey (23505): the key was used (a concurrent duplicate waits here
+--   for the first request to finish).
+-- Stock rows are locked in SKU order, so concurrent orders never deadlock, and stay
+-- locked only until this statement commits.
 WITH o AS (
     INSERT INTO orders (id, currency, subtotal, discount, shipping, tax, total,
         customer_email, customer_name, customer_phone, shipping_address, billing_address,
@@ -61,22 +56,23 @@ WITH o AS (
 ), history AS (
     INSERT INTO order_history (order_id, kind, status, actor, actor_type)
     VALUES (sqlc.arg(id), 'status', 'created', sqlc.arg(actor), sqlc.arg(actor_type))
+), coupon_use AS (
+    UPDATE coupons SET used_count = used_count + 1 WHERE id = sqlc.narg(coupon_id)
+), idempotency AS (
+    INSERT INTO idempotency_keys (scope, key, request_hash, order_id)
+    SELECT sqlc.arg(idempotency_scope)::text, sqlc.narg(idempotency_key)::text, sqlc.arg(request_hash)::bytea, sqlc.arg(id)
+    WHERE sqlc.narg(idempotency_key)::text IS NOT NULL
+), want AS (
+    SELECT (sqlc.arg(reserve_skus)::text[])[i] AS sku, (sqlc.arg(reserve_quantities)::int[])[i] AS qty
+    FROM generate_series(1, cardinality(sqlc.arg(reserve_skus)::text[])) AS i
+), locked AS (
+    SELECT inv.sku FROM inventory inv WHERE inv.sku = ANY(sqlc.arg(reserve_skus)::text[]) ORDER BY inv.sku FOR UPDATE
+), reserved AS (
+    UPDATE inventory inv SET reserved = inv.reserved + want.qty, updated_at = now()
+    FROM want JOIN locked ON locked.sku = want.sku
+    WHERE inv.sku = want.sku
 )
 SELECT order_number, created_at FROM o;
-
--- name: ReserveStock :many
--- Locks the SKUs' rows in SKU order (so concurrent orders never deadlock), then reserves
--- each quantity only where enough is available. A SKU missing from the result is short.
-WITH want AS (
-    SELECT (sqlc.arg(skus)::text[])[i] AS sku, (sqlc.arg(quantities)::int[])[i] AS qty
-    FROM generate_series(1, cardinality(sqlc.arg(skus)::text[])) AS i
-), locked AS (
-    SELECT i.sku FROM inventory i WHERE i.sku = ANY(sqlc.arg(skus)::text[]) ORDER BY i.sku FOR UPDATE
-)
-UPDATE inventory inv SET reserved = inv.reserved + want.qty, updated_at = now()
-FROM want JOIN locked ON locked.sku = want.sku
-WHERE inv.sku = want.sku AND inv.on_hand - inv.reserved >= want.qty
-RETURNING inv.sku;
 
 -- name: StockLevels :many
 SELECT * FROM inventory WHERE sku = ANY(sqlc.arg(skus)::text[]);

@@ -13,24 +13,137 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-const claimIdempotencyKey = `-- name: ClaimIdempotencyKey :execrows
-INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
-ON CONFLICT (scope, key) DO NOTHING
+const createOrder = `-- name: CreateOrder :one
+WITH o AS (
+    INSERT INTO orders (id, currency, subtotal, discount, shipping, tax, total,
+        customer_email, customer_name, customer_phone, shipping_address, billing_address,
+        notes, source, coupon_code, coupon_id, item_count)
+    VALUES ($1, $2, $3, $4, $5,
+        $6, $7, $8, $9,
+        $10, $11, $12,
+        $13, $14, $15, $16, $17)
+    RETURNING id, order_number, created_at
+), lines AS (
+    INSERT INTO order_items (id, order_id, position, sku, name, quantity, unit_price, total)
+    SELECT ($18::uuid[])[i], $1, i, ($19::text[])[i],
+           ($20::text[])[i], ($21::int[])[i],
+           ($22::numeric[])[i], ($23::numeric[])[i]
+    FROM generate_series(1, cardinality($18::uuid[])) AS i
+), reservations AS (
+    INSERT INTO inventory_reservations (id, order_id, order_item_id, sku, quantity)
+    SELECT ($24::uuid[])[i], $1, ($18::uuid[])[i],
+           ($19::text[])[i], ($21::int[])[i]
+    FROM generate_series(1, cardinality($18::uuid[])) AS i
+), history AS (
+    INSERT INTO order_history (order_id, kind, status, actor, actor_type)
+    VALUES ($1, 'status', 'created', $25, $26)
+), coupon_use AS (
+    UPDATE coupons SET used_count = used_count + 1 WHERE id = $16
+), idempotency AS (
+    INSERT INTO idempotency_keys (scope, key, request_hash, order_id)
+    SELECT $27::text, $28::text, $29::bytea, $1
+    WHERE $28::text IS NOT NULL
+), want AS (
+    SELECT ($30::text[])[i] AS sku, ($31::int[])[i] AS qty
+    FROM generate_series(1, cardinality($30::text[])) AS i
+), locked AS (
+    SELECT inv.sku FROM inventory inv WHERE inv.sku = ANY($30::text[]) ORDER BY inv.sku FOR UPDATE
+), reserved AS (
+    UPDATE inventory inv SET reserved = inv.reserved + want.qty, updated_at = now()
+    FROM want JOIN locked ON locked.sku = want.sku
+    WHERE inv.sku = want.sku
+)
+SELECT order_number, created_at FROM o
 `
 
-type ClaimIdempotencyKeyParams struct {
-	Scope       string
-	Key         string
-	RequestHash []byte
+type CreateOrderParams struct {
+	ID                uuid.UUID
+	Currency          string
+	Subtotal          decimal.Decimal
+	Discount          decimal.Decimal
+	Shipping          decimal.Decimal
+	Tax               decimal.Decimal
+	Total             decimal.Decimal
+	CustomerEmail     string
+	CustomerName      string
+	CustomerPhone     string
+	ShippingAddress   []byte
+	BillingAddress    []byte
+	Notes             string
+	Source            string
+	CouponCode        *string
+	CouponID          uuid.NullUUID
+	ItemCount         int32
+	ItemIds           []uuid.UUID
+	Skus              []string
+	Names             []string
+	Quantities        []int32
+	UnitPrices        []decimal.Decimal
+	LineTotals        []decimal.Decimal
+	ReservationIds    []uuid.UUID
+	Actor             string
+	ActorType         string
+	IdempotencyScope  string
+	IdempotencyKey    *string
+	RequestHash       []byte
+	ReserveSkus       []string
+	ReserveQuantities []int32
 }
 
-// A concurrent duplicate blocks here until the first request's transaction ends.
-func (q *Queries) ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyKeyParams) (int64, error) {
-	result, err := q.db.Exec(ctx, claimIdempotencyKey, arg.Scope, arg.Key, arg.RequestHash)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+type CreateOrderRow struct {
+	OrderNumber string
+	CreatedAt   time.Time
+}
+
+// The whole write of a new order in one statement, so one round trip and one implicit
+// transaction: the order, its lines, their stock reservations, the first history row,
+// the coupon use and the idempotency key. The database refuses what must not happen,
+// and any refusal undoes all of it:
+//
+//	inventory_on_hand_covers_reserved (23514): a SKU lacks stock;
+//	coupons_usage_within_limit (23514): the coupon is used up;
+//	idempotency_keys_pkey (23505): the key was used (a concurrent duplicate waits here
+//	for the first request to finish).
+//
+// Stock rows are locked in SKU order, so concurrent orders never deadlock, and stay
+// locked only until this statement commits.
+func (q *Queries) CreateOrder(ctx context.Context, arg CreateOrderParams) (CreateOrderRow, error) {
+	row := q.db.QueryRow(ctx, createOrder,
+		arg.ID,
+		arg.Currency,
+		arg.Subtotal,
+		arg.Discount,
+		arg.Shipping,
+		arg.Tax,
+		arg.Total,
+		arg.CustomerEmail,
+		arg.CustomerName,
+		arg.CustomerPhone,
+		arg.ShippingAddress,
+		arg.BillingAddress,
+		arg.Notes,
+		arg.Source,
+		arg.CouponCode,
+		arg.CouponID,
+		arg.ItemCount,
+		arg.ItemIds,
+		arg.Skus,
+		arg.Names,
+		arg.Quantities,
+		arg.UnitPrices,
+		arg.LineTotals,
+		arg.ReservationIds,
+		arg.Actor,
+		arg.ActorType,
+		arg.IdempotencyScope,
+		arg.IdempotencyKey,
+		arg.RequestHash,
+		arg.ReserveSkus,
+		arg.ReserveQuantities,
+	)
+	var i CreateOrderRow
+	err := row.Scan(&i.OrderNumber, &i.CreatedAt)
+	return i, err
 }
 
 const getCouponByCode = `-- name: GetCouponByCode :one
@@ -76,104 +189,6 @@ func (q *Queries) GetIdempotencyKey(ctx context.Context, arg GetIdempotencyKeyPa
 		&i.OrderID,
 		&i.CreatedAt,
 	)
-	return i, err
-}
-
-const insertOrder = `-- name: InsertOrder :one
-WITH o AS (
-    INSERT INTO orders (id, currency, subtotal, discount, shipping, tax, total,
-        customer_email, customer_name, customer_phone, shipping_address, billing_address,
-        notes, source, coupon_code, coupon_id, item_count)
-    VALUES ($1, $2, $3, $4, $5,
-        $6, $7, $8, $9,
-        $10, $11, $12,
-        $13, $14, $15, $16, $17)
-    RETURNING id, order_number, created_at
-), lines AS (
-    INSERT INTO order_items (id, order_id, position, sku, name, quantity, unit_price, total)
-    SELECT ($18::uuid[])[i], $1, i, ($19::text[])[i],
-           ($20::text[])[i], ($21::int[])[i],
-           ($22::numeric[])[i], ($23::numeric[])[i]
-    FROM generate_series(1, cardinality($18::uuid[])) AS i
-), reservations AS (
-    INSERT INTO inventory_reservations (id, order_id, order_item_id, sku, quantity)
-    SELECT ($24::uuid[])[i], $1, ($18::uuid[])[i],
-           ($19::text[])[i], ($21::int[])[i]
-    FROM generate_series(1, cardinality($18::uuid[])) AS i
-), history AS (
-    INSERT INTO order_history (order_id, kind, status, actor, actor_type)
-    VALUES ($1, 'status', 'created', $25, $26)
-)
-SELECT order_number, created_at FROM o
-`
-
-type InsertOrderParams struct {
-	ID              uuid.UUID
-	Currency        string
-	Subtotal        decimal.Decimal
-	Discount        decimal.Decimal
-	Shipping        decimal.Decimal
-	Tax             decimal.Decimal
-	Total           decimal.Decimal
-	CustomerEmail   string
-	CustomerName    string
-	CustomerPhone   string
-	ShippingAddress []byte
-	BillingAddress  []byte
-	Notes           string
-	Source          string
-	CouponCode      *string
-	CouponID        uuid.NullUUID
-	ItemCount       int32
-	ItemIds         []uuid.UUID
-	Skus            []string
-	Names           []string
-	Quantities      []int32
-	UnitPrices      []decimal.Decimal
-	LineTotals      []decimal.Decimal
-	ReservationIds  []uuid.UUID
-	Actor           string
-	ActorType       string
-}
-
-type InsertOrderRow struct {
-	OrderNumber string
-	CreatedAt   time.Time
-}
-
-// The order, its lines, their stock reservations and the first history row, in one
-// statement (foreign keys are checked at its end, when every row exists).
-func (q *Queries) InsertOrder(ctx context.Context, arg InsertOrderParams) (InsertOrderRow, error) {
-	row := q.db.QueryRow(ctx, insertOrder,
-		arg.ID,
-		arg.Currency,
-		arg.Subtotal,
-		arg.Discount,
-		arg.Shipping,
-		arg.Tax,
-		arg.Total,
-		arg.CustomerEmail,
-		arg.CustomerName,
-		arg.CustomerPhone,
-		arg.ShippingAddress,
-		arg.BillingAddress,
-		arg.Notes,
-		arg.Source,
-		arg.CouponCode,
-		arg.CouponID,
-		arg.ItemCount,
-		arg.ItemIds,
-		arg.Skus,
-		arg.Names,
-		arg.Quantities,
-		arg.UnitPrices,
-		arg.LineTotals,
-		arg.ReservationIds,
-		arg.Actor,
-		arg.ActorType,
-	)
-	var i InsertOrderRow
-	err := row.Scan(&i.OrderNumber, &i.CreatedAt)
 	return i, err
 }
 
@@ -244,61 +259,6 @@ func (q *Queries) PricingContext(ctx context.Context, arg PricingContextParams) 
 	return items, nil
 }
 
-const reserveStock = `-- name: ReserveStock :many
-WITH want AS (
-    SELECT ($1::text[])[i] AS sku, ($2::int[])[i] AS qty
-    FROM generate_series(1, cardinality($1::text[])) AS i
-), locked AS (
-    SELECT i.sku FROM inventory i WHERE i.sku = ANY($1::text[]) ORDER BY i.sku FOR UPDATE
-)
-UPDATE inventory inv SET reserved = inv.reserved + want.qty, updated_at = now()
-FROM want JOIN locked ON locked.sku = want.sku
-WHERE inv.sku = want.sku AND inv.on_hand - inv.reserved >= want.qty
-RETURNING inv.sku
-`
-
-type ReserveStockParams struct {
-	Skus       []string
-	Quantities []int32
-}
-
-// Locks the SKUs' rows in SKU order (so concurrent orders never deadlock), then reserves
-// each quantity only where enough is available. A SKU missing from the result is short.
-func (q *Queries) ReserveStock(ctx context.Context, arg ReserveStockParams) ([]string, error) {
-	rows, err := q.db.Query(ctx, reserveStock, arg.Skus, arg.Quantities)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []string{}
-	for rows.Next() {
-		var sku string
-		if err := rows.Scan(&sku); err != nil {
-			return nil, err
-		}
-		items = append(items, sku)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const setIdempotencyOrder = `-- name: SetIdempotencyOrder :exec
-UPDATE idempotency_keys SET order_id = $3 WHERE scope = $1 AND key = $2
-`
-
-type SetIdempotencyOrderParams struct {
-	Scope   string
-	Key     string
-	OrderID uuid.NullUUID
-}
-
-func (q *Queries) SetIdempotencyOrder(ctx context.Context, arg SetIdempotencyOrderParams) error {
-	_, err := q.db.Exec(ctx, setIdempotencyOrder, arg.Scope, arg.Key, arg.OrderID)
-	return err
-}
-
 const stockLevels = `-- name: StockLevels :many
 SELECT sku, on_hand, reserved, updated_at FROM inventory WHERE sku = ANY($1::text[])
 `
@@ -326,18 +286,4 @@ func (q *Queries) StockLevels(ctx context.Context, skus []string) ([]Inventory, 
 		return nil, err
 	}
 	return items, nil
-}
-
-const useCoupon = `-- name: UseCoupon :execrows
-UPDATE coupons SET used_count = used_count + 1
-WHERE id = $1 AND (usage_limit IS NULL OR used_count < usage_limit)
-`
-
-// Counts a use atomically: no row is updated once the limit is reached.
-func (q *Queries) UseCoupon(ctx context.Context, id uuid.UUID) (int64, error) {
-	result, err := q.db.Exec(ctx, useCoupon, id)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -40,54 +41,33 @@ func (s *Service) CreateOrder(ctx context.Context, actor domain.Actor, in domain
 	if err != nil {
 		return domain.Order{}, false, err
 	}
+	order = priced.order
+	params := createOrderParams(order, priced, actor, lines)
+	hash := requestHash(in)
+	if idem != nil {
+		params.IdempotencyScope, params.IdempotencyKey, params.RequestHash = idem.Scope, &idem.Key, hash
+	}
 
-	err = s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
-		if idem != nil {
-			existing, err := claimIdempotencyKey(ctx, q, *idem, requestHash(in))
-			if err != nil || existing != uuid.Nil {
-				replayed = existing != uuid.Nil
-				if replayed {
-					order, err = s.getOrder(ctx, q, existing.String())
-				}
-				return err
-			}
-		}
-		if priced.coupon != nil {
-			n, err := q.UseCoupon(ctx, priced.couponID)
-			if err != nil {
-				return fmt.Errorf("use coupon: %w", err)
-			}
-			if n == 0 {
-				return domain.CouponInvalid(priced.coupon.Code, "has reached its usage limit")
-			}
-		}
-		order = priced.order
-		created, err := q.InsertOrder(ctx, insertOrderParams(order, priced, actor))
-		if err != nil {
-			return fmt.Errorf("insert order: %w", err)
-		}
-		order.Number, order.CreatedAt, order.UpdatedAt = created.OrderNumber, created.CreatedAt, created.CreatedAt
-		order.History = []domain.HistoryEntry{{Kind: "status", Status: string(domain.StatusCreated),
-			Actor: actor.Name, ActorType: actor.Type, At: created.CreatedAt}}
-		if idem != nil {
-			if err := q.SetIdempotencyOrder(ctx, queries.SetIdempotencyOrderParams{
-				Scope: idem.Scope, Key: idem.Key, OrderID: uuid.NullUUID{UUID: uuid.MustParse(order.ID), Valid: true}}); err != nil {
-				return fmt.Errorf("record idempotency key: %w", err)
-			}
-		}
-		// Reserve last: the hot SKU rows stay locked only for the commit that follows.
-		return s.reserve(ctx, q, lines)
-	})
+	q := queries.New(s.pool)
+	created, err := q.CreateOrder(ctx, params)
 	if err != nil {
-		if domain.ErrorCode(err) == domain.CodeOutOfStock {
+		switch code, constraint := pgCode(err); {
+		case code == pgUniqueViolation && constraint == "idempotency_keys_pkey":
+			order, err = s.replay(ctx, q, *idem, hash)
+			return order, err == nil, err
+		case code == pgCheckViolation && constraint == "coupons_usage_within_limit":
+			return domain.Order{}, false, domain.CouponInvalid(priced.coupon.Code, "has reached its usage limit")
+		case code == pgCheckViolation && constraint == "inventory_on_hand_covers_reserved":
 			outOfStock.Inc()
+			return domain.Order{}, false, s.outOfStock(ctx, q, lines)
 		}
-		return domain.Order{}, false, err
+		return domain.Order{}, false, fmt.Errorf("create order: %w", err)
 	}
-	if !replayed {
-		ordersCreated.Inc()
-	}
-	return order, replayed, nil
+	order.Number, order.CreatedAt, order.UpdatedAt = created.OrderNumber, created.CreatedAt, created.CreatedAt
+	order.History = []domain.HistoryEntry{{Kind: "status", Status: string(domain.StatusCreated),
+		Actor: actor.Name, ActorType: actor.Type, At: created.CreatedAt}}
+	ordersCreated.Inc()
+	return order, false, nil
 }
 
 // mergeLines adds up repeated SKUs so that each is reserved once; the order keeps the
@@ -100,27 +80,20 @@ func mergeLines(items []domain.ItemRequest) map[string]int {
 	return m
 }
 
-// claimIdempotencyKey takes key for this request, or returns the order an earlier request
-// with the same key and body created. A concurrent duplicate waits here for the first.
-func claimIdempotencyKey(ctx context.Context, q *queries.Queries, idem Idempotency, hash []byte) (uuid.UUID, error) {
-	n, err := q.ClaimIdempotencyKey(ctx, queries.ClaimIdempotencyKeyParams{Scope: idem.Scope, Key: idem.Key, RequestHash: hash})
-	if err != nil {
-		return uuid.Nil, fmt.Errorf("claim idempotency key: %w", err)
-	}
-	if n == 1 {
-		return uuid.Nil, nil
-	}
+// replay answers a request whose idempotency key is taken: with the order the first
+// request created when the body is the same, else with idempotency_key_reused.
+func (s *Service) replay(ctx context.Context, q *queries.Queries, idem Idempotency, hash []byte) (domain.Order, error) {
 	row, err := q.GetIdempotencyKey(ctx, queries.GetIdempotencyKeyParams{Scope: idem.Scope, Key: idem.Key})
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("read idempotency key: %w", err)
+		return domain.Order{}, fmt.Errorf("read idempotency key: %w", err)
 	}
 	if string(row.RequestHash) != string(hash) {
-		return uuid.Nil, domain.Errorf(domain.CodeIdempotencyKeyReused, "this Idempotency-Key was already used with a different request body")
+		return domain.Order{}, domain.Errorf(domain.CodeIdempotencyKeyReused, "this Idempotency-Key was already used with a different request body")
 	}
 	if !row.OrderID.Valid {
-		return uuid.Nil, domain.Errorf(domain.CodeConflict, "a request with this Idempotency-Key is still being processed")
+		return domain.Order{}, domain.NotFound("order of this Idempotency-Key")
 	}
-	return row.OrderID.UUID, nil
+	return s.getOrder(ctx, q, row.OrderID.UUID.String())
 }
 
 // requestHash fingerprints the normalized request, so that formatting differences in the
@@ -236,15 +209,15 @@ func (s *Service) loadCoupon(ctx context.Context, q *queries.Queries, code strin
 	return c, row.ID, nil
 }
 
-func insertOrderParams(o domain.Order, p pricedOrder, actor domain.Actor) queries.InsertOrderParams {
+func createOrderParams(o domain.Order, p pricedOrder, actor domain.Actor, lines map[string]int) queries.CreateOrderParams {
 	ship, _ := json.Marshal(o.ShippingAddress) // plain strings: cannot fail
 	bill, _ := json.Marshal(o.BillingAddress)
-	params := queries.InsertOrderParams{
+	params := queries.CreateOrderParams{
 		ID: uuid.MustParse(o.ID), Currency: o.Currency, Subtotal: o.Subtotal, Discount: o.Discount,
 		Shipping: o.Shipping, Tax: o.Tax, Total: o.Total, CustomerEmail: o.Customer.Email,
 		CustomerName: o.Customer.Name, CustomerPhone: o.Customer.Phone, ShippingAddress: ship,
 		BillingAddress: bill, Notes: o.Notes, Source: o.Source, ItemCount: int32(o.ItemCount),
-		Actor: actor.Name, ActorType: string(actor.Type),
+		Actor: actor.Name, ActorType: string(actor.Type), RequestHash: []byte{},
 	}
 	if p.coupon != nil {
 		params.CouponCode = &p.coupon.Code
@@ -259,42 +232,32 @@ func insertOrderParams(o domain.Order, p pricedOrder, actor domain.Actor) querie
 		params.UnitPrices = append(params.UnitPrices, it.UnitPrice)
 		params.LineTotals = append(params.LineTotals, it.Total)
 	}
+	params.ReserveSkus = slices.Sorted(maps.Keys(lines))
+	for _, sku := range params.ReserveSkus {
+		params.ReserveQuantities = append(params.ReserveQuantities, int32(lines[sku]))
+	}
 	return params
 }
 
-// reserve takes stock for every SKU or fails with out_of_stock naming each short SKU.
-func (s *Service) reserve(ctx context.Context, q *queries.Queries, lines map[string]int) error {
-	skus := make([]string, 0, len(lines))
-	for sku := range lines {
-		skus = append(skus, sku)
-	}
-	slices.Sort(skus)
-	qtys := make([]int32, len(skus))
-	for i, sku := range skus {
-		qtys[i] = int32(lines[sku])
-	}
-	got, err := q.ReserveStock(ctx, queries.ReserveStockParams{Skus: skus, Quantities: qtys})
-	if err != nil {
-		return fmt.Errorf("reserve stock: %w", err)
-	}
-	if len(got) == len(skus) {
-		return nil
-	}
+// outOfStock builds the out_of_stock error naming every SKU that lacks stock now.
+func (s *Service) outOfStock(ctx context.Context, q *queries.Queries, lines map[string]int) error {
+	skus := slices.Sorted(maps.Keys(lines))
 	levels, err := q.StockLevels(ctx, skus)
 	if err != nil {
 		return fmt.Errorf("read stock levels: %w", err)
 	}
 	fe := domain.FieldErrors{}
 	for _, l := range levels {
-		if !slices.Contains(got, l.Sku) {
-			fe.Add(l.Sku, fmt.Sprintf("requested %d, %d available", lines[l.Sku], max(0, l.OnHand-l.Reserved)))
+		if available := int(l.OnHand - l.Reserved); available < lines[l.Sku] {
+			fe.Add(l.Sku, fmt.Sprintf("requested %d, %d available", lines[l.Sku], max(0, available)))
 		}
 	}
-	short := make([]string, 0, len(fe))
-	for sku := range fe {
-		short = append(short, sku)
+	if len(fe) == 0 { // stock came back between the refusal and this read
+		for _, sku := range skus {
+			fe.Add(sku, "not enough stock at the time of ordering; try again")
+		}
 	}
-	slices.Sort(short)
+	short := slices.Sorted(maps.Keys(fe))
 	return &domain.Error{Code: domain.CodeOutOfStock, Message: "not enough stock for " + strings.Join(short, ", "), Fields: fe}
 }
 
