@@ -129,3 +129,90 @@
     document.dispatchEvent(new CustomEvent("htmx:responseError", { detail: {} }));
   });
 })();
+
+// Orders list: row selection and the bulk bar, packing slips' Print button, exports'
+// download when ready.
+(function () {
+  "use strict";
+
+  function bulkForms(root) {
+    var forms = Array.prototype.slice.call((root || document).querySelectorAll("[data-bulk-form]"));
+    if (root && root.matches && root.matches("[data-bulk-form]")) forms.push(root);
+    return forms;
+  }
+
+  function updateBulk(form) {
+    var boxes = Array.prototype.slice.call(form.querySelectorAll("[data-select]"));
+    var n = boxes.filter(function (b) { return b.checked; }).length;
+    boxes.forEach(function (b) {
+      var row = b.closest("tr");
+      if (row) row.classList.toggle("is-selected", b.checked);
+    });
+    var all = form.querySelector("[data-select-all]");
+    if (all) {
+      all.checked = n > 0 && n === boxes.length;
+      all.indeterminate = n > 0 && n < boxes.length;
+    }
+    var bar = form.querySelector("[data-bulk-bar]");
+    if (bar) bar.hidden = n === 0;
+    var count = form.querySelector("[data-bulk-count]");
+    if (count) count.textContent = n + " selected";
+    var cancel = form.querySelector("[data-bulk-cancel]");
+    if (cancel) {
+      var what = n === 1 ? "this order" : "these " + n + " orders";
+      var msg = "Cancel " + what + "? Their reserved stock goes back to available.";
+      var refund = form.querySelector("input[name=refund]");
+      msg += refund && refund.checked ? " What was paid is refunded." : " Payments are not refunded.";
+      cancel.setAttribute("data-confirm", msg);
+      cancel.setAttribute("data-confirm-label", n === 1 ? "Cancel 1 order" : "Cancel " + n + " orders");
+    }
+  }
+
+  function init(root) { bulkForms(root).forEach(updateBulk); }
+  init(document);
+  document.addEventListener("htmx:load", function (e) { init(e.detail && e.detail.elt); });
+  document.addEventListener("htmx:afterSettle", function () {
+    var link = document.querySelector("a[data-auto-download]:not([data-clicked])");
+    if (link) { link.setAttribute("data-clicked", "1"); link.click(); }
+  });
+
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (!(t instanceof Element)) return;
+    var form = t.closest("[data-bulk-form]");
+    if (!form) return;
+    if (t.matches("[data-select-all]")) {
+      form.querySelectorAll("[data-select]").forEach(function (b) { b.checked = t.checked; });
+    }
+    updateBulk(form);
+  });
+
+  document.addEventListener("click", function (e) {
+    var t = e.target;
+    if (!(t instanceof Element)) return;
+    if (t.closest("[data-print]")) { window.print(); return; }
+    var clear = t.closest("[data-bulk-clear]");
+    if (clear) {
+      var form = clear.closest("[data-bulk-form]");
+      form.querySelectorAll("[data-select], [data-select-all]").forEach(function (b) { b.checked = false; });
+      form.querySelectorAll("details[open]").forEach(function (d) { d.removeAttribute("open"); });
+      updateBulk(form);
+    }
+  });
+
+  // A submit that gets here has been confirmed in the dialog (app.js stops the others):
+  // the server then cancels without its own confirmation page.
+  document.addEventListener("submit", function (e) {
+    var field = e.target.querySelector && e.target.querySelector("[data-js-confirmed]");
+    if (field) field.value = "1";
+  });
+
+  // x selects the current row of the list (j/k move).
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "x" || e.ctrlKey || e.metaKey || e.altKey) return;
+    var el = e.target;
+    if (el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable)) return;
+    var box = document.querySelector("[data-list] [data-row].is-current [data-select]");
+    if (box) { box.checked = !box.checked; box.dispatchEvent(new Event("change", { bubbles: true })); }
+  });
+})();

@@ -1,0 +1,498 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
+	"github.com/oms/oms/views"
+)
+
+// The list's query string is the view: the filters parseOrderFilter reads (shared with
+// the API, so that a list URL means the same in both), plus the page position:
+//
+//	cursor  the keyset cursor of this page (service.ListOrders)
+//	prev    the cursors of the pages before it, oldest first, "."-separated, so that
+//	        "Previous" works with a forward-only keyset; at most maxPrevCursors are kept
+//	        (beyond, "Previous" at the oldest kept page leads to the first page)
+//	n       the position of this page's first row, for "51–100"
+const maxPrevCursors = 20
+
+// pageParams are the query parameters that say where in the view a page is, not what the
+// view shows.
+var pageParams = []string{"cursor", "prev", "n"}
+
+// orderTab is one of the list's common views: a fixed set of status filters. Search,
+// dates, amounts and sort are kept when switching tabs.
+//
+// "Returns open" is status=returned: orders whose goods came back and await their refund.
+// Returns requested on delivered orders are not an order-list filter; the returns queue
+// (/returns) lists them.
+type orderTab struct {
+	label   string
+	filters url.Values
+}
+
+var openStatuses = "created,pending,paid,processing,shipped,delivered"
+
+var orderTabs = []orderTab{
+	{"All", url.Values{}},
+	{"Unpaid", url.Values{"status": {openStatuses}, "payment_status": {"pending,partially_paid"}}},
+	{"Ready to ship", url.Values{"status": {"paid,processing"}, "fulfillment_status": {"unfulfilled,partially_fulfilled"}}},
+	{"Shipped", url.Values{"status": {"shipped"}}},
+	{"Returns open", url.Values{"status": {"returned"}}},
+	{"Cancelled", url.Values{"status": {"cancelled"}}},
+}
+
+// tabFilterKeys are the filters a tab sets (and replaces when chosen).
+var tabFilterKeys = []string{"status", "payment_status", "fulfillment_status"}
+
+const bulkSummaryKey = "orders_bulk_summary"
+
+func (s *Server) ordersPage(c echo.Context) error {
+	q := canonicalQuery(c.QueryParams())
+	canon := "/orders" + queryString(q)
+	if c.Request().URL.RawQuery != "" && !sameQuery(c.QueryParams(), q) {
+		// Empty form fields (a submitted filter panel) leave the address bar clean.
+		if !isHTMX(c) {
+			return c.Redirect(http.StatusSeeOther, canon)
+		}
+	}
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Push-Url", canon)
+	}
+	v := s.ordersView(c, q)
+	status := http.StatusOK
+	if len(v.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	} else {
+		page, err := s.listOrders(c.Request().Context(), q)
+		if err != nil {
+			fields, ferr := s.filterErrors(c, err)
+			if ferr != nil {
+				return ferr
+			}
+			v.Errors, status = fields, http.StatusUnprocessableEntity
+		} else {
+			fillOrderPage(&v, q, page)
+		}
+	}
+	p := s.page(c, "Orders", "orders")
+	if b := s.sessions.PopBytes(c.Request().Context(), bulkSummaryKey); b != nil {
+		var sum views.BulkSummary
+		if json.Unmarshal(b, &sum) == nil {
+			v.Summary = &sum
+		}
+	}
+	return render(c, status, views.OrdersPage(p, v))
+}
+
+// listOrders reads the page q asks for.
+func (s *Server) listOrders(ctx context.Context, q url.Values) (service.OrderPage, error) {
+	f, err := parseOrderFilter(q)
+	if err != nil {
+		return service.OrderPage{}, err
+	}
+	return s.svc.ListOrders(ctx, f, false)
+}
+
+// filterErrors turns an invalid filter into the messages shown by the filters; other
+// errors are returned as they are.
+func (s *Server) filterErrors(c echo.Context, err error) (views.Errors, error) {
+	de := s.toDomainError(c, err)
+	if len(de.Fields) == 0 || (de.Code != domain.CodeBadRequest && de.Code != domain.CodeValidationFailed) {
+		return nil, err
+	}
+	errs := views.Errors{}
+	for k, m := range de.Fields {
+		errs[k] = m
+	}
+	if m, ok := errs["cursor"]; ok {
+		errs["cursor"] = m + " (the list changed sort or the link is old)"
+	}
+	return errs, nil
+}
+
+// ordersView fills what does not depend on the rows: the filter form, tabs and links.
+func (s *Server) ordersView(c echo.Context, q url.Values) views.OrdersView {
+	view := withoutKeys(q, pageParams...)
+	v := views.OrdersView{
+		Query: q.Get("q"), Sort: q.Get("sort"), ClearHref: "/orders",
+		Back: "/orders" + queryString(q), ViewQuery: view.Encode(),
+		Filters: views.OrderFilterForm{
+			Statuses: valueSet(q, "status"), Payments: valueSet(q, "payment_status"),
+			Fulfillments: valueSet(q, "fulfillment_status"),
+			CreatedFrom:  q.Get("created_from"), CreatedTo: q.Get("created_to"),
+			TotalMin: q.Get("total_min"), TotalMax: q.Get("total_max"),
+		},
+		SortHrefs: map[string]string{},
+	}
+	if v.Sort == "" {
+		v.Sort = domain.SortCreatedDesc
+	}
+	for k := range view {
+		if k != "sort" {
+			v.Filtered = true
+		}
+	}
+	// Tabs keep the search, dates, amounts and sort.
+	base := withoutKeys(view, tabFilterKeys...)
+	for _, t := range orderTabs {
+		tq := cloneValues(base)
+		for k, vs := range t.filters {
+			tq[k] = vs
+		}
+		active := true
+		for _, k := range tabFilterKeys {
+			if !maps2Equal(valueSet(q, k), valueSet(t.filters, k)) {
+				active = false
+			}
+		}
+		v.Tabs = append(v.Tabs, views.Tab{Label: t.label, Href: "/orders" + queryString(tq), Active: active})
+	}
+	// A column's first click sorts it descending (newest, largest first); the next one flips it.
+	for _, col := range []string{"created_at", "total"} {
+		next := "-" + col
+		if v.Sort == next {
+			next = col
+		}
+		sq := cloneValues(view)
+		sq.Set("sort", next)
+		if next == domain.SortCreatedDesc {
+			sq.Del("sort")
+		}
+		v.SortHrefs[col] = "/orders" + queryString(sq)
+	}
+	return v
+}
+
+// fillOrderPage puts the rows, the count and the page links into v.
+func fillOrderPage(v *views.OrdersView, q url.Values, page service.OrderPage) {
+	for _, o := range page.Orders {
+		name := o.Customer.Name
+		if name == "" {
+			name = strings.TrimSpace(o.ShippingAddress.FirstName + " " + o.ShippingAddress.LastName)
+		}
+		if name == "" {
+			name = o.Customer.Email
+		}
+		v.Rows = append(v.Rows, views.OrderRow{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt,
+			CustomerName: name, CustomerEmail: o.Customer.Email, Total: o.Total, Currency: o.Currency,
+			Status: string(o.Status), PaymentStatus: string(o.PaymentStatus), Fulfillment: string(o.FulfillmentStatus),
+			Items: o.ItemCount, Country: o.ShippingAddress.Country})
+	}
+	from, _ := strconv.Atoi(q.Get("n"))
+	from = max(from, 1)
+	cur := q.Get("cursor")
+	if cur == "" {
+		from = 1
+	}
+	v.Count = views.ListCount{Shown: len(v.Rows), From: from, To: from + len(v.Rows) - 1, Total: page.Total, Exact: page.TotalExact}
+	if page.TotalExact && page.Total >= domain.ExactCountLimit {
+		v.Count.Exact = false
+	}
+	view := withoutKeys(q, pageParams...)
+	prev := splitCursors(q.Get("prev"))
+	if cur != "" {
+		v.FirstHref = "/orders" + queryString(view)
+		pq := cloneValues(view)
+		if len(prev) > 0 {
+			pq.Set("cursor", prev[len(prev)-1])
+			if rest := prev[:len(prev)-1]; len(rest) > 0 {
+				pq.Set("prev", strings.Join(rest, "."))
+			}
+			if pn := from - pageSizeOf(q); pn > 1 {
+				pq.Set("n", strconv.Itoa(pn))
+			} else {
+				pq.Del("n")
+			}
+		}
+		v.PrevHref = "/orders" + queryString(pq)
+		if v.PrevHref == v.FirstHref {
+			v.FirstHref = ""
+		}
+	}
+	if page.NextCursor != "" {
+		nq := cloneValues(view)
+		nq.Set("cursor", page.NextCursor)
+		nq.Set("n", strconv.Itoa(v.Count.To+1))
+		if cur != "" {
+			stack := append(prev, cur)
+			if len(stack) > maxPrevCursors {
+				stack = stack[len(stack)-maxPrevCursors:]
+			}
+			nq.Set("prev", strings.Join(stack, "."))
+		}
+		v.NextHref = "/orders" + queryString(nq)
+	}
+}
+
+func pageSizeOf(q url.Values) int {
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 {
+		return n
+	}
+	return domain.DefaultPageSize
+}
+
+func splitCursors(s string) []string {
+	var out []string
+	for _, c := range strings.Split(s, ".") {
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// canonicalQuery drops empty values (the untouched fields of a submitted filter form)
+// and joins repeated filters with commas, so one view has one URL.
+func canonicalQuery(q url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range q {
+		if k == "_csrf" {
+			continue
+		}
+		if slices.Contains([]string{"status", "payment_status", "fulfillment_status", "ids"}, k) {
+			if m := multi(q, k); len(m) > 0 {
+				out.Set(k, strings.Join(m, ","))
+			}
+			continue
+		}
+		for _, v := range vs {
+			if v = strings.TrimSpace(v); v != "" {
+				out.Set(k, v)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func sameQuery(a, b url.Values) bool { return a.Encode() == b.Encode() }
+
+func queryString(q url.Values) string {
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
+
+func withoutKeys(q url.Values, keys ...string) url.Values {
+	out := cloneValues(q)
+	for _, k := range keys {
+		out.Del(k)
+	}
+	return out
+}
+
+func cloneValues(q url.Values) url.Values {
+	out := make(url.Values, len(q))
+	for k, vs := range q {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}
+
+func valueSet(q url.Values, key string) map[string]bool {
+	m := map[string]bool{}
+	for _, v := range multi(q, key) {
+		m[v] = true
+	}
+	return m
+}
+
+func maps2Equal(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// formIDs are the orders a bulk form selected.
+func formIDs(c echo.Context) []string {
+	if err := c.Request().ParseForm(); err != nil {
+		return nil
+	}
+	return multi(c.Request().Form, "ids")
+}
+
+// backToList is where a bulk action returns: the list view it came from.
+func backToList(c echo.Context) string {
+	back := localPath(c.FormValue("back"))
+	if u, err := url.Parse(back); err != nil || u.Path != "/orders" {
+		return "/orders"
+	}
+	return back
+}
+
+// bulkStatus moves the selected orders to one status, each on its own, and shows which
+// moved and why the others could not.
+func (s *Server) bulkStatus(c echo.Context) error {
+	ids := formIDs(c)
+	to := domain.Status(c.FormValue("status"))
+	res, err := s.svc.BulkTransition(c.Request().Context(), actorOf(c), ids, to, strings.TrimSpace(c.FormValue("note")))
+	if err != nil {
+		return s.bulkRefused(c, err)
+	}
+	sum := views.BulkSummary{Action: "Status changed to " + strings.ToLower(views.Humanize(string(to))), Verb: "updated"}
+	numbers := s.orderNumbers(c.Request().Context(), ids)
+	for _, id := range res.Succeeded {
+		sum.Succeeded = append(sum.Succeeded, numberOf(numbers, id))
+	}
+	for _, f := range res.Failed {
+		sum.Failed = append(sum.Failed, views.BulkFailure{Number: numberOf(numbers, f.ID), Reason: s.failureReason(c, f.Err)})
+	}
+	return s.finishBulk(c, sum)
+}
+
+// bulkCancel cancels the selected orders one by one through the cancel service (stock
+// released, optionally what was paid refunded). Without JavaScript the first submit shows
+// a confirmation page; with it, app.js has asked in a dialog and marks the form confirmed.
+func (s *Server) bulkCancel(c echo.Context) error {
+	ids := uniqueStrings(formIDs(c))
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	refund := c.FormValue("refund") == "on"
+	if u, _ := staffOf(c); refund && !u.Role.Can(domain.PermRefund) {
+		return domain.Errorf(domain.CodeForbidden, "your role (%s) may not refund; cancel without refunding or ask a colleague", roleName(u.Role))
+	}
+	switch {
+	case len(ids) == 0:
+		return s.bulkRefused(c, domain.FieldErrors{"order_ids": "select at least one order"}.Err())
+	case len(ids) > service.MaxBulkOrders:
+		return s.bulkRefused(c, domain.FieldErrors{"order_ids": fmt.Sprintf("select at most %d orders", service.MaxBulkOrders)}.Err())
+	}
+	if c.FormValue("confirmed") != "1" {
+		v := views.BulkCancelConfirm{IDs: ids, Reason: reason, Refund: refund, Back: backToList(c)}
+		page, err := s.svc.ListOrders(c.Request().Context(), domain.OrderFilter{IDs: validUUIDs(ids), Limit: domain.MaxPageSize}, false)
+		if err != nil {
+			return err
+		}
+		var rows views.OrdersView
+		fillOrderPage(&rows, url.Values{}, page)
+		v.Orders = rows.Rows
+		return render(c, http.StatusOK, views.BulkCancelConfirmPage(s.page(c, "Cancel orders", "orders"), v))
+	}
+	sum := views.BulkSummary{Action: "Cancellation", Verb: "cancelled"}
+	numbers := s.orderNumbers(c.Request().Context(), ids)
+	for _, id := range ids {
+		o, err := s.svc.Cancel(c.Request().Context(), actorOf(c), id, reason, refund)
+		if err != nil {
+			sum.Failed = append(sum.Failed, views.BulkFailure{Number: numberOf(numbers, id), Reason: s.failureReason(c, err)})
+			continue
+		}
+		sum.Succeeded = append(sum.Succeeded, o.Number)
+	}
+	return s.finishBulk(c, sum)
+}
+
+// finishBulk keeps the summary for the list and goes back to it, which shows the orders'
+// new state.
+func (s *Server) finishBulk(c echo.Context, sum views.BulkSummary) error {
+	b, err := json.Marshal(sum)
+	if err != nil {
+		return err
+	}
+	s.sessions.Put(c.Request().Context(), bulkSummaryKey, b)
+	return c.Redirect(http.StatusSeeOther, backToList(c))
+}
+
+// bulkRefused answers a bulk request refused as a whole (nothing selected, unknown
+// status): a flash on the list it came from.
+func (s *Server) bulkRefused(c echo.Context, err error) error {
+	de := s.toDomainError(c, err)
+	if de.Code == domain.CodeInternal || de.Code == domain.CodeForbidden {
+		return err
+	}
+	msg := de.Message
+	if len(de.Fields) > 0 {
+		var parts []string
+		for _, k := range []string{"order_ids", "status", "note", "reason", "format"} {
+			if m, ok := de.Fields[k]; ok {
+				if k == "order_ids" {
+					parts = append(parts, m)
+				} else {
+					parts = append(parts, k+" "+m)
+				}
+			}
+		}
+		if len(parts) > 0 {
+			msg = strings.Join(parts, "; ")
+		}
+	}
+	s.flashError(c, "Nothing was changed: "+msg+".")
+	return c.Redirect(http.StatusSeeOther, backToList(c))
+}
+
+// failureReason is why one order of a bulk action failed, in plain words.
+func (s *Server) failureReason(c echo.Context, err error) string {
+	de := s.toDomainError(c, err)
+	switch de.Code {
+	case domain.CodeNotFound:
+		return "no such order"
+	case domain.CodeInternal:
+		return "an internal error (logged as request " + requestID(c) + ")"
+	}
+	return de.Message
+}
+
+// orderNumbers maps the selected ids to order numbers for the summary.
+func (s *Server) orderNumbers(ctx context.Context, ids []string) map[string]string {
+	out := map[string]string{}
+	valid := validUUIDs(ids)
+	for len(valid) > 0 {
+		n := min(len(valid), domain.MaxPageSize)
+		page, err := s.svc.ListOrders(ctx, domain.OrderFilter{IDs: valid[:n], Limit: domain.MaxPageSize}, false)
+		if err != nil {
+			break
+		}
+		for _, o := range page.Orders {
+			out[o.ID] = o.Number
+		}
+		valid = valid[n:]
+	}
+	return out
+}
+
+func numberOf(numbers map[string]string, id string) string {
+	if n, ok := numbers[id]; ok {
+		return n
+	}
+	return id
+}
+
+func validUUIDs(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if _, err := uuid.Parse(id); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func uniqueStrings(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
