@@ -38,6 +38,9 @@ type Server struct {
 	// sessions holds staff logins (scs, stored in PostgreSQL); csrfMW guards the pages' forms.
 	sessions *scs.SessionManager
 	csrfMW   echo.MiddlewareFunc
+
+	// live fans PostgreSQL's order-change announcements out to open detail pages (live.go).
+	live *liveHub
 }
 
 // New builds the server and its route table.
@@ -52,6 +55,7 @@ func New(cfg Config, svc *service.Service, log *slog.Logger) *Server {
 		http.Error(w, "session store unavailable, try again", http.StatusInternalServerError)
 	}
 	s.csrfMW = s.csrf()
+	s.live = newLiveHub(s)
 	s.renderErrorPage = s.renderError
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -23,6 +23,10 @@ func serve(ctx context.Context, cfg config, _ []string) error {
 		srv := web.New(web.Config{ShopName: cfg.ShopName, SecureCookies: secureCookies(cfg),
 			TrackRate: cfg.TrackRate, TrackBurst: cfg.TrackBurst}, svc, logger)
 		httpSrv := srv.HTTPServer(cfg.Addr)
+		// Event streams never finish by themselves: end them (and the change listener)
+		// as shutdown begins, so that in-flight requests can drain.
+		httpSrv.RegisterOnShutdown(srv.Close)
+		defer srv.Close()
 
 		var runner *jobs.Runner
 		if cfg.Jobs {

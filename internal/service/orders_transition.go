@@ -78,11 +78,16 @@ func (s *Service) changeStatus(ctx context.Context, q *queries.Queries, row quer
 	return updated, nil
 }
 
-// addHistory records one change of an order in its history.
+// addHistory records one change of an order in its history and announces it (at commit)
+// to every process, so that open detail pages update (see notify.go). Order creation
+// writes its first history row without it: nobody can be watching a new order.
 func addHistory(ctx context.Context, q *queries.Queries, row queries.Order, kind, status, note string, actor domain.Actor) error {
 	if err := q.InsertHistory(ctx, queries.InsertHistoryParams{OrderID: row.ID, Kind: kind, Status: status,
 		Note: note, Actor: actor.Name, ActorType: string(actor.Type)}); err != nil {
 		return fmt.Errorf("history of %s: %w", row.OrderNumber, err)
+	}
+	if err := q.NotifyOrderChanged(ctx, row.ID); err != nil {
+		return fmt.Errorf("announce change of %s: %w", row.OrderNumber, err)
 	}
 	return nil
 }

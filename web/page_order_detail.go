@@ -1,0 +1,243 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/shopspring/decimal"
+
+	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/views"
+)
+
+// orderDetailPage is GET /orders/{number}.
+func (s *Server) orderDetailPage(c echo.Context) error {
+	return s.renderOrderDetail(c, http.StatusOK, nil)
+}
+
+// renderOrderDetail draws the order page; edit lets a failed form of the page (comment,
+// status change, return decision) be re-drawn with its input and errors.
+func (s *Server) renderOrderDetail(c echo.Context, status int, edit func(*views.OrderDetail)) error {
+	ctx := c.Request().Context()
+	o, err := s.svc.GetOrder(ctx, c.Param("number"))
+	if err != nil {
+		return err
+	}
+	p := s.page(c, o.Number, "orders")
+	d := views.OrderDetail{Order: o, Refundable: refundable(o), Lines: detailLines(o), Timeline: timeline(o),
+		Back: "/orders/" + o.Number, Now: time.Now()}
+	d.Actions = orderActions(p, o, d.Lines)
+	if o.Customer.Email != "" {
+		page, err := s.svc.ListOrders(ctx, domain.OrderFilter{Email: o.Customer.Email, Limit: 1}, false)
+		if err != nil {
+			return err
+		}
+		d.CustomerOrders = int(page.Total)
+	}
+	if edit != nil {
+		edit(&d)
+	}
+	return render(c, status, views.OrderDetailPage(p, d))
+}
+
+// refundable is what may still be given back: paid minus refunded (the service checks it
+// again under the order's lock).
+func refundable(o domain.Order) decimal.Decimal { return o.Paid.Sub(o.Refunded) }
+
+// detailLines adds to each line what is left to ship and what may still be returned.
+func detailLines(o domain.Order) []views.DetailLine {
+	requested := map[string]int{}
+	for _, r := range o.Returns {
+		if r.Status == domain.ReturnRequested {
+			for _, it := range r.Items {
+				requested[it.OrderItemID] += it.Quantity
+			}
+		}
+	}
+	out := make([]views.DetailLine, len(o.Items))
+	for i, it := range o.Items {
+		out[i] = views.DetailLine{Item: it, Left: it.Quantity - it.FulfilledQuantity,
+			Returnable: max(it.FulfilledQuantity-it.ReturnedQuantity-requested[it.ID], 0)}
+	}
+	return out
+}
+
+// orderActions lists the header's buttons: one per next status the state machine allows,
+// in its order (the first, the natural next step, is primary), then refund, return and
+// packing slip when they apply, and cancel last; only those the role may use.
+func orderActions(p views.Page, o domain.Order, lines []views.DetailLine) []views.OrderAction {
+	left, returnable := 0, 0
+	for _, l := range lines {
+		left += l.Left
+		returnable += l.Returnable
+	}
+	base := "/orders/" + o.Number
+	var out []views.OrderAction
+	add := func(perm domain.Permission, a views.OrderAction) {
+		if !p.Can(perm) || slices.ContainsFunc(out, func(b views.OrderAction) bool { return b.Key == a.Key }) {
+			return
+		}
+		out = append(out, a)
+	}
+	transition := func(to domain.Status, label string) {
+		add(domain.PermTransitionOrders, views.OrderAction{Key: "status-" + string(to), Label: label, To: to})
+	}
+	fulfill := func() {
+		if left > 0 {
+			add(domain.PermFulfill, views.OrderAction{Key: "fulfill", Label: "Fulfill items", Href: base + "/fulfill"})
+		}
+	}
+	refund := func() {
+		if refundable(o).IsPositive() {
+			add(domain.PermRefund, views.OrderAction{Key: "refund", Label: "Refund", Href: base + "/refund"})
+		}
+	}
+	createReturn := func() {
+		if returnable > 0 {
+			add(domain.PermCreateReturns, views.OrderAction{Key: "return", Label: "Create return", Href: base + "/return"})
+		}
+	}
+	cancel := false
+	for _, next := range o.Status.Next() {
+		switch next {
+		case domain.StatusPending:
+			transition(next, "Mark as pending")
+		case domain.StatusPaid:
+			if o.Outstanding().IsPositive() {
+				add(domain.PermRecordPayments, views.OrderAction{Key: "payment", Label: "Record payment", Href: base + "/payment"})
+			} else {
+				transition(next, "Mark as paid")
+			}
+		case domain.StatusProcessing:
+			fulfill()
+			transition(next, "Mark as processing")
+		case domain.StatusShipped:
+			fulfill()
+		case domain.StatusDelivered:
+			transition(next, "Mark as delivered")
+		case domain.StatusReturned:
+			createReturn()
+		case domain.StatusRefunded:
+			refund()
+		case domain.StatusCancelled:
+			cancel = true
+		}
+	}
+	// Payments are taken while created or pending, not only on the way to paid.
+	if (o.Status == domain.StatusCreated || o.Status == domain.StatusPending) && o.Outstanding().IsPositive() {
+		add(domain.PermRecordPayments, views.OrderAction{Key: "payment", Label: "Record payment", Href: base + "/payment"})
+	}
+	if o.Status == domain.StatusDelivered || o.Status == domain.StatusReturned {
+		createReturn()
+	}
+	refund()
+	switch o.Status {
+	case domain.StatusPaid, domain.StatusProcessing, domain.StatusShipped:
+		add(domain.PermFulfill, views.OrderAction{Key: "packing-slip", Label: "Print packing slip", Href: base + "/packing-slip"})
+	}
+	if cancel {
+		add(domain.PermCancelOrders, views.OrderAction{Key: "cancel", Label: "Cancel order", Href: base + "/cancel", Style: "danger"})
+	}
+	if len(out) > 0 && out[0].Style == "" {
+		out[0].Style = "primary"
+	}
+	return out
+}
+
+// timeline turns the order's history (status changes, payments, refunds, shipments,
+// returns and staff comments, each recorded with who and when) into the page's timeline,
+// newest first.
+func timeline(o domain.Order) []views.TimelineEntry {
+	out := make([]views.TimelineEntry, 0, len(o.History))
+	for _, h := range o.History {
+		e := views.TimelineEntry{Kind: h.Kind, Note: h.Note, Actor: h.Actor, At: h.At}
+		switch h.Kind {
+		case "status":
+			e.Title = "Marked as " + strings.ToLower(views.Humanize(h.Status))
+			if h.Status == string(domain.StatusCreated) {
+				e.Title = "Order placed"
+			}
+			e.Status, e.Badge = h.Status, "order"
+		case "payment":
+			e.Title, e.Status, e.Badge = "Payment", h.Status, "payment"
+			if h.Status == "failed" {
+				e.Title = "Payment failed"
+			}
+		case "refund":
+			e.Title, e.Status, e.Badge = "Refund", h.Status, "payment"
+		case "fulfillment":
+			e.Title, e.Status, e.Badge = "Shipment", h.Status, "fulfillment"
+		case "return":
+			e.Title, e.Status, e.Badge = "Return "+h.Status, h.Status, "return"
+		case "comment":
+			e.Title = h.Actor + " commented"
+		default:
+			e.Title = views.Humanize(h.Kind)
+		}
+		if e.Actor == "" {
+			e.Actor = "system"
+		}
+		out = append(out, e)
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// addComment is POST /orders/{number}/comments.
+func (s *Server) addComment(c echo.Context) error {
+	text := c.FormValue("comment")
+	_, err := s.svc.AddComment(c.Request().Context(), actorOf(c), c.Param("number"), text)
+	if err == nil {
+		s.flashSuccess(c, "Comment added to "+c.Param("number")+".")
+		return s.seeOther(c, "/orders/"+c.Param("number")+"#timeline")
+	}
+	status, errs, fatal := s.formErrors(c, err)
+	if fatal != nil {
+		return fatal
+	}
+	if errs[""] != "" && errs["comment"] == "" {
+		errs["comment"] = errs[""]
+	}
+	return s.renderOrderDetail(c, status, func(d *views.OrderDetail) {
+		d.Comment = views.Form{Values: map[string]string{"comment": text}, Errors: errs}
+	})
+}
+
+// transitionOrder is POST /orders/{number}/status (to, note).
+func (s *Server) transitionOrder(c echo.Context) error {
+	to := domain.Status(c.FormValue("to"))
+	note := strings.TrimSpace(c.FormValue("note"))
+	o, err := s.svc.Transition(c.Request().Context(), actorOf(c), c.Param("number"), to, note)
+	if err == nil {
+		s.flashSuccess(c, fmt.Sprintf("Order %s marked as %s.", o.Number, strings.ToLower(views.Humanize(string(o.Status)))))
+		return s.seeOther(c, "/orders/"+o.Number)
+	}
+	status, errs, fatal := s.formErrors(c, err)
+	if fatal != nil {
+		return fatal
+	}
+	if msg, ok := errs["status"]; ok {
+		errs[""] = "The status " + msg + "."
+	}
+	return s.renderOrderDetail(c, status, func(d *views.OrderDetail) {
+		d.Transition = views.Form{ID: string(to), Values: map[string]string{"note": note}, Errors: errs}
+		// A status the page offers no button for shows its error above the actions.
+		if !slices.ContainsFunc(d.Actions, func(a views.OrderAction) bool { return a.To == to }) {
+			d.Transition.ID = ""
+		}
+	})
+}
+
+// seeOther ends a successful form: a 303 to target, or for htmx a full navigation there
+// (the flash shows on the new page).
+func (s *Server) seeOther(c echo.Context, target string) error {
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", target)
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.Redirect(http.StatusSeeOther, target)
+}
