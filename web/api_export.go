@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -33,7 +35,9 @@ func (s *Server) streamExport(c echo.Context, f domain.OrderFilter, format servi
 	w := &exportWriter{c: c, format: format, filename: format.Filename(time.Now())}
 	err := s.svc.ExportOrders(c.Request().Context(), f, format, w, nil)
 	if err != nil && w.started {
-		s.log.Error("export failed after it started", slog.String("request_id", requestID(c)), slog.Any("err", err))
+		if !errors.Is(err, context.Canceled) { // not when the client went away
+			s.log.Error("export failed after it started", slog.String("request_id", requestID(c)), slog.Any("err", err))
+		}
 		panic(http.ErrAbortHandler)
 	}
 	return err
