@@ -32,10 +32,12 @@ ORDER BY o.created_at, o.id;
 
 -- name: CheckRefundedMatchesRefunds :many
 SELECT o.order_number::text AS subject,
-       format('refunded %s, paid %s, completed refunds add up to %s: refunded must equal them and not exceed paid',
+       format('refunded %s, paid %s, refunds (completed or pending at the gateway) add up to %s: refunded must equal them and not exceed paid',
               trim_scale(o.refunded), trim_scale(o.paid), trim_scale(coalesce(r.amount, 0)))::text AS detail
 FROM orders o
-LEFT JOIN (SELECT order_id, sum(amount) AS amount FROM refunds WHERE status = 'completed' GROUP BY order_id) r
+-- A pending gateway refund already counts: the money is committed to go back (the same
+-- rule as the refund services' recomputation in payments.sql).
+LEFT JOIN (SELECT order_id, sum(amount) AS amount FROM refunds WHERE status <> 'failed' GROUP BY order_id) r
        ON r.order_id = o.id
 WHERE o.refunded <> coalesce(r.amount, 0) OR o.refunded > o.paid OR o.refunded < 0
 ORDER BY o.created_at, o.id;
