@@ -216,3 +216,66 @@
     if (box) { box.checked = !box.checked; box.dispatchEvent(new Event("change", { bubbles: true })); }
   });
 })();
+
+// Order pages: the fulfillment form's steppers and SKU/barcode scanning (a scanner types
+// the code and Enter; each scan adds one to its line, up to what is left).
+(function () {
+  "use strict";
+
+  function qtyInput(line) { return line && line.querySelector(".qty-input"); }
+
+  function bump(input, step) {
+    var max = parseInt(input.getAttribute("max"), 10);
+    var cur = parseInt(input.value, 10);
+    if (isNaN(cur)) cur = 0;
+    var next = Math.max(0, Math.min(isNaN(max) ? cur + step : max, cur + step));
+    input.value = String(next);
+    return next !== cur;
+  }
+
+  document.addEventListener("click", function (e) {
+    var t = e.target;
+    if (!(t instanceof Element)) return;
+    var btn = t.closest("[data-step]");
+    if (!btn) return;
+    var input = qtyInput(btn.closest(".fulfill-line"));
+    if (input) bump(input, parseInt(btn.getAttribute("data-step"), 10));
+  });
+
+  var scanned = false;
+  document.addEventListener("keydown", function (e) {
+    var input = e.target;
+    if (!(input instanceof Element) || !input.matches("[data-scan]") || e.key !== "Enter") return;
+    e.preventDefault(); // Enter in the scan box scans; it never submits the form
+    var code = input.value.trim().toUpperCase();
+    var status = document.getElementById("scan-status");
+    input.value = "";
+    if (!code) return;
+    if (!scanned) {
+      // The first scan starts counting from zero: the defaults are "everything left".
+      scanned = true;
+      document.querySelectorAll(".fulfill-line .qty-input").forEach(function (q) { q.value = "0"; });
+    }
+    var line = null;
+    document.querySelectorAll(".fulfill-line[data-sku]").forEach(function (l) {
+      if (!line && l.getAttribute("data-sku").toUpperCase() === code && qtyInput(l)) line = l;
+    });
+    input.classList.remove("scan-ok", "scan-bad");
+    void input.offsetWidth;
+    if (!line) {
+      input.classList.add("scan-bad");
+      if (status) status.textContent = code + " is not a line of this order left to ship.";
+      return;
+    }
+    var q = qtyInput(line);
+    if (bump(q, 1)) {
+      input.classList.add("scan-ok");
+      if (status) status.textContent = code + ": " + q.value + " of " + q.getAttribute("max") + ".";
+    } else {
+      input.classList.add("scan-bad");
+      if (status) status.textContent = code + ": all " + q.getAttribute("max") + " already counted.";
+    }
+    line.classList.add("flash-hit");
+    setTimeout(function () { line.classList.remove("flash-hit"); }, 400);
+  });
+})();

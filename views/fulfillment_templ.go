@@ -458,7 +458,7 @@ func FulfillPage(p Page, f FulfillForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<section class=\"card\"><div class=\"scan field\"><label for=\"scan\">Scan or type a SKU / barcode, then Enter</label> <input id=\"scan\" class=\"input scan-input\" type=\"text\" autocomplete=\"off\" autocapitalize=\"characters\" spellcheck=\"false\" placeholder=\"e.g. MUG-BLUE\" data-scan aria-describedby=\"scan-status\"><p class=\"hint\" id=\"scan-status\" role=\"status\" aria-live=\"polite\">Each scan adds one to its line. Without a scanner, type the quantities below.</p></div><ul class=\"fulfill-lines\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<section class=\"card\"><div class=\"scan field\"><label for=\"scan\">Scan or type a SKU / barcode, then Enter</label> <input id=\"scan\" class=\"input scan-input\" type=\"text\" autocomplete=\"off\" autocapitalize=\"characters\" spellcheck=\"false\" placeholder=\"e.g. MUG-BLUE\" data-scan aria-describedby=\"scan-status\"><p class=\"hint\" id=\"scan-status\" role=\"status\" aria-live=\"polite\">Each scan adds one to its line (the first scan starts the count from zero). Without a scanner, type the quantities below.</p></div><ul class=\"fulfill-lines\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

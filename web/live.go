@@ -103,12 +103,16 @@ func (h *liveHub) startLocked() {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	h.running, h.cancel, h.ready = true, cancel, ready
-	var once sync.Once
+	first := true
 	h.stopped.Add(1)
 	go func() {
 		defer h.stopped.Done()
 		h.s.svc.ListenOrderChanges(ctx, h.s.log, func() {
-			once.Do(func() { close(ready) })
+			if first {
+				first = false
+				close(ready)
+				return
+			}
 			// Announcements made while disconnected are lost: every page re-reads.
 			h.broadcast()
 		}, h.publish)

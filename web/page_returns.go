@@ -32,9 +32,15 @@ func (s *Server) renderReturns(c echo.Context, status int, failedID string, fail
 	for _, r := range page.Returns {
 		row := views.ReturnRow{Return: r}
 		if r.ID == failedID {
-			row.Form = failed
+			row.Form, failedID = failed, ""
 		}
 		v.Rows = append(v.Rows, row)
+	}
+	if failedID != "" {
+		v.Error = failed.Errors[""]
+		if v.Error == "" {
+			v.Error = "Return " + failedID + ": " + failed.Errors["note"]
+		}
 	}
 	if page.NextCursor != "" {
 		v.NextHref = "/returns?" + url.Values{"status": {st}, "cursor": {page.NextCursor}}.Encode()
