@@ -200,6 +200,18 @@
     }
   });
 
+  // The dialog's dismiss button must not read "Cancel" next to "Cancel 3 orders".
+  document.addEventListener("click", function (e) {
+    var t = e.target;
+    if (!(t instanceof Element) || !t.closest("[data-bulk-cancel]")) return;
+    var dialog = document.getElementById("confirm-dialog");
+    var dismiss = dialog && dialog.querySelector("button[value=cancel]");
+    if (!dismiss) return;
+    var was = dismiss.textContent;
+    dismiss.textContent = "Keep them";
+    dialog.addEventListener("close", function () { dismiss.textContent = was; }, { once: true });
+  }, true);
+
   // A submit that gets here has been confirmed in the dialog (app.js stops the others):
   // the server then cancels without its own confirmation page.
   document.addEventListener("submit", function (e) {

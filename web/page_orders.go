@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -101,6 +102,19 @@ func (s *Server) ordersPage(c echo.Context) error {
 func (s *Server) listOrders(ctx context.Context, q url.Values) (service.OrderPage, error) {
 	f, err := parseOrderFilter(q)
 	if err != nil {
+		// Name every bad filter at once, not only those the parser saw.
+		var de *domain.Error
+		if errors.As(err, &de) && de.Fields != nil {
+			f.Normalize()
+			var ve *domain.Error
+			if errors.As(f.Validate(), &ve) {
+				for k, m := range ve.Fields {
+					if _, ok := de.Fields[k]; !ok {
+						de.Fields[k] = m
+					}
+				}
+			}
+		}
 		return service.OrderPage{}, err
 	}
 	return s.svc.ListOrders(ctx, f, false)
