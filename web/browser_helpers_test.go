@@ -429,7 +429,11 @@ func (s *uiSession) flash() string {
 // page sideways (cut-off content at 1280 px).
 func (s *uiSession) shot(name string) {
 	s.e.t.Helper()
+	// A full-page capture of a scrolled page draws the sticky top bar and the navigation
+	// where the scroll left them: capture from the top, then scroll back.
+	y := uiEval[float64](s, `(function () { var y = window.scrollY; window.scrollTo(0, 0); return y; })()`)
 	png := uiRun(s, "screenshot "+name, chromedp.FullScreenshot(100))
+	uiEval[chromedp.Void](s, fmt.Sprintf(`window.scrollTo(0, %v)`, y))
 	path := s.e.shotPath(s.name + "-" + name)
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		s.e.t.Fatalf("save screenshot: %v", err)

@@ -289,6 +289,7 @@ func TestBrowserWarehouseShipsAnOrderPartlyThenFully(t *testing.T) {
 	b.typeInto("#scan", "NOPE-7")
 	b.pressEnter("#scan")
 	b.waitText("#scan-status", "not a line of this order")
+	b.waitForWithin("the scan highlights to fade", `document.querySelectorAll(".fulfill-line.flash-hit").length === 0`, 2*time.Second)
 	if loc := b.location(); loc != "/orders/"+o.Number+"/fulfill" {
 		b.fatalf("Enter in the scan box left the form: %s", loc)
 	}
@@ -358,9 +359,9 @@ func TestBrowserReturnIsApprovedBySupportThenReceivedIntoStockByTheWarehouse(t *
 	if b.count(row+` form.decision`) != 0 {
 		t.Errorf("support sees a receive form")
 	}
-	b.logout()
 
-	// The warehouse receives the parcel and puts the mug back in stock.
+	// The warehouse, in its own browser, receives the parcel and puts the mug back in stock.
+	b = e.session("warehouse")
 	b.login(domain.RoleWarehouse)
 	b.open("/returns", "")
 	b.submit(`a.tab[href="/returns?status=approved"]`, "returns-approved-warehouse")
@@ -382,6 +383,9 @@ func TestBrowserReturnIsApprovedBySupportThenReceivedIntoStockByTheWarehouse(t *
 	b.open("/orders/"+o.Number, "order-returned")
 	if !strings.Contains(b.text("#return-"+ret.ID), "restocked") {
 		t.Errorf("order page's return: %q", b.text("#return-"+ret.ID))
+	}
+	if !strings.Contains(b.text(".shipment"), "Latest scan: Delivered, ") {
+		t.Errorf("shipment's latest scan reads %q", b.text(".shipment"))
 	}
 }
 
