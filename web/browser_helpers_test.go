@@ -52,8 +52,8 @@ type uiEnv struct {
 	shots    string
 
 	mu    sync.Mutex
+	users map[domain.Role]bool // staff users made so far
 	shotN int
-	done  bool // the test has ended: listeners must not log any more
 }
 
 // uiActor is who seeds the data.
@@ -72,12 +72,11 @@ func needChromium(t *testing.T) {
 	t.Skip(msg)
 }
 
-// newUIEnv starts the OMS over a fresh database with one staff user per role
-// (<role>@example.com) and a headless Chromium.
+// newUIEnv starts the OMS over a fresh database and a headless Chromium.
 func newUIEnv(t *testing.T) *uiEnv {
 	t.Helper()
 	needChromium(t)
-	e := &uiEnv{t: t, deadline: time.Now().Add(uiTestBudget)}
+	e := &uiEnv{t: t, deadline: time.Now().Add(uiTestBudget), users: map[domain.Role]bool{}}
 
 	pool := testdb.New(t)
 	e.svc = service.New(pool, service.Config{})
@@ -85,13 +84,6 @@ func newUIEnv(t *testing.T) *uiEnv {
 	e.srv = httptest.NewServer(s.Handler())
 	// The live-update streams end with Close; then the server can wait for its requests.
 	t.Cleanup(func() { s.Close(); e.srv.Close() })
-
-	ctx := context.Background()
-	for _, r := range domain.Roles {
-		if _, err := e.svc.CreateStaffUser(ctx, string(r)+"@example.com", "Test "+strings.ToUpper(string(r[:1]))+string(r[1:]), r, uiPassword); err != nil {
-			t.Fatalf("create %s: %v", r, err)
-		}
-	}
 
 	e.shots = t.TempDir()
 	if dir := os.Getenv("OMS_SCREENSHOTS_DIR"); dir != "" {
@@ -123,9 +115,6 @@ func newUIEnv(t *testing.T) *uiEnv {
 	// Registered after the server's cleanup, so the browser (and its open event streams)
 	// goes first.
 	t.Cleanup(func() {
-		e.mu.Lock()
-		e.done = true
-		e.mu.Unlock()
 		cancelBrowser()
 		cancelAlloc()
 	})
@@ -135,6 +124,21 @@ func newUIEnv(t *testing.T) *uiEnv {
 	}
 	e.browser = browser
 	return e
+}
+
+// staff makes sure the staff user of role exists: <role>@example.com, "Test <Role>".
+// Users are made when first needed: hashing a password is slow on purpose.
+func (e *uiEnv) staff(r domain.Role) {
+	e.t.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.users[r] {
+		return
+	}
+	if _, err := e.svc.CreateStaffUser(context.Background(), string(r)+"@example.com", "Test "+strings.ToUpper(string(r[:1]))+string(r[1:]), r, uiPassword); err != nil {
+		e.t.Fatalf("create %s: %v", r, err)
+	}
+	e.users[r] = true
 }
 
 // url is the address of path on the test server.
@@ -464,6 +468,7 @@ func (e *uiEnv) shotPath(name string) string {
 // login logs the session in as the staff user of role and waits for the dashboard.
 func (s *uiSession) login(role domain.Role) {
 	s.e.t.Helper()
+	s.e.staff(role)
 	if st := s.open("/login", ""); st != 200 {
 		s.fatalf("login page: status %d", st)
 	}

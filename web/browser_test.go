@@ -18,6 +18,7 @@ func TestBrowserLoginShowsAWrongPasswordByTheFieldThenLogsIn(t *testing.T) {
 	e := newUIEnv(t)
 	e.order(uiGrace, "paid")
 	e.product("LAMP-9", "Desk lamp", "49.00", 3) // low stock on the dashboard
+	e.staff(domain.RoleAdmin)
 	b := e.session("admin")
 
 	// A page that needs a login leads to the login form, then back to that page.
