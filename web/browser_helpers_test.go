@@ -260,22 +260,21 @@ func uiEval[T any](s *uiSession, js string) T {
 	return uiRun(s, "evaluate "+js, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
 }
 
-// open navigates to path, waits for the page, screenshots it as shot (when not "") and
-// returns the HTTP status of the document.
+// open navigates to path, waits for the page, screenshots it as shot (or after its
+// path) and returns the HTTP status of the document.
 func (s *uiSession) open(path, shot string) int64 {
 	s.e.t.Helper()
 	resp := uiRun(s, "open "+path, chromedp.NavigateResponse(s.e.url(path)))
-	if shot != "" {
-		s.shot(shot)
-	}
+	s.shot(shot)
 	if resp == nil {
 		return 0
 	}
 	return resp.Status
 }
 
-// submit clicks sel (a submit button or link) and waits for the page it leads to; it
-// returns that page's HTTP status (after redirects).
+// submit clicks sel (a submit button or link) and waits for the page it leads to, which
+// it screenshots as shot (or after its path); it returns that page's HTTP status (after
+// redirects).
 func (s *uiSession) submit(sel string, shot string) int64 {
 	s.e.t.Helper()
 	ctx, cancel := context.WithTimeout(s.ctx, uiStepTimeout)
@@ -284,9 +283,7 @@ func (s *uiSession) submit(sel string, shot string) int64 {
 	if err != nil {
 		s.fatalf("click %s and wait for the next page: %v", sel, err)
 	}
-	if shot != "" {
-		s.shot(shot)
-	}
+	s.shot(shot)
 	if resp == nil {
 		return 0
 	}
@@ -429,10 +426,16 @@ func (s *uiSession) flash() string {
 	return s.text(".flashes")
 }
 
-// shot saves a full-page screenshot named name and checks that nothing sticks out of the
-// page sideways (cut-off content at 1280 px).
+// shot saves a full-page screenshot named name (by default after the page's path) and
+// checks that nothing sticks out of the page sideways (cut-off content at 1280 px).
 func (s *uiSession) shot(name string) {
 	s.e.t.Helper()
+	if name == "" {
+		name = strings.Trim(uiEval[string](s, `location.pathname`), "/")
+		if name == "" {
+			name = "dashboard"
+		}
+	}
 	// A full-page capture of a scrolled page draws the sticky top bar and the navigation
 	// where the scroll left them: capture from the top, then scroll back.
 	y := uiEval[float64](s, `(function () { var y = window.scrollY; window.scrollTo(0, 0); return y; })()`)
