@@ -129,6 +129,17 @@ WHERE o.status = 'cancelled' OR o.fulfillment_status = 'fulfilled'
 GROUP BY o.id, o.order_number, o.status, o.fulfillment_status, o.created_at
 ORDER BY o.created_at, o.id;
 
+-- name: CheckReservationsBelongToLines :many
+-- Reservations carry no foreign keys (see the schema): each must match a line of its
+-- order, for the line's SKU.
+SELECT coalesce(o.order_number, r.order_id::text)::text AS subject,
+       format('reservation %s of %s x %s (%s) matches no line of this order', r.id, r.quantity, r.sku, r.status)::text AS detail
+FROM inventory_reservations r
+LEFT JOIN orders o ON o.id = r.order_id
+LEFT JOIN order_items oi ON oi.id = r.order_item_id AND oi.order_id = r.order_id AND oi.sku = r.sku
+WHERE oi.id IS NULL
+ORDER BY r.created_at, r.id;
+
 -- name: CheckHistoryMatchesStatus :many
 -- Every status change writes a history row in the same transaction, so the latest one
 -- names the order's status.

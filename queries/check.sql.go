@@ -299,6 +299,43 @@ func (q *Queries) CheckRefundedMatchesRefunds(ctx context.Context) ([]CheckRefun
 	return items, nil
 }
 
+const checkReservationsBelongToLines = `-- name: CheckReservationsBelongToLines :many
+SELECT coalesce(o.order_number, r.order_id::text)::text AS subject,
+       format('reservation %s of %s x %s (%s) matches no line of this order', r.id, r.quantity, r.sku, r.status)::text AS detail
+FROM inventory_reservations r
+LEFT JOIN orders o ON o.id = r.order_id
+LEFT JOIN order_items oi ON oi.id = r.order_item_id AND oi.order_id = r.order_id AND oi.sku = r.sku
+WHERE oi.id IS NULL
+ORDER BY r.created_at, r.id
+`
+
+type CheckReservationsBelongToLinesRow struct {
+	Subject string
+	Detail  string
+}
+
+// Reservations carry no foreign keys (see the schema): each must match a line of its
+// order, for the line's SKU.
+func (q *Queries) CheckReservationsBelongToLines(ctx context.Context) ([]CheckReservationsBelongToLinesRow, error) {
+	rows, err := q.db.Query(ctx, checkReservationsBelongToLines)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CheckReservationsBelongToLinesRow{}
+	for rows.Next() {
+		var i CheckReservationsBelongToLinesRow
+		if err := rows.Scan(&i.Subject, &i.Detail); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const checkReservedMatchesReservations = `-- name: CheckReservedMatchesReservations :many
 SELECT coalesce(i.sku, r.sku)::text AS subject,
        format('reserved %s, but its open reservations add up to %s',

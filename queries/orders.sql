@@ -4,6 +4,7 @@
 SELECT p.sku, p.name, p.price, p.sale_price, p.currency, p.active,
        coalesce(t.rate, 0)::numeric AS tax_rate, coalesce(s.amount, 0)::numeric AS shipping_amount, s.free_above AS shipping_free_above
 FROM products p
+JOIN inventory USING (sku) -- a product without stock records cannot be ordered
 LEFT JOIN LATERAL (
     SELECT tr.rate FROM tax_rates tr
     WHERE tr.country = sqlc.arg(country)::text AND tr.region IN ('', sqlc.arg(region)::text)

@@ -104,6 +104,10 @@ func (s *Service) Audit(ctx context.Context) (CheckReport, error) {
 			return collect("no stranded reservations", r, err)
 		},
 		func() ([]Violation, error) {
+			r, err := q.CheckReservationsBelongToLines(ctx)
+			return collect("reservations belong to order lines", r, err)
+		},
+		func() ([]Violation, error) {
 			r, err := q.CheckHistoryMatchesStatus(ctx)
 			return collect("history records the status", r, err)
 		},

@@ -58,6 +58,8 @@ func TestCheck(t *testing.T) {
 			"no stranded reservations", ""},
 		{"StatusWithoutHistory", "UPDATE orders SET status = 'pending'",
 			"history records the status", ""},
+		{"OrphanReservation", "UPDATE inventory_reservations SET order_item_id = gen_random_uuid()",
+			"reservations belong to order lines", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
