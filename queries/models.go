@@ -36,6 +36,25 @@ type Coupon struct {
 	CreatedAt   time.Time
 }
 
+type Export struct {
+	ID          uuid.UUID
+	StaffID     uuid.UUID
+	Filter      []byte
+	Ids         []byte
+	Format      string
+	Status      string
+	Done        int32
+	Total       int32
+	TotalExact  bool
+	Error       string
+	Content     []byte
+	Filename    string
+	ContentType string
+	CreatedAt   time.Time
+	FinishedAt  *time.Time
+	ExpiresAt   time.Time
+}
+
 type Fulfillment struct {
 	ID             uuid.UUID
 	OrderID        uuid.UUID

@@ -25,7 +25,12 @@ type Config struct {
 	// ExpiryBatch is how many orders one run cancels at most (default 500); a run that
 	// fills its batch schedules another at once.
 	ExpiryBatch int
-	Logger      *slog.Logger
+	// ExportCleanupInterval is how often expired exports are deleted (default 5m).
+	ExportCleanupInterval time.Duration
+	// ExportWorkers is how many exports one process writes at once (default 2): each
+	// holds its file in memory, up to service.MaxExportBytes.
+	ExportWorkers int
+	Logger        *slog.Logger
 }
 
 // Runner is the job queue client with the OMS's workers and schedules.
@@ -44,6 +49,12 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 	if cfg.ExpiryBatch <= 0 {
 		cfg.ExpiryBatch = 500
 	}
+	if cfg.ExportCleanupInterval <= 0 {
+		cfg.ExportCleanupInterval = 5 * time.Minute
+	}
+	if cfg.ExportWorkers <= 0 {
+		cfg.ExportWorkers = 2
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -51,20 +62,34 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 	if err := river.AddWorkerSafely(workers, &expiryWorker{svc: svc, batch: cfg.ExpiryBatch, log: cfg.Logger}); err != nil {
 		return nil, fmt.Errorf("register expiry worker: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &exportWorker{svc: svc, log: cfg.Logger}); err != nil {
+		return nil, fmt.Errorf("register export worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &exportCleanupWorker{svc: svc, log: cfg.Logger}); err != nil {
+		return nil, fmt.Errorf("register export cleanup worker: %w", err)
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		// The queue's own chatter (job counts every few seconds) stays out of the log.
-		Logger:  slog.New(minLevel{Handler: cfg.Logger.Handler(), min: slog.LevelWarn}),
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Logger: slog.New(minLevel{Handler: cfg.Logger.Handler(), min: slog.LevelWarn}),
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4},
+			service.ExportQueue: {MaxWorkers: cfg.ExportWorkers}},
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.ExpiryInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return ExpireReservationsArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "expire_reservations", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.ExportCleanupInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return DeleteExpiredExportsArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "delete_expired_exports", RunOnStart: true}),
 		},
 		// A job still running at shutdown gets this long before its context is cancelled;
-		// expiry commits order by order, so a cancelled run loses nothing.
+		// expiry commits order by order, so a cancelled run loses nothing, and a cancelled
+		// export is tried again.
 		SoftStopTimeout: 10 * time.Second,
 		JobTimeout:      5 * time.Minute,
+		// A job still running this long after it started is one of a process that died
+		// (exports, the longest, time out sooner): it is run again.
+		RescueStuckJobsAfter: exportTimeout + 5*time.Minute,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job queue client: %w", err)

@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/payment"
@@ -22,6 +24,7 @@ import (
 type Config struct {
 	ReservationTTL time.Duration   // unpaid orders are cancelled after this
 	Stripe         *payment.Stripe // nil: Stripe is not configured (payment intents and webhooks answer 503)
+	MaxExportBytes int             // largest background export file (default and at most MaxExportBytes)
 }
 
 // Service runs the use cases against one PostgreSQL database.
@@ -31,6 +34,9 @@ type Service struct {
 	now  func() time.Time
 
 	tokens tokenCache
+	// queue enqueues jobs in the use case's transaction; it works none (internal/jobs
+	// does, in the processes that run jobs).
+	queue *river.Client[pgx.Tx]
 }
 
 // New returns a Service using pool.
@@ -38,7 +44,14 @@ func New(pool *pgxpool.Pool, cfg Config) *Service {
 	if cfg.ReservationTTL == 0 {
 		cfg.ReservationTTL = 30 * time.Minute
 	}
-	return &Service{pool: pool, cfg: cfg, now: time.Now}
+	if cfg.MaxExportBytes <= 0 || cfg.MaxExportBytes > MaxExportBytes {
+		cfg.MaxExportBytes = MaxExportBytes
+	}
+	queue, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		panic(fmt.Sprintf("job queue client: %v", err)) // an insert-only configuration is always valid
+	}
+	return &Service{pool: pool, cfg: cfg, now: time.Now, queue: queue}
 }
 
 // Pool exposes the database for health checks and the job queue.
