@@ -49,7 +49,7 @@ func (s *Service) CreateOrder(ctx context.Context, actor domain.Actor, in domain
 	}
 
 	q := queries.New(s.pool)
-	created, err := q.CreateOrder(ctx, params)
+	created, err := queries.New(queries.GenericPlans(s.pool)).CreateOrder(ctx, params)
 	if err != nil {
 		switch code, constraint := pgCode(err); {
 		case code == pgUniqueViolation && constraint == "idempotency_keys_pkey":

@@ -1,0 +1,94 @@
+package queries
+
+// Hand-written: a DBTX that plans statements generically.
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Batcher is what GenericPlans needs of a pool or connection.
+type Batcher interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// GenericPlans returns a DBTX that runs each statement with plan_cache_mode set to
+// force_generic_plan, in the same round trip (one pipelined batch, one implicit
+// transaction).
+//
+// Why: PostgreSQL re-plans a prepared statement for every execution ("custom plans") when
+// it cannot cost its generic plan well, as with array parameters of unknown length. For
+// the order write, a many-part statement, planning then costs more than the work itself
+// (about 1 ms against 0.3 ms), on the hottest path of the system. Forced generic plans are
+// planned once per connection. Only statements whose plan does not depend on parameter
+// values (key lookups, inserts) may use this: a search's plan does, and keeps the default.
+func GenericPlans(db Batcher) DBTX { return genericPlans{db} }
+
+type genericPlans struct{ db Batcher }
+
+func (g genericPlans) send(ctx context.Context, sql string, args []any) pgx.BatchResults {
+	b := &pgx.Batch{}
+	b.Queue("SET plan_cache_mode = force_generic_plan")
+	b.Queue(sql, args...)
+	// An error in the statement aborts the implicit transaction, which undoes the SET too.
+	b.Queue("RESET plan_cache_mode")
+	br := g.db.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		return failedBatch{br, err}
+	}
+	return br
+}
+
+func (g genericPlans) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	br := g.send(ctx, sql, args)
+	tag, err := br.Exec()
+	return tag, finish(br, err)
+}
+
+func (g genericPlans) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	br := g.send(ctx, sql, args)
+	return batchRow{br: br, row: br.QueryRow()}
+}
+
+// Query is not offered: its rows would have to be read before the batch is finished,
+// which the generated code does not do in a way this wrapper can follow.
+func (g genericPlans) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return nil, errors.New("queries.GenericPlans: Query is not supported; use QueryRow or Exec")
+}
+
+// batchRow scans the statement's row, then finishes the batch.
+type batchRow struct {
+	br  pgx.BatchResults
+	row pgx.Row
+}
+
+func (r batchRow) Scan(dest ...any) error {
+	return finish(r.br, r.row.Scan(dest...))
+}
+
+// finish reads the RESET's result and closes the batch, keeping the statement's error.
+func finish(br pgx.BatchResults, err error) error {
+	if err == nil {
+		_, err = br.Exec()
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// failedBatch answers every read with the error of the batch's first statement.
+type failedBatch struct {
+	pgx.BatchResults
+	err error
+}
+
+func (f failedBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, f.err }
+func (f failedBatch) QueryRow() pgx.Row                { return errRow{f.err} }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
