@@ -1,16 +1,10 @@
 package web
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
-	"os"
-	"sync"
-	"sync/atomic"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -21,84 +15,18 @@ import (
 )
 
 // Back-office exports. A selection, or a view of at most exportDirectLimit orders, is
-// streamed as the response at once. A larger view is written by a goroutine to a
-// temporary file while its progress page polls it; the file is then downloaded from the
-// same process.
-//
-// The jobs live in this process's memory: with several `oms serve` processes behind a
-// load balancer, the progress page and the download must reach the process that runs the
-// job (sticky sessions), and a restart forgets running exports (the user starts again).
-// A finished file is kept for exportKeep, then deleted.
+// streamed as the response at once. A larger view becomes a background export
+// (service.StartExport): a job, in whichever `oms serve` process runs jobs, writes the
+// file into the database, so that any process shows its progress page and serves the
+// download, and a restart only makes the job run again.
 var exportDirectLimit = 2000
 
 const (
-	exportKeep         = time.Hour
-	exportTimeout      = 30 * time.Minute
-	exportsPerUser     = 3 // running at once
 	exportSelectionMax = service.MaxBulkOrders
+	// exportWaitingAfter is how long an export may stay queued before its page says that
+	// it waits for a process that runs jobs (none runs them: OMS_JOBS=off everywhere).
+	exportWaitingAfter = 5 * time.Second
 )
-
-// exportJob is one background export.
-type exportJob struct {
-	id, owner string
-	format    service.ExportFormat
-	filename  string
-	path      string
-	back      string
-	created   time.Time
-	total     int
-	exact     bool
-	done      atomic.Int64
-
-	mu       sync.Mutex
-	finished bool
-	err      string
-	size     int64
-}
-
-type exportRegistry struct {
-	mu   sync.Mutex
-	jobs map[string]*exportJob
-}
-
-var exportJobs = &exportRegistry{jobs: map[string]*exportJob{}}
-
-// start registers a job for owner, refusing when owner already runs exportsPerUser; it
-// also forgets jobs older than exportKeep and deletes their files.
-func (r *exportRegistry) start(j *exportJob) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	running := 0
-	for id, old := range r.jobs {
-		old.mu.Lock()
-		finished := old.finished
-		old.mu.Unlock()
-		if finished && time.Since(old.created) > exportKeep {
-			_ = os.Remove(old.path)
-			delete(r.jobs, id)
-			continue
-		}
-		if old.owner == j.owner && !finished {
-			running++
-		}
-	}
-	if running >= exportsPerUser {
-		return domain.Errorf(domain.CodeRateLimited, "you already have %d exports running; wait for one to finish", running)
-	}
-	r.jobs[j.id] = j
-	return nil
-}
-
-// get returns owner's job id; another user's job is as good as missing.
-func (r *exportRegistry) get(id, owner string) (*exportJob, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	j, ok := r.jobs[id]
-	if !ok || j.owner != owner {
-		return nil, false
-	}
-	return j, true
-}
 
 // exportOrders exports the selected orders (ids) or the whole view the list showed
 // (view, its query string) as CSV or XLSX.
@@ -138,92 +66,97 @@ func (s *Server) exportOrders(c echo.Context) error {
 		}
 		return nil
 	}
+	x, err := s.svc.StartExport(c.Request().Context(), actorOf(c), f, nil, format)
+	if err != nil {
+		return s.bulkRefused(c, err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/orders/exports/"+x.ID)
+}
+
+// exportProgress shows an export's progress bar (htmx polls this page and swaps the bar).
+func (s *Server) exportProgress(c echo.Context) error {
 	u, _ := staffOf(c)
-	j := &exportJob{id: newJobID(), owner: u.ID, format: format, filename: format.Filename(time.Now()),
-		created: time.Now(), total: int(page.Total), exact: page.TotalExact,
-		back: "/orders" + queryString(withoutKeys(canonicalQuery(view), pageParams...))}
-	tmp, err := os.CreateTemp("", "oms-export-*."+string(format))
+	x, err := s.svc.GetExport(c.Request().Context(), u.ID, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	j.path = tmp.Name()
-	if err := exportJobs.start(j); err != nil {
-		tmp.Close()
-		os.Remove(j.path)
-		return s.bulkRefused(c, err)
-	}
-	go s.runExport(j, f, tmp)
-	return c.Redirect(http.StatusSeeOther, "/orders/exports/"+j.id)
+	return render(c, http.StatusOK, views.ExportProgressPage(s.page(c, "Export orders", "orders"), exportProgressOf(x, time.Now())))
 }
 
-// runExport writes the job's file, outliving the request that started it.
-func (s *Server) runExport(j *exportJob, f domain.OrderFilter, file *os.File) {
-	ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
-	defer cancel()
-	err := s.svc.ExportOrders(ctx, f, j.format, file, func(done int) { j.done.Store(int64(done)) })
-	if cerr := file.Close(); err == nil {
-		err = cerr
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.finished = true
-	if err != nil {
-		s.log.Error("export failed", slog.String("job", j.id), slog.Any("err", err))
-		j.err = "the orders could not be written; try again"
-		if de := domain.ErrorCode(err); de != "" && de != domain.CodeInternal {
-			j.err = err.Error()
-		}
-		_ = os.Remove(j.path)
-		return
-	}
-	if st, err := os.Stat(j.path); err == nil {
-		j.size = st.Size()
-	}
-	// The count was an estimate (or orders arrived meanwhile): the file has what it has.
-	j.total, j.exact = int(j.done.Load()), true
-}
-
-func (j *exportJob) progress() views.ExportProgress {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	p := views.ExportProgress{ID: j.id, Filename: j.filename, Done: int(j.done.Load()), Total: j.total, Exact: j.exact,
-		Finished: j.finished && j.err == "", Err: j.err, Size: j.size, Back: j.back}
+func exportProgressOf(x service.Export, now time.Time) views.ExportProgress {
+	p := views.ExportProgress{ID: x.ID, Filename: x.Filename, Done: x.Done, Total: x.Total, Exact: x.TotalExact,
+		Finished: x.Status == service.ExportDone, Err: x.Error, Size: x.Size,
+		Waiting: x.Status == service.ExportQueued && now.Sub(x.CreatedAt) > exportWaitingAfter,
+		Back:    "/orders" + queryString(orderFilterQuery(x.Filter))}
 	if p.Total < p.Done {
 		p.Total = p.Done
 	}
 	return p
 }
 
-// exportProgress shows a job's progress bar (htmx polls this page and swaps the bar).
-func (s *Server) exportProgress(c echo.Context) error {
-	u, _ := staffOf(c)
-	j, ok := exportJobs.get(c.Param("id"), u.ID)
-	if !ok {
-		return domain.Errorf(domain.CodeNotFound, "this export is unknown here: it finished more than an hour ago, or the server restarted; export again")
-	}
-	return render(c, http.StatusOK, views.ExportProgressPage(s.page(c, "Export orders", "orders"), j.progress()))
-}
-
-// exportDownload sends a finished job's file.
+// exportDownload sends a finished export's file.
 func (s *Server) exportDownload(c echo.Context) error {
 	u, _ := staffOf(c)
-	j, ok := exportJobs.get(c.Param("id"), u.ID)
-	if !ok {
-		return domain.Errorf(domain.CodeNotFound, "this export is unknown here: it finished more than an hour ago, or the server restarted; export again")
-	}
-	p := j.progress()
-	if !p.Finished {
-		return domain.Errorf(domain.CodeConflict, "this export is not finished yet")
+	name, contentType, content, err := s.svc.ExportFile(c.Request().Context(), u.ID, c.Param("id"))
+	if err != nil {
+		return err
 	}
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, j.format.ContentType())
-	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": j.filename}))
+	h.Set(echo.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	h.Set("Cache-Control", "no-store")
-	return c.File(j.path)
+	return c.Blob(http.StatusOK, contentType, content)
 }
 
-func newJobID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return hex.EncodeToString(b)
+// orderFilterQuery is the list view of f, as parseOrderFilter reads it (the export
+// page's way back to the list it was started from).
+func orderFilterQuery(f domain.OrderFilter) url.Values {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	join := func(k string, vs []string) { set(k, strings.Join(vs, ",")) }
+	set("q", f.Q)
+	set("email", f.Email)
+	var statuses, payments, fulfillments []string
+	for _, s := range f.Statuses {
+		statuses = append(statuses, string(s))
+	}
+	for _, s := range f.PaymentStatuses {
+		payments = append(payments, string(s))
+	}
+	for _, s := range f.FulfillmentStatuses {
+		fulfillments = append(fulfillments, string(s))
+	}
+	join("status", statuses)
+	join("payment_status", payments)
+	join("fulfillment_status", fulfillments)
+	join("ids", f.IDs)
+	// A plain date is a whole day: created_to=2026-11-25 is before the 26th.
+	if t := f.CreatedFrom; t != nil {
+		set("created_from", dateOrTime(*t, 0))
+	}
+	if t := f.CreatedTo; t != nil {
+		set("created_to", dateOrTime(*t, -1))
+	}
+	if f.TotalMin.Valid {
+		set("total_min", f.TotalMin.Decimal.String())
+	}
+	if f.TotalMax.Valid {
+		set("total_max", f.TotalMax.Decimal.String())
+	}
+	if f.Sort != domain.SortCreatedDesc {
+		set("sort", f.Sort)
+	}
+	return q
+}
+
+// dateOrTime writes t as a plain date (shifted by days) when it is a UTC midnight, and
+// as an RFC 3339 time otherwise.
+func dateOrTime(t time.Time, days int) string {
+	if t.Equal(t.UTC().Truncate(24 * time.Hour)) {
+		return t.UTC().AddDate(0, 0, days).Format(time.DateOnly)
+	}
+	return t.Format(time.RFC3339Nano)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -332,16 +331,7 @@ func TestExportDownloadsTheSelectionOrTheViewWithProgress(t *testing.T) {
 	t.Run("LargeViewRunsInTheBackground", func(t *testing.T) {
 		defer func(n int) { exportDirectLimit = n }(exportDirectLimit)
 		exportDirectLimit = 3
-		t.Cleanup(func() {
-			exportJobs.mu.Lock()
-			defer exportJobs.mu.Unlock()
-			for id, j := range exportJobs.jobs {
-				if j.owner == e.users[domain.RoleAdmin].ID {
-					_ = os.Remove(j.path)
-					delete(exportJobs.jobs, id)
-				}
-			}
-		})
+		e.runJobs()
 		p := admin.post("/orders/export", url.Values{"view": {"q=example.com&sort=total"}, "format": {"csv"}})
 		expectStatus(t, p, http.StatusSeeOther)
 		loc := p.Header.Get("Location")
