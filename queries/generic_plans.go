@@ -4,7 +4,6 @@ package queries
 
 import (
 	"context"
-	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -53,10 +52,28 @@ func (g genericPlans) QueryRow(ctx context.Context, sql string, args ...any) pgx
 	return batchRow{br: br, row: br.QueryRow()}
 }
 
-// Query is not offered: its rows would have to be read before the batch is finished,
-// which the generated code does not do in a way this wrapper can follow.
 func (g genericPlans) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return nil, errors.New("queries.GenericPlans: Query is not supported; use QueryRow or Exec")
+	br := g.send(ctx, sql, args)
+	rows, err := br.Query()
+	if err != nil {
+		return nil, finish(br, err)
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+// batchRows finishes the batch when the statement's rows are closed.
+type batchRows struct {
+	pgx.Rows
+	br     pgx.BatchResults
+	closed bool
+}
+
+func (r *batchRows) Close() {
+	if !r.closed {
+		r.closed = true
+		r.Rows.Close()
+		_ = finish(r.br, r.Rows.Err()) // the rows' own error is what callers read from Err
+	}
 }
 
 // batchRow scans the statement's row, then finishes the batch.

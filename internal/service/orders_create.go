@@ -114,7 +114,7 @@ type pricedOrder struct {
 // priceOrder reads the catalog, tax and shipping rates and the coupon, and computes the
 // order's lines and totals. Prices never come from the client.
 func (s *Service) priceOrder(ctx context.Context, in domain.NewOrder, lines map[string]int) (pricedOrder, error) {
-	q := queries.New(s.pool)
+	q := queries.New(queries.GenericPlans(s.pool))
 	skus := make([]string, 0, len(lines))
 	for sku := range lines {
 		skus = append(skus, sku)
