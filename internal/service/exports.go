@@ -269,7 +269,7 @@ func exportKey(staffID, id string) (eid, sid uuid.UUID, err error) {
 func exportNotFound(err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Errorf(domain.CodeNotFound,
-			"export not found: it is someone else's, or it expired (exports are kept for an hour); export again")
+			"export not found: exports are kept for an hour after they finish; export again")
 	}
 	return fmt.Errorf("get export: %w", err)
 }
