@@ -21,6 +21,7 @@ import (
 	"github.com/oms/oms/internal/payment"
 	"github.com/oms/oms/internal/service"
 	"github.com/oms/oms/migrations"
+	"github.com/oms/oms/queries"
 )
 
 const usage = `usage: oms <command> [flags]
@@ -146,6 +147,7 @@ func openPool(ctx context.Context, cfg config) (*pgxpool.Pool, error) {
 	if pc.MaxConns < 32 {
 		pc.MaxConns = 32
 	}
+	pc.AfterConnect = queries.RegisterTypes
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)

@@ -27,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/oms/oms/migrations"
+	"github.com/oms/oms/queries"
 )
 
 // MaxConns is the pool size of a test database: enough for concurrency tests with a
@@ -56,6 +57,7 @@ func NewWithURL(t testing.TB) (*pgxpool.Pool, string) {
 		t.Fatalf("testdb: parse url: %v", err)
 	}
 	cfg.MaxConns = MaxConns
+	cfg.AfterConnect = queries.RegisterTypes // as oms does
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
