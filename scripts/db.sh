@@ -7,7 +7,8 @@
 #
 # When DATABASE_URL is set it is printed as is and nothing is started. Otherwise a
 # private PostgreSQL cluster is started (once) under .data/pg of the repository,
-# on 127.0.0.1:${OMS_PG_PORT:-54329}, with durable commits (fsync on).
+# on 127.0.0.1, port OMS_PG_PORT or the first free one from 54329 (kept in .data/pg.port),
+# with durable commits (fsync on).
 set -euo pipefail
 
 cmd=${1:-url}
@@ -15,7 +16,6 @@ dbname=${2:-postgres}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 data_root="$root/.data"
-port=${OMS_PG_PORT:-54329}
 
 say() { echo "db.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -67,7 +67,23 @@ fi
 pgdata="$data_root/pg"
 sockdir="$data_root/run"
 logfile="$data_root/pg.log"
+portfile="$data_root/pg.port"
 mkdir -p "$data_root"
+
+# The port: OMS_PG_PORT, else the one this cluster was given when it was created, else
+# the first free one from 54329, so that two checkouts on one machine (a CI clone beside
+# a working copy) each get their own cluster.
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if [[ -n "${OMS_PG_PORT:-}" ]]; then
+	port=$OMS_PG_PORT
+elif [[ -s "$portfile" ]]; then
+	port=$(<"$portfile")
+else
+	port=54329
+	while listening "$port"; do
+		((port++ < 54399)) || die "no free port in 54329-54399; set OMS_PG_PORT"
+	done
+fi
 
 # PostgreSQL refuses to run as root: as root, run it as an unprivileged user.
 as_pg=()
@@ -136,6 +152,7 @@ if [[ ! -f "$pgdata/PG_VERSION" ]]; then
 	chmod 700 "$pgdata"
 	pg initdb -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C >"$data_root/initdb.log" 2>&1 ||
 		{ cat "$data_root/initdb.log" >&2; die "initdb failed"; }
+	echo "$port" >"$portfile"
 	cat >>"$pgdata/postgresql.conf" <<EOF
 
 # --- OMS private cluster (scripts/db.sh) ---
