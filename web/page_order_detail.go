@@ -67,8 +67,10 @@ func detailLines(o domain.Order) []views.DetailLine {
 }
 
 // orderActions lists the header's buttons: one per next status the state machine allows,
-// in its order (the first, the natural next step, is primary), then refund, return and
-// packing slip when they apply, and cancel last; only those the role may use.
+// in its order, then refund, return and packing slip when they apply, and cancel last;
+// only those the role may use. The action for the order's natural next step (see
+// naturalSteps) comes first as the primary button; when the role may not take that step,
+// no button is primary (a refund or a cancellation is never promoted to one).
 func orderActions(p views.Page, o domain.Order, lines []views.DetailLine) []views.OrderAction {
 	left, returnable := 0, 0
 	for _, l := range lines {
@@ -142,10 +144,30 @@ func orderActions(p views.Page, o domain.Order, lines []views.DetailLine) []view
 	if cancel {
 		add(domain.PermCancelOrders, views.OrderAction{Key: "cancel", Label: "Cancel order", Href: base + "/cancel", Style: "danger"})
 	}
-	if len(out) > 0 && out[0].Style == "" {
-		out[0].Style = "primary"
+	for _, key := range naturalSteps[o.Status] {
+		if i := slices.IndexFunc(out, func(a views.OrderAction) bool { return a.Key == key }); i >= 0 {
+			a := out[i]
+			a.Style = "primary"
+			out = append([]views.OrderAction{a}, slices.Delete(out, i, i+1)...)
+			break
+		}
 	}
 	return out
+}
+
+// naturalSteps are, per status, the keys of the actions that take an order on along the
+// state machine's forward path, preferred first: created is confirmed (or paid), pending is
+// paid, paid and processing orders are fulfilled (or a paid one at least marked
+// processing), shipped ones delivered, delivered ones may come back, returned ones are
+// refunded.
+var naturalSteps = map[domain.Status][]string{
+	domain.StatusCreated:    {"status-" + string(domain.StatusPending), "payment"},
+	domain.StatusPending:    {"payment", "status-" + string(domain.StatusPaid)},
+	domain.StatusPaid:       {"fulfill", "status-" + string(domain.StatusProcessing)},
+	domain.StatusProcessing: {"fulfill"},
+	domain.StatusShipped:    {"status-" + string(domain.StatusDelivered)},
+	domain.StatusDelivered:  {"return"},
+	domain.StatusReturned:   {"refund"},
 }
 
 // timeline turns the order's history (status changes, payments, refunds, shipments,
