@@ -31,6 +31,15 @@ func TestRecordPayment(t *testing.T) {
 				t.Errorf("history %s by %q, want the token's name", h.Status, h.By)
 			}
 		}
+		// Each row's note is its own: the payment says what was paid, the step to paid
+		// why, the step passed through nothing.
+		var notes []string
+		for _, h := range o.History[1:] {
+			notes = append(notes, h.Note)
+		}
+		if want := []string{"manual payment of 40.00 USD (reference bank)", "", "paid in full"}; !slices.Equal(notes, want) {
+			t.Errorf("notes = %q, want %q", notes, want)
+		}
 	})
 
 	t.Run("PartialPaymentsAddUp", func(t *testing.T) {

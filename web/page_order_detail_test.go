@@ -217,7 +217,10 @@ func TestRecordPaymentForm(t *testing.T) {
 	p = b.post("/orders/"+o.Number+"/payment", url.Values{"amount": {"45.00"}, "reference": {"REF-1"}})
 	expectStatus(t, p, http.StatusSeeOther)
 	p = b.get("/orders/" + o.Number)
-	expectBody(t, p, "Payment of $45.00 recorded", "REF-1", "badge-order status-paid")
+	expectBody(t, p, "Payment of $45.00 recorded", "REF-1", "badge-order status-paid", "Marked as pending")
+	if n := strings.Count(p.Body, "paid in full"); n != 1 {
+		t.Errorf(`the timeline says "paid in full" %d times, want once (on the step to paid)`, n)
+	}
 	expectStatus(t, e.loggedIn(domain.RoleWarehouse).get("/orders/"+o.Number+"/payment"), http.StatusForbidden)
 }
 

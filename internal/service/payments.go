@@ -257,9 +257,15 @@ func (s *Service) followMoney(ctx context.Context, q *queries.Queries, row queri
 	status := domain.Status(row.Status)
 	switch {
 	case row.PaymentStatus == string(domain.PaymentCompleted) && (status == domain.StatusCreated || status == domain.StatusPending):
+		// Each step is a history row of its own; only the one to paid says why (the
+		// payment's row before them says what was paid): a step passed through says nothing.
 		for _, step := range domain.PathTo(status, domain.StatusPaid) {
+			note := ""
+			if step == domain.StatusPaid {
+				note = "paid in full"
+			}
 			var err error
-			if row, err = s.changeStatus(ctx, q, row, step, actor, "paid in full"); err != nil {
+			if row, err = s.changeStatus(ctx, q, row, step, actor, note); err != nil {
 				return row, err
 			}
 		}
