@@ -173,6 +173,7 @@ func (s *Server) ordersView(c echo.Context, q url.Values) views.OrdersView {
 			}
 		}
 		v.Tabs = append(v.Tabs, views.Tab{Label: t.label, Href: "/orders" + queryString(tq), Active: active})
+		v.Filters.FromTab = v.Filters.FromTab || active
 	}
 	// A column's first click sorts it descending (newest, largest first); the next one flips it.
 	for _, col := range []string{"created_at", "total"} {

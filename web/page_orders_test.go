@@ -160,6 +160,29 @@ func TestOrdersListShowsFiltersSortSearchAndPages(t *testing.T) {
 		if n := rowCount(unpaid); n != 50 || strings.Contains(unpaid.Body, paid.Number+"<") {
 			t.Errorf("unpaid: %d rows", n)
 		}
+		// A tab's own filters are not counted as filters the user added; what is added
+		// to a tab, or a mix no tab has, is.
+		filterCount := func(p page) string {
+			m := regexp.MustCompile(`<span class="count-pill">([^<]*)</span>`).FindStringSubmatch(p.Body)
+			if m == nil {
+				return ""
+			}
+			return m[1]
+		}
+		for _, tc := range []struct{ path, want string }{
+			{"/orders?status=" + openStatuses + "&payment_status=pending,partially_paid", ""},
+			{"/orders?status=paid,processing&fulfillment_status=unfulfilled,partially_fulfilled", ""},
+			{"/orders?status=shipped", ""},
+			{"/orders?status=" + openStatuses + "&payment_status=pending,partially_paid&total_min=10", "1"},
+			{"/orders?status=shipped&created_from=2025-01-01&total_max=100", "2"},
+			{"/orders?status=shipped,delivered", "2"},
+			{"/orders?status=paid&payment_status=completed", "2"},
+			{"/orders?total_min=10", "1"},
+		} {
+			if got := filterCount(b.get(tc.path)); got != tc.want {
+				t.Errorf("%s: Filters count %q, want %q", tc.path, got, tc.want)
+			}
+		}
 		amount := b.get("/orders?total_min=90&total_max=1000")
 		if n := rowCount(amount); n != 1 || !strings.Contains(amount.Body, ada.Number) {
 			t.Errorf("amount range: %d rows", n)
