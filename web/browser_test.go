@@ -447,6 +447,23 @@ func TestBrowserSecondSessionSeesTheChangeWithoutReloading(t *testing.T) {
 	admin := e.session("admin-acting")
 	admin.login(domain.RoleAdmin)
 	admin.open(path, "")
+	// The admin's five actions of a paid order sit in one row right of the title, the
+	// next step (Fulfill items) first and primary, Cancel order last.
+	if got := uiEval[string](admin, `(function () {
+		var h = document.querySelector(".order-header"), t = h.querySelector("h1"), acts = h.querySelectorAll(".page-actions > *");
+		var hr = h.getBoundingClientRect(), tr = t.getBoundingClientRect(), out = [];
+		acts.forEach(function (a) {
+			var r = a.getBoundingClientRect(), b = a.matches(".btn") ? a : a.querySelector("summary");
+			if (r.top > tr.bottom || r.left < tr.right) out.push(b.textContent.trim() + " is not right of the title");
+		});
+		var last = acts[acts.length - 1].getBoundingClientRect();
+		if (Math.abs(last.right - hr.right) > 1) out.push("the actions end " + Math.round(hr.right - last.right) + "px before the header");
+		var labels = Array.prototype.map.call(acts, function (a) { return (a.matches(".btn") ? a : a.querySelector("summary")).textContent.trim(); });
+		if (labels[0] !== "Fulfill items" || !acts[0].matches(".btn-primary") || labels[labels.length - 1] !== "Cancel order") out.push("actions " + labels.join(", "));
+		return out.join("; ");
+	})()`); got != "" {
+		t.Errorf("order header at 1280px: %s", got)
+	}
 	admin.typeInto("#comment", "Customer called: leave the parcel at the back door")
 	admin.submit(`#comment-form button[type=submit]`, "order-commented")
 	admin.waitText("#timeline", "leave the parcel at the back door")
