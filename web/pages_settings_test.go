@@ -195,6 +195,6 @@ func TestDashboardShowsTheShellForEveryRole(t *testing.T) {
 	for _, r := range domain.Roles {
 		p := e.loggedIn(r).get("/")
 		expectStatus(t, p, http.StatusOK)
-		expectBody(t, p, "Orders today", "Last 30 days", "<svg class=\"chart\"", "/orders?status=paid", "Nothing to ship")
+		expectBody(t, p, "Orders today", "Last 30 days", "<svg class=\"chart\"", `class="axis-revenue"`, "/orders?status=paid", "Nothing to ship")
 	}
 }
