@@ -254,16 +254,17 @@ CREATE INDEX fulfillment_events_fulfillment_idx ON fulfillment_events (fulfillme
 -- Every change to an order, written in the same transaction as the change.
 -- kind says what changed; status is the new value of that thing.
 CREATE TABLE order_history (
-    id          bigserial PRIMARY KEY,
+    id          bigserial,
     order_id    uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
     kind        text NOT NULL CHECK (kind IN ('status', 'payment', 'fulfillment', 'refund', 'return', 'comment')),
     status      text NOT NULL DEFAULT '',
     note        text NOT NULL DEFAULT '',
     actor       text NOT NULL,
     actor_type  text NOT NULL CHECK (actor_type IN ('staff', 'token', 'system', 'customer')),
-    created_at  timestamptz NOT NULL DEFAULT now()
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    -- History is only ever read per order: one index serves as key and as that lookup.
+    PRIMARY KEY (order_id, id)
 );
-CREATE INDEX order_history_order_idx ON order_history (order_id, id);
 
 CREATE TABLE staff_users (
     id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
