@@ -63,6 +63,7 @@ WITH o AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, order_id)
     SELECT sqlc.arg(idempotency_scope)::text, sqlc.narg(idempotency_key)::text, sqlc.arg(request_hash)::bytea, sqlc.arg(id)
     WHERE sqlc.narg(idempotency_key)::text IS NOT NULL
+    RETURNING 1
 ), want AS (
     SELECT (sqlc.arg(reserve_skus)::text[])[i] AS sku, (sqlc.arg(reserve_quantities)::int[])[i] AS qty
     FROM generate_series(1, cardinality(sqlc.arg(reserve_skus)::text[])) AS i
@@ -72,6 +73,9 @@ WITH o AS (
     UPDATE inventory inv SET reserved = inv.reserved + want.qty, updated_at = now()
     FROM want JOIN locked ON locked.sku = want.sku
     WHERE inv.sku = want.sku
+      -- Taking the key comes first, so that a repeat is answered as a repeat even when the
+      -- first request took the last units (the key conflict raises before any shortage).
+      AND (sqlc.narg(idempotency_key)::text IS NULL OR EXISTS (SELECT 1 FROM idempotency))
 )
 SELECT order_number, created_at FROM o;
 

@@ -43,6 +43,7 @@ WITH o AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, order_id)
     SELECT $27::text, $28::text, $29::bytea, $1
     WHERE $28::text IS NOT NULL
+    RETURNING 1
 ), want AS (
     SELECT ($30::text[])[i] AS sku, ($31::int[])[i] AS qty
     FROM generate_series(1, cardinality($30::text[])) AS i
@@ -52,6 +53,9 @@ WITH o AS (
     UPDATE inventory inv SET reserved = inv.reserved + want.qty, updated_at = now()
     FROM want JOIN locked ON locked.sku = want.sku
     WHERE inv.sku = want.sku
+      -- Taking the key comes first, so that a repeat is answered as a repeat even when the
+      -- first request took the last units (the key conflict raises before any shortage).
+      AND ($28::text IS NULL OR EXISTS (SELECT 1 FROM idempotency))
 )
 SELECT order_number, created_at FROM o
 `

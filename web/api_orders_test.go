@@ -186,6 +186,17 @@ func TestIdempotencyKeyReplaysTheFirstAnswerUnderConcurrency(t *testing.T) {
 			t.Errorf("not replayed")
 		}
 	})
+	t.Run("a repeat is replayed even after the first took the last units", func(t *testing.T) {
+		e.product("LAST", "5.00", 2)
+		first := e.must(http.StatusCreated, "POST", "/api/v1/orders", orderBody("l@example.com", "LAST", 2), "Idempotency-Key", "last-units")
+		again := e.must(http.StatusCreated, "POST", "/api/v1/orders", orderBody("l@example.com", "LAST", 2), "Idempotency-Key", "last-units")
+		var a, b orderJSON
+		first.JSON(t, &a)
+		again.JSON(t, &b)
+		if again.Header.Get("Idempotent-Replayed") != "true" || a.ID != b.ID {
+			t.Errorf("repeat answered order %s (replayed %q), want %s replayed", b.ID, again.Header.Get("Idempotent-Replayed"), a.ID)
+		}
+	})
 	t.Run("a failed request does not burn the key", func(t *testing.T) {
 		e.product("RARE", "1.00", 0)
 		e.must(http.StatusConflict, "POST", "/api/v1/orders", orderBody("x@example.com", "RARE", 1), "Idempotency-Key", "retry-me")
@@ -418,6 +429,44 @@ func TestTransitionsFollowTheTableAndCancelReleasesStock(t *testing.T) {
 	e.must(http.StatusUnprocessableEntity, "POST", "/api/v1/orders/"+o.ID+"/transitions", map[string]any{"status": "teleported"})
 	e.must(http.StatusNotFound, "POST", "/api/v1/orders/00000000-0000-0000-0000-000000000000/transitions", map[string]any{"status": "pending"})
 	e.must(http.StatusNotFound, "GET", "/api/v1/orders/ORD-000000-000000", nil)
+}
+
+func TestConcurrentRepeatsReplayWhenStockIsExactlyEnough(t *testing.T) {
+	e := newAPIEnv(t)
+	e.product("EXACT", "3.00", 3)
+	const n = 30
+	answers := make([]apiResponse, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = e.do("POST", "/api/v1/orders", orderBody("x@example.com", "EXACT", 3), "Idempotency-Key", "exact")
+		}()
+	}
+	wg.Wait()
+	ids := map[string]bool{}
+	for _, a := range answers {
+		if a.Status != http.StatusCreated {
+			t.Fatalf("status %d %s: every repeat must get the first answer", a.Status, a.ErrorCode())
+		}
+		var o orderJSON
+		a.JSON(t, &o)
+		ids[o.ID] = true
+	}
+	if len(ids) != 1 || e.count("orders") != 1 || e.inventory("EXACT").Reserved != 3 {
+		t.Errorf("%d distinct orders, %d in the database, reserved %d; want 1, 1, 3", len(ids), e.count("orders"), e.inventory("EXACT").Reserved)
+	}
+}
+
+func TestMalformedURLsAreRefusedNotFailed(t *testing.T) {
+	e := newAPIEnv(t)
+	for _, path := range []string{"/api/v1/orders/ORD%00X", "/api/v1/products/A%00B", "/api/v1/orders?q=a%00b",
+		"/api/v1/track/ORD-1?email=a%00b", "/api/v1/orders?email=%ff"} {
+		if r := e.do("GET", path, nil); r.Status != http.StatusBadRequest || r.ErrorCode() != "bad_request" {
+			t.Errorf("GET %s: %d %s, want 400 bad_request", path, r.Status, r.Body)
+		}
+	}
 }
 
 func TestConcurrentTransitionsOfOneOrderApplyOnce(t *testing.T) {

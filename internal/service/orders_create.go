@@ -36,6 +36,14 @@ func (s *Service) CreateOrder(ctx context.Context, actor domain.Actor, in domain
 	if idem != nil && (idem.Key == "" || len(idem.Key) > domain.MaxIdempotencyKey) {
 		return domain.Order{}, false, domain.Errorf(domain.CodeBadRequest, "Idempotency-Key must be 1 to %d characters", domain.MaxIdempotencyKey)
 	}
+	hash := requestHash(in)
+	if idem != nil {
+		// A retry is answered from the key before anything else, so that it gets the first
+		// answer even when stock or the catalog has changed since.
+		if order, err := s.replay(ctx, queries.New(s.pool), *idem, hash); err == nil || !errors.Is(err, pgx.ErrNoRows) {
+			return order, err == nil, err
+		}
+	}
 	lines := mergeLines(in.Items)
 	priced, err := s.priceOrder(ctx, in, lines)
 	if err != nil {
@@ -43,7 +51,6 @@ func (s *Service) CreateOrder(ctx context.Context, actor domain.Actor, in domain
 	}
 	order = priced.order
 	params := createOrderParams(order, priced, actor, lines)
-	hash := requestHash(in)
 	if idem != nil {
 		params.IdempotencyScope, params.IdempotencyKey, params.RequestHash = idem.Scope, &idem.Key, hash
 	}
@@ -85,7 +92,7 @@ func mergeLines(items []domain.ItemRequest) map[string]int {
 func (s *Service) replay(ctx context.Context, q *queries.Queries, idem Idempotency, hash []byte) (domain.Order, error) {
 	row, err := q.GetIdempotencyKey(ctx, queries.GetIdempotencyKeyParams{Scope: idem.Scope, Key: idem.Key})
 	if err != nil {
-		return domain.Order{}, fmt.Errorf("read idempotency key: %w", err)
+		return domain.Order{}, fmt.Errorf("read idempotency key: %w", err) // pgx.ErrNoRows: not used yet
 	}
 	if string(row.RequestHash) != string(hash) {
 		return domain.Order{}, domain.Errorf(domain.CodeIdempotencyKeyReused, "this Idempotency-Key was already used with a different request body")
@@ -179,6 +186,9 @@ func (s *Service) priceOrder(ctx context.Context, in domain.NewOrder, lines map[
 			return pricedOrder{}, err
 		}
 		totalsIn.Coupon, priced.coupon, priced.couponID = &c, &c, id
+	}
+	if priced.coupon != nil {
+		o.CouponCode = priced.coupon.Code // as the coupon spells it, which is what is stored
 	}
 	t, err := domain.ComputeTotals(totalsIn)
 	if err != nil {
