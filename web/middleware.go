@@ -4,12 +4,16 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/oms/oms/internal/domain"
 )
 
 var (
@@ -64,5 +68,26 @@ func (s *Server) baseMiddleware() []echo.MiddlewareFunc {
 		middleware.RequestID(),
 		s.observe,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true}),
+		refuseMalformedURL,
+	}
+}
+
+// refuseMalformedURL answers 400 to a path or query that is not valid UTF-8 or holds a NUL
+// byte: no id, SKU, order number or filter can contain one, and PostgreSQL would refuse
+// the text with an error that must not surface as a 500.
+func refuseMalformedURL(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := c.Request().URL
+		parts := []string{u.Path}
+		for key, vs := range u.Query() {
+			parts = append(parts, key)
+			parts = append(parts, vs...)
+		}
+		for _, part := range parts {
+			if !utf8.ValidString(part) || strings.ContainsRune(part, 0) {
+				return domain.Errorf(domain.CodeBadRequest, "the URL holds bytes that are not valid text")
+			}
+		}
+		return next(c)
 	}
 }
