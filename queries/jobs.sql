@@ -1,9 +1,13 @@
 -- name: ClaimExpiredOrder :one
 -- The oldest unpaid order created before older_than that no other transaction holds:
 -- concurrent expiry runs (several `oms serve` processes) each take different orders, and
--- an order being paid right now is left for the next run.
-SELECT * FROM orders
-WHERE status IN ('created', 'pending') AND created_at < sqlc.arg(older_than)::timestamptz
-ORDER BY created_at
+-- an order being paid right now is left for the next run. Orders with money on them are
+-- left to staff: partly paid, or with a card payment still in flight (its success would
+-- land on a cancelled order), or with nothing to pay at all (total 0).
+SELECT * FROM orders o
+WHERE o.status IN ('created', 'pending') AND o.created_at < sqlc.arg(older_than)::timestamptz
+  AND o.paid = 0 AND o.total > 0
+  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'pending')
+ORDER BY o.created_at
 LIMIT 1
-FOR UPDATE SKIP LOCKED;
+FOR UPDATE OF o SKIP LOCKED;

@@ -11,16 +11,20 @@ import (
 )
 
 const claimExpiredOrder = `-- name: ClaimExpiredOrder :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search FROM orders
-WHERE status IN ('created', 'pending') AND created_at < $1::timestamptz
-ORDER BY created_at
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search FROM orders o
+WHERE o.status IN ('created', 'pending') AND o.created_at < $1::timestamptz
+  AND o.paid = 0 AND o.total > 0
+  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'pending')
+ORDER BY o.created_at
 LIMIT 1
-FOR UPDATE SKIP LOCKED
+FOR UPDATE OF o SKIP LOCKED
 `
 
 // The oldest unpaid order created before older_than that no other transaction holds:
 // concurrent expiry runs (several `oms serve` processes) each take different orders, and
-// an order being paid right now is left for the next run.
+// an order being paid right now is left for the next run. Orders with money on them are
+// left to staff: partly paid, or with a card payment still in flight (its success would
+// land on a cancelled order), or with nothing to pay at all (total 0).
 func (q *Queries) ClaimExpiredOrder(ctx context.Context, olderThan time.Time) (Order, error) {
 	row := q.db.QueryRow(ctx, claimExpiredOrder, olderThan)
 	var i Order

@@ -75,6 +75,26 @@ func TestExpireReservations(t *testing.T) {
 		}
 	})
 
+	t.Run("LeavesOrdersWithMoneyOnThemToStaff", func(t *testing.T) {
+		e := newOpsEnv(t)
+		e.stock("MUG", "10.00", 10)
+		partly := e.order("partly@example.com", "MUG", 2)
+		inFlight := e.order("card@example.com", "MUG", 1)
+		e.exec(`UPDATE orders SET paid = 5, payment_status = 'partially_paid' WHERE id = $1`, partly.ID)
+		e.exec(`INSERT INTO payments (order_id, gateway, amount, currency, status, external_id)
+		        VALUES ($1, 'stripe', 10, 'USD', 'pending', 'pi_in_flight')`, inFlight.ID)
+		e.exec(`INSERT INTO payments (order_id, gateway, amount, currency, status) VALUES ($1, 'manual', 5, 'USD', 'completed')`, partly.ID)
+		e.backdate(partly.ID, 2*time.Hour)
+		e.backdate(inFlight.ID, 2*time.Hour)
+		n, err := e.svc.ExpireReservations(e.ctx, time.Now().Add(-30*time.Minute), 100)
+		if err != nil || n != 0 {
+			t.Fatalf("expired %d, %v; want 0: a partly paid order and one with a card payment in flight stay", n, err)
+		}
+		if got := e.reserved("MUG"); got != 3 {
+			t.Errorf("reserved = %d, want 3", got)
+		}
+	})
+
 	t.Run("RespectsTheBatchLimit", func(t *testing.T) {
 		e := newOpsEnv(t)
 		e.stock("PEN", "1.00", 100)

@@ -196,6 +196,12 @@ func (s *Service) stripePaymentSucceeded(ctx context.Context, q *queries.Queries
 		return err
 	}
 	amount := fmt.Sprintf("%s %s", domain.FormatAmount(pay.Amount, row.Currency), row.Currency)
+	if checkPayable(row) != nil {
+		// The order moved on (e.g. cancelled) while the customer was paying: the money is
+		// not booked on it, and staff are told to give it back.
+		return addHistory(ctx, q, row, "payment", paymentPending, fmt.Sprintf(
+			"Stripe payment %s of %s succeeded but the order is %s: refund it in Stripe", ev.PaymentIntentID, amount, row.Status), stripeActor)
+	}
 	if pay.Amount.GreaterThan(row.Total.Sub(row.Paid)) {
 		// Paid twice (two intents for one order): the order cannot take more than its
 		// total, so staff must give this one back in Stripe.
