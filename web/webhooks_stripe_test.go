@@ -251,3 +251,22 @@ func statusesOf(o orderJSON, kind string) []string {
 	}
 	return out
 }
+
+func TestStripeSuccessOnACancelledOrderIsNotBooked(t *testing.T) {
+	e := newStripeEnv(t)
+	e.product("TEE-M", "19.99", 10)
+	o := e.createOrder(orderBody("late@example.com", "TEE-M", 1))
+	pi := e.stripeIntent(o.ID)
+	e.must(http.StatusOK, "POST", "/api/v1/orders/"+o.ID+"/cancel", map[string]any{"reason": "customer changed their mind"})
+
+	payload, sig := stripeEvent(t, testWebhookSecret, "evt_late_success", "payment_intent.succeeded", pi.ID)
+	e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig, "Authorization", "")
+	o = e.fetchOrder(o.ID)
+	if o.Status != "cancelled" || o.Paid != "0.00" || o.PaymentStatus != "pending" {
+		t.Fatalf("order = %s, paid %s, %s; want cancelled with nothing booked", o.Status, o.Paid, o.PaymentStatus)
+	}
+	last := o.History[len(o.History)-1]
+	if !strings.Contains(last.Note, "refund it in Stripe") || !strings.Contains(last.Note, pi.ID) {
+		t.Errorf("last history %+v: staff must be told to refund the payment", last)
+	}
+}
