@@ -92,7 +92,12 @@ func (s *Service) refund(ctx context.Context, q *queries.Queries, row queries.Or
 		if p.pay.ExternalID != nil {
 			external = *p.pay.ExternalID
 		}
-		res, err := gw.Refund(ctx, external, p.amount, row.Currency, "oms-refund-"+id.String()+"-"+p.pay.ID.String())
+		// The gateway call cannot be rolled back with this transaction, so its idempotency key
+		// names the refund by what it changes (this payment, from what is still refundable of
+		// it, by this amount): if the commit fails after the gateway paid out, the retry sends
+		// the same key and the gateway answers with that refund instead of paying again.
+		key := fmt.Sprintf("oms-refund-%s-%s-%s", p.pay.ID, p.pay.Refundable.String(), p.amount.String())
+		res, err := gw.Refund(ctx, external, p.amount, row.Currency, key)
 		if err != nil {
 			return queries.Refund{}, row, gatewayFailure(err)
 		}
