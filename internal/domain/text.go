@@ -28,6 +28,13 @@ const MaxNote = 5000
 // ValidateNote checks an optional free-text note, reason or comment.
 func ValidateNote(fe FieldErrors, field, s string) { validateText(fe, field, s, MaxNote, false) }
 
+// CheckNote is ValidateNote for a use case whose only input to check is the note.
+func CheckNote(field, s string) error {
+	fe := FieldErrors{}
+	ValidateNote(fe, field, s)
+	return fe.Err()
+}
+
 // MaxName is the length limit of names, address lines and other short text.
 const MaxName = 255
 

@@ -13,9 +13,7 @@ import (
 // Cancel cancels an order that has not shipped, releasing its reserved stock, and when
 // refund is set gives back everything paid that is not yet refunded.
 func (s *Service) Cancel(ctx context.Context, actor domain.Actor, idOrNumber, reason string, refund bool) (domain.Order, error) {
-	fe := domain.FieldErrors{}
-	domain.ValidateNote(fe, "reason", reason)
-	if err := fe.Err(); err != nil {
+	if err := domain.CheckNote("reason", reason); err != nil {
 		return domain.Order{}, err
 	}
 	var out domain.Order

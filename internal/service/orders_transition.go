@@ -13,9 +13,7 @@ import (
 // Transition moves an order to another status, as the transition table and the status's
 // guard allow. Moving to cancelled releases the order's reserved stock.
 func (s *Service) Transition(ctx context.Context, actor domain.Actor, idOrNumber string, to domain.Status, note string) (domain.Order, error) {
-	fe := domain.FieldErrors{}
-	domain.ValidateNote(fe, "note", note)
-	if err := fe.Err(); err != nil {
+	if err := domain.CheckNote("note", note); err != nil {
 		return domain.Order{}, err
 	}
 	var out domain.Order

@@ -154,9 +154,7 @@ func lockReturn(ctx context.Context, q *queries.Queries, returnID string, want .
 // becomes returned. A return is processed once; a second approval (even a concurrent
 // one) is already_processed.
 func (s *Service) ApproveReturn(ctx context.Context, actor domain.Actor, returnID, note string) (domain.OrderReturn, error) {
-	fe := domain.FieldErrors{}
-	domain.ValidateNote(fe, "note", note)
-	if err := fe.Err(); err != nil {
+	if err := domain.CheckNote("note", note); err != nil {
 		return domain.OrderReturn{}, err
 	}
 	var out domain.OrderReturn
@@ -234,9 +232,7 @@ func (s *Service) ApproveReturn(ctx context.Context, actor domain.Actor, returnI
 
 // RejectReturn turns down a requested return.
 func (s *Service) RejectReturn(ctx context.Context, actor domain.Actor, returnID, note string) (domain.OrderReturn, error) {
-	fe := domain.FieldErrors{}
-	domain.ValidateNote(fe, "note", note)
-	if err := fe.Err(); err != nil {
+	if err := domain.CheckNote("note", note); err != nil {
 		return domain.OrderReturn{}, err
 	}
 	var out domain.OrderReturn
