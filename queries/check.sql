@@ -151,6 +151,45 @@ LEFT JOIN LATERAL (SELECT oh.status FROM order_history oh WHERE oh.order_id = o.
 WHERE h.status IS DISTINCT FROM o.status
 ORDER BY o.created_at, o.id;
 
+-- name: CheckOrderStateCounts :many
+-- The status counters (counters plus unfolded deltas, as OrderStateCounts reads them)
+-- against a recount of the orders.
+WITH kept AS (
+    SELECT status, payment_status, fulfillment_status, sum(orders)::bigint AS n
+    FROM (SELECT status, payment_status, fulfillment_status, orders FROM order_state_counts
+          UNION ALL
+          SELECT status, payment_status, fulfillment_status, orders FROM order_stat_deltas) c
+    GROUP BY 1, 2, 3
+), counted AS (
+    SELECT status, payment_status, fulfillment_status, count(*)::bigint AS n FROM orders GROUP BY 1, 2, 3
+)
+SELECT format('%s / %s / %s', status, payment_status, fulfillment_status)::text AS subject,
+       format('the counters say %s orders, the orders table holds %s', coalesce(kept.n, 0), coalesce(counted.n, 0))::text AS detail
+FROM kept FULL JOIN counted USING (status, payment_status, fulfillment_status)
+WHERE coalesce(kept.n, 0) <> coalesce(counted.n, 0)
+ORDER BY 1;
+
+-- name: CheckOrderDailyStats :many
+-- The daily counters against a recount of orders and revenue per UTC day and currency.
+WITH kept AS (
+    SELECT day, currency, sum(orders)::bigint AS n, sum(revenue) AS revenue
+    FROM (SELECT day, currency, orders, revenue FROM order_daily_stats
+          UNION ALL
+          SELECT day, currency, orders, revenue FROM order_stat_deltas) d
+    GROUP BY 1, 2
+), counted AS (
+    SELECT (created_at AT TIME ZONE 'UTC')::date AS day, currency, count(*)::bigint AS n,
+           coalesce(sum(total) FILTER (WHERE status <> 'cancelled'), 0) AS revenue
+    FROM orders GROUP BY 1, 2
+)
+SELECT format('%s %s', day, currency)::text AS subject,
+       format('the counters say %s orders and %s revenue, the orders table %s and %s',
+              coalesce(kept.n, 0), trim_scale(coalesce(kept.revenue, 0)),
+              coalesce(counted.n, 0), trim_scale(coalesce(counted.revenue, 0)))::text AS detail
+FROM kept FULL JOIN counted USING (day, currency)
+WHERE coalesce(kept.n, 0) <> coalesce(counted.n, 0) OR coalesce(kept.revenue, 0) <> coalesce(counted.revenue, 0)
+ORDER BY 1;
+
 -- name: StatusRules :one
 -- For the test that keeps the SQL rules equal to internal/domain's.
 SELECT oms_payment_status(sqlc.arg(total)::numeric, sqlc.arg(paid)::numeric, sqlc.arg(refunded)::numeric)::text AS payment_status,

@@ -226,6 +226,97 @@ func (q *Queries) CheckOrderAmounts(ctx context.Context) ([]CheckOrderAmountsRow
 	return items, nil
 }
 
+const checkOrderDailyStats = `-- name: CheckOrderDailyStats :many
+WITH kept AS (
+    SELECT day, currency, sum(orders)::bigint AS n, sum(revenue) AS revenue
+    FROM (SELECT day, currency, orders, revenue FROM order_daily_stats
+          UNION ALL
+          SELECT day, currency, orders, revenue FROM order_stat_deltas) d
+    GROUP BY 1, 2
+), counted AS (
+    SELECT (created_at AT TIME ZONE 'UTC')::date AS day, currency, count(*)::bigint AS n,
+           coalesce(sum(total) FILTER (WHERE status <> 'cancelled'), 0) AS revenue
+    FROM orders GROUP BY 1, 2
+)
+SELECT format('%s %s', day, currency)::text AS subject,
+       format('the counters say %s orders and %s revenue, the orders table %s and %s',
+              coalesce(kept.n, 0), trim_scale(coalesce(kept.revenue, 0)),
+              coalesce(counted.n, 0), trim_scale(coalesce(counted.revenue, 0)))::text AS detail
+FROM kept FULL JOIN counted USING (day, currency)
+WHERE coalesce(kept.n, 0) <> coalesce(counted.n, 0) OR coalesce(kept.revenue, 0) <> coalesce(counted.revenue, 0)
+ORDER BY 1
+`
+
+type CheckOrderDailyStatsRow struct {
+	Subject string
+	Detail  string
+}
+
+// The daily counters against a recount of orders and revenue per UTC day and currency.
+func (q *Queries) CheckOrderDailyStats(ctx context.Context) ([]CheckOrderDailyStatsRow, error) {
+	rows, err := q.db.Query(ctx, checkOrderDailyStats)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CheckOrderDailyStatsRow{}
+	for rows.Next() {
+		var i CheckOrderDailyStatsRow
+		if err := rows.Scan(&i.Subject, &i.Detail); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const checkOrderStateCounts = `-- name: CheckOrderStateCounts :many
+WITH kept AS (
+    SELECT status, payment_status, fulfillment_status, sum(orders)::bigint AS n
+    FROM (SELECT status, payment_status, fulfillment_status, orders FROM order_state_counts
+          UNION ALL
+          SELECT status, payment_status, fulfillment_status, orders FROM order_stat_deltas) c
+    GROUP BY 1, 2, 3
+), counted AS (
+    SELECT status, payment_status, fulfillment_status, count(*)::bigint AS n FROM orders GROUP BY 1, 2, 3
+)
+SELECT format('%s / %s / %s', status, payment_status, fulfillment_status)::text AS subject,
+       format('the counters say %s orders, the orders table holds %s', coalesce(kept.n, 0), coalesce(counted.n, 0))::text AS detail
+FROM kept FULL JOIN counted USING (status, payment_status, fulfillment_status)
+WHERE coalesce(kept.n, 0) <> coalesce(counted.n, 0)
+ORDER BY 1
+`
+
+type CheckOrderStateCountsRow struct {
+	Subject string
+	Detail  string
+}
+
+// The status counters (counters plus unfolded deltas, as OrderStateCounts reads them)
+// against a recount of the orders.
+func (q *Queries) CheckOrderStateCounts(ctx context.Context) ([]CheckOrderStateCountsRow, error) {
+	rows, err := q.db.Query(ctx, checkOrderStateCounts)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CheckOrderStateCountsRow{}
+	for rows.Next() {
+		var i CheckOrderStateCountsRow
+		if err := rows.Scan(&i.Subject, &i.Detail); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const checkPaidMatchesPayments = `-- name: CheckPaidMatchesPayments :many
 SELECT o.order_number::text AS subject,
        format('paid %s, but its completed payments add up to %s', trim_scale(o.paid), trim_scale(coalesce(p.amount, 0)))::text AS detail

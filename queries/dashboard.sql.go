@@ -12,46 +12,63 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-const dashboardAwaitingFulfillment = `-- name: DashboardAwaitingFulfillment :many
-SELECT order_number, customer_name, customer_email, currency, total, item_count, created_at,
-       coalesce(shipping_address->>'country', '')::text AS country, count(*) OVER ()::int AS total_count
-FROM orders
-WHERE status IN ('paid', 'processing') AND fulfillment_status <> 'fulfilled'
-ORDER BY created_at
-LIMIT $1
+const compactOrderStats = `-- name: CompactOrderStats :one
+WITH moved AS (
+    DELETE FROM order_stat_deltas RETURNING day, currency, status, payment_status, fulfillment_status, orders, revenue
+), states AS (
+    INSERT INTO order_state_counts AS c (status, payment_status, fulfillment_status, orders)
+    SELECT status, payment_status, fulfillment_status, sum(orders) FROM moved
+    GROUP BY status, payment_status, fulfillment_status ORDER BY 1, 2, 3
+    ON CONFLICT (status, payment_status, fulfillment_status) DO UPDATE SET orders = c.orders + excluded.orders
+), days AS (
+    INSERT INTO order_daily_stats AS d (day, currency, orders, revenue)
+    SELECT day, currency, sum(orders), sum(revenue) FROM moved
+    GROUP BY day, currency ORDER BY 1, 2
+    ON CONFLICT (day, currency) DO UPDATE SET orders = d.orders + excluded.orders, revenue = d.revenue + excluded.revenue
+)
+SELECT count(*)::bigint AS deltas FROM moved
 `
 
-type DashboardAwaitingFulfillmentRow struct {
-	OrderNumber   string
-	CustomerName  string
-	CustomerEmail string
-	Currency      string
-	Total         decimal.Decimal
-	ItemCount     int32
-	CreatedAt     time.Time
-	Country       string
-	TotalCount    int32
+// Folds the deltas into the counters. Deltas of transactions still running are not seen
+// and wait for the next run; readers see each delta either here or there, never both.
+func (q *Queries) CompactOrderStats(ctx context.Context) (int64, error) {
+	row := q.db.QueryRow(ctx, compactOrderStats)
+	var deltas int64
+	err := row.Scan(&deltas)
+	return deltas, err
 }
 
-func (q *Queries) DashboardAwaitingFulfillment(ctx context.Context, lim int32) ([]DashboardAwaitingFulfillmentRow, error) {
-	rows, err := q.db.Query(ctx, dashboardAwaitingFulfillment, lim)
+const orderDailyStats = `-- name: OrderDailyStats :many
+SELECT day::date AS day, currency::text AS currency, sum(orders)::bigint AS orders, sum(revenue)::numeric AS revenue
+FROM (SELECT day, currency, orders, revenue FROM order_daily_stats WHERE day >= $1::date
+      UNION ALL
+      SELECT day, currency, orders, revenue FROM order_stat_deltas WHERE day >= $1::date) d
+GROUP BY day, currency
+ORDER BY day, currency
+`
+
+type OrderDailyStatsRow struct {
+	Day      time.Time
+	Currency string
+	Orders   int64
+	Revenue  decimal.Decimal
+}
+
+// Orders placed and revenue per UTC day and currency from since on, as OrderStateCounts.
+func (q *Queries) OrderDailyStats(ctx context.Context, since time.Time) ([]OrderDailyStatsRow, error) {
+	rows, err := q.db.Query(ctx, orderDailyStats, since)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []DashboardAwaitingFulfillmentRow{}
+	items := []OrderDailyStatsRow{}
 	for rows.Next() {
-		var i DashboardAwaitingFulfillmentRow
+		var i OrderDailyStatsRow
 		if err := rows.Scan(
-			&i.OrderNumber,
-			&i.CustomerName,
-			&i.CustomerEmail,
+			&i.Day,
 			&i.Currency,
-			&i.Total,
-			&i.ItemCount,
-			&i.CreatedAt,
-			&i.Country,
-			&i.TotalCount,
+			&i.Orders,
+			&i.Revenue,
 		); err != nil {
 			return nil, err
 		}
@@ -63,37 +80,40 @@ func (q *Queries) DashboardAwaitingFulfillment(ctx context.Context, lim int32) (
 	return items, nil
 }
 
-const dashboardDaily = `-- name: DashboardDaily :many
-SELECT d.day::timestamptz AS day, count(o.id)::int AS orders,
-       coalesce(sum(o.total) FILTER (WHERE o.status <> 'cancelled'), 0)::numeric AS revenue
-FROM generate_series(date_trunc('day', $1::timestamptz), now(), interval '1 day') AS d(day)
-LEFT JOIN orders o ON o.created_at >= d.day AND o.created_at < d.day + interval '1 day'
-                  AND o.currency = $2::text
-GROUP BY d.day ORDER BY d.day
+const orderStateCounts = `-- name: OrderStateCounts :many
+SELECT status, payment_status, fulfillment_status, sum(orders)::bigint AS orders
+FROM (SELECT status, payment_status, fulfillment_status, orders FROM order_state_counts
+      UNION ALL
+      SELECT status, payment_status, fulfillment_status, orders FROM order_stat_deltas) c
+GROUP BY status, payment_status, fulfillment_status
+HAVING sum(orders) <> 0
+ORDER BY status, payment_status, fulfillment_status
 `
 
-type DashboardDailyParams struct {
-	Since    time.Time
-	Currency string
+type OrderStateCountsRow struct {
+	Status            string
+	PaymentStatus     string
+	FulfillmentStatus string
+	Orders            int64
 }
 
-type DashboardDailyRow struct {
-	Day     time.Time
-	Orders  int32
-	Revenue decimal.Decimal
-}
-
-// One row per day from since to today (days without orders included) for one currency.
-func (q *Queries) DashboardDaily(ctx context.Context, arg DashboardDailyParams) ([]DashboardDailyRow, error) {
-	rows, err := q.db.Query(ctx, dashboardDaily, arg.Since, arg.Currency)
+// Orders per status combination: the counters plus the deltas not folded in yet
+// (migrations 00006). Combinations without orders are left out.
+func (q *Queries) OrderStateCounts(ctx context.Context) ([]OrderStateCountsRow, error) {
+	rows, err := q.db.Query(ctx, orderStateCounts)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []DashboardDailyRow{}
+	items := []OrderStateCountsRow{}
 	for rows.Next() {
-		var i DashboardDailyRow
-		if err := rows.Scan(&i.Day, &i.Orders, &i.Revenue); err != nil {
+		var i OrderStateCountsRow
+		if err := rows.Scan(
+			&i.Status,
+			&i.PaymentStatus,
+			&i.FulfillmentStatus,
+			&i.Orders,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -104,77 +124,14 @@ func (q *Queries) DashboardDaily(ctx context.Context, arg DashboardDailyParams) 
 	return items, nil
 }
 
-const dashboardStatusCounts = `-- name: DashboardStatusCounts :many
-SELECT status, count(*)::int AS orders FROM orders GROUP BY status
+const tryLockOrderStats = `-- name: TryLockOrderStats :one
+SELECT pg_try_advisory_xact_lock(7310309413625620843) AS locked
 `
 
-type DashboardStatusCountsRow struct {
-	Status string
-	Orders int32
-}
-
-func (q *Queries) DashboardStatusCounts(ctx context.Context) ([]DashboardStatusCountsRow, error) {
-	rows, err := q.db.Query(ctx, dashboardStatusCounts)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []DashboardStatusCountsRow{}
-	for rows.Next() {
-		var i DashboardStatusCountsRow
-		if err := rows.Scan(&i.Status, &i.Orders); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const dashboardToday = `-- name: DashboardToday :many
-SELECT currency, count(*)::int AS orders,
-       coalesce(sum(total) FILTER (WHERE status <> 'cancelled'), 0)::numeric AS revenue
-FROM orders WHERE created_at >= $1::timestamptz
-GROUP BY currency ORDER BY count(*) DESC, currency
-`
-
-type DashboardTodayRow struct {
-	Currency string
-	Orders   int32
-	Revenue  decimal.Decimal
-}
-
-// Orders placed since since, and revenue (everything not cancelled) per currency.
-func (q *Queries) DashboardToday(ctx context.Context, since time.Time) ([]DashboardTodayRow, error) {
-	rows, err := q.db.Query(ctx, dashboardToday, since)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []DashboardTodayRow{}
-	for rows.Next() {
-		var i DashboardTodayRow
-		if err := rows.Scan(&i.Currency, &i.Orders, &i.Revenue); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const dashboardTopCurrency = `-- name: DashboardTopCurrency :one
-SELECT currency FROM orders WHERE created_at >= $1::timestamptz
-GROUP BY currency ORDER BY count(*) DESC, currency LIMIT 1
-`
-
-func (q *Queries) DashboardTopCurrency(ctx context.Context, since time.Time) (string, error) {
-	row := q.db.QueryRow(ctx, dashboardTopCurrency, since)
-	var currency string
-	err := row.Scan(&currency)
-	return currency, err
+// One compaction at a time (any process may run the job); held until the transaction ends.
+func (q *Queries) TryLockOrderStats(ctx context.Context) (bool, error) {
+	row := q.db.QueryRow(ctx, tryLockOrderStats)
+	var locked bool
+	err := row.Scan(&locked)
+	return locked, err
 }

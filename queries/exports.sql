@@ -11,17 +11,23 @@ INSERT INTO exports (id, staff_id, filter, ids, format, total, total_exact, file
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
 
 -- name: GetExport :one
--- An export as its owner sees it, without the file. octet_length reads the stored
--- length, not the (possibly compressed) content.
+-- An export as its owner sees it, without the file.
 SELECT id, staff_id, filter, ids, format, status, done, total, total_exact, error, filename, content_type,
-       coalesce(octet_length(content), 0)::bigint AS size, created_at, finished_at, expires_at
+       size, created_at, finished_at, expires_at
 FROM exports
 WHERE id = $1 AND staff_id = $2 AND expires_at > now();
 
--- name: GetExportFile :one
-SELECT status, filename, content_type, content
-FROM exports
-WHERE id = $1 AND staff_id = $2 AND expires_at > now();
+-- name: GetExportChunk :one
+SELECT data FROM export_chunks WHERE export_id = $1 AND seq = $2;
+
+-- name: InsertExportChunk :exec
+-- Only while the export runs: a chunk of an attempt that lost its claim is refused (the
+-- foreign key once the export is deleted, the condition once it is finished or failed).
+INSERT INTO export_chunks (export_id, seq, data)
+SELECT id, sqlc.arg(seq), sqlc.arg(data) FROM exports WHERE id = sqlc.arg(export_id) AND status = 'running';
+
+-- name: DeleteExportChunks :exec
+DELETE FROM export_chunks WHERE export_id = $1;
 
 -- name: ClaimExport :one
 -- The job starts (or, after a failed attempt, starts again) from zero. A row that is
@@ -35,7 +41,7 @@ UPDATE exports SET done = $2 WHERE id = $1 AND status = 'running';
 
 -- name: FinishExport :execrows
 UPDATE exports
-SET status = 'done', content = $2, done = $3, total = $3, total_exact = true, finished_at = now(), expires_at = $4
+SET status = 'done', size = $2, done = $3, total = $3, total_exact = true, finished_at = now(), expires_at = $4
 WHERE id = $1 AND status = 'running';
 
 -- name: FailExport :execrows

@@ -57,6 +57,15 @@ func (q *Queries) DeleteExpiredExports(ctx context.Context, limit int32) (int64,
 	return result.RowsAffected(), nil
 }
 
+const deleteExportChunks = `-- name: DeleteExportChunks :exec
+DELETE FROM export_chunks WHERE export_id = $1
+`
+
+func (q *Queries) DeleteExportChunks(ctx context.Context, exportID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteExportChunks, exportID)
+	return err
+}
+
 const failExport = `-- name: FailExport :execrows
 UPDATE exports
 SET status = 'failed', error = $2, finished_at = now(), expires_at = $3
@@ -79,13 +88,13 @@ func (q *Queries) FailExport(ctx context.Context, arg FailExportParams) (int64, 
 
 const finishExport = `-- name: FinishExport :execrows
 UPDATE exports
-SET status = 'done', content = $2, done = $3, total = $3, total_exact = true, finished_at = now(), expires_at = $4
+SET status = 'done', size = $2, done = $3, total = $3, total_exact = true, finished_at = now(), expires_at = $4
 WHERE id = $1 AND status = 'running'
 `
 
 type FinishExportParams struct {
 	ID        uuid.UUID
-	Content   []byte
+	Size      int64
 	Done      int32
 	ExpiresAt time.Time
 }
@@ -93,7 +102,7 @@ type FinishExportParams struct {
 func (q *Queries) FinishExport(ctx context.Context, arg FinishExportParams) (int64, error) {
 	result, err := q.db.Exec(ctx, finishExport,
 		arg.ID,
-		arg.Content,
+		arg.Size,
 		arg.Done,
 		arg.ExpiresAt,
 	)
@@ -105,7 +114,7 @@ func (q *Queries) FinishExport(ctx context.Context, arg FinishExportParams) (int
 
 const getExport = `-- name: GetExport :one
 SELECT id, staff_id, filter, ids, format, status, done, total, total_exact, error, filename, content_type,
-       coalesce(octet_length(content), 0)::bigint AS size, created_at, finished_at, expires_at
+       size, created_at, finished_at, expires_at
 FROM exports
 WHERE id = $1 AND staff_id = $2 AND expires_at > now()
 `
@@ -134,8 +143,7 @@ type GetExportRow struct {
 	ExpiresAt   time.Time
 }
 
-// An export as its owner sees it, without the file. octet_length reads the stored
-// length, not the (possibly compressed) content.
+// An export as its owner sees it, without the file.
 func (q *Queries) GetExport(ctx context.Context, arg GetExportParams) (GetExportRow, error) {
 	row := q.db.QueryRow(ctx, getExport, arg.ID, arg.StaffID)
 	var i GetExportRow
@@ -160,34 +168,20 @@ func (q *Queries) GetExport(ctx context.Context, arg GetExportParams) (GetExport
 	return i, err
 }
 
-const getExportFile = `-- name: GetExportFile :one
-SELECT status, filename, content_type, content
-FROM exports
-WHERE id = $1 AND staff_id = $2 AND expires_at > now()
+const getExportChunk = `-- name: GetExportChunk :one
+SELECT data FROM export_chunks WHERE export_id = $1 AND seq = $2
 `
 
-type GetExportFileParams struct {
-	ID      uuid.UUID
-	StaffID uuid.UUID
+type GetExportChunkParams struct {
+	ExportID uuid.UUID
+	Seq      int32
 }
 
-type GetExportFileRow struct {
-	Status      string
-	Filename    string
-	ContentType string
-	Content     []byte
-}
-
-func (q *Queries) GetExportFile(ctx context.Context, arg GetExportFileParams) (GetExportFileRow, error) {
-	row := q.db.QueryRow(ctx, getExportFile, arg.ID, arg.StaffID)
-	var i GetExportFileRow
-	err := row.Scan(
-		&i.Status,
-		&i.Filename,
-		&i.ContentType,
-		&i.Content,
-	)
-	return i, err
+func (q *Queries) GetExportChunk(ctx context.Context, arg GetExportChunkParams) ([]byte, error) {
+	row := q.db.QueryRow(ctx, getExportChunk, arg.ExportID, arg.Seq)
+	var data []byte
+	err := row.Scan(&data)
+	return data, err
 }
 
 const insertExport = `-- name: InsertExport :exec
@@ -221,6 +215,24 @@ func (q *Queries) InsertExport(ctx context.Context, arg InsertExportParams) erro
 		arg.ContentType,
 		arg.ExpiresAt,
 	)
+	return err
+}
+
+const insertExportChunk = `-- name: InsertExportChunk :exec
+INSERT INTO export_chunks (export_id, seq, data)
+SELECT id, $1, $2 FROM exports WHERE id = $3 AND status = 'running'
+`
+
+type InsertExportChunkParams struct {
+	Seq      int32
+	Data     []byte
+	ExportID uuid.UUID
+}
+
+// Only while the export runs: a chunk of an attempt that lost its claim is refused (the
+// foreign key once the export is deleted, the condition once it is finished or failed).
+func (q *Queries) InsertExportChunk(ctx context.Context, arg InsertExportChunkParams) error {
+	_, err := q.db.Exec(ctx, insertExportChunk, arg.Seq, arg.Data, arg.ExportID)
 	return err
 }
 

@@ -1,6 +1,6 @@
 package queries
 
-// Hand-written: a DBTX that plans statements generically.
+// Hand-written: DBTXs that choose how PostgreSQL plans their statements.
 
 import (
 	"context"
@@ -24,13 +24,22 @@ type Batcher interface {
 // (about 1 ms against 0.3 ms), on the hottest path of the system. Forced generic plans are
 // planned once per connection. Only statements whose plan does not depend on parameter
 // values (key lookups, inserts) may use this: a search's plan does, and keeps the default.
-func GenericPlans(db Batcher) DBTX { return genericPlans{db} }
+func GenericPlans(db Batcher) DBTX { return genericPlans{db: db, mode: "force_generic_plan"} }
 
-type genericPlans struct{ db Batcher }
+// CustomPlans returns a DBTX that plans each execution for its own parameter values, in
+// the same round trip. Why: a cached statement may switch to a generic plan after a few
+// runs, and a search's best plan depends on its values (a trigram pattern, a prefix
+// range, how many orders a status holds): one plan for all of them is slow for some.
+func CustomPlans(db Batcher) DBTX { return genericPlans{db: db, mode: "force_custom_plan"} }
+
+type genericPlans struct {
+	db   Batcher
+	mode string
+}
 
 func (g genericPlans) send(ctx context.Context, sql string, args []any) pgx.BatchResults {
 	b := &pgx.Batch{}
-	b.Queue("SET plan_cache_mode = force_generic_plan")
+	b.Queue("SET plan_cache_mode = " + g.mode)
 	b.Queue(sql, args...)
 	// An error in the statement aborts the implicit transaction, which undoes the SET too.
 	b.Queue("RESET plan_cache_mode")

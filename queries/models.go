@@ -47,12 +47,18 @@ type Export struct {
 	Total       int32
 	TotalExact  bool
 	Error       string
-	Content     []byte
 	Filename    string
 	ContentType string
 	CreatedAt   time.Time
 	FinishedAt  *time.Time
 	ExpiresAt   time.Time
+	Size        int64
+}
+
+type ExportChunk struct {
+	ExportID uuid.UUID
+	Seq      int32
+	Data     []byte
 }
 
 type Fulfillment struct {
@@ -148,7 +154,13 @@ type Order struct {
 	ShippedAt         *time.Time
 	DeliveredAt       *time.Time
 	CancelledAt       *time.Time
-	Search            *string
+}
+
+type OrderDailyStat struct {
+	Day      time.Time
+	Currency string
+	Orders   int64
+	Revenue  decimal.Decimal
 }
 
 type OrderHistory struct {
@@ -173,6 +185,23 @@ type OrderItem struct {
 	Total             decimal.Decimal
 	FulfilledQuantity int32
 	ReturnedQuantity  int32
+}
+
+type OrderStatDelta struct {
+	Day               time.Time
+	Currency          string
+	Status            string
+	PaymentStatus     string
+	FulfillmentStatus string
+	Orders            int64
+	Revenue           decimal.Decimal
+}
+
+type OrderStateCount struct {
+	Status            string
+	PaymentStatus     string
+	FulfillmentStatus string
+	Orders            int64
 }
 
 type Payment struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
 	"github.com/oms/oms/views"
 )
 
@@ -19,11 +20,7 @@ const fulfillmentQueueSize = 100
 // fulfillmentQueue is GET /fulfillment: paid and processing orders with items left to
 // ship, oldest first.
 func (s *Server) fulfillmentQueue(c echo.Context) error {
-	page, err := s.svc.ListOrders(c.Request().Context(), domain.OrderFilter{
-		Statuses:            []domain.Status{domain.StatusPaid, domain.StatusProcessing},
-		FulfillmentStatuses: []domain.FulfillmentStatus{domain.FulfillmentUnfulfilled, domain.FulfillmentPartiallyFulfilled},
-		Sort:                domain.SortCreatedAsc, Limit: fulfillmentQueueSize,
-	}, true)
+	page, err := s.svc.ListOrders(c.Request().Context(), service.FulfillmentQueueFilter(fulfillmentQueueSize), true)
 	if err != nil {
 		return err
 	}

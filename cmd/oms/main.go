@@ -32,6 +32,7 @@ commands:
   user add --email E --name N --role R       add a staff user (password read from stdin)
   token add --name N                         create an API token (printed once)
   demo                                       load demo catalog, stock and orders (idempotent)
+  demo --orders N [--years Y] [--seed S]     ... and add N realistic orders over Y years (default 2)
   check                                      audit the database's invariants
 `
 
@@ -68,7 +69,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	case "token":
 		return tokenCmd(ctx, cfg, rest, stdout)
 	case "demo":
-		return withService(ctx, cfg, func(svc *service.Service) error { return demo(ctx, svc, stdout) })
+		return demoCmd(ctx, cfg, rest, stdout)
 	case "check":
 		return withService(ctx, cfg, func(svc *service.Service) error { return check(ctx, svc, stdout) })
 	case "help", "-h", "--help":

@@ -84,3 +84,8 @@ func (f OrderFilter) Validate() error {
 	}
 	return fe.Err()
 }
+
+// HasStatusFilter tells whether f filters on any of the three statuses.
+func (f OrderFilter) HasStatusFilter() bool {
+	return len(f.Statuses) > 0 || len(f.PaymentStatuses) > 0 || len(f.FulfillmentStatuses) > 0
+}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/oms/oms/internal/service"
 )
@@ -21,8 +20,7 @@ func (ExpireReservationsArgs) Kind() string { return "expire_reservations" }
 // InsertOpts keeps at most one expiry job waiting or running at a time, however many
 // processes schedule it. A failed run is not retried: the next tick is the retry.
 func (ExpireReservationsArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
+	return singlePeriodic
 }
 
 type expiryWorker struct {

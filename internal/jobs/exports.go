@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/service"
@@ -62,8 +61,7 @@ func (DeleteExpiredExportsArgs) Kind() string { return "delete_expired_exports" 
 
 // InsertOpts: one cleanup waiting or running at a time; the next tick is the retry.
 func (DeleteExpiredExportsArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
+	return singlePeriodic
 }
 
 type exportCleanupWorker struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/oms/oms/internal/service"
 )
@@ -28,10 +29,19 @@ type Config struct {
 	// ExportCleanupInterval is how often expired exports are deleted (default 5m).
 	ExportCleanupInterval time.Duration
 	// ExportWorkers is how many exports one process writes at once (default 2): each
-	// holds its file in memory, up to service.MaxExportBytes.
+	// holds one chunk of its file in memory, and a database connection.
 	ExportWorkers int
-	Logger        *slog.Logger
+	// OrderStatsInterval is how often the order counters' deltas are folded into the
+	// counters (default 10s): readers add up the deltas of that long.
+	OrderStatsInterval time.Duration
+	Logger             *slog.Logger
 }
+
+// singlePeriodic are the insert options of a periodic job: at most one waiting or running
+// at a time, however many processes schedule it, and a failed run is not retried (the
+// next tick is the retry).
+var singlePeriodic = river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
 
 // Runner is the job queue client with the OMS's workers and schedules.
 type Runner struct {
@@ -55,6 +65,9 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 	if cfg.ExportWorkers <= 0 {
 		cfg.ExportWorkers = 2
 	}
+	if cfg.OrderStatsInterval <= 0 {
+		cfg.OrderStatsInterval = 10 * time.Second
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -67,6 +80,9 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 	}
 	if err := river.AddWorkerSafely(workers, &exportCleanupWorker{svc: svc, log: cfg.Logger}); err != nil {
 		return nil, fmt.Errorf("register export cleanup worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &orderStatsWorker{svc: svc}); err != nil {
+		return nil, fmt.Errorf("register order stats worker: %w", err)
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		// The queue's own chatter (job counts every few seconds) stays out of the log.
@@ -81,6 +97,9 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.ExportCleanupInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return DeleteExpiredExportsArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "delete_expired_exports", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.OrderStatsInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return CompactOrderStatsArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "compact_order_stats", RunOnStart: true}),
 		},
 		// A job still running at shutdown gets this long before its context is cancelled;
 		// expiry commits order by order, so a cancelled run loses nothing, and a cancelled

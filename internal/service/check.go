@@ -111,6 +111,14 @@ func (s *Service) Audit(ctx context.Context) (CheckReport, error) {
 			r, err := q.CheckHistoryMatchesStatus(ctx)
 			return collect("history records the status", r, err)
 		},
+		func() ([]Violation, error) {
+			r, err := q.CheckOrderStateCounts(ctx)
+			return collect("status counters = orders", r, err)
+		},
+		func() ([]Violation, error) {
+			r, err := q.CheckOrderDailyStats(ctx)
+			return collect("daily counters = orders and revenue", r, err)
+		},
 	}
 	for _, check := range checks {
 		v, err := check()

@@ -1,9 +1,10 @@
 package service
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -65,42 +66,34 @@ type AwaitingOrder struct {
 // LowStockThreshold is the available quantity at or below which a SKU counts as low.
 const LowStockThreshold = 5
 
-// Dashboard gathers the home page's numbers; "today" starts at midnight UTC.
+// Dashboard gathers the home page's numbers; "today" starts at midnight UTC. It reads the
+// order counters and a page of the warehouse queue, never the orders table as a whole,
+// so it costs the same at any number of orders.
 func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
-	q := queries.New(s.pool)
 	now := s.now().UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	since := today.AddDate(0, 0, -29)
+	since := today.AddDate(0, 0, -(dashboardDays - 1))
 	d := Dashboard{StatusCounts: map[domain.Status]int{}, LowStockBelow: LowStockThreshold}
 
-	todayRows, err := q.DashboardToday(ctx, today)
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return d, fmt.Errorf("dashboard today: %w", err)
+		return d, fmt.Errorf("dashboard: %w", err)
 	}
-	for _, r := range todayRows {
-		d.Today = append(d.Today, CurrencyTotal{Currency: r.Currency, Orders: int(r.Orders), Revenue: r.Revenue})
-	}
-	counts, err := q.DashboardStatusCounts(ctx)
+	defer tx.Rollback(ctx) //nolint:errcheck // read-only
+	q := queries.New(tx)
+	states, err := orderStates(ctx, q)
 	if err != nil {
-		return d, fmt.Errorf("dashboard status counts: %w", err)
+		return d, err
 	}
-	for _, r := range counts {
-		d.StatusCounts[domain.Status(r.Status)] = int(r.Orders)
+	for _, c := range states {
+		d.StatusCounts[domain.Status(c.state.Status)] += int(c.orders)
 	}
-	d.ChartCurrency, err = q.DashboardTopCurrency(ctx, since)
-	if errors.Is(err, pgx.ErrNoRows) {
-		d.ChartCurrency, err = "USD", nil
-	}
-	if err != nil {
-		return d, fmt.Errorf("dashboard currency: %w", err)
-	}
-	daily, err := q.DashboardDaily(ctx, queries.DashboardDailyParams{Since: since, Currency: d.ChartCurrency})
+	days, err := q.OrderDailyStats(ctx, since)
 	if err != nil {
 		return d, fmt.Errorf("dashboard daily: %w", err)
 	}
-	for _, r := range daily {
-		d.Daily = append(d.Daily, DayTotal{Day: r.Day, Orders: int(r.Orders), Revenue: r.Revenue})
-	}
+	d.Today, d.ChartCurrency, d.Daily = dailyFigures(days, today, since)
+
 	low, err := q.LowStock(ctx, queries.LowStockParams{Threshold: LowStockThreshold, Lim: 10})
 	if err != nil {
 		return d, fmt.Errorf("dashboard low stock: %w", err)
@@ -108,15 +101,68 @@ func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
 	for _, r := range low {
 		d.LowStock = append(d.LowStock, StockLevel{SKU: r.Sku, Name: r.Name, OnHand: int(r.OnHand), Reserved: int(r.Reserved)})
 	}
-	awaiting, err := q.DashboardAwaitingFulfillment(ctx, 10)
+	if err := tx.Commit(ctx); err != nil {
+		return d, fmt.Errorf("dashboard: %w", err)
+	}
+	awaiting, err := s.ListOrders(ctx, FulfillmentQueueFilter(dashboardAwaiting), false)
 	if err != nil {
 		return d, fmt.Errorf("dashboard awaiting fulfillment: %w", err)
 	}
-	for _, r := range awaiting {
-		d.AwaitingTotal = int(r.TotalCount)
-		d.Awaiting = append(d.Awaiting, AwaitingOrder{OrderNumber: r.OrderNumber, CustomerName: r.CustomerName,
-			CustomerEmail: r.CustomerEmail, Currency: r.Currency, Total: r.Total, Items: int(r.ItemCount),
-			Country: r.Country, CreatedAt: r.CreatedAt})
+	d.AwaitingTotal = int(awaiting.Total)
+	for _, o := range awaiting.Orders {
+		d.Awaiting = append(d.Awaiting, AwaitingOrder{OrderNumber: o.Number, CustomerName: o.Customer.Name,
+			CustomerEmail: o.Customer.Email, Currency: o.Currency, Total: o.Total, Items: o.ItemCount,
+			Country: o.ShippingAddress.Country, CreatedAt: o.CreatedAt})
 	}
 	return d, nil
+}
+
+// dashboardDays is how many days the chart shows; dashboardAwaiting how many orders of
+// the warehouse queue.
+const (
+	dashboardDays     = 30
+	dashboardAwaiting = 10
+)
+
+// FulfillmentQueueFilter is the warehouse queue: paid and processing orders with items
+// left to ship, oldest first.
+func FulfillmentQueueFilter(limit int) domain.OrderFilter {
+	return domain.OrderFilter{
+		Statuses:            []domain.Status{domain.StatusPaid, domain.StatusProcessing},
+		FulfillmentStatuses: []domain.FulfillmentStatus{domain.FulfillmentUnfulfilled, domain.FulfillmentPartiallyFulfilled},
+		Sort:                domain.SortCreatedAsc, Limit: limit,
+	}
+}
+
+// dailyFigures turns the daily counters into today's figures per currency (most orders
+// first) and the chart: every day from since to today, in the currency with the most
+// orders over those days (USD when there are none).
+func dailyFigures(rows []queries.OrderDailyStatsRow, today, since time.Time) (todays []CurrencyTotal, currency string, chart []DayTotal) {
+	perCurrency := map[string]int64{}
+	for _, r := range rows {
+		perCurrency[r.Currency] += r.Orders
+		if r.Day.Equal(today) && r.Orders != 0 {
+			todays = append(todays, CurrencyTotal{Currency: r.Currency, Orders: int(r.Orders), Revenue: r.Revenue})
+		}
+	}
+	slices.SortFunc(todays, func(a, b CurrencyTotal) int {
+		return cmp.Or(cmp.Compare(b.Orders, a.Orders), cmp.Compare(a.Currency, b.Currency))
+	})
+	currency = "USD"
+	for c, n := range perCurrency {
+		if best := perCurrency[currency]; n > best || n == best && n > 0 && c < currency {
+			currency = c
+		}
+	}
+	byDay := map[time.Time]queries.OrderDailyStatsRow{}
+	for _, r := range rows {
+		if r.Currency == currency {
+			byDay[r.Day] = r
+		}
+	}
+	for day := since; !day.After(today); day = day.AddDate(0, 0, 1) {
+		r := byDay[day]
+		chart = append(chart, DayTotal{Day: day, Orders: int(r.Orders), Revenue: r.Revenue})
+	}
+	return todays, currency, chart
 }

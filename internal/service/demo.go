@@ -7,13 +7,13 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
+	demodata "github.com/oms/oms/internal/demo"
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/queries"
 )
@@ -220,97 +220,27 @@ func (d *demo) finishStock(ctx context.Context) error {
 	return nil
 }
 
-// demoOutcome is where a demo order's story ends.
-type demoOutcome int
-
-const (
-	outCreated demoOutcome = iota
-	outPending
-	outPartlyPaid
-	outExpired
-	outCancelledUnpaid
-	outCancelledRefunded
-	outPaid
-	outProcessing
-	outShipped
-	outDelivered
-	outDeliveredSplit
-	outPartlyRefunded
-	outReturned
-	outRefunded
-)
-
 // demoMix is how many orders end in each state, and how old they may be (in hours).
 var demoMix = []struct {
-	outcome          demoOutcome
+	outcome          demodata.Outcome
 	count            int
 	minAgeH, maxAgeH float64
 }{
-	{outCreated, 10, 0.08, 0.4},
-	{outPending, 8, 0.08, 0.4},
-	{outPartlyPaid, 3, 0.1, 0.4},
-	{outExpired, 7, 2, 24 * 30},
-	{outCancelledUnpaid, 10, 6, 24 * 40},
-	{outCancelledRefunded, 6, 24, 24 * 40},
-	{outPaid, 28, 1, 36},
-	{outProcessing, 14, 8, 72},
-	{outShipped, 30, 30, 24 * 5},
-	{outDelivered, 140, 24 * 5, 24 * demoDays},
-	{outDeliveredSplit, 12, 24 * 6, 24 * demoDays},
-	{outPartlyRefunded, 12, 24 * 7, 24 * demoDays},
-	{outReturned, 12, 24 * 9, 24 * demoDays},
-	{outRefunded, 8, 24 * 10, 24 * demoDays},
+	{demodata.OutCreated, 10, 0.08, 0.4},
+	{demodata.OutPending, 8, 0.08, 0.4},
+	{demodata.OutPartlyPaid, 3, 0.1, 0.4},
+	{demodata.OutExpired, 7, 2, 24 * 30},
+	{demodata.OutCancelledUnpaid, 10, 6, 24 * 40},
+	{demodata.OutCancelledRefunded, 6, 24, 24 * 40},
+	{demodata.OutPaid, 28, 1, 36},
+	{demodata.OutProcessing, 14, 8, 72},
+	{demodata.OutShipped, 30, 30, 24 * 5},
+	{demodata.OutDelivered, 140, 24 * 5, 24 * demoDays},
+	{demodata.OutDeliveredSplit, 12, 24 * 6, 24 * demoDays},
+	{demodata.OutPartlyRefunded, 12, 24 * 7, 24 * demoDays},
+	{demodata.OutReturned, 12, 24 * 9, 24 * demoDays},
+	{demodata.OutRefunded, 8, 24 * 10, 24 * demoDays},
 }
-
-type demoCustomer struct {
-	first, last, country string
-}
-
-var (
-	demoFirstNames = []string{"Ava", "Liam", "Sofia", "Noah", "Maya", "Ethan", "Chloe", "Lucas", "Priya", "Mateo",
-		"Hannah", "Omar", "Grace", "Daniel", "Zoe", "Kenji", "Isabel", "Samuel", "Leah", "Marcus", "Elena", "Jonas",
-		"Amara", "Felix", "Nora", "Diego", "Harper", "Arjun", "Claire", "Tobias"}
-	demoLastNames = []string{"Nguyen", "Carter", "Rossi", "Schmidt", "Okafor", "Patel", "Johnson", "Kim", "Garcia",
-		"Müller", "Thompson", "Dubois", "Walsh", "Haddad", "Lindqvist", "Brown", "Tanaka", "O'Connor", "Silva",
-		"Fischer", "Evans", "Moreau", "Cohen", "Reyes", "Novak"}
-	demoEmailDomains = []string{"example.com", "example.net", "example.org"}
-)
-
-type demoPlace struct {
-	street, city, region, postal, phonePrefix string
-}
-
-// demoPlaces are addresses by country; the country list repeats a country to weight it.
-var (
-	demoCountries = []string{"US", "US", "US", "US", "US", "US", "US", "US", "US", "US", "US", "US",
-		"GB", "GB", "DE", "DE", "CA", "CA", "FR", "NL", "AU"}
-	demoPlaces = map[string][]demoPlace{
-		"US": {{"1420 Market St", "San Francisco", "CA", "94103", "+1 415 555 "}, {"88 Greenwich Ave", "New York", "NY", "10011", "+1 212 555 "},
-			{"233 S Wacker Dr", "Chicago", "IL", "60606", "+1 312 555 "}, {"500 Congress Ave", "Austin", "TX", "78701", "+1 512 555 "},
-			{"1201 3rd Ave", "Seattle", "WA", "98101", "+1 206 555 "}, {"75 State St", "Boston", "MA", "02109", "+1 617 555 "},
-			{"455 Valencia St", "San Francisco", "CA", "94103", "+1 415 555 "}, {"20 W 34th St", "New York", "NY", "10001", "+1 646 555 "},
-			{"910 Pearl St", "Boulder", "CO", "80302", "+1 303 555 "}, {"3100 N Lake Shore Dr", "Chicago", "IL", "60657", "+1 773 555 "}},
-		"GB": {{"221B Baker Street", "London", "", "NW1 6XE", "+44 20 7946 "}, {"14 Deansgate", "Manchester", "", "M3 2BY", "+44 161 496 "},
-			{"7 Royal Mile", "Edinburgh", "", "EH1 1RE", "+44 131 496 "}},
-		"DE": {{"Torstraße 112", "Berlin", "", "10119", "+49 30 5550 "}, {"Maximilianstraße 8", "München", "", "80539", "+49 89 5550 "},
-			{"Schanzenstraße 41", "Hamburg", "", "20357", "+49 40 5550 "}},
-		"CA": {{"155 Queen St W", "Toronto", "ON", "M5H 2N2", "+1 416 555 "}, {"1055 W Georgia St", "Vancouver", "BC", "V6E 3P3", "+1 604 555 "}},
-		"FR": {{"12 Rue de Rivoli", "Paris", "", "75004", "+33 1 5550 "}},
-		"NL": {{"Prinsengracht 263", "Amsterdam", "", "1016 GV", "+31 20 555 "}},
-		"AU": {{"200 George St", "Sydney", "NSW", "2000", "+61 2 5550 "}},
-	}
-	demoStaff        = []string{"Maya Patel", "Tom Becker", "Lena Fischer"}
-	demoCancelWhy    = []string{"customer changed their mind", "duplicate order", "address could not be verified", "customer asked to cancel by email"}
-	demoReturnWhy    = []string{"wrong size", "arrived damaged", "not as pictured", "changed my mind", "received the wrong item"}
-	demoGoodwill     = []string{"box arrived crushed, goodwill refund", "late delivery, shipping refunded", "minor scratch, partial refund agreed"}
-	demoNotes        = []string{"Please leave at the front desk.", "Gift: no invoice in the box, please.", "Ring the bell twice.", "Deliver after 5 pm if possible."}
-	demoCarriers     = []string{"UPS", "USPS", "FedEx", "DHL"}
-	demoEventDetails = map[string][]string{
-		"in_transit":       {"Departed facility", "Arrived at sort hub", "In transit to destination"},
-		"out_for_delivery": {"Out for delivery"},
-		"delivered":        {"Left at front door", "Delivered to mailroom", "Signed for by resident"},
-	}
-)
 
 // demo is one run of LoadDemo.
 type demo struct {
@@ -335,18 +265,18 @@ func (d *demo) between(lo, hi time.Duration) time.Duration {
 func demoPick[T any](d *demo, xs []T) T { return xs[d.intN(len(xs))] }
 
 func (d *demo) staff() domain.Actor {
-	return domain.Actor{Type: domain.ActorStaff, Name: demoPick(d, demoStaff)}
+	return domain.Actor{Type: domain.ActorStaff, Name: demoPick(d, demodata.Staff)}
 }
 
 func (d *demo) warehouse() domain.Actor {
-	return domain.Actor{Type: domain.ActorStaff, Name: "Lena Fischer"}
+	return domain.Actor{Type: domain.ActorStaff, Name: demodata.Warehouse}
 }
 
 var demoStorefront = domain.Actor{Type: domain.ActorToken, Name: "storefront"}
 
 // demoPlan is one order to make: its story and when it starts.
 type demoPlan struct {
-	outcome demoOutcome
+	outcome demodata.Outcome
 	at      time.Time
 	order   domain.NewOrder
 }
@@ -368,7 +298,7 @@ func (d *demo) orders(ctx context.Context) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if p.outcome == outExpired {
+		if p.outcome == demodata.OutExpired {
 			if err := d.expire(ctx, tl, o); err != nil {
 				return 0, err
 			}
@@ -423,20 +353,20 @@ func (d *demo) plan() []demoPlan {
 	return plans
 }
 
-func (d *demo) newOrder(outcome demoOutcome, at time.Time) domain.NewOrder {
-	c := demoCustomer{first: demoPick(d, demoFirstNames), last: demoPick(d, demoLastNames), country: demoPick(d, demoCountries)}
-	place := demoPick(d, demoPlaces[c.country])
-	local := strings.NewReplacer("ü", "ue", "'", "", " ", "").Replace(strings.ToLower(c.first + "." + c.last))
-	phone := fmt.Sprintf("%s%04d", place.phonePrefix, d.rng.IntN(10000))
+func (d *demo) newOrder(outcome demodata.Outcome, at time.Time) domain.NewOrder {
+	first, last, country := demoPick(d, demodata.FirstNames), demoPick(d, demodata.LastNames), demoPick(d, demodata.Countries)
+	place := demoPick(d, demodata.Places[country])
+	local := demodata.EmailLocal(first, last)
+	phone := fmt.Sprintf("%s%04d", place.PhonePrefix, d.rng.IntN(10000))
 	in := domain.NewOrder{
-		Customer: domain.Customer{Email: fmt.Sprintf("%s%d@%s", local, d.rng.IntN(100), demoPick(d, demoEmailDomains)),
-			Name: c.first + " " + c.last, Phone: phone},
-		ShippingAddress: domain.Address{FirstName: c.first, LastName: c.last, Address1: place.street, City: place.city,
-			Region: place.region, PostalCode: place.postal, Country: c.country, Phone: phone},
+		Customer: domain.Customer{Email: fmt.Sprintf("%s%d@%s", local, d.rng.IntN(100), demoPick(d, demodata.EmailDomains)),
+			Name: first + " " + last, Phone: phone},
+		ShippingAddress: domain.Address{FirstName: first, LastName: last, Address1: place.Street, City: place.City,
+			Region: place.Region, PostalCode: place.Postal, Country: country, Phone: phone},
 		Source: demoPick(d, []string{"web", "web", "web", "web", "web", "mobile", "mobile", "phone"}),
 	}
 	if d.rng.IntN(8) == 0 {
-		in.Notes = demoPick(d, demoNotes)
+		in.Notes = demoPick(d, demodata.Notes)
 	}
 	switch d.rng.IntN(10) {
 	case 0:
@@ -445,7 +375,7 @@ func (d *demo) newOrder(outcome demoOutcome, at time.Time) domain.NewOrder {
 		in.CouponCode = "SAVE5"
 	}
 	lines := 1 + d.rng.IntN(3)
-	if outcome == outProcessing || outcome == outDeliveredSplit {
+	if outcome == demodata.OutProcessing || outcome == demodata.OutDeliveredSplit {
 		lines = max(lines, 2) // these ship in two parts
 	}
 	discontinuedFrom := d.now.Add(-20 * 24 * time.Hour)
@@ -512,29 +442,29 @@ func (d *demo) expire(ctx context.Context, tl *demoTimeline, o domain.Order) err
 }
 
 // play makes the order's story happen, each step through its use case.
-func (d *demo) play(ctx context.Context, tl *demoTimeline, outcome demoOutcome, o domain.Order) error {
+func (d *demo) play(ctx context.Context, tl *demoTimeline, outcome demodata.Outcome, o domain.Order) error {
 	step := func(lo, hi time.Duration) error { return tl.step(ctx, d.between(lo, hi)) }
 	switch outcome {
-	case outCreated:
+	case demodata.OutCreated:
 		return nil
-	case outPending:
+	case demodata.OutPending:
 		if err := step(time.Minute, 4*time.Minute); err != nil {
 			return err
 		}
 		_, err := d.s.Transition(ctx, d.staff(), o.ID, domain.StatusPending, "awaiting bank transfer")
 		return err
-	case outPartlyPaid:
+	case demodata.OutPartlyPaid:
 		if err := step(time.Minute, 4*time.Minute); err != nil {
 			return err
 		}
 		half := domain.Round(o.Total.Div(decimal.NewFromInt(2)), o.Currency)
 		_, _, err := d.s.RecordPayment(ctx, d.staff(), o.ID, NewPayment{Amount: half, Gateway: "manual", Reference: d.reference("BT")})
 		return err
-	case outCancelledUnpaid:
+	case demodata.OutCancelledUnpaid:
 		if err := step(20*time.Minute, 20*time.Hour); err != nil {
 			return err
 		}
-		_, err := d.s.Cancel(ctx, d.staff(), o.ID, demoPick(d, demoCancelWhy), false)
+		_, err := d.s.Cancel(ctx, d.staff(), o.ID, demoPick(d, demodata.CancelReasons), false)
 		return err
 	}
 
@@ -545,15 +475,15 @@ func (d *demo) play(ctx context.Context, tl *demoTimeline, outcome demoOutcome, 
 		return fmt.Errorf("pay: %w", err)
 	}
 	switch outcome {
-	case outPaid:
+	case demodata.OutPaid:
 		return nil
-	case outCancelledRefunded:
+	case demodata.OutCancelledRefunded:
 		if err := step(time.Hour, 20*time.Hour); err != nil {
 			return err
 		}
-		_, err := d.s.Cancel(ctx, d.staff(), o.ID, demoPick(d, demoCancelWhy), true)
+		_, err := d.s.Cancel(ctx, d.staff(), o.ID, demoPick(d, demodata.CancelReasons), true)
 		return err
-	case outProcessing:
+	case demodata.OutProcessing:
 		if err := step(2*time.Hour, 6*time.Hour); err != nil {
 			return err
 		}
@@ -566,7 +496,7 @@ func (d *demo) play(ctx context.Context, tl *demoTimeline, outcome demoOutcome, 
 		return err
 	}
 	var parcels []domain.Fulfillment
-	if outcome == outDeliveredSplit {
+	if outcome == demodata.OutDeliveredSplit {
 		first, err := d.ship(ctx, o, o.Items[:1])
 		if err != nil {
 			return err
@@ -594,7 +524,7 @@ func (d *demo) play(ctx context.Context, tl *demoTimeline, outcome demoOutcome, 
 			return err
 		}
 	}
-	if outcome == outShipped {
+	if outcome == demodata.OutShipped {
 		return nil
 	}
 	if err := step(20*time.Hour, 60*time.Hour); err != nil {
@@ -615,15 +545,15 @@ func (d *demo) play(ctx context.Context, tl *demoTimeline, outcome demoOutcome, 
 	}
 
 	switch outcome {
-	case outPartlyRefunded:
+	case demodata.OutPartlyRefunded:
 		if err := step(24*time.Hour, 72*time.Hour); err != nil {
 			return err
 		}
 		amount := domain.Round(o.Total.Mul(decimal.RequireFromString("0.2")), o.Currency)
-		_, _, err := d.s.Refund(ctx, d.staff(), o.ID, amount, demoPick(d, demoGoodwill))
+		_, _, err := d.s.Refund(ctx, d.staff(), o.ID, amount, demoPick(d, demodata.GoodwillReasons))
 		return err
-	case outReturned, outRefunded:
-		return d.giveBack(ctx, step, o, outcome == outRefunded)
+	case demodata.OutReturned, demodata.OutRefunded:
+		return d.giveBack(ctx, step, o, outcome == demodata.OutRefunded)
 	}
 	return nil
 }
@@ -634,7 +564,7 @@ func (d *demo) giveBack(ctx context.Context, step func(lo, hi time.Duration) err
 	if err := step(24*time.Hour, 96*time.Hour); err != nil {
 		return err
 	}
-	why := demoPick(d, demoReturnWhy)
+	why := demoPick(d, demodata.ReturnReasons)
 	lines := []domain.LineQuantity{{OrderItemID: o.Items[0].ID, Quantity: 1, Reason: why}}
 	if everything {
 		lines = lines[:0]
@@ -680,17 +610,10 @@ func (d *demo) giveBack(ctx context.Context, step func(lo, hi time.Duration) err
 
 // ship sends the given lines (all that is left when nil) with a carrier.
 func (d *demo) ship(ctx context.Context, o domain.Order, items []domain.OrderItem) (domain.Fulfillment, error) {
-	req := domain.FulfillmentRequest{Carrier: demoPick(d, demoCarriers)}
-	switch req.Carrier {
-	case "UPS":
-		req.TrackingNumber = fmt.Sprintf("1Z%03dE%010d", d.intN(1000), d.intN(1_000_000_000))
-	case "USPS":
-		req.TrackingNumber = fmt.Sprintf("9400%09d%09d", d.intN(1_000_000_000), d.intN(1_000_000_000))
-	case "FedEx":
-		req.TrackingNumber = fmt.Sprintf("7%011d", d.intN(1_000_000_000))
-	default:
-		req.TrackingNumber = fmt.Sprintf("JD%018d", d.intN(1_000_000_000))
-	}
+	req := domain.FulfillmentRequest{Carrier: demoPick(d, demodata.Carriers)}
+	d.mu.Lock()
+	req.TrackingNumber = demodata.TrackingNumber(req.Carrier, d.rng)
+	d.mu.Unlock()
 	for _, it := range items {
 		req.Items = append(req.Items, domain.LineQuantity{OrderItemID: it.ID, Quantity: it.Quantity})
 	}
@@ -703,7 +626,7 @@ func (d *demo) ship(ctx context.Context, o domain.Order, items []domain.OrderIte
 
 func (d *demo) event(ctx context.Context, f domain.Fulfillment, status string) error {
 	_, err := d.s.AddTrackingEvent(ctx, domain.System, f.ID, domain.TrackingEventRequest{Status: status,
-		Description: demoPick(d, demoEventDetails[status])})
+		Description: demoPick(d, demodata.EventDetails[status])})
 	if err != nil {
 		return fmt.Errorf("tracking event %s: %w", status, err)
 	}

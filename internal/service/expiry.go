@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,7 +21,7 @@ import (
 // SKIP LOCKED and re-checks it under the lock, and an order being paid at that moment
 // is left alone.
 func (s *Service) ExpireReservations(ctx context.Context, olderThan time.Time, limit int) (int, error) {
-	note := "not paid within " + shortDuration(s.cfg.ReservationTTL) + ": reservation expired"
+	note := domain.ExpiredNote(s.cfg.ReservationTTL)
 	n := 0
 	for n < limit {
 		found, cancelled := false, false
@@ -67,15 +66,3 @@ var reservationsExpired = promauto.NewCounter(prometheus.CounterOpts{
 
 // ReservationTTL is how long an unpaid order keeps its stock.
 func (s *Service) ReservationTTL() time.Duration { return s.cfg.ReservationTTL }
-
-// shortDuration renders d the way people write it: 30m, 2h, 1h30m, 45s.
-func shortDuration(d time.Duration) string {
-	out := d.String()
-	if strings.HasSuffix(out, "m0s") {
-		out = strings.TrimSuffix(out, "0s")
-	}
-	if strings.HasSuffix(out, "h0m") {
-		out = strings.TrimSuffix(out, "0m")
-	}
-	return out
-}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
@@ -54,9 +53,9 @@ func (f ExportFormat) Filename(t time.Time) string {
 	return "orders-" + t.UTC().Format("20060102-1504") + "." + string(f)
 }
 
-// exportBatch is how many orders the export reads per query: memory stays bounded by one
-// batch however many orders match.
-const exportBatch = 500
+// exportFlushEvery is how many orders the export writes between flushes of the writer
+// (and progress reports).
+const exportFlushEvery = 1000
 
 // ExportColumns are the export's columns, in order (the CSV/XLSX header, the JSON keys).
 var ExportColumns = []string{"order_number", "created_at", "status", "payment_status", "fulfillment_status",
@@ -87,17 +86,13 @@ type ExportRow struct {
 	Items             string // "TEE-M x2; MUG x1"
 }
 
-func exportRowOf(o domain.Order, items []queries.OrderItem) ExportRow {
-	parts := make([]string, len(items))
-	for i, it := range items {
-		parts[i] = fmt.Sprintf("%s x%d", it.Sku, it.Quantity)
-	}
+func exportRowOf(o domain.Order, lines string) ExportRow {
 	return ExportRow{
 		OrderNumber: o.Number, CreatedAt: o.CreatedAt.UTC(), Status: o.Status, PaymentStatus: o.PaymentStatus,
 		FulfillmentStatus: o.FulfillmentStatus, CustomerName: o.Customer.Name, CustomerEmail: o.Customer.Email,
 		CustomerPhone: o.Customer.Phone, Country: o.ShippingAddress.Country, Currency: o.Currency,
 		Subtotal: o.Subtotal, Discount: o.Discount, Shipping: o.Shipping, Tax: o.Tax, Total: o.Total,
-		Paid: o.Paid, Refunded: o.Refunded, ItemCount: o.ItemCount, Items: strings.Join(parts, "; "),
+		Paid: o.Paid, Refunded: o.Refunded, ItemCount: o.ItemCount, Items: lines,
 	}
 }
 
@@ -124,10 +119,10 @@ type exportEncoder interface {
 }
 
 // ExportOrders writes every order matching f (its filters and sort; its page size and
-// cursor are ignored) to w in format, one row per order. It reads the orders batch by
-// batch along the list's keyset, flushing w after each batch when w can flush (an HTTP
+// cursor are ignored) to w in format, one row per order. It reads the orders with one
+// streaming query, flushing w every few hundred orders when w can flush (an HTTP
 // response), so memory stays flat and the download starts at once. progress, when not
-// nil, is called after each batch with the number of orders written so far.
+// nil, is called after each flush with the number of orders written so far.
 //
 // Nothing is written when the filter is invalid, so the caller can still answer an error.
 func (s *Service) ExportOrders(ctx context.Context, f domain.OrderFilter, format ExportFormat, w io.Writer, progress func(done int)) error {
@@ -136,7 +131,7 @@ func (s *Service) ExportOrders(ctx context.Context, f domain.OrderFilter, format
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	search, err := toSearch(f)
+	plan, err := planSearch(ctx, queries.New(s.pool), f)
 	if err != nil {
 		return err
 	}
@@ -156,18 +151,8 @@ func (s *Service) ExportOrders(ctx context.Context, f domain.OrderFilter, format
 	}
 	defer enc.release()
 
-	q := queries.New(s.pool)
-	search.Limit = exportBatch
 	done := 0
-	for {
-		rows, err := q.SearchOrders(ctx, search)
-		if err != nil {
-			return fmt.Errorf("export: read orders: %w", err)
-		}
-		if err := writeExportBatch(ctx, q, enc, rows); err != nil {
-			return err
-		}
-		done += len(rows)
+	flush := func() error {
 		if err := enc.flush(); err != nil {
 			return err
 		}
@@ -177,44 +162,30 @@ func (s *Service) ExportOrders(ctx context.Context, f domain.OrderFilter, format
 		if progress != nil {
 			progress(done)
 		}
-		if len(rows) < exportBatch {
-			break
-		}
-		last := rows[len(rows)-1]
-		search.AfterID, search.AfterValue = last.ID, last.CreatedAt.UTC().Format(time.RFC3339Nano)
-		if search.SortByTotal {
-			search.AfterValue = last.Total.String()
-		}
-	}
-	return enc.close()
-}
-
-func writeExportBatch(ctx context.Context, q *queries.Queries, enc exportEncoder, rows []queries.Order) error {
-	if len(rows) == 0 {
 		return nil
 	}
-	ids := make([]uuid.UUID, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	items, err := q.ListItemsForOrders(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("export: read items: %w", err)
-	}
-	byOrder := make(map[uuid.UUID][]queries.OrderItem, len(rows))
-	for _, it := range items {
-		byOrder[it.OrderID] = append(byOrder[it.OrderID], it)
-	}
-	for _, r := range rows {
+	search := plan.search
+	search.Limit = 0
+	err = queries.New(queries.CustomPlans(s.pool)).ForEachOrder(ctx, search, func(r queries.Order, lines string) error {
 		o, err := orderFromRow(r)
 		if err != nil {
 			return err
 		}
-		if err := enc.row(exportRowOf(o, byOrder[r.ID])); err != nil {
+		if err := enc.row(exportRowOf(o, lines)); err != nil {
 			return err
 		}
+		if done++; done%exportFlushEvery == 0 {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
-	return nil
+	if err := flush(); err != nil {
+		return err
+	}
+	return enc.close()
 }
 
 // csvExport writes CSV through encoding/csv (which does the quoting).

@@ -1,11 +1,11 @@
 package service
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"time"
@@ -24,9 +24,6 @@ import (
 // progress and serves the download, and a restart loses nothing (the job runs again).
 
 const (
-	// MaxExportBytes bounds a background export's file, which is kept in one row (the
-	// table's CHECK says the same) and in memory while it is written.
-	MaxExportBytes = 64 << 20
 	// ExportKeep is how long a finished (or failed) export stays downloadable.
 	ExportKeep = time.Hour
 	// ExportsPerUser is how many exports one user may have queued or running at once.
@@ -34,8 +31,8 @@ const (
 	// exportUnfinishedKeep is when an export that never finished is deleted (no process
 	// ran jobs all that time, or one died on the last attempt).
 	exportUnfinishedKeep = 6 * time.Hour
-	// exportProgressEvery is how many orders the job writes between progress updates.
-	exportProgressEvery = 250
+	// exportProgressEvery is how often the job records how far it got.
+	exportProgressEvery = 250 * time.Millisecond
 	// exportFailedMessage is what the user reads when an export failed for a reason of
 	// ours (the cause is logged).
 	exportFailedMessage = "the orders could not be written; try again"
@@ -168,7 +165,7 @@ func (s *Service) StartExport(ctx context.Context, actor domain.Actor, f domain.
 	if err := f.Validate(); err != nil {
 		return Export{}, err
 	}
-	search, err := toSearch(f)
+	plan, err := planSearch(ctx, queries.New(s.pool), f)
 	if err != nil {
 		return Export{}, err
 	}
@@ -176,9 +173,9 @@ func (s *Service) StartExport(ctx context.Context, actor domain.Actor, f domain.
 	if err != nil {
 		return Export{}, err
 	}
-	total, exact, err := queries.New(s.pool).CountOrders(ctx, search, domain.ExactCountLimit)
+	total, exact, err := plan.count(ctx, s.pool)
 	if err != nil {
-		return Export{}, fmt.Errorf("export: count orders: %w", err)
+		return Export{}, fmt.Errorf("export: %w", err)
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -234,24 +231,46 @@ func (s *Service) GetExport(ctx context.Context, staffID, id string) (Export, er
 		FinishedAt: r.FinishedAt, ExpiresAt: r.ExpiresAt}, nil
 }
 
+// ExportFile is a finished export's file, read chunk by chunk (WriteTo).
+type ExportFile struct {
+	Name, ContentType string
+	Size              int64
+	id                uuid.UUID
+	pool              queries.DBTX
+}
+
+// WriteTo writes the file to w one chunk at a time.
+func (f ExportFile) WriteTo(ctx context.Context, w io.Writer) (int64, error) {
+	q := queries.New(f.pool)
+	var n int64
+	for seq := int32(0); n < f.Size; seq++ {
+		data, err := q.GetExportChunk(ctx, queries.GetExportChunkParams{ExportID: f.id, Seq: seq})
+		if err != nil {
+			return n, fmt.Errorf("export %s chunk %d: %w", f.id, seq, err)
+		}
+		m, err := w.Write(data)
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
 // ExportFile returns a finished export's file; conflict while it is not finished (or
 // when it failed), not_found as GetExport.
-func (s *Service) ExportFile(ctx context.Context, staffID, id string) (name, contentType string, content []byte, err error) {
-	eid, sid, err := exportKey(staffID, id)
+func (s *Service) ExportFile(ctx context.Context, staffID, id string) (ExportFile, error) {
+	x, err := s.GetExport(ctx, staffID, id)
 	if err != nil {
-		return "", "", nil, err
+		return ExportFile{}, err
 	}
-	r, err := queries.New(s.pool).GetExportFile(ctx, queries.GetExportFileParams{ID: eid, StaffID: sid})
-	if err != nil {
-		return "", "", nil, exportNotFound(err)
-	}
-	switch ExportStatus(r.Status) {
+	switch x.Status {
 	case ExportDone:
-		return r.Filename, r.ContentType, r.Content, nil
+		return ExportFile{Name: x.Filename, ContentType: x.ContentType, Size: x.Size, id: uuid.MustParse(x.ID), pool: s.pool}, nil
 	case ExportFailed:
-		return "", "", nil, domain.Errorf(domain.CodeConflict, "this export failed; export again")
+		return ExportFile{}, domain.Errorf(domain.CodeConflict, "this export failed; export again")
 	}
-	return "", "", nil, domain.Errorf(domain.CodeConflict, "this export is not finished yet")
+	return ExportFile{}, domain.Errorf(domain.CodeConflict, "this export is not finished yet")
 }
 
 func exportKey(staffID, id string) (eid, sid uuid.UUID, err error) {
@@ -274,10 +293,10 @@ func exportNotFound(err error) error {
 	return fmt.Errorf("get export: %w", err)
 }
 
-// RunExport is the export job: it writes export id's file into memory, recording the
-// progress every few hundred orders, then stores the file in the row. An export that is
-// gone (expired) or already finished is left alone. On an error the row is left as it
-// is: the caller retries (RequeueExport) or gives up (FailExport).
+// RunExport is the export job: it writes export id's file into the database chunk by
+// chunk as the orders stream in, recording the progress every so often, then marks it
+// done. An export that is gone (expired) or already finished is left alone. On an error
+// the row is left as it is: the caller retries (RequeueExport) or gives up (FailExport).
 func (s *Service) RunExport(ctx context.Context, id uuid.UUID) error {
 	q := queries.New(s.pool)
 	claim, err := q.ClaimExport(ctx, id)
@@ -287,6 +306,10 @@ func (s *Service) RunExport(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return fmt.Errorf("claim export %s: %w", id, err)
 	}
+	// An earlier attempt's chunks: this one starts from zero.
+	if err := q.DeleteExportChunks(ctx, id); err != nil {
+		return fmt.Errorf("export %s: %w", id, err)
+	}
 	f, err := decodeExportFilter(claim.Filter, claim.Ids)
 	if err != nil {
 		return err
@@ -294,29 +317,74 @@ func (s *Service) RunExport(ctx context.Context, id uuid.UUID) error {
 	// A failed progress write stops the export through its context.
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	done, written := 0, 0
+	done, reported := 0, time.Now()
 	progress := func(n int) {
 		done = n
-		if n-written < exportProgressEvery {
+		if time.Since(reported) < exportProgressEvery {
 			return
 		}
 		if err := q.SetExportProgress(ctx, queries.SetExportProgressParams{ID: id, Done: int32(n)}); err != nil {
 			stop(fmt.Errorf("export %s: progress: %w", id, err))
 			return
 		}
-		written = n
+		reported = time.Now()
 	}
-	buf := &cappedBuffer{max: s.cfg.MaxExportBytes}
-	if err := s.ExportOrders(ctx, f, ExportFormat(claim.Format), buf, progress); err != nil {
+	file := &chunkWriter{ctx: ctx, q: q, id: id, buf: make([]byte, 0, s.cfg.ExportChunkBytes)}
+	err = s.ExportOrders(ctx, f, ExportFormat(claim.Format), file, progress)
+	if err == nil {
+		err = file.flush()
+	}
+	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
 			return cause
 		}
 		return err
 	}
-	if _, err := q.FinishExport(ctx, queries.FinishExportParams{ID: id, Content: buf.buf.Bytes(),
+	if _, err := q.FinishExport(ctx, queries.FinishExportParams{ID: id, Size: file.size,
 		Done: int32(done), ExpiresAt: s.now().Add(ExportKeep)}); err != nil {
 		return fmt.Errorf("store export %s: %w", id, err)
 	}
+	return nil
+}
+
+// chunkWriter stores what is written to it as the export's chunks, one row per
+// cap(buf) bytes, so that memory holds at most one chunk.
+type chunkWriter struct {
+	ctx  context.Context
+	q    *queries.Queries
+	id   uuid.UUID
+	buf  []byte
+	seq  int32
+	size int64
+}
+
+func (w *chunkWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		take := min(len(p), cap(w.buf)-len(w.buf))
+		w.buf = append(w.buf, p[:take]...)
+		p = p[take:]
+		if len(w.buf) == cap(w.buf) {
+			if err := w.flush(); err != nil {
+				return n - len(p), err
+			}
+		}
+	}
+	return n, nil
+}
+
+// flush stores the buffered bytes as the next chunk.
+func (w *chunkWriter) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	err := w.q.InsertExportChunk(w.ctx, queries.InsertExportChunkParams{ExportID: w.id, Seq: w.seq, Data: w.buf})
+	if err != nil {
+		return fmt.Errorf("export %s chunk %d: %w", w.id, w.seq, err)
+	}
+	w.seq++
+	w.size += int64(len(w.buf))
+	w.buf = w.buf[:0]
 	return nil
 }
 
@@ -362,22 +430,4 @@ func (s *Service) DeleteExpiredExports(ctx context.Context) (int, error) {
 			return total, nil
 		}
 	}
-}
-
-// cappedBuffer collects a file in memory, refusing to grow past max. It wraps rather
-// than embeds bytes.Buffer, whose WriteString and ReadFrom would bypass the cap.
-type cappedBuffer struct {
-	buf bytes.Buffer
-	max int
-}
-
-func (b *cappedBuffer) Write(p []byte) (int, error) {
-	if b.buf.Len()+len(p) > b.max {
-		limit := fmt.Sprintf("%d bytes", b.max)
-		if b.max >= 1<<20 {
-			limit = fmt.Sprintf("%d MB", b.max>>20)
-		}
-		return 0, domain.Errorf(domain.CodeTooLarge, "the export is larger than %s; narrow the filters and export again", limit)
-	}
-	return b.buf.Write(p)
 }

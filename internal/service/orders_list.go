@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/oms/oms/internal/domain"
@@ -23,36 +24,59 @@ type OrderPage struct {
 }
 
 // cursor is the keyset position after the last order of a page. Its sort is recorded so
-// that a cursor is never applied to another sort.
+// that a cursor is never applied to another sort; the list's total rides along, so that
+// later pages do not count again.
 type cursor struct {
 	Sort  string    `json:"s"`
 	Value string    `json:"v"`
 	ID    uuid.UUID `json:"i"`
+	Total *int64    `json:"t,omitempty"`
+	Exact bool      `json:"e,omitempty"`
 }
+
+// mergeBelow: status filters matching less than this share of all orders read each
+// combination's own index range; broader ones read the date index and skip the rest.
+const mergeBelow = 0.1
 
 // ListOrders returns a page of the orders matching f. With details, each order carries
 // its items, payments, fulfillments, returns and history (the API); without, only the
 // order row (the back-office list).
+//
+// Nothing here grows with the orders table: the status counters say which status
+// combinations hold orders (and count the lists that filter on statuses alone), the page
+// reads one index range per search and stops at the page, and other lists are counted
+// once, up to domain.ExactCountLimit, on their first page.
 func (s *Service) ListOrders(ctx context.Context, f domain.OrderFilter, details bool) (OrderPage, error) {
 	f.Normalize()
 	if err := f.Validate(); err != nil {
 		return OrderPage{}, err
 	}
-	search, err := toSearch(f)
+	// One snapshot for the counters and the page, so that they agree.
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return OrderPage{}, fmt.Errorf("list orders: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read-only
+	q := queries.New(tx)
+	plan, err := planSearch(ctx, q, f)
 	if err != nil {
 		return OrderPage{}, err
 	}
-	q := queries.New(s.pool)
+	search := plan.search
 	search.Limit = f.Limit + 1 // one more tells whether there is a next page
-	rows, err := q.SearchOrders(ctx, search)
+	rows, err := queries.New(queries.CustomPlans(tx)).SearchOrders(ctx, search)
 	if err != nil {
 		return OrderPage{}, fmt.Errorf("search orders: %w", err)
 	}
 	page := OrderPage{}
+	if page.Total, page.TotalExact, err = plan.count(ctx, tx); err != nil {
+		return OrderPage{}, err
+	}
 	if len(rows) > f.Limit {
 		rows = rows[:f.Limit]
 		last := rows[len(rows)-1]
-		c := cursor{Sort: f.Sort, ID: last.ID, Value: last.CreatedAt.UTC().Format(time.RFC3339Nano)}
+		c := cursor{Sort: f.Sort, ID: last.ID, Value: last.CreatedAt.UTC().Format(time.RFC3339Nano),
+			Total: &page.Total, Exact: page.TotalExact}
 		if search.SortByTotal {
 			c.Value = last.Total.String()
 		}
@@ -73,46 +97,103 @@ func (s *Service) ListOrders(ctx context.Context, f domain.OrderFilter, details 
 	if err != nil {
 		return OrderPage{}, err
 	}
-	search.AfterID = uuid.Nil
-	page.Total, page.TotalExact, err = q.CountOrders(ctx, search, domain.ExactCountLimit)
-	if err != nil {
-		return OrderPage{}, fmt.Errorf("count orders: %w", err)
-	}
 	return page, nil
 }
 
-// toSearch turns a validated filter into the list query's parameters.
-func toSearch(f domain.OrderFilter) (queries.OrderSearch, error) {
+// searchPlan is a list filter as the list query runs it.
+type searchPlan struct {
+	search queries.OrderSearch
+	after  *cursor // the page's cursor, if any
+	// counted: the matches, counted by the status counters (searches on statuses alone)
+	counted *int64
+}
+
+// planSearch turns a validated filter into the list query: its statuses become the
+// combinations that hold orders, read from the status counters, which also count the
+// searches on statuses alone.
+func planSearch(ctx context.Context, q *queries.Queries, f domain.OrderFilter) (searchPlan, error) {
+	search, after, err := toSearch(f)
+	if err != nil {
+		return searchPlan{}, err
+	}
+	p := searchPlan{search: search, after: after}
+	if !f.HasStatusFilter() && !search.OnlyStates() {
+		return p, nil
+	}
+	counts, err := orderStates(ctx, q)
+	if err != nil {
+		return searchPlan{}, err
+	}
+	states, matched, all := statesMatching(counts, f)
+	if f.HasStatusFilter() {
+		p.search.States, p.search.NoStates = states, len(states) == 0
+		p.search.MergeStates = float64(matched) < mergeBelow*float64(all)
+	}
+	if search.OnlyStates() {
+		p.counted = &matched
+	}
+	return p, nil
+}
+
+// count is how many orders match: from the counters, from the cursor of an earlier page,
+// or counted up to domain.ExactCountLimit.
+func (p searchPlan) count(ctx context.Context, db queries.Batcher) (int64, bool, error) {
+	switch {
+	case p.counted != nil:
+		return *p.counted, true, nil
+	case p.after != nil && p.after.Total != nil:
+		return *p.after.Total, p.after.Exact, nil
+	}
+	search := p.search
+	search.AfterID = uuid.Nil
+	n, exact, err := queries.New(queries.CustomPlans(db)).CountOrders(ctx, search, domain.ExactCountLimit)
+	if err != nil {
+		return 0, false, fmt.Errorf("count orders: %w", err)
+	}
+	return n, exact, nil
+}
+
+// toSearch turns a validated filter into the list query's parameters (statuses apart:
+// ListOrders turns them into combinations), and its cursor, if any.
+func toSearch(f domain.OrderFilter) (queries.OrderSearch, *cursor, error) {
 	s := queries.OrderSearch{
-		Q: f.Q, Email: f.Email, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo,
+		Email: f.Email, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo,
 		TotalMin: f.TotalMin, TotalMax: f.TotalMax,
 		SortByTotal: f.Sort == domain.SortTotalAsc || f.Sort == domain.SortTotalDesc,
 		Descending:  f.Sort == domain.SortCreatedDesc || f.Sort == domain.SortTotalDesc,
 	}
-	for _, st := range f.Statuses {
-		s.Statuses = append(s.Statuses, string(st))
+	q, err := domain.ParseOrderSearch(f.Q)
+	if err != nil {
+		return s, nil, err
 	}
-	for _, st := range f.PaymentStatuses {
-		s.PaymentStatuses = append(s.PaymentStatuses, string(st))
-	}
-	for _, st := range f.FulfillmentStatuses {
-		s.FulfillmentStatuses = append(s.FulfillmentStatuses, string(st))
+	switch q.Kind {
+	case domain.SearchOrderNumber:
+		s.NumberPrefix = q.Term
+	case domain.SearchEmail:
+		s.EmailPrefix = q.Term
+	case domain.SearchPhone:
+		s.PhoneDigits = q.Term
+	case domain.SearchWord:
+		s.Word = q.Term
+	case domain.SearchText:
+		s.Substring = q.Term
 	}
 	for _, id := range f.IDs {
 		u, err := uuid.Parse(id)
 		if err != nil {
-			return s, domain.FieldErrors{"order_ids": "must be order ids (UUIDs)"}.Err()
+			return s, nil, domain.FieldErrors{"order_ids": "must be order ids (UUIDs)"}.Err()
 		}
 		s.IDs = append(s.IDs, u)
 	}
-	if f.Cursor != "" {
-		c, err := decodeCursor(f.Cursor)
-		if err != nil || c.Sort != f.Sort {
-			return s, domain.FieldErrors{"cursor": "is not a cursor of this list and sort; start again without it"}.Err()
-		}
-		s.AfterValue, s.AfterID = c.Value, c.ID
+	if f.Cursor == "" {
+		return s, nil, nil
 	}
-	return s, nil
+	c, err := decodeCursor(f.Cursor)
+	if err != nil || c.Sort != f.Sort {
+		return s, nil, domain.FieldErrors{"cursor": "is not a cursor of this list and sort; start again without it"}.Err()
+	}
+	s.AfterValue, s.AfterID = c.Value, c.ID
+	return s, &c, nil
 }
 
 func decodeCursor(s string) (cursor, error) {

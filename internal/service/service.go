@@ -24,7 +24,9 @@ import (
 type Config struct {
 	ReservationTTL time.Duration   // unpaid orders are cancelled after this
 	Stripe         *payment.Stripe // nil: Stripe is not configured (payment intents and webhooks answer 503)
-	MaxExportBytes int             // largest background export file (default and at most MaxExportBytes)
+	// ExportChunkBytes is the size of the chunks a background export's file is stored
+	// in (default 1 MiB): what the job and a download hold in memory at most.
+	ExportChunkBytes int
 }
 
 // Service runs the use cases against one PostgreSQL database.
@@ -44,8 +46,8 @@ func New(pool *pgxpool.Pool, cfg Config) *Service {
 	if cfg.ReservationTTL == 0 {
 		cfg.ReservationTTL = 30 * time.Minute
 	}
-	if cfg.MaxExportBytes <= 0 || cfg.MaxExportBytes > MaxExportBytes {
-		cfg.MaxExportBytes = MaxExportBytes
+	if cfg.ExportChunkBytes <= 0 {
+		cfg.ExportChunkBytes = 1 << 20
 	}
 	queue, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
 	if err != nil {
