@@ -8,13 +8,15 @@ GO ?= go
 BIN := bin/oms
 GENERATED := 'queries/*.go' 'views/*_templ.go'
 BENCH_FLAGS ?=
+BENCH_READ_FLAGS ?=
 
-.PHONY: help generate check-generated build run test bench lint db db-stop clean
+.PHONY: help generate check-generated build run test bench bench-read lint db db-stop clean
 
 help:
 	@echo "make run              build, start a private PostgreSQL (unless DATABASE_URL is set), migrate, load demo data, serve on :8080"
 	@echo "make test             go vet + go test -race against PostgreSQL (private cluster unless OMS_TEST_DATABASE_URL/DATABASE_URL)"
 	@echo "make bench            API order-creation benchmark beside the raw-SQL pgbench reference (BENCH_FLAGS='-duration 10s')"
+	@echo "make bench-read       every page and list at 1M orders, HTTP beside SQL (BENCH_READ_FLAGS='-orders 3000000')"
 	@echo "make generate         regenerate sqlc and templ code"
 	@echo "make check-generated  fail when the committed generated code is stale"
 	@echo "make build            build bin/oms"
@@ -53,6 +55,11 @@ bench: build
 	$(GO) build -o bin/oms-bench ./cmd/oms-bench
 	@url="$$(scripts/db.sh url postgres)"; \
 	bin/oms-bench -admin-url "$$url" -oms $(BIN) $(BENCH_FLAGS)
+
+bench-read: build
+	$(GO) build -o bin/oms-bench ./cmd/oms-bench
+	@url="$$(scripts/db.sh url postgres)"; \
+	bin/oms-bench -read -admin-url "$$url" -oms $(BIN) $(BENCH_READ_FLAGS)
 
 lint:
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; \

@@ -25,19 +25,22 @@ type OrderState struct {
 
 // OrderSearch selects and orders orders for the list. Zero values mean "any".
 type OrderSearch struct {
-	// At most one of these, from the q parameter (domain.ParseOrderSearch).
+	// At most one of these three, from the q parameter (domain.ParseOrderSearch).
 	NumberPrefix string // upper-case start of an order number
 	EmailPrefix  string // lower-case start of an email
 	PhoneDigits  string // last digits of a phone
-	Word         string // a whole lower-case word of the name or email
-	Substring    string // a lower-case substring of the name or email
+	// Name words (the other kind of q): each entry of Words is the search words one
+	// word of q starts (ExpandSearchWord); an order must have one of each. BroadWords
+	// start too many search words to list: they filter the orders' rows instead.
+	Words      [][]string
+	BroadWords []string
 
 	// States limits the list to these status combinations. With MergeStates, and a
 	// sort by date, each is read as its own index range and the ranges are merged in
 	// order: what a rare combination needs, so that it never reads past the others.
 	States      []OrderState
 	MergeStates bool
-	NoStates    bool // the status filters match no combination: nothing matches
+	NoMatch     bool // the statuses or a name word match nothing: nothing matches
 
 	Email       string // exact, case-insensitive
 	CreatedFrom *time.Time
@@ -57,18 +60,35 @@ type OrderSearch struct {
 // OnlyStates tells whether the search filters on nothing but the statuses, so that the
 // status counters count its matches.
 func (s OrderSearch) OnlyStates() bool {
-	return s.NumberPrefix == "" && s.EmailPrefix == "" && s.PhoneDigits == "" && s.Word == "" && s.Substring == "" &&
-		s.Email == "" && s.CreatedFrom == nil && s.CreatedTo == nil && !s.TotalMin.Valid && !s.TotalMax.Valid &&
-		len(s.IDs) == 0
+	return !s.hasQ() && s.Email == "" && s.CreatedFrom == nil && s.CreatedTo == nil &&
+		!s.TotalMin.Valid && !s.TotalMax.Valid && len(s.IDs) == 0
 }
 
-const orderColumns = `id, order_number, status, payment_status, fulfillment_status, currency, subtotal,
- discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone,
- shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at,
- updated_at, paid_at, shipped_at, delivered_at, cancelled_at`
+func (s OrderSearch) hasQ() bool {
+	return s.NumberPrefix != "" || s.EmailPrefix != "" || s.PhoneDigits != "" || len(s.Words) > 0 || len(s.BroadWords) > 0
+}
 
-// prefixEnd is past every string that starts with a prefix in the byte order of the
-// text_pattern_ops indexes: U+10FFFF is the largest code point.
+// onlyWords tells whether the search is a name search and nothing else, so that the
+// search words' index alone counts its matches.
+func (s OrderSearch) onlyWords() bool {
+	w := s
+	w.Words, w.BroadWords = nil, nil
+	return !w.hasQ() && w.OnlyStates() && len(s.States) == 0
+}
+
+// narrowed tells whether the q names few orders (one order number, email or phone): its
+// matches are read first and the rest is done on them, whatever the planner expects.
+func (s OrderSearch) narrowed() bool {
+	return s.NumberPrefix != "" || s.EmailPrefix != "" || s.PhoneDigits != ""
+}
+
+const orderColumns = `o.id, o.order_number, o.status, o.payment_status, o.fulfillment_status, o.currency,
+ o.subtotal, o.discount, o.shipping, o.tax, o.total, o.paid, o.refunded, o.customer_email, o.customer_name,
+ o.customer_phone, o.shipping_address, o.billing_address, o.notes, o.source, o.coupon_code, o.coupon_id,
+ o.item_count, o.created_at, o.updated_at, o.paid_at, o.shipped_at, o.delivered_at, o.cancelled_at`
+
+// prefixEnd is past every string that starts with a prefix in byte order (the order of
+// text_pattern_ops and of COLLATE "C"): U+10FFFF is the largest code point.
 const prefixEnd = "\U0010FFFF"
 
 type sqlArgs []any
@@ -78,7 +98,8 @@ func (a *sqlArgs) add(v any) string {
 	return "$" + strconv.Itoa(len(*a))
 }
 
-// where builds the filter predicates other than the statuses, appending their arguments.
+// where builds the filter predicates on the orders row (alias o) other than the
+// statuses and the name words, appending their arguments.
 func (s OrderSearch) where(args *sqlArgs) []string {
 	var conds []string
 	prefix := func(col, p string) {
@@ -86,34 +107,33 @@ func (s OrderSearch) where(args *sqlArgs) []string {
 	}
 	switch {
 	case s.NumberPrefix != "":
-		prefix("order_number", s.NumberPrefix)
+		prefix("o.order_number", s.NumberPrefix)
 	case s.EmailPrefix != "":
-		prefix("lower(customer_email)", s.EmailPrefix)
+		prefix("lower(o.customer_email)", s.EmailPrefix)
 	case s.PhoneDigits != "":
-		conds = append(conds, "customer_phone <> ''")
-		prefix("oms_phone_key(customer_phone)", reverse(s.PhoneDigits))
-	case s.Word != "":
-		conds = append(conds, "oms_search_text(customer_name, customer_email) LIKE "+args.add("% "+escapeLike(s.Word)+" %"))
-	case s.Substring != "":
-		conds = append(conds, "oms_search_text(customer_name, customer_email) LIKE "+args.add("%"+escapeLike(s.Substring)+"%"))
+		conds = append(conds, "o.customer_phone <> ''")
+		prefix("oms_phone_key(o.customer_phone)", reverse(s.PhoneDigits))
+	}
+	for _, w := range s.BroadWords {
+		conds = append(conds, "oms_search_text(o.customer_name, o.customer_email) LIKE '% ' || lower("+args.add(escapeLike(w))+") || '%'")
 	}
 	if s.Email != "" {
-		conds = append(conds, "lower(customer_email) = lower("+args.add(s.Email)+")")
+		conds = append(conds, "lower(o.customer_email) = lower("+args.add(s.Email)+")")
 	}
 	if s.CreatedFrom != nil {
-		conds = append(conds, "created_at >= "+args.add(*s.CreatedFrom))
+		conds = append(conds, "o.created_at >= "+args.add(*s.CreatedFrom))
 	}
 	if s.CreatedTo != nil {
-		conds = append(conds, "created_at < "+args.add(*s.CreatedTo))
+		conds = append(conds, "o.created_at < "+args.add(*s.CreatedTo))
 	}
 	if s.TotalMin.Valid {
-		conds = append(conds, "total >= "+args.add(s.TotalMin.Decimal))
+		conds = append(conds, "o.total >= "+args.add(s.TotalMin.Decimal))
 	}
 	if s.TotalMax.Valid {
-		conds = append(conds, "total <= "+args.add(s.TotalMax.Decimal))
+		conds = append(conds, "o.total <= "+args.add(s.TotalMax.Decimal))
 	}
 	if len(s.IDs) > 0 {
-		conds = append(conds, "id = ANY("+args.add(s.IDs)+"::uuid[])")
+		conds = append(conds, "o.id = ANY("+args.add(s.IDs)+"::uuid[])")
 	}
 	return conds
 }
@@ -122,15 +142,36 @@ func (s OrderSearch) where(args *sqlArgs) []string {
 func stateCond(states []OrderState, args *sqlArgs) string {
 	if len(states) == 1 {
 		st := states[0]
-		return fmt.Sprintf("status = %s AND payment_status = %s AND fulfillment_status = %s",
+		return fmt.Sprintf("o.status = %s AND o.payment_status = %s AND o.fulfillment_status = %s",
 			args.add(st.Status), args.add(st.PaymentStatus), args.add(st.FulfillmentStatus))
 	}
 	var s, p, f []string
 	for _, st := range states {
 		s, p, f = append(s, st.Status), append(p, st.PaymentStatus), append(f, st.FulfillmentStatus)
 	}
-	return fmt.Sprintf("(status, payment_status, fulfillment_status) IN (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))",
+	return fmt.Sprintf("(o.status, o.payment_status, o.fulfillment_status) IN (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))",
 		args.add(s), args.add(p), args.add(f))
+}
+
+// wordMatches is the (created_at, order_id) of the orders that have a search word of
+// each entry of s.Words, newest first when read in that order: one index range per
+// search word, merged, and joined on the order. after, when set, is a keyset position
+// that every range starts after.
+func (s OrderSearch) wordMatches(args *sqlArgs, after string) string {
+	var from string
+	for i, words := range s.Words {
+		branches := make([]string, len(words))
+		for j, w := range words {
+			branches[j] = "SELECT created_at, order_id FROM order_search_words WHERE word = " + args.add(w) + after
+		}
+		u := fmt.Sprintf("(%s) w%d", strings.Join(branches, " UNION ALL "), i)
+		if i == 0 {
+			from = u
+		} else {
+			from += fmt.Sprintf(" JOIN %s ON w%[2]d.created_at = w0.created_at AND w%[2]d.order_id = w0.order_id", u, i)
+		}
+	}
+	return from
 }
 
 func reverse(s string) string {
@@ -154,7 +195,7 @@ func and(conds []string) string {
 
 // SearchOrders returns one page of orders in the chosen order.
 func (q *Queries) SearchOrders(ctx context.Context, s OrderSearch) ([]Order, error) {
-	if s.NoStates {
+	if s.NoMatch {
 		return []Order{}, nil
 	}
 	sql, args := s.selectSQL(orderColumns)
@@ -162,13 +203,28 @@ func (q *Queries) SearchOrders(ctx context.Context, s OrderSearch) ([]Order, err
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, scanOrder)
+	out, err := pgx.CollectRows(rows, scanOrder)
+	if err != nil {
+		return nil, err
+	}
+	return dropRepeats(out), nil
 }
 
-// selectSQL is the page query, selecting cols.
+// dropRepeats removes an order that a name search found twice (two of its words start
+// with the same word of q); repeats are next to each other, the sort being by order.
+func dropRepeats(orders []Order) []Order {
+	out := orders[:0]
+	for i, o := range orders {
+		if i == 0 || o.ID != orders[i-1].ID {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// selectSQL is the page query, selecting cols (of the orders row o).
 func (s OrderSearch) selectSQL(cols string) (string, []any) {
 	var args sqlArgs
-	conds := s.where(&args)
 	col, castTo := "created_at", "timestamptz"
 	if s.SortByTotal {
 		col, castTo = "total", "numeric"
@@ -177,27 +233,75 @@ func (s OrderSearch) selectSQL(cols string) (string, []any) {
 	if s.Descending {
 		dir, cmp = "DESC", "<"
 	}
-	if s.AfterID != uuid.Nil {
-		conds = append(conds, fmt.Sprintf("(%s, id) %s (%s::%s, %s::uuid)", col, cmp, args.add(s.AfterValue), castTo, args.add(s.AfterID)))
+	keyset := func(table, id string) string {
+		return fmt.Sprintf("(%s.%s, %s.%s) %s (%s::%s, %s::uuid)", table, col, table, id, cmp,
+			args.add(s.AfterValue), castTo, args.add(s.AfterID))
 	}
-	order := fmt.Sprintf("ORDER BY %s %s, id %s", col, dir, dir)
 	limit := ""
 	if s.Limit > 0 {
-		limit = " LIMIT " + args.add(s.Limit)
+		// Repeats (dropRepeats) are rare: a few more rows keep the page full.
+		n := s.Limit
+		if len(s.Words) > 0 {
+			n += 4
+		}
+		limit = " LIMIT " + strconv.Itoa(n)
 	}
-	if len(s.States) == 0 {
-		return fmt.Sprintf("SELECT %s FROM orders WHERE %s %s%s", cols, and(conds), order, limit), args
+
+	if len(s.Words) > 0 {
+		conds := s.where(&args)
+		if len(s.States) > 0 {
+			conds = append(conds, stateCond(s.States, &args))
+		}
+		if s.SortByTotal {
+			if s.AfterID != uuid.Nil {
+				conds = append(conds, keyset("o", "id"))
+			}
+			matches := s.wordMatches(&args, "")
+			return fmt.Sprintf("SELECT %s FROM orders o WHERE o.id IN (SELECT w0.order_id FROM %s) AND %s ORDER BY o.total %s, o.id %s%s",
+				cols, matches, and(conds), dir, dir, limit), args
+		}
+		after := ""
+		if s.AfterID != uuid.Nil {
+			after = " AND " + fmt.Sprintf("(created_at, order_id) %s (%s::timestamptz, %s::uuid)", cmp, args.add(s.AfterValue), args.add(s.AfterID))
+		}
+		matches := s.wordMatches(&args, after)
+		return fmt.Sprintf("SELECT %s FROM %s JOIN orders o ON o.id = w0.order_id WHERE %s ORDER BY w0.created_at %s, w0.order_id %s%s",
+			cols, matches, and(conds), dir, dir, limit), args
 	}
-	if !s.MergeStates || s.SortByTotal || len(s.States) == 1 {
-		all := append([]string{stateCond(s.States, &args)}, conds...)
-		return fmt.Sprintf("SELECT %s FROM orders WHERE %s %s%s", cols, and(all), order, limit), args
+
+	if s.narrowed() {
+		// The few orders the q names, read by its index first; then the rest on them.
+		var inner sqlArgs
+		found := fmt.Sprintf("SELECT %s FROM orders o WHERE %s", cols, and(s.where(&inner)))
+		args = inner
+		var conds []string
+		if len(s.States) > 0 {
+			conds = append(conds, stateCond(s.States, &args))
+		}
+		if s.AfterID != uuid.Nil {
+			conds = append(conds, keyset("o", "id"))
+		}
+		return fmt.Sprintf("WITH found AS MATERIALIZED (%s) SELECT * FROM found o WHERE %s ORDER BY o.%s %s, o.id %s%s",
+			found, and(conds), col, dir, dir, limit), args
+	}
+
+	conds := s.where(&args)
+	if s.AfterID != uuid.Nil {
+		conds = append(conds, keyset("o", "id"))
+	}
+	order := fmt.Sprintf("ORDER BY %s %s, id %s", col, dir, dir)
+	if len(s.States) == 0 || !s.MergeStates || s.SortByTotal || len(s.States) == 1 {
+		if len(s.States) > 0 {
+			conds = append(conds, stateCond(s.States, &args))
+		}
+		return fmt.Sprintf("SELECT %s FROM orders o WHERE %s ORDER BY o.%s %s, o.id %s%s", cols, and(conds), col, dir, dir, limit), args
 	}
 	// One branch per combination; PostgreSQL merges the branches' index ranges in order
 	// (Merge Append) and stops at the limit.
 	rest := and(conds)
 	branches := make([]string, len(s.States))
 	for i, st := range s.States {
-		branches[i] = fmt.Sprintf("SELECT %s FROM orders WHERE %s AND %s", cols, stateCond([]OrderState{st}, &args), rest)
+		branches[i] = fmt.Sprintf("SELECT %s FROM orders o WHERE %s AND %s", cols, stateCond([]OrderState{st}, &args), rest)
 	}
 	return fmt.Sprintf("SELECT * FROM (%s) m %s%s", strings.Join(branches, "\nUNION ALL\n"), order, limit), args
 }
@@ -216,28 +320,51 @@ func orderFields(o *Order) []any {
 		&o.DeliveredAt, &o.CancelledAt}
 }
 
-// CountOrders counts the matches exactly up to limit; past it, it returns the planner's
-// estimate and exact = false, so that counting never reads more than limit+1 index
-// entries. (Searches on the statuses alone are counted by the status counters instead.)
+// CountOrders counts the matches exactly up to limit; past it, it returns an estimate
+// and exact = false, so that counting never reads more than a bounded number of index
+// entries. (Searches on the statuses alone are counted by the status counters.)
 func (q *Queries) CountOrders(ctx context.Context, s OrderSearch, limit int) (n int64, exact bool, err error) {
-	if s.NoStates {
+	if s.NoMatch {
 		return 0, true, nil
 	}
 	var args sqlArgs
-	conds := s.where(&args)
-	if len(s.States) > 0 {
-		conds = append(conds, stateCond(s.States, &args))
+	var sql, unlimited string
+	read := int64(limit + 1) // how many entries the count reads at most
+	switch {
+	case len(s.Words) > 0 && s.onlyWords():
+		// The words' index alone, without the orders: entries, and distinct orders among
+		// them (an order can have two words that start with one word of q). Each order
+		// has a few search words, so entries past three times the limit are past it.
+		matches := s.wordMatches(&args, "")
+		unlimited = "SELECT 1 FROM " + matches
+		read = 3 * int64(limit+1)
+		sql = fmt.Sprintf("SELECT count(*), count(DISTINCT order_id) FROM (SELECT w0.order_id FROM %s LIMIT %d) m", matches, read)
+	case len(s.BroadWords) == 1 && s.onlyWords():
+		p := args.add(s.BroadWords[0])
+		matches := fmt.Sprintf("order_search_words WHERE word >= lower(%[1]s) AND word < lower(%[1]s) || '%[2]s'", p, prefixEnd)
+		unlimited = "SELECT 1 FROM " + matches
+		read = 3 * int64(limit+1)
+		sql = fmt.Sprintf("SELECT count(*), count(DISTINCT order_id) FROM (SELECT order_id FROM %s LIMIT %d) m", matches, read)
+	default:
+		conds := s.where(&args)
+		if len(s.States) > 0 {
+			conds = append(conds, stateCond(s.States, &args))
+		}
+		if len(s.Words) > 0 {
+			conds = append(conds, "o.id IN (SELECT w0.order_id FROM "+s.wordMatches(&args, "")+")")
+		}
+		unlimited = "SELECT 1 FROM orders o WHERE " + and(conds)
+		sql = fmt.Sprintf("SELECT count(*), count(*) FROM (%s LIMIT %d) m", unlimited, limit+1)
 	}
-	where := and(conds)
-	sql := fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM orders WHERE %s LIMIT %d) m", where, limit+1)
-	if err := q.db.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+	var entries int64
+	if err := q.db.QueryRow(ctx, sql, args...).Scan(&entries, &n); err != nil {
 		return 0, false, err
 	}
-	if n <= int64(limit) {
+	if entries < read { // every match was read: n is exact
 		return n, true, nil
 	}
 	var plan []byte
-	if err := q.db.QueryRow(ctx, "EXPLAIN (FORMAT JSON) SELECT 1 FROM orders WHERE "+where, args...).Scan(&plan); err != nil {
+	if err := q.db.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+unlimited, args...).Scan(&plan); err != nil {
 		return 0, false, err
 	}
 	var explained []struct {
@@ -251,16 +378,34 @@ func (q *Queries) CountOrders(ctx context.Context, s OrderSearch, limit int) (n 
 	return max(int64(explained[0].Plan.Rows), int64(limit)+1), false, nil
 }
 
+// ExpandSearchWord lists the search words that start with prefix (lowered as the
+// database lowers names), at most max+1 of them, in order: one index probe each, by a
+// loose index scan.
+func (q *Queries) ExpandSearchWord(ctx context.Context, prefix string, max int) ([]string, error) {
+	rows, err := q.db.Query(ctx, `WITH RECURSIVE w AS (
+			(SELECT word FROM order_search_words WHERE word >= lower($1) AND word < lower($1) || '`+prefixEnd+`' ORDER BY word LIMIT 1)
+			UNION ALL
+			SELECT (SELECT s.word FROM order_search_words s WHERE s.word > w.word AND s.word < lower($1) || '`+prefixEnd+`'
+			        ORDER BY s.word LIMIT 1)
+			FROM w WHERE w.word IS NOT NULL
+		)
+		SELECT word FROM w WHERE word IS NOT NULL LIMIT $2`, prefix, max+1)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
 // ForEachOrder streams every order matching s (its limit and keyset position apply when
 // set) to fn, in the sort order, with its lines as "SKU xN; SKU xN" in line order: one
 // query whose rows are read as they arrive, so that memory stays flat however many
 // orders match. An error from fn stops the query.
 func (q *Queries) ForEachOrder(ctx context.Context, s OrderSearch, fn func(o Order, lines string) error) error {
-	if s.NoStates {
+	if s.NoMatch {
 		return nil
 	}
 	cols := orderColumns + `, coalesce((SELECT string_agg(i.sku || ' x' || i.quantity, '; ' ORDER BY i.position)
-		FROM order_items i WHERE i.order_id = orders.id), '') AS lines`
+		FROM order_items i WHERE i.order_id = o.id), '') AS lines`
 	sql, args := s.selectSQL(cols)
 	rows, err := q.db.Query(ctx, sql, args...)
 	if err != nil {
@@ -269,11 +414,16 @@ func (q *Queries) ForEachOrder(ctx context.Context, s OrderSearch, fn func(o Ord
 	defer rows.Close()
 	var o Order
 	var lines string
+	var last uuid.UUID
 	dest := append(orderFields(&o), &lines)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
+		if o.ID == last {
+			continue // a repeat (dropRepeats)
+		}
+		last = o.ID
 		if err := fn(o, lines); err != nil {
 			return err
 		}

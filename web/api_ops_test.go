@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
@@ -124,7 +125,7 @@ func TestAPIExportOrders(t *testing.T) {
 		if len(rows) != 2 || rows[0][0] != a.OrderNumber || rows[1][0] != b.OrderNumber {
 			t.Fatalf("rows %v", rows)
 		}
-		want := []string{a.OrderNumber, a.CreatedAt.UTC().Format("2006-01-02T15:04:05Z07:00"), "created", "pending", "unfulfilled",
+		want := []string{a.OrderNumber, time.Time(a.CreatedAt).UTC().Format("2006-01-02T15:04:05Z07:00"), "created", "pending", "unfulfilled",
 			"Ann Lee", "ann@example.com", "'+15550100", "US", "USD", "48.50", "0.00", a.Shipping, a.Tax, a.Total, "0.00", "0.00",
 			"3", "TEE-M x2; MUG x1"}
 		if !slices.Equal(rows[0], want) {

@@ -35,12 +35,12 @@ type orderJSON struct {
 	Fulfillments      []fulfillmentJSON `json:"fulfillments"`
 	Returns           []returnJSON      `json:"returns"`
 	History           []historyJSON     `json:"history"`
-	CreatedAt         time.Time         `json:"created_at"`
-	UpdatedAt         time.Time         `json:"updated_at"`
-	PaidAt            *time.Time        `json:"paid_at"`
-	ShippedAt         *time.Time        `json:"shipped_at"`
-	DeliveredAt       *time.Time        `json:"delivered_at"`
-	CancelledAt       *time.Time        `json:"cancelled_at"`
+	CreatedAt         apiTime           `json:"created_at"`
+	UpdatedAt         apiTime           `json:"updated_at"`
+	PaidAt            *apiTime          `json:"paid_at"`
+	ShippedAt         *apiTime          `json:"shipped_at"`
+	DeliveredAt       *apiTime          `json:"delivered_at"`
+	CancelledAt       *apiTime          `json:"cancelled_at"`
 }
 
 type itemJSON struct {
@@ -55,20 +55,20 @@ type itemJSON struct {
 }
 
 type paymentJSON struct {
-	ID        string    `json:"id"`
-	Gateway   string    `json:"gateway"`
-	Amount    string    `json:"amount"`
-	Status    string    `json:"status"`
-	Reference string    `json:"reference"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string  `json:"id"`
+	Gateway   string  `json:"gateway"`
+	Amount    string  `json:"amount"`
+	Status    string  `json:"status"`
+	Reference string  `json:"reference"`
+	CreatedAt apiTime `json:"created_at"`
 }
 
 type refundJSON struct {
-	ID        string    `json:"id"`
-	Amount    string    `json:"amount"`
-	Reason    string    `json:"reason"`
-	Status    string    `json:"status"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string  `json:"id"`
+	Amount    string  `json:"amount"`
+	Reason    string  `json:"reason"`
+	Status    string  `json:"status"`
+	CreatedAt apiTime `json:"created_at"`
 }
 
 type lineQuantityJSON struct {
@@ -77,9 +77,9 @@ type lineQuantityJSON struct {
 }
 
 type trackingEventJSON struct {
-	Status      string    `json:"status"`
-	Description string    `json:"description"`
-	At          time.Time `json:"at"`
+	Status      string  `json:"status"`
+	Description string  `json:"description"`
+	At          apiTime `json:"at"`
 }
 
 type fulfillmentJSON struct {
@@ -90,9 +90,9 @@ type fulfillmentJSON struct {
 	Status         string              `json:"status"`
 	Items          []lineQuantityJSON  `json:"items"`
 	Events         []trackingEventJSON `json:"events"`
-	CreatedAt      time.Time           `json:"created_at"`
-	ShippedAt      *time.Time          `json:"shipped_at"`
-	DeliveredAt    *time.Time          `json:"delivered_at"`
+	CreatedAt      apiTime             `json:"created_at"`
+	ShippedAt      *apiTime            `json:"shipped_at"`
+	DeliveredAt    *apiTime            `json:"delivered_at"`
 }
 
 type returnItemJSON struct {
@@ -110,25 +110,40 @@ type returnJSON struct {
 	RefundAmount string           `json:"refund_amount"`
 	Restocked    bool             `json:"restocked"`
 	Items        []returnItemJSON `json:"items"`
-	CreatedAt    time.Time        `json:"created_at"`
-	ProcessedAt  *time.Time       `json:"processed_at"`
-	ReceivedAt   *time.Time       `json:"received_at"`
+	CreatedAt    apiTime          `json:"created_at"`
+	ProcessedAt  *apiTime         `json:"processed_at"`
+	ReceivedAt   *apiTime         `json:"received_at"`
 }
 
 type historyJSON struct {
-	Kind   string    `json:"kind"`
-	Status string    `json:"status"`
-	At     time.Time `json:"at"`
-	By     string    `json:"by"`
-	Note   string    `json:"note"`
+	Kind   string  `json:"kind"`
+	Status string  `json:"status"`
+	At     apiTime `json:"at"`
+	By     string  `json:"by"`
+	Note   string  `json:"note"`
 }
 
-func utcPtr(t *time.Time) *time.Time {
+func utcPtr(t *time.Time) *apiTime {
 	if t == nil {
 		return nil
 	}
-	u := t.UTC()
+	u := apiTime(t.UTC())
 	return &u
+}
+
+// apiTime is a time in the API's JSON: RFC 3339 in UTC, as time.Time writes it, but
+// through MarshalText, which encoding/json takes without re-parsing the output (a list
+// page holds hundreds of times).
+type apiTime time.Time
+
+func (t apiTime) MarshalText() ([]byte, error) {
+	return time.Time(t).UTC().AppendFormat(make([]byte, 0, len(time.RFC3339Nano)), time.RFC3339Nano), nil
+}
+
+func (t *apiTime) UnmarshalText(b []byte) error {
+	v, err := time.Parse(time.RFC3339Nano, string(b))
+	*t = apiTime(v)
+	return err
 }
 
 func toOrderJSON(o domain.Order) orderJSON {
@@ -142,7 +157,7 @@ func toOrderJSON(o domain.Order) orderJSON {
 		Notes: o.Notes, Source: o.Source,
 		Items: []itemJSON{}, Payments: []paymentJSON{}, Refunds: []refundJSON{}, Fulfillments: []fulfillmentJSON{},
 		Returns: []returnJSON{}, History: []historyJSON{},
-		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(), PaidAt: utcPtr(o.PaidAt),
+		CreatedAt: apiTime(o.CreatedAt.UTC()), UpdatedAt: apiTime(o.UpdatedAt.UTC()), PaidAt: utcPtr(o.PaidAt),
 		ShippedAt: utcPtr(o.ShippedAt), DeliveredAt: utcPtr(o.DeliveredAt), CancelledAt: utcPtr(o.CancelledAt),
 	}
 	if o.CouponCode != "" {
@@ -155,11 +170,11 @@ func toOrderJSON(o domain.Order) orderJSON {
 	}
 	for _, p := range o.Payments {
 		out.Payments = append(out.Payments, paymentJSON{ID: p.ID, Gateway: p.Gateway, Amount: money(p.Amount),
-			Status: p.Status, Reference: p.Reference, CreatedAt: p.CreatedAt.UTC()})
+			Status: p.Status, Reference: p.Reference, CreatedAt: apiTime(p.CreatedAt.UTC())})
 	}
 	for _, r := range o.Refunds {
 		out.Refunds = append(out.Refunds, refundJSON{ID: r.ID, Amount: money(r.Amount), Reason: r.Reason,
-			Status: r.Status, CreatedAt: r.CreatedAt.UTC()})
+			Status: r.Status, CreatedAt: apiTime(r.CreatedAt.UTC())})
 	}
 	for _, f := range o.Fulfillments {
 		out.Fulfillments = append(out.Fulfillments, toFulfillmentJSON(f))
@@ -168,20 +183,20 @@ func toOrderJSON(o domain.Order) orderJSON {
 		out.Returns = append(out.Returns, toReturnJSON(r, o.Currency))
 	}
 	for _, h := range o.History {
-		out.History = append(out.History, historyJSON{Kind: h.Kind, Status: h.Status, At: h.At.UTC(), By: h.Actor, Note: h.Note})
+		out.History = append(out.History, historyJSON{Kind: h.Kind, Status: h.Status, At: apiTime(h.At.UTC()), By: h.Actor, Note: h.Note})
 	}
 	return out
 }
 
 func toFulfillmentJSON(f domain.Fulfillment) fulfillmentJSON {
 	out := fulfillmentJSON{ID: f.ID, Carrier: f.Carrier, TrackingNumber: f.TrackingNumber, TrackingURL: f.TrackingURL,
-		Status: f.Status, Items: []lineQuantityJSON{}, Events: []trackingEventJSON{}, CreatedAt: f.CreatedAt.UTC(),
+		Status: f.Status, Items: []lineQuantityJSON{}, Events: []trackingEventJSON{}, CreatedAt: apiTime(f.CreatedAt.UTC()),
 		ShippedAt: utcPtr(f.ShippedAt), DeliveredAt: utcPtr(f.DeliveredAt)}
 	for _, it := range f.Items {
 		out.Items = append(out.Items, lineQuantityJSON{OrderItemID: it.OrderItemID, Quantity: it.Quantity})
 	}
 	for _, e := range f.Events {
-		out.Events = append(out.Events, trackingEventJSON{Status: e.Status, Description: e.Description, At: e.At.UTC()})
+		out.Events = append(out.Events, trackingEventJSON{Status: e.Status, Description: e.Description, At: apiTime(e.At.UTC())})
 	}
 	return out
 }
@@ -189,7 +204,7 @@ func toFulfillmentJSON(f domain.Fulfillment) fulfillmentJSON {
 func toReturnJSON(r domain.Return, currency string) returnJSON {
 	out := returnJSON{ID: r.ID, Status: r.Status, Reason: r.Reason, Note: r.Note,
 		RefundAmount: domain.FormatAmount(r.RefundAmount, currency), Restocked: r.Restocked,
-		Items: []returnItemJSON{}, CreatedAt: r.CreatedAt.UTC(), ProcessedAt: utcPtr(r.ProcessedAt), ReceivedAt: utcPtr(r.ReceivedAt)}
+		Items: []returnItemJSON{}, CreatedAt: apiTime(r.CreatedAt.UTC()), ProcessedAt: utcPtr(r.ProcessedAt), ReceivedAt: utcPtr(r.ReceivedAt)}
 	for _, it := range r.Items {
 		out.Items = append(out.Items, returnItemJSON{OrderItemID: it.OrderItemID, Quantity: it.Quantity, Reason: it.Reason})
 	}

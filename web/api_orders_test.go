@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -638,9 +639,9 @@ func time0(e *apiEnv, h int) string {
 func inOrder(a, b orderJSON, sort string) bool {
 	switch sort {
 	case "created_at":
-		return a.CreatedAt.Before(b.CreatedAt) || a.CreatedAt.Equal(b.CreatedAt) && a.ID < b.ID
+		return time.Time(a.CreatedAt).Before(time.Time(b.CreatedAt)) || time.Time(a.CreatedAt).Equal(time.Time(b.CreatedAt)) && a.ID < b.ID
 	case "-created_at":
-		return a.CreatedAt.After(b.CreatedAt) || a.CreatedAt.Equal(b.CreatedAt) && a.ID > b.ID
+		return time.Time(a.CreatedAt).After(time.Time(b.CreatedAt)) || time.Time(a.CreatedAt).Equal(time.Time(b.CreatedAt)) && a.ID > b.ID
 	}
 	ta, tb := decimal.RequireFromString(a.Total), decimal.RequireFromString(b.Total)
 	if sort == "total" {

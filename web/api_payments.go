@@ -38,7 +38,7 @@ func (s *Server) apiRecordPayment(c echo.Context) error {
 	}
 	return c.JSON(http.StatusCreated, orderPaymentJSON{
 		paymentJSON: paymentJSON{ID: p.ID, Gateway: p.Gateway, Amount: domain.FormatAmount(p.Amount, o.Currency),
-			Status: p.Status, Reference: p.Reference, CreatedAt: p.CreatedAt.UTC()},
+			Status: p.Status, Reference: p.Reference, CreatedAt: apiTime(p.CreatedAt.UTC())},
 		OrderID: o.ID, OrderNumber: o.Number, PaymentStatus: string(o.PaymentStatus), OrderStatus: string(o.Status)})
 }
 
@@ -89,7 +89,7 @@ func (s *Server) apiRefund(c echo.Context) error {
 	}
 	return c.JSON(http.StatusCreated, orderRefundJSON{
 		refundJSON: refundJSON{ID: r.ID, Amount: domain.FormatAmount(r.Amount, o.Currency), Reason: r.Reason,
-			Status: r.Status, CreatedAt: r.CreatedAt.UTC()},
+			Status: r.Status, CreatedAt: apiTime(r.CreatedAt.UTC())},
 		OrderID: o.ID, OrderNumber: o.Number, PaymentStatus: string(o.PaymentStatus), OrderStatus: string(o.Status)})
 }
 

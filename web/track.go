@@ -71,8 +71,8 @@ type publicFulfillmentJSON struct {
 	TrackingNumber string              `json:"tracking_number"`
 	TrackingURL    *string             `json:"tracking_url"`
 	Status         string              `json:"status"`
-	ShippedAt      *time.Time          `json:"shipped_at"`
-	DeliveredAt    *time.Time          `json:"delivered_at"`
+	ShippedAt      *apiTime            `json:"shipped_at"`
+	DeliveredAt    *apiTime            `json:"delivered_at"`
 	Events         []trackingEventJSON `json:"events"`
 }
 
@@ -94,7 +94,7 @@ func toPublicTrackingJSON(v domain.TrackingView) publicTrackingJSON {
 			pf.TrackingURL = &f.TrackingURL
 		}
 		for _, e := range f.Events {
-			pf.Events = append(pf.Events, trackingEventJSON{Status: e.Status, Description: e.Description, At: e.At.UTC()})
+			pf.Events = append(pf.Events, trackingEventJSON{Status: e.Status, Description: e.Description, At: apiTime(e.At.UTC())})
 		}
 		out.Fulfillments = append(out.Fulfillments, pf)
 	}

@@ -83,7 +83,30 @@ func run(ctx context.Context) error {
 	flag.BoolVar(&o.skipRaw, "skip-raw", false, "skip the pgbench reference")
 	flag.BoolVar(&o.keep, "keep", false, "keep the benchmark databases afterwards")
 	flag.StringVar(&o.logFile, "server-log", filepath.Join(root, ".data", "bench-serve.log"), "where the server's output goes")
+	var read bool
+	var ro readOptions
+	flag.BoolVar(&read, "read", false, "the read benchmark instead: every page and list at -orders orders (make bench-read)")
+	flag.IntVar(&ro.orders, "orders", 1_000_000, "-read: how many orders the shop has (loaded once, kept in "+readDB+")")
+	flag.IntVar(&ro.requests, "requests", 100, "-read: requests per case")
+	flag.BoolVar(&ro.export, "export", true, "-read: export every order at the end")
+	only := flag.String("cases", "", "-read: only the cases whose name matches this regular expression")
 	flag.Parse()
+	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			return fmt.Errorf("-cases: %w", err)
+		}
+		ro.only = re
+	}
+	if read {
+		if o.adminURL == "" {
+			return errors.New("no database server: pass -admin-url or set DATABASE_URL (make bench-read does)")
+		}
+		if ro.orders < 1 || ro.requests < 1 {
+			return errors.New("-orders and -requests must be positive")
+		}
+		return benchRead(ctx, o, ro)
+	}
 
 	if hot {
 		mode = "hot"
@@ -297,9 +320,10 @@ func startServer(ctx context.Context, o options, env []string, addr string) (*se
 	}
 	// Not tied to ctx: on an interrupt it gets SIGTERM from stop, like in production.
 	cmd := exec.Command(o.oms, "serve")
-	cmd.Env = append(slices.Clone(env), "OMS_ADDR="+addr, "OMS_JOBS=off")
+	// Jobs are off unless env turns them on (the last value of a variable wins).
+	cmd.Env = append(append([]string{"OMS_JOBS=off"}, env...), "OMS_ADDR="+addr)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	step(fmt.Sprintf("starting oms serve on %s (OMS_JOBS=off, log: %s)", addr, o.logFile))
+	step(fmt.Sprintf("starting oms serve on %s (log: %s)", addr, o.logFile))
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("start oms serve: %w", err)

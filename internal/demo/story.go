@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 
 	"github.com/oms/oms/internal/domain"
@@ -74,7 +74,7 @@ func pickOutcome(age time.Duration, rng *rand.Rand) Outcome {
 
 // order is one order with every row that hangs off it, ready to be copied.
 type order struct {
-	id                        uuid.UUID
+	id                        id
 	number                    string
 	status                    domain.Status
 	currency                  string
@@ -84,7 +84,7 @@ type order struct {
 	notes, source             string
 	coupon                    bool
 	couponCode                string
-	couponID                  uuid.UUID
+	couponID                  id
 	itemCount                 int
 	created, updated          time.Time
 	paidAt, shippedAt         *time.Time
@@ -99,21 +99,27 @@ type order struct {
 }
 
 type line struct {
-	id                  uuid.UUID
+	id                  id
 	sku, name           string
 	qty                 int
 	unit, total         decimal.Decimal
 	fulfilled, returned int
 }
 
+// id is a row id as COPY sends it: pgx encodes pgtype.UUID directly, where a
+// id goes through its text form.
+type id = pgtype.UUID
+
+var noID = id{}
+
 // idAt is a UUIDv7 of moment t: rows written in time order keep their indexes compact,
 // as rows written live do.
-func idAt(t time.Time, rng *rand.Rand) uuid.UUID {
-	var u uuid.UUID
-	binary.BigEndian.PutUint64(u[8:], rng.Uint64())
-	binary.BigEndian.PutUint64(u[0:], uint64(t.UnixMilli())<<16|uint64(rng.Uint32()&0x0fff))
-	u[6] = 0x70 | u[6]&0x0f // version 7
-	u[8] = 0x80 | u[8]&0x3f // RFC 4122 variant
+func idAt(t time.Time, rng *rand.Rand) id {
+	u := id{Valid: true}
+	binary.BigEndian.PutUint64(u.Bytes[8:], rng.Uint64())
+	binary.BigEndian.PutUint64(u.Bytes[0:], uint64(t.UnixMilli())<<16|uint64(rng.Uint32()&0x0fff))
+	u.Bytes[6] = 0x70 | u.Bytes[6]&0x0f // version 7
+	u.Bytes[8] = 0x80 | u.Bytes[8]&0x3f // RFC 4122 variant
 	return u
 }
 
@@ -157,7 +163,7 @@ func (g *generator) order(rng *rand.Rand, at time.Time, n int64) *order {
 		lines = append(lines, domain.Line{UnitPrice: p.price, Quantity: qty})
 	}
 	in := domain.TotalsInput{Currency: o.currency, Lines: lines, TaxRate: g.shop.taxRate(c.addr), Shipping: g.shop.shippingRate(c.country)}
-	if g.shop.coupon.id != uuid.Nil && rng.IntN(12) == 0 {
+	if g.shop.coupon.id != noID && rng.IntN(12) == 0 {
 		in.Coupon, o.coupon = &g.shop.coupon.c, true
 	}
 	totals, err := domain.ComputeTotals(in)
@@ -184,7 +190,7 @@ func (s *shop) pick(rng *rand.Rand) product {
 	return s.products[0]
 }
 
-func historyRow(orderID uuid.UUID, kind, status, note string, a domain.Actor, at time.Time) []any {
+func historyRow(orderID id, kind, status, note string, a domain.Actor, at time.Time) []any {
 	return []any{orderID, kind, status, note, a.Name, string(a.Type), at}
 }
 
@@ -269,7 +275,7 @@ func (g *generator) play(o *order, out Outcome, rng *rand.Rand) {
 		at := step(time.Hour, 20*time.Hour)
 		o.cancelledAt = &at
 		setStatus(domain.StatusCancelled, why, who, at)
-		g.refund(o, o.paid, "order cancelled: "+why, uuid.Nil, who, at, rng)
+		g.refund(o, o.paid, "order cancelled: "+why, noID, who, at, rng)
 		return
 	case OutProcessing:
 		f := g.ship(o, o.lines[:1], step(2*time.Hour, 6*time.Hour), rng)
@@ -315,7 +321,7 @@ func (g *generator) play(o *order, out Outcome, rng *rand.Rand) {
 	switch out {
 	case OutPartlyRefunded:
 		amount := domain.Round(o.totals.Total.Mul(decimal.RequireFromString("0.2")), o.currency)
-		g.refund(o, amount, pick(rng, GoodwillReasons), uuid.Nil, staff(rng), step(24*time.Hour, 72*time.Hour), rng)
+		g.refund(o, amount, pick(rng, GoodwillReasons), noID, staff(rng), step(24*time.Hour, 72*time.Hour), rng)
 	case OutReturnRequested, OutReturned, OutRefunded:
 		g.giveBack(o, out, step, setStatus, rng)
 	}
@@ -372,7 +378,7 @@ func (g *generator) giveBack(o *order, out Outcome, step func(lo, hi time.Durati
 }
 
 type returnRow struct {
-	id                  uuid.UUID
+	id                  id
 	status, reason      string
 	refund              decimal.Decimal
 	restocked           bool
@@ -380,15 +386,14 @@ type returnRow struct {
 	processed, received *time.Time
 }
 
-func (r *returnRow) row(orderID uuid.UUID) []any {
+func (r *returnRow) row(orderID id) []any {
 	return []any{r.id, orderID, r.status, r.reason, r.refund, "", r.restocked, r.created, r.processed, r.received}
 }
 
 // pay records a completed manual payment.
 func (g *generator) pay(o *order, amount decimal.Decimal, prefix string, who domain.Actor, at time.Time, rng *rand.Rand) {
 	ref := fmt.Sprintf("%s-%06d", prefix, rng.IntN(1_000_000))
-	id := idAt(at, rng)
-	o.payments = append(o.payments, []any{id, o.id, "manual", amount, o.currency, "completed", ref, at, at})
+	o.payments = append(o.payments, []any{idAt(at, rng), o.id, "manual", amount, o.currency, "completed", ref, at, at})
 	o.paid = o.paid.Add(amount)
 	status := domain.DerivePaymentStatus(o.totals.Total, o.paid, o.refunded)
 	o.history = append(o.history, historyRow(o.id, "payment", string(status),
@@ -396,12 +401,11 @@ func (g *generator) pay(o *order, amount decimal.Decimal, prefix string, who dom
 }
 
 // refund gives amount back from the order's payment.
-func (g *generator) refund(o *order, amount decimal.Decimal, reason string, returnID uuid.UUID, who domain.Actor, at time.Time, rng *rand.Rand) {
-	id := idAt(at, rng)
-	payment := o.payments[0][0].(uuid.UUID)
-	ret := uuid.NullUUID{UUID: returnID, Valid: returnID != uuid.Nil}
-	o.refunds = append(o.refunds, []any{id, o.id, payment, ret, amount, reason, "completed", "", at})
-	o.allocs = append(o.allocs, []any{id, payment, amount, ""})
+func (g *generator) refund(o *order, amount decimal.Decimal, reason string, returnID id, who domain.Actor, at time.Time, rng *rand.Rand) {
+	refundID := idAt(at, rng)
+	payment := o.payments[0][0].(id)
+	o.refunds = append(o.refunds, []any{refundID, o.id, payment, returnID, amount, reason, "completed", "", at})
+	o.allocs = append(o.allocs, []any{refundID, payment, amount, ""})
 	o.refunded = o.refunded.Add(amount)
 	status := domain.DerivePaymentStatus(o.totals.Total, o.paid, o.refunded)
 	o.history = append(o.history, historyRow(o.id, "refund", string(status), "refund of "+money(amount)+": "+reason, who, at))
@@ -420,7 +424,7 @@ func (g *generator) reserve(o *order, l *line, rng *rand.Rand) {
 }
 
 type parcel struct {
-	id              uuid.UUID
+	id              id
 	carrier, number string
 	at              time.Time
 	status          string
@@ -453,7 +457,7 @@ func (g *generator) ship(o *order, lines []line, at time.Time, rng *rand.Rand) *
 	return f
 }
 
-func (f *parcel) row(orderID uuid.UUID) []any {
+func (f *parcel) row(orderID id) []any {
 	return []any{f.id, orderID, f.carrier, f.number, domain.TrackingURL(f.carrier, f.number), f.status, true, f.at, f.at, f.deliveredAt}
 }
 

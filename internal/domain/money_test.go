@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -447,5 +448,26 @@ func TestDeriveFulfillmentStatus(t *testing.T) {
 				t.Errorf("DeriveFulfillmentStatus(%d, %d) = %q, want %q", tt.ordered, tt.fulfilled, got, tt.want)
 			}
 		})
+	}
+}
+
+// FormatAmount's integer fast path writes exactly what decimal's StringFixedBank writes,
+// for every scale, sign and currency, including the halves banker's rounding keeps even.
+func TestFormatAmountMatchesStringFixedBank(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	values := []string{"0", "-0", "0.005", "0.015", "0.025", "-0.005", "-0.015", "1.5", "2.5", "-2.5", "0.0001",
+		"12345678901234.5678", "99999999999999.9999", "-99999999999999.9999", "1200", "1200.5", "1201.5",
+		"0.9995", "0.99949", "123.456789012345678", "1e5", "7e-19", "9223372036854775807", "12345678901234567.89"}
+	for range 20000 {
+		coef := rng.Int64N(1_000_000_000_000) - 500_000_000_000
+		values = append(values, decimal.New(coef, -rng.Int32N(9)).String())
+	}
+	for _, v := range values {
+		d := decimal.RequireFromString(v)
+		for _, cur := range []string{"USD", "JPY", "KWD"} {
+			if got, want := domain.FormatAmount(d, cur), d.StringFixedBank(domain.MinorUnits(cur)); got != want {
+				t.Errorf("FormatAmount(%s, %s) = %q, want %q", v, cur, got, want)
+			}
+		}
 	}
 }

@@ -15,16 +15,17 @@ const (
 	SearchOrderNumber            // an order number, or its start from the date on: "ORD-261125-0000"
 	SearchEmail                  // an email address, or its start: "ann@exa"
 	SearchPhone                  // a phone number's last digits (4 or more): "555 0100"
-	SearchWord                   // a whole 2-character word of the name or email: "Wu"
-	SearchText                   // a substring of the name or email, 3 characters or more
+	SearchWords                  // words that start words of the customer's name or email: "ava ngu"
 )
 
 // OrderSearchQuery is a parsed q: its kind and the term as that kind's index holds it.
 type OrderSearchQuery struct {
 	Kind SearchKind
-	// Term: the upper-case order number (prefix), the lower-case email (prefix), the
-	// phone's digits, or the lower-case word or substring.
+	// Term: the upper-case order number (prefix), the lower-case email (prefix), or the
+	// phone's digits.
 	Term string
+	// Words: each must start a word of the order's search words (SearchWords).
+	Words []string
 }
 
 var (
@@ -34,16 +35,18 @@ var (
 	orderNumberStart = regexp.MustCompile(`^ORD(-[0-9]{0,6})?$`)
 	phoneLike        = regexp.MustCompile(`^\+?[0-9][0-9 ().-]*$`)
 	nonDigits        = regexp.MustCompile(`[^0-9]`)
-	spaces           = regexp.MustCompile(`\s+`)
 )
 
-// MinPhoneDigits is how many digits make a q a phone number.
-const MinPhoneDigits = 4
+// Search limits.
+const (
+	MinPhoneDigits = 4 // how many digits make a q a phone number
+	MinSearchWord  = 2 // shorter words of a q are ignored
+	MaxSearchWords = 4 // more words than this are refused
+)
 
-// ParseOrderSearch classifies q. A single character is refused: it would match most
-// orders and says nothing about which one is meant.
+// ParseOrderSearch classifies q.
 func ParseOrderSearch(q string) (OrderSearchQuery, error) {
-	q = strings.TrimSpace(spaces.ReplaceAllString(q, " "))
+	q = strings.Join(strings.Fields(q), " ")
 	if q == "" {
 		return OrderSearchQuery{}, nil
 	}
@@ -58,12 +61,37 @@ func ParseOrderSearch(q string) (OrderSearchQuery, error) {
 			return OrderSearchQuery{Kind: SearchPhone, Term: digits}, nil
 		}
 	}
-	lower := strings.ToLower(q)
-	switch n := utf8.RuneCountInString(lower); {
-	case n >= 3:
-		return OrderSearchQuery{Kind: SearchText, Term: lower}, nil
-	case n == 2:
-		return OrderSearchQuery{Kind: SearchWord, Term: lower}, nil
+	words := SplitSearchWords(q)
+	switch {
+	case len(words) == 0:
+		return OrderSearchQuery{}, FieldErrors{"q": "type a word of 2 characters or more, or an order number, email or phone"}.Err()
+	case len(words) > MaxSearchWords:
+		return OrderSearchQuery{}, FieldErrors{"q": "use at most 4 words"}.Err()
 	}
-	return OrderSearchQuery{}, FieldErrors{"q": "type at least 2 characters, or an order number, email or phone"}.Err()
+	return OrderSearchQuery{Kind: SearchWords, Words: words}, nil
+}
+
+// SplitSearchWords splits a text into the words a name search is made of, as the database
+// splits names (oms_search_words, migrations 00006): at ASCII spaces and punctuation,
+// words of MinSearchWord characters or more, each once. Case is left to the database,
+// which lowers both sides alike.
+func SplitSearchWords(s string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool {
+		return r < utf8.RuneSelf && !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}) {
+		if utf8.RuneCountInString(w) >= MinSearchWord && !containsFold(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func containsFold(words []string, w string) bool {
+	for _, x := range words {
+		if strings.EqualFold(x, w) {
+			return true
+		}
+	}
+	return false
 }

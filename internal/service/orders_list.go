@@ -34,6 +34,11 @@ type cursor struct {
 	Exact bool      `json:"e,omitempty"`
 }
 
+// maxWordExpansion is how many search words one word of q may start and still be read
+// through the words' index; a word that starts more (a common start, "ma") is found by
+// reading the newest orders, where it is common.
+const maxWordExpansion = 24
+
 // mergeBelow: status filters matching less than this share of all orders read each
 // combination's own index range; broader ones read the date index and skip the rest.
 const mergeBelow = 0.1
@@ -83,8 +88,12 @@ func (s *Service) ListOrders(ctx context.Context, f domain.OrderFilter, details 
 		b, _ := json.Marshal(c) // plain fields: cannot fail
 		page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
 	}
+	if err := tx.Commit(ctx); err != nil {
+		return OrderPage{}, fmt.Errorf("list orders: %w", err)
+	}
 	if details {
-		page.Orders, err = loadOrders(ctx, q, rows)
+		// Outside the snapshot: on the pool, the children are read in parallel.
+		page.Orders, err = loadOrders(ctx, queries.New(s.pool), rows)
 	} else {
 		page.Orders = make([]domain.Order, len(rows))
 		for i, r := range rows {
@@ -112,12 +121,31 @@ type searchPlan struct {
 // combinations that hold orders, read from the status counters, which also count the
 // searches on statuses alone.
 func planSearch(ctx context.Context, q *queries.Queries, f domain.OrderFilter) (searchPlan, error) {
-	search, after, err := toSearch(f)
+	search, words, after, err := toSearch(f)
 	if err != nil {
 		return searchPlan{}, err
 	}
 	p := searchPlan{search: search, after: after}
-	if !f.HasStatusFilter() && !search.OnlyStates() {
+	for _, w := range words {
+		found, err := q.ExpandSearchWord(ctx, w, maxWordExpansion)
+		if err != nil {
+			return searchPlan{}, fmt.Errorf("search words: %w", err)
+		}
+		switch {
+		case len(found) == 0: // no order has it: nothing matches
+			p.search.NoMatch = true
+		case len(found) > maxWordExpansion:
+			p.search.BroadWords = append(p.search.BroadWords, w)
+		default:
+			p.search.Words = append(p.search.Words, found)
+		}
+	}
+	if p.search.NoMatch {
+		var none int64
+		p.counted = &none
+		return p, nil
+	}
+	if !f.HasStatusFilter() && !p.search.OnlyStates() {
 		return p, nil
 	}
 	counts, err := orderStates(ctx, q)
@@ -126,10 +154,11 @@ func planSearch(ctx context.Context, q *queries.Queries, f domain.OrderFilter) (
 	}
 	states, matched, all := statesMatching(counts, f)
 	if f.HasStatusFilter() {
-		p.search.States, p.search.NoStates = states, len(states) == 0
+		p.search.States = states
+		p.search.NoMatch = p.search.NoMatch || len(states) == 0
 		p.search.MergeStates = float64(matched) < mergeBelow*float64(all)
 	}
-	if search.OnlyStates() {
+	if p.search.OnlyStates() {
 		p.counted = &matched
 	}
 	return p, nil
@@ -153,9 +182,9 @@ func (p searchPlan) count(ctx context.Context, db queries.Batcher) (int64, bool,
 	return n, exact, nil
 }
 
-// toSearch turns a validated filter into the list query's parameters (statuses apart:
-// ListOrders turns them into combinations), and its cursor, if any.
-func toSearch(f domain.OrderFilter) (queries.OrderSearch, *cursor, error) {
+// toSearch turns a validated filter into the list query's parameters (statuses and name
+// words apart: planSearch reads what they match), its name words, and its cursor, if any.
+func toSearch(f domain.OrderFilter) (queries.OrderSearch, []string, *cursor, error) {
 	s := queries.OrderSearch{
 		Email: f.Email, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo,
 		TotalMin: f.TotalMin, TotalMax: f.TotalMax,
@@ -164,7 +193,7 @@ func toSearch(f domain.OrderFilter) (queries.OrderSearch, *cursor, error) {
 	}
 	q, err := domain.ParseOrderSearch(f.Q)
 	if err != nil {
-		return s, nil, err
+		return s, nil, nil, err
 	}
 	switch q.Kind {
 	case domain.SearchOrderNumber:
@@ -173,27 +202,23 @@ func toSearch(f domain.OrderFilter) (queries.OrderSearch, *cursor, error) {
 		s.EmailPrefix = q.Term
 	case domain.SearchPhone:
 		s.PhoneDigits = q.Term
-	case domain.SearchWord:
-		s.Word = q.Term
-	case domain.SearchText:
-		s.Substring = q.Term
 	}
 	for _, id := range f.IDs {
 		u, err := uuid.Parse(id)
 		if err != nil {
-			return s, nil, domain.FieldErrors{"order_ids": "must be order ids (UUIDs)"}.Err()
+			return s, nil, nil, domain.FieldErrors{"order_ids": "must be order ids (UUIDs)"}.Err()
 		}
 		s.IDs = append(s.IDs, u)
 	}
 	if f.Cursor == "" {
-		return s, nil, nil
+		return s, q.Words, nil, nil
 	}
 	c, err := decodeCursor(f.Cursor)
 	if err != nil || c.Sort != f.Sort {
-		return s, nil, domain.FieldErrors{"cursor": "is not a cursor of this list and sort; start again without it"}.Err()
+		return s, nil, nil, domain.FieldErrors{"cursor": "is not a cursor of this list and sort; start again without it"}.Err()
 	}
 	s.AfterValue, s.AfterID = c.Value, c.ID
-	return s, &c, nil
+	return s, q.Words, &c, nil
 }
 
 func decodeCursor(s string) (cursor, error) {

@@ -56,8 +56,8 @@ func resolveOrderID(ctx context.Context, q *queries.Queries, idOrNumber string) 
 	return row.ID, nil
 }
 
-// loadOrders turns order rows into full orders, reading each child table once for all of
-// them (so a page of 200 orders costs the same number of queries as one).
+// loadOrders turns order rows into full orders, reading the child tables for all of
+// them in one round trip (so a page of 200 orders costs the same as one order).
 func loadOrders(ctx context.Context, q *queries.Queries, rows []queries.Order) ([]domain.Order, error) {
 	ids := make([]uuid.UUID, len(rows))
 	out := make([]domain.Order, len(rows))
@@ -74,33 +74,22 @@ func loadOrders(ctx context.Context, q *queries.Queries, rows []queries.Order) (
 	if len(rows) == 0 {
 		return out, nil
 	}
-
-	items, err := q.ListItemsForOrders(ctx, ids)
+	d, err := q.OrderDetails(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("load items: %w", err)
+		return nil, err
 	}
-	for _, it := range items {
+	for _, it := range d.Items {
 		o := index[it.OrderID]
 		o.Items = append(o.Items, domain.OrderItem{ID: it.ID.String(), SKU: it.Sku, Name: it.Name,
 			Quantity: int(it.Quantity), UnitPrice: it.UnitPrice, Total: it.Total,
 			FulfilledQuantity: int(it.FulfilledQuantity), ReturnedQuantity: int(it.ReturnedQuantity)})
 	}
-
-	payments, err := q.ListPaymentsForOrders(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("load payments: %w", err)
-	}
-	for _, p := range payments {
+	for _, p := range d.Payments {
 		o := index[p.OrderID]
 		o.Payments = append(o.Payments, domain.Payment{ID: p.ID.String(), Gateway: p.Gateway, Amount: p.Amount,
 			Status: p.Status, Reference: p.Reference, CreatedAt: p.CreatedAt})
 	}
-
-	refunds, err := q.ListRefundsForOrders(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("load refunds: %w", err)
-	}
-	for _, r := range refunds {
+	for _, r := range d.Refunds {
 		o := index[r.OrderID]
 		ref := domain.Refund{ID: r.ID.String(), Amount: r.Amount, Reason: r.Reason, Status: r.Status, CreatedAt: r.CreatedAt}
 		if r.PaymentID.Valid {
@@ -111,19 +100,9 @@ func loadOrders(ctx context.Context, q *queries.Queries, rows []queries.Order) (
 		}
 		o.Refunds = append(o.Refunds, ref)
 	}
-
-	if err := loadFulfillments(ctx, q, ids, index); err != nil {
-		return nil, err
-	}
-	if err := loadReturns(ctx, q, ids, index); err != nil {
-		return nil, err
-	}
-
-	history, err := q.ListHistoryForOrders(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("load history: %w", err)
-	}
-	for _, h := range history {
+	attachFulfillments(d, index)
+	attachReturns(d, index)
+	for _, h := range d.History {
 		o := index[h.OrderID]
 		o.History = append(o.History, domain.HistoryEntry{Kind: h.Kind, Status: h.Status, Note: h.Note,
 			Actor: h.Actor, ActorType: domain.ActorType(h.ActorType), At: h.CreatedAt})
@@ -131,24 +110,8 @@ func loadOrders(ctx context.Context, q *queries.Queries, rows []queries.Order) (
 	return out, nil
 }
 
-func loadFulfillments(ctx context.Context, q *queries.Queries, ids []uuid.UUID, index map[uuid.UUID]*domain.Order) error {
-	rows, err := q.ListFulfillmentsForOrders(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("load fulfillments: %w", err)
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	items, err := q.ListFulfillmentItemsForOrders(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("load fulfillment items: %w", err)
-	}
-	events, err := q.ListFulfillmentEventsForOrders(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("load tracking events: %w", err)
-	}
-	byID := map[uuid.UUID]*domain.Fulfillment{}
-	for _, f := range rows {
+func attachFulfillments(d queries.OrderDetails, index map[uuid.UUID]*domain.Order) {
+	for _, f := range d.Fulfillments {
 		o := index[f.OrderID]
 		shipped := f.ShippedAt
 		o.Fulfillments = append(o.Fulfillments, domain.Fulfillment{ID: f.ID.String(), Carrier: f.Carrier,
@@ -156,37 +119,26 @@ func loadFulfillments(ctx context.Context, q *queries.Queries, ids []uuid.UUID, 
 			CreatedAt: f.CreatedAt, ShippedAt: &shipped, DeliveredAt: f.DeliveredAt})
 	}
 	// Pointers are taken only after every append, so they stay valid.
+	byID := map[uuid.UUID]*domain.Fulfillment{}
 	for _, o := range index {
 		for i := range o.Fulfillments {
 			byID[uuid.MustParse(o.Fulfillments[i].ID)] = &o.Fulfillments[i]
 		}
 	}
-	for _, it := range items {
+	for _, it := range d.FulfillmentItems {
 		if f := byID[it.FulfillmentID]; f != nil {
 			f.Items = append(f.Items, domain.LineQuantity{OrderItemID: it.OrderItemID.String(), Quantity: int(it.Quantity)})
 		}
 	}
-	for _, e := range events {
+	for _, e := range d.Events {
 		if f := byID[e.FulfillmentID]; f != nil {
 			f.Events = append(f.Events, domain.TrackingEvent{Status: e.Status, Description: e.Description, At: e.At})
 		}
 	}
-	return nil
 }
 
-func loadReturns(ctx context.Context, q *queries.Queries, ids []uuid.UUID, index map[uuid.UUID]*domain.Order) error {
-	rows, err := q.ListReturnsForOrders(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("load returns: %w", err)
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	items, err := q.ListReturnItemsForOrders(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("load return items: %w", err)
-	}
-	for _, r := range rows {
+func attachReturns(d queries.OrderDetails, index map[uuid.UUID]*domain.Order) {
+	for _, r := range d.Returns {
 		o := index[r.OrderID]
 		o.Returns = append(o.Returns, domain.Return{ID: r.ID.String(), Status: r.Status, Reason: r.Reason,
 			Note: r.Note, RefundAmount: r.RefundAmount, Restocked: r.Restocked, CreatedAt: r.CreatedAt,
@@ -198,12 +150,11 @@ func loadReturns(ctx context.Context, q *queries.Queries, ids []uuid.UUID, index
 			byID[uuid.MustParse(o.Returns[i].ID)] = &o.Returns[i]
 		}
 	}
-	for _, it := range items {
+	for _, it := range d.ReturnItems {
 		if r := byID[it.ReturnID]; r != nil {
 			r.Items = append(r.Items, domain.LineQuantity{OrderItemID: it.OrderItemID.String(), Quantity: int(it.Quantity), Reason: it.Reason})
 		}
 	}
-	return nil
 }
 
 // orderFromRow converts the order row alone (no children).

@@ -1,0 +1,529 @@
+package main
+
+// The read benchmark (-read, `make bench-read`): every page and list at a real shop's
+// size. It loads the shop with `oms demo --orders` into a database of its own, kept
+// between runs (loading a million orders takes minutes; asking for more later adds only
+// the difference), then requests each case one at a time through HTTP and, beside it,
+// runs the case's SQL straight in PostgreSQL, so that the ratio shows what the Go side
+// costs. Last, it exports every order (CSV) through the back-office and through the API,
+// watching the server's memory.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+const readDB = "oms_bench_read"
+
+type readOptions struct {
+	orders   int
+	requests int
+	export   bool
+	only     *regexp.Regexp // cases whose name matches
+}
+
+// readCase is one thing a user does, through HTTP, and the SQL it runs.
+type readCase struct {
+	name    string
+	path    string // under the server; /api/v1 paths use the token, others the session
+	sql     []string
+	args    [][]any
+	perPage int // with a cursor walk: how many pages deep (each page is one sample)
+}
+
+func benchRead(ctx context.Context, o options, ro readOptions) error {
+	fmt.Printf("oms-bench -read: %d orders, %d requests per case, server %s\n", ro.orders, ro.requests, redact(o.adminURL))
+	dbURL, err := withDatabase(o.adminURL, readDB)
+	if err != nil {
+		return err
+	}
+	if err := ensureDB(ctx, o.adminURL, readDB); err != nil {
+		return err
+	}
+	env := append(os.Environ(), "DATABASE_URL="+dbURL)
+	step("migrating " + readDB)
+	if out, err := command(ctx, env, o.oms, "migrate").CombinedOutput(); err != nil {
+		return fmt.Errorf("oms migrate: %w\n%s", err, out)
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	var have int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM orders").Scan(&have); err != nil {
+		return err
+	}
+	if have < ro.orders {
+		step(fmt.Sprintf("loading %d more orders (oms demo --orders; the database is kept for the next run)", ro.orders-have))
+		cmd := command(ctx, env, o.oms, "demo", "--orders", strconv.Itoa(ro.orders-have), "--seed", strconv.Itoa(have+1))
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("oms demo: %w", err)
+		}
+	}
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM orders").Scan(&have); err != nil {
+		return err
+	}
+	const email, password = "bench@example.com", "bench-password-not-secret"
+	add := command(ctx, env, o.oms, "user", "add", "--email", email, "--name", "Bench", "--role", "admin")
+	add.Stdin = strings.NewReader(password + "\n")
+	if out, err := add.CombinedOutput(); err != nil && !bytes.Contains(out, []byte("already")) {
+		return fmt.Errorf("oms user add: %w\n%s", err, out)
+	}
+	out, err := command(ctx, env, o.oms, "token", "add", "--name", "bench-read").Output()
+	if err != nil {
+		return fmt.Errorf("oms token add: %w", describeExit(err))
+	}
+	token := lastLine(string(out))
+
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		return err
+	}
+	srv, err := startServer(ctx, o, append(env, "OMS_JOBS=on"), addr)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	base := "http://" + addr
+	c, err := newReadClient(ctx, base, token, email, password)
+	if err != nil {
+		return err
+	}
+	cases, err := readCases(ctx, conn)
+	if err != nil {
+		return err
+	}
+	step(fmt.Sprintf("%d cases at %d orders, one request at a time", len(cases), have))
+	fmt.Printf("\n%-58s %9s %9s %9s %9s %6s\n", "case", "HTTP p50", "HTTP p95", "SQL p50", "SQL p95", "p50 x")
+	for _, rc := range cases {
+		if ro.only != nil && !ro.only.MatchString(rc.name) {
+			continue
+		}
+		httpT, err := c.measure(ctx, rc, ro.requests)
+		if err != nil {
+			return fmt.Errorf("%s: %w", rc.name, err)
+		}
+		sqlT, err := measureSQL(ctx, conn, rc, ro.requests)
+		if err != nil {
+			return fmt.Errorf("%s (SQL): %w", rc.name, err)
+		}
+		hp50, hp95 := percentile(httpT, 50), percentile(httpT, 95)
+		sp50, sp95 := percentile(sqlT, 50), percentile(sqlT, 95)
+		fmt.Printf("%-58s %9s %9s %9s %9s %6.1f\n", rc.name, ms2(hp50), ms2(hp95), ms2(sp50), ms2(sp95),
+			float64(hp50)/float64(max(sp50, time.Microsecond)))
+	}
+	if !ro.export {
+		return nil
+	}
+	fmt.Println()
+	if err := c.exportThroughPages(ctx, conn, srv, have); err != nil {
+		return err
+	}
+	return c.exportThroughAPI(ctx, srv, have)
+}
+
+func ms2(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+
+func percentile(ds []time.Duration, p int) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return pct(s, p)
+}
+
+// ensureDB creates the database unless it exists.
+func ensureDB(ctx context.Context, admin, name string) error {
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", redact(admin), err)
+	}
+	defer conn.Close(context.Background())
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return err
+	}
+	if !exists {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+			return fmt.Errorf("create %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// readCases are the cases, with sample values (an order, its customer) from the data.
+func readCases(ctx context.Context, conn *pgx.Conn) ([]readCase, error) {
+	var number, id, email, phone, name, last string
+	err := conn.QueryRow(ctx, `SELECT order_number, id::text, customer_email, customer_phone, customer_name
+		FROM orders WHERE status = 'delivered' AND customer_phone <> '' ORDER BY created_at DESC OFFSET 5000 LIMIT 1`).
+		Scan(&number, &id, &email, &phone, &name)
+	if err != nil {
+		return nil, fmt.Errorf("sample order: %w", err)
+	}
+	last = strings.ToLower(name[strings.LastIndex(name, " ")+1:])
+	digits := regexp.MustCompile(`[^0-9]`).ReplaceAllString(phone, "")
+	phoneTail := digits[max(0, len(digits)-7):]
+	const cols = `id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax,
+		total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes,
+		source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at`
+	counters := `SELECT status, payment_status, fulfillment_status, sum(orders) FROM (SELECT status, payment_status,
+		fulfillment_status, orders FROM order_state_counts UNION ALL SELECT status, payment_status, fulfillment_status,
+		orders FROM order_stat_deltas) c GROUP BY 1, 2, 3 HAVING sum(orders) <> 0`
+	page := func(where, order string) string {
+		return "SELECT " + cols + " FROM orders WHERE " + where + " ORDER BY " + order + " LIMIT 51"
+	}
+	count := func(where string) string {
+		return "SELECT count(*) FROM (SELECT 1 FROM orders WHERE " + where + " LIMIT 10001) m"
+	}
+	merged := func(states [][3]string, order string) string {
+		var b []string
+		for _, s := range states {
+			b = append(b, fmt.Sprintf("SELECT %s FROM orders WHERE status = '%s' AND payment_status = '%s' AND fulfillment_status = '%s'",
+				cols, s[0], s[1], s[2]))
+		}
+		return "SELECT * FROM (" + strings.Join(b, " UNION ALL ") + ") m ORDER BY " + order + " LIMIT 51"
+	}
+	search := "oms_search_text(customer_name, customer_email) LIKE "
+	desc := "created_at DESC, id DESC"
+	since := time.Now().UTC().AddDate(0, 0, -60).Format(time.RFC3339)
+	until := time.Now().UTC().AddDate(0, 0, -30).Format(time.RFC3339)
+	dateRange := fmt.Sprintf("created_at >= '%s' AND created_at < '%s'", since, until)
+	queue := merged([][3]string{{"paid", "completed", "unfulfilled"}, {"processing", "completed", "partially_fulfilled"}}, "created_at, id")
+	dashboard := []string{counters,
+		`SELECT day, currency, sum(orders), sum(revenue) FROM (SELECT day, currency, orders, revenue FROM order_daily_stats
+			WHERE day >= current_date - 29 UNION ALL SELECT day, currency, orders, revenue FROM order_stat_deltas
+			WHERE day >= current_date - 29) d GROUP BY 1, 2`,
+		`SELECT i.sku, p.name, i.on_hand, i.reserved FROM inventory i JOIN products p USING (sku)
+			WHERE p.active AND i.on_hand - i.reserved <= 5 ORDER BY i.on_hand - i.reserved, i.sku LIMIT 10`,
+		strings.Replace(queue, "LIMIT 51", "LIMIT 11", 1)}
+	q := url.QueryEscape
+	return []readCase{
+		{name: "API list, newest first", path: "/api/v1/orders", sql: []string{counters, page("true", desc)}},
+		{name: "API list status=shipped", path: "/api/v1/orders?status=shipped",
+			sql: []string{counters, merged([][3]string{{"shipped", "completed", "fulfilled"}}, desc)}},
+		{name: "API list status=paid&payment=pending&fulfillment=unfulfilled", path: "/api/v1/orders?status=paid&payment_status=pending&fulfillment_status=unfulfilled",
+			sql: []string{counters}},
+		{name: "API list status=delivered&payment_status=partially_refunded", path: "/api/v1/orders?status=delivered&payment_status=partially_refunded",
+			sql: []string{counters, merged([][3]string{{"delivered", "partially_refunded", "fulfilled"}}, desc)}},
+		{name: "API list fulfillment_status=partially_fulfilled", path: "/api/v1/orders?fulfillment_status=partially_fulfilled",
+			sql: []string{counters, merged([][3]string{{"processing", "completed", "partially_fulfilled"}}, desc)}},
+		{name: "API list, a 30-day created range", path: "/api/v1/orders?created_from=" + q(since) + "&created_to=" + q(until),
+			sql: []string{page(dateRange, desc), count(dateRange)}},
+		{name: "API list total_min=300 (rare), newest first", path: "/api/v1/orders?total_min=300",
+			sql: []string{page("total >= 300", desc), count("total >= 300")}},
+		{name: "API list sort=-total", path: "/api/v1/orders?sort=-total", sql: []string{counters, page("true", "total DESC, id DESC")}},
+		{name: "API list status=cancelled sort=total", path: "/api/v1/orders?status=cancelled&sort=total",
+			sql: []string{counters, page("status = 'cancelled'", "total, id")}},
+		{name: "API list, 20 pages deep along next_cursor (per page)", path: "/api/v1/orders", perPage: 20,
+			sql: []string{page("(created_at, id) < (now() - interval '30 days', 'ffffffff-ffff-ffff-ffff-ffffffffffff')", desc)}},
+		{name: "API list sort=-total, 20 pages deep (per page)", path: "/api/v1/orders?sort=-total", perPage: 20,
+			sql: []string{page("(total, id) < (80, 'ffffffff-ffff-ffff-ffff-ffffffffffff')", "total DESC, id DESC")}},
+		{name: "API q= an exact order number", path: "/api/v1/orders?q=" + q(number),
+			sql: []string{page(fmt.Sprintf("order_number ~>=~ '%s' AND order_number ~<~ '%s\U0010FFFF'", number, number), desc)}},
+		{name: "API q= an email", path: "/api/v1/orders?q=" + q(email),
+			sql: []string{page(fmt.Sprintf("lower(customer_email) ~>=~ '%s' AND lower(customer_email) ~<~ '%s\U0010FFFF'", email, email), desc)}},
+		{name: "API q= a phone's last 7 digits", path: "/api/v1/orders?q=" + q(phoneTail),
+			sql: []string{page(fmt.Sprintf("customer_phone <> '' AND oms_phone_key(customer_phone) ~>=~ reverse('%s') AND oms_phone_key(customer_phone) ~<~ (reverse('%s') || '\U0010FFFF')", phoneTail, phoneTail), desc)}},
+		{name: "API q= a customer's full name", path: "/api/v1/orders?q=" + q(name),
+			sql: []string{page(search+"'%"+strings.ToLower(name)+"%'", desc)}},
+		{name: "API q= a last name (" + last + ")", path: "/api/v1/orders?q=" + q(last),
+			sql: []string{page(search+"'%"+last+"%'", desc), count(search + "'%" + last + "%'")}},
+		{name: "API q= a 2-letter name (wu)", path: "/api/v1/orders?q=wu",
+			sql: []string{page(search+"'% wu %'", desc), count(search + "'% wu %'")}},
+		{name: "API one order", path: "/api/v1/orders/" + id, sql: []string{"SELECT * FROM orders WHERE id = '" + id + "'"}},
+		{name: "page / (dashboard)", path: "/", sql: dashboard},
+		{name: "page /orders", path: "/orders", sql: []string{counters, page("true", desc)}},
+		{name: "page /orders?status=shipped", path: "/orders?status=shipped",
+			sql: []string{counters, merged([][3]string{{"shipped", "completed", "fulfilled"}}, desc)}},
+		{name: "page /orders?q=<last name>", path: "/orders?q=" + q(last),
+			sql: []string{page(search+"'%"+last+"%'", desc), count(search + "'%" + last + "%'")}},
+		{name: "page /orders/{number}", path: "/orders/" + number,
+			sql: []string{"SELECT * FROM orders WHERE order_number = '" + number + "'",
+				fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM orders WHERE lower(customer_email) = '%s' LIMIT 10001) m", email)}},
+		{name: "page /fulfillment (warehouse queue)", path: "/fulfillment", sql: []string{counters, strings.Replace(queue, "LIMIT 51", "LIMIT 101", 1)}},
+		{name: "page /returns (returns queue)", path: "/returns",
+			sql: []string{`SELECT r.*, o.order_number FROM returns r JOIN orders o ON o.id = r.order_id
+				WHERE r.status = 'requested' ORDER BY r.created_at, r.id LIMIT 51`}},
+		{name: "page /products", path: "/products", sql: []string{"SELECT * FROM products p JOIN inventory USING (sku) ORDER BY sku LIMIT 51"}},
+		{name: "page /settings", path: "/settings", sql: []string{"SELECT * FROM staff_users", "SELECT * FROM api_tokens", "SELECT * FROM coupons"}},
+	}, nil
+}
+
+// readClient holds the session and the token.
+type readClient struct {
+	base, token string
+	http        *http.Client
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+func newReadClient(ctx context.Context, base, token, email, password string) (*readClient, error) {
+	jar, _ := cookiejar.New(nil)
+	c := &readClient{base: base, token: token, http: &http.Client{Jar: jar, Timeout: 10 * time.Minute}}
+	body, _, err := c.get(ctx, "/login")
+	if err != nil {
+		return nil, err
+	}
+	m := csrfField.FindSubmatch(body)
+	if m == nil {
+		return nil, errors.New("login page has no _csrf field")
+	}
+	form := url.Values{"email": {email}, "password": {password}, "_csrf": {string(m[1])}}
+	resp, err := c.http.PostForm(base+"/login", form)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	if _, status, err := c.get(ctx, "/orders?limit=1"); err != nil || status != http.StatusOK {
+		return nil, fmt.Errorf("log in as %s: status %d, %v", email, status, err)
+	}
+	return c, nil
+}
+
+func (c *readClient) get(ctx context.Context, path string) ([]byte, int, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if strings.HasPrefix(path, "/api/") {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return b, resp.StatusCode, err
+}
+
+var nextCursor = regexp.MustCompile(`"next_cursor":"([^"]+)"`)
+
+// measure times n requests of the case (after a few not counted); a cursor walk times
+// each page of the walk.
+func (c *readClient) measure(ctx context.Context, rc readCase, n int) ([]time.Duration, error) {
+	var out []time.Duration
+	for i := -3; i < n; i++ {
+		path := rc.path
+		pages := max(rc.perPage, 1)
+		for p := 0; p < pages; p++ {
+			start := time.Now()
+			body, status, err := c.get(ctx, path)
+			d := time.Since(start)
+			if err != nil {
+				return nil, err
+			}
+			if status != http.StatusOK {
+				return nil, fmt.Errorf("GET %s: status %d: %.200s", path, status, body)
+			}
+			if i >= 0 && (rc.perPage == 0 || p > 0) {
+				out = append(out, d)
+			}
+			if rc.perPage > 0 {
+				m := nextCursor.FindSubmatch(body)
+				if m == nil {
+					break
+				}
+				path = withParam(rc.path, "cursor", string(m[1]))
+			}
+		}
+		if rc.perPage > 0 && i >= n/4 {
+			break // a walk gives many samples
+		}
+	}
+	return out, nil
+}
+
+func withParam(path, k, v string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + k + "=" + url.QueryEscape(v)
+}
+
+// measureSQL runs the case's statements n times, straight on one connection.
+func measureSQL(ctx context.Context, conn *pgx.Conn, rc readCase, n int) ([]time.Duration, error) {
+	var out []time.Duration
+	for i := -3; i < n; i++ {
+		start := time.Now()
+		for _, q := range rc.sql {
+			rows, err := conn.Query(ctx, q, pgx.QueryExecModeSimpleProtocol)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, fmt.Errorf("%w\n%s", err, q)
+			}
+		}
+		if i >= 0 {
+			out = append(out, time.Since(start))
+		}
+	}
+	return out, nil
+}
+
+// rssWatch samples the server's resident memory until stopped, keeping the peak.
+type rssWatch struct {
+	peak atomic.Int64
+	stop chan struct{}
+	done chan struct{}
+}
+
+func watchRSS(pid int) *rssWatch {
+	w := &rssWatch{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		for {
+			if kb := rssKB(pid); kb > w.peak.Load() {
+				w.peak.Store(kb)
+			}
+			select {
+			case <-w.stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	return w
+}
+
+func (w *rssWatch) end() int64 {
+	close(w.stop)
+	<-w.done
+	return w.peak.Load()
+}
+
+func rssKB(pid int) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if v, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// exportThroughPages starts the back-office export of every order (CSV), waits for the
+// job, and downloads the file, watching the server's memory throughout.
+func (c *readClient) exportThroughPages(ctx context.Context, conn *pgx.Conn, srv *server, orders int) error {
+	step(fmt.Sprintf("back-office export of all %d orders as CSV (a job), then its download", orders))
+	body, _, err := c.get(ctx, "/orders")
+	if err != nil {
+		return err
+	}
+	m := csrfField.FindSubmatch(body)
+	if m == nil {
+		return errors.New("orders page has no _csrf field")
+	}
+	w := watchRSS(srv.cmd.Process.Pid)
+	start := time.Now()
+	resp, err := c.http.PostForm(c.base+"/orders/export", url.Values{"_csrf": {string(m[1])}, "format": {"csv"}, "view": {""}})
+	if err != nil {
+		w.end()
+		return err
+	}
+	resp.Body.Close()
+	id := strings.TrimPrefix(resp.Request.URL.Path, "/orders/exports/")
+	if resp.StatusCode != http.StatusOK || id == resp.Request.URL.Path {
+		w.end()
+		return fmt.Errorf("export did not start: status %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	var status string
+	var done int
+	var size int64
+	for {
+		if err := conn.QueryRow(ctx, "SELECT status, done, size FROM exports WHERE id = $1", id).Scan(&status, &done, &size); err != nil {
+			w.end()
+			return err
+		}
+		if status == "done" || status == "failed" {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	written := time.Since(start)
+	if status != "done" {
+		w.end()
+		return fmt.Errorf("export %s failed", id)
+	}
+	start = time.Now()
+	n, lines, err := c.download(ctx, "/orders/exports/"+id+"/file")
+	peak := w.end()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("back-office export: %d orders, %.1f MB written by the job in %s (%.0f rows/s); downloaded in %s (%d lines); server RSS peak %d MB\n",
+		done, float64(size)/1e6, written.Round(time.Millisecond), float64(done)/written.Seconds(),
+		time.Since(start).Round(time.Millisecond), lines, peak/1024)
+	if n != size || lines != done+1 {
+		return fmt.Errorf("download: %d bytes and %d lines, the export says %d bytes and %d orders", n, lines, size, done)
+	}
+	return nil
+}
+
+// exportThroughAPI streams every order from GET /api/v1/orders/export.
+func (c *readClient) exportThroughAPI(ctx context.Context, srv *server, orders int) error {
+	step(fmt.Sprintf("API export of all %d orders as CSV, streamed", orders))
+	w := watchRSS(srv.cmd.Process.Pid)
+	start := time.Now()
+	_, lines, err := c.download(ctx, "/api/v1/orders/export?format=csv")
+	peak := w.end()
+	if err != nil {
+		return err
+	}
+	d := time.Since(start)
+	fmt.Printf("API export: %d rows in %s (%.0f rows/s); server RSS peak %d MB\n", lines-1, d.Round(time.Millisecond),
+		float64(lines-1)/d.Seconds(), peak/1024)
+	return nil
+}
+
+// download reads a file, counting its bytes and lines.
+func (c *readClient) download(ctx context.Context, path string) (n int64, lines int, err error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if strings.HasPrefix(path, "/api/") {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, 0, fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
+	}
+	buf := make([]byte, 1<<16)
+	for {
+		k, err := resp.Body.Read(buf)
+		n += int64(k)
+		lines += bytes.Count(buf[:k], []byte{'\n'})
+		if err == io.EOF {
+			return n, lines, nil
+		}
+		if err != nil {
+			return n, lines, err
+		}
+	}
+}
