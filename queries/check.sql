@@ -151,6 +151,16 @@ LEFT JOIN LATERAL (SELECT oh.status FROM order_history oh WHERE oh.order_id = o.
 WHERE h.status IS DISTINCT FROM o.status
 ORDER BY o.created_at, o.id;
 
+-- name: CheckLineSummary :many
+-- The summary of its lines an order keeps for exports says what its lines say.
+SELECT o.order_number::text AS subject,
+       format('line_summary %L, but its lines say %L', o.line_summary, coalesce(l.summary, ''))::text AS detail
+FROM orders o
+LEFT JOIN (SELECT order_id, string_agg(sku || ' x' || quantity, '; ' ORDER BY position) AS summary
+           FROM order_items GROUP BY order_id) l ON l.order_id = o.id
+WHERE o.line_summary <> coalesce(l.summary, '')
+ORDER BY o.created_at, o.id;
+
 -- name: CheckOrderStateCounts :many
 -- The status counters (counters plus unfolded deltas, as OrderStateCounts reads them)
 -- against a recount of the orders.

@@ -148,6 +148,42 @@ func (q *Queries) CheckLineQuantities(ctx context.Context) ([]CheckLineQuantitie
 	return items, nil
 }
 
+const checkLineSummary = `-- name: CheckLineSummary :many
+SELECT o.order_number::text AS subject,
+       format('line_summary %L, but its lines say %L', o.line_summary, coalesce(l.summary, ''))::text AS detail
+FROM orders o
+LEFT JOIN (SELECT order_id, string_agg(sku || ' x' || quantity, '; ' ORDER BY position) AS summary
+           FROM order_items GROUP BY order_id) l ON l.order_id = o.id
+WHERE o.line_summary <> coalesce(l.summary, '')
+ORDER BY o.created_at, o.id
+`
+
+type CheckLineSummaryRow struct {
+	Subject string
+	Detail  string
+}
+
+// The summary of its lines an order keeps for exports says what its lines say.
+func (q *Queries) CheckLineSummary(ctx context.Context) ([]CheckLineSummaryRow, error) {
+	rows, err := q.db.Query(ctx, checkLineSummary)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CheckLineSummaryRow{}
+	for rows.Next() {
+		var i CheckLineSummaryRow
+		if err := rows.Scan(&i.Subject, &i.Detail); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const checkNoStrandedReservations = `-- name: CheckNoStrandedReservations :many
 SELECT o.order_number::text AS subject,
        format('status %s, fulfillment_status %s, but still holds %s reserved units (%s)',

@@ -154,6 +154,7 @@ type Order struct {
 	ShippedAt         *time.Time
 	DeliveredAt       *time.Time
 	CancelledAt       *time.Time
+	LineSummary       string
 }
 
 type OrderDailyStat struct {
@@ -185,6 +186,12 @@ type OrderItem struct {
 	Total             decimal.Decimal
 	FulfilledQuantity int32
 	ReturnedQuantity  int32
+}
+
+type OrderSearchWord struct {
+	Word      string
+	CreatedAt time.Time
+	OrderID   uuid.UUID
 }
 
 type OrderStatDelta struct {

@@ -396,35 +396,63 @@ func (q *Queries) ExpandSearchWord(ctx context.Context, prefix string, max int) 
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// ForEachOrder streams every order matching s (its limit and keyset position apply when
-// set) to fn, in the sort order, with its lines as "SKU xN; SKU xN" in line order: one
-// query whose rows are read as they arrive, so that memory stays flat however many
-// orders match. An error from fn stops the query.
-func (q *Queries) ForEachOrder(ctx context.Context, s OrderSearch, fn func(o Order, lines string) error) error {
+// ExportOrder is an order as the export writes it.
+type ExportOrder struct {
+	OrderNumber       string
+	CreatedAt         time.Time
+	Status            string
+	PaymentStatus     string
+	FulfillmentStatus string
+	CustomerName      string
+	CustomerEmail     string
+	CustomerPhone     string
+	Country           string
+	Currency          string
+	Subtotal          decimal.Decimal
+	Discount          decimal.Decimal
+	Shipping          decimal.Decimal
+	Tax               decimal.Decimal
+	Total             decimal.Decimal
+	Paid              decimal.Decimal
+	Refunded          decimal.Decimal
+	ItemCount         int32
+	Lines             string // domain.LineSummary
+	id                uuid.UUID
+}
+
+const exportColumns = `o.order_number, o.created_at, o.status, o.payment_status, o.fulfillment_status,
+ o.customer_name, o.customer_email, o.customer_phone, coalesce(o.shipping_address->>'country', '') AS country,
+ o.currency, o.subtotal, o.discount, o.shipping, o.tax, o.total, o.paid, o.refunded, o.item_count,
+ o.line_summary, o.id`
+
+// ForEachExportOrder streams every order matching s (its limit and keyset position
+// apply when set) to fn, in the sort order: one query whose rows are read as they
+// arrive, with only the columns the export writes, so that memory stays flat however
+// many orders match. An error from fn stops the query.
+func (q *Queries) ForEachExportOrder(ctx context.Context, s OrderSearch, fn func(*ExportOrder) error) error {
 	if s.NoMatch {
 		return nil
 	}
-	cols := orderColumns + `, coalesce((SELECT string_agg(i.sku || ' x' || i.quantity, '; ' ORDER BY i.position)
-		FROM order_items i WHERE i.order_id = o.id), '') AS lines`
-	sql, args := s.selectSQL(cols)
+	sql, args := s.selectSQL(exportColumns)
 	rows, err := q.db.Query(ctx, sql, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var o Order
-	var lines string
+	var o ExportOrder
 	var last uuid.UUID
-	dest := append(orderFields(&o), &lines)
+	dest := []any{&o.OrderNumber, &o.CreatedAt, &o.Status, &o.PaymentStatus, &o.FulfillmentStatus, &o.CustomerName,
+		&o.CustomerEmail, &o.CustomerPhone, &o.Country, &o.Currency, &o.Subtotal, &o.Discount, &o.Shipping, &o.Tax,
+		&o.Total, &o.Paid, &o.Refunded, &o.ItemCount, &o.Lines, &o.id}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		if o.ID == last {
+		if o.id == last {
 			continue // a repeat (dropRepeats)
 		}
-		last = o.ID
-		if err := fn(o, lines); err != nil {
+		last = o.id
+		if err := fn(&o); err != nil {
 			return err
 		}
 	}

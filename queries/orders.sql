@@ -37,11 +37,11 @@ SELECT * FROM idempotency_keys WHERE scope = $1 AND key = $2;
 WITH o AS (
     INSERT INTO orders (id, currency, subtotal, discount, shipping, tax, total,
         customer_email, customer_name, customer_phone, shipping_address, billing_address,
-        notes, source, coupon_code, coupon_id, item_count)
+        notes, source, coupon_code, coupon_id, item_count, line_summary)
     VALUES (sqlc.arg(id), sqlc.arg(currency), sqlc.arg(subtotal), sqlc.arg(discount), sqlc.arg(shipping),
         sqlc.arg(tax), sqlc.arg(total), sqlc.arg(customer_email), sqlc.arg(customer_name),
         sqlc.arg(customer_phone), sqlc.arg(shipping_address), sqlc.arg(billing_address),
-        sqlc.arg(notes), sqlc.arg(source), sqlc.narg(coupon_code), sqlc.narg(coupon_id), sqlc.arg(item_count))
+        sqlc.arg(notes), sqlc.arg(source), sqlc.narg(coupon_code), sqlc.narg(coupon_id), sqlc.arg(item_count), sqlc.arg(line_summary))
     RETURNING id, order_number, created_at
 ), lines AS (
     INSERT INTO order_items (id, order_id, position, sku, name, quantity, unit_price, total)

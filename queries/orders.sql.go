@@ -17,45 +17,45 @@ const createOrder = `-- name: CreateOrder :one
 WITH o AS (
     INSERT INTO orders (id, currency, subtotal, discount, shipping, tax, total,
         customer_email, customer_name, customer_phone, shipping_address, billing_address,
-        notes, source, coupon_code, coupon_id, item_count)
+        notes, source, coupon_code, coupon_id, item_count, line_summary)
     VALUES ($1, $2, $3, $4, $5,
         $6, $7, $8, $9,
         $10, $11, $12,
-        $13, $14, $15, $16, $17)
+        $13, $14, $15, $16, $17, $18)
     RETURNING id, order_number, created_at
 ), lines AS (
     INSERT INTO order_items (id, order_id, position, sku, name, quantity, unit_price, total)
-    SELECT ($18::uuid[])[i], $1, i, ($19::text[])[i],
-           ($20::text[])[i], ($21::int[])[i],
-           ($22::numeric[])[i], ($23::numeric[])[i]
-    FROM generate_series(1, cardinality($18::uuid[])) AS i
+    SELECT ($19::uuid[])[i], $1, i, ($20::text[])[i],
+           ($21::text[])[i], ($22::int[])[i],
+           ($23::numeric[])[i], ($24::numeric[])[i]
+    FROM generate_series(1, cardinality($19::uuid[])) AS i
 ), reservations AS (
     INSERT INTO inventory_reservations (id, order_id, order_item_id, sku, quantity)
-    SELECT ($24::uuid[])[i], $1, ($18::uuid[])[i],
-           ($19::text[])[i], ($21::int[])[i]
-    FROM generate_series(1, cardinality($18::uuid[])) AS i
+    SELECT ($25::uuid[])[i], $1, ($19::uuid[])[i],
+           ($20::text[])[i], ($22::int[])[i]
+    FROM generate_series(1, cardinality($19::uuid[])) AS i
 ), history AS (
     INSERT INTO order_history (order_id, kind, status, actor, actor_type)
-    VALUES ($1, 'status', 'created', $25, $26)
+    VALUES ($1, 'status', 'created', $26, $27)
 ), coupon_use AS (
     UPDATE coupons SET used_count = used_count + 1 WHERE id = $16
 ), idempotency AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, order_id)
-    SELECT $27::text, $28::text, $29::bytea, $1
-    WHERE $28::text IS NOT NULL
+    SELECT $28::text, $29::text, $30::bytea, $1
+    WHERE $29::text IS NOT NULL
     RETURNING 1
 ), want AS (
-    SELECT ($30::text[])[i] AS sku, ($31::int[])[i] AS qty
-    FROM generate_series(1, cardinality($30::text[])) AS i
+    SELECT ($31::text[])[i] AS sku, ($32::int[])[i] AS qty
+    FROM generate_series(1, cardinality($31::text[])) AS i
 ), locked AS (
-    SELECT inv.sku FROM inventory inv WHERE inv.sku = ANY($30::text[]) ORDER BY inv.sku FOR UPDATE
+    SELECT inv.sku FROM inventory inv WHERE inv.sku = ANY($31::text[]) ORDER BY inv.sku FOR UPDATE
 ), reserved AS (
     UPDATE inventory inv SET reserved = inv.reserved + want.qty, updated_at = now()
     FROM want JOIN locked ON locked.sku = want.sku
     WHERE inv.sku = want.sku
       -- Taking the key comes first, so that a repeat is answered as a repeat even when the
       -- first request took the last units (the key conflict raises before any shortage).
-      AND ($28::text IS NULL OR EXISTS (SELECT 1 FROM idempotency))
+      AND ($29::text IS NULL OR EXISTS (SELECT 1 FROM idempotency))
 )
 SELECT order_number, created_at FROM o
 `
@@ -78,6 +78,7 @@ type CreateOrderParams struct {
 	CouponCode        *string
 	CouponID          uuid.NullUUID
 	ItemCount         int32
+	LineSummary       string
 	ItemIds           []uuid.UUID
 	Skus              []string
 	Names             []string
@@ -130,6 +131,7 @@ func (q *Queries) CreateOrder(ctx context.Context, arg CreateOrderParams) (Creat
 		arg.CouponCode,
 		arg.CouponID,
 		arg.ItemCount,
+		arg.LineSummary,
 		arg.ItemIds,
 		arg.Skus,
 		arg.Names,

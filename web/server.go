@@ -59,6 +59,7 @@ func New(cfg Config, svc *service.Service, log *slog.Logger) *Server {
 	s.renderErrorPage = s.renderError
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.JSONSerializer = jsonSerializer{}
 	// A client's address (rate limits) is the peer's, or the one a proxy on a loopback or
 	// private address (the load balancer) put in X-Forwarded-For; anyone else's header is ignored.
 	e.IPExtractor = echo.ExtractIPFromXFFHeader()

@@ -25,8 +25,8 @@ var copyTables = [...]struct {
 }{
 	{"orders", []string{"id", "order_number", "status", "payment_status", "fulfillment_status", "currency", "subtotal",
 		"discount", "shipping", "tax", "total", "paid", "refunded", "customer_email", "customer_name", "customer_phone",
-		"shipping_address", "billing_address", "notes", "source", "coupon_code", "coupon_id", "item_count", "created_at",
-		"updated_at", "paid_at", "shipped_at", "delivered_at", "cancelled_at"}},
+		"shipping_address", "billing_address", "notes", "source", "coupon_code", "coupon_id", "item_count", "line_summary",
+		"created_at", "updated_at", "paid_at", "shipped_at", "delivered_at", "cancelled_at"}},
 	{"order_items", []string{"id", "order_id", "position", "sku", "name", "quantity", "unit_price", "total",
 		"fulfilled_quantity", "returned_quantity"}},
 	{"payments", []string{"id", "order_id", "gateway", "amount", "currency", "status", "reference", "created_at", "updated_at"}},
@@ -60,9 +60,11 @@ const (
 
 func (b *batch) add(o *order) {
 	fulfilled := 0
+	summary := make([]domain.OrderItem, len(o.lines))
 	for i, l := range o.lines {
 		b.tables[tItems] = append(b.tables[tItems], []any{l.id, o.id, i + 1, l.sku, l.name, l.qty, l.unit, l.total, l.fulfilled, l.returned})
 		fulfilled += l.fulfilled
+		summary[i] = domain.OrderItem{SKU: l.sku, Quantity: l.qty}
 	}
 	var couponCode *string
 	couponID := noID
@@ -77,7 +79,7 @@ func (b *batch) add(o *order) {
 		string(domain.DerivePaymentStatus(t.Total, o.paid, o.refunded)),
 		string(domain.DeriveFulfillmentStatus(o.itemCount, fulfilled)), o.currency, t.Subtotal, t.Discount, t.Shipping,
 		t.Tax, t.Total, o.paid, o.refunded, o.cust.email, o.cust.name, o.cust.phone, o.cust.address, o.cust.address,
-		o.notes, o.source, couponCode, couponID, o.itemCount, o.created, o.updated, o.paidAt, o.shippedAt,
+		o.notes, o.source, couponCode, couponID, o.itemCount, domain.LineSummary(summary), o.created, o.updated, o.paidAt, o.shippedAt,
 		o.deliveredAt, o.cancelledAt})
 	for _, f := range o.parcels {
 		b.tables[tFulfillments] = append(b.tables[tFulfillments], f.row(o.id))

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -264,4 +265,19 @@ type HistoryEntry struct {
 	Actor     string
 	ActorType ActorType
 	At        time.Time
+}
+
+// LineSummary is what an order holds in one line, as exports write it and the order
+// keeps it: "TEE-M x2; MUG x1", in line order.
+func LineSummary(items []OrderItem) string {
+	var b strings.Builder
+	for i, it := range items {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(it.SKU)
+		b.WriteString(" x")
+		b.WriteString(strconv.Itoa(it.Quantity))
+	}
+	return b.String()
 }

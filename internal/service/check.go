@@ -112,6 +112,10 @@ func (s *Service) Audit(ctx context.Context) (CheckReport, error) {
 			return collect("history records the status", r, err)
 		},
 		func() ([]Violation, error) {
+			r, err := q.CheckLineSummary(ctx)
+			return collect("line summary = lines", r, err)
+		},
+		func() ([]Violation, error) {
 			r, err := q.CheckOrderStateCounts(ctx)
 			return collect("status counters = orders", r, err)
 		},

@@ -86,13 +86,13 @@ type ExportRow struct {
 	Items             string // "TEE-M x2; MUG x1"
 }
 
-func exportRowOf(o domain.Order, lines string) ExportRow {
+func exportRowOf(o *queries.ExportOrder) ExportRow {
 	return ExportRow{
-		OrderNumber: o.Number, CreatedAt: o.CreatedAt.UTC(), Status: o.Status, PaymentStatus: o.PaymentStatus,
-		FulfillmentStatus: o.FulfillmentStatus, CustomerName: o.Customer.Name, CustomerEmail: o.Customer.Email,
-		CustomerPhone: o.Customer.Phone, Country: o.ShippingAddress.Country, Currency: o.Currency,
-		Subtotal: o.Subtotal, Discount: o.Discount, Shipping: o.Shipping, Tax: o.Tax, Total: o.Total,
-		Paid: o.Paid, Refunded: o.Refunded, ItemCount: o.ItemCount, Items: lines,
+		OrderNumber: o.OrderNumber, CreatedAt: o.CreatedAt.UTC(), Status: domain.Status(o.Status),
+		PaymentStatus: domain.PaymentStatus(o.PaymentStatus), FulfillmentStatus: domain.FulfillmentStatus(o.FulfillmentStatus),
+		CustomerName: o.CustomerName, CustomerEmail: o.CustomerEmail, CustomerPhone: o.CustomerPhone,
+		Country: o.Country, Currency: o.Currency, Subtotal: o.Subtotal, Discount: o.Discount, Shipping: o.Shipping,
+		Tax: o.Tax, Total: o.Total, Paid: o.Paid, Refunded: o.Refunded, ItemCount: int(o.ItemCount), Items: o.Lines,
 	}
 }
 
@@ -166,12 +166,8 @@ func (s *Service) ExportOrders(ctx context.Context, f domain.OrderFilter, format
 	}
 	search := plan.search
 	search.Limit = 0
-	err = queries.New(queries.CustomPlans(s.pool)).ForEachOrder(ctx, search, func(r queries.Order, lines string) error {
-		o, err := orderFromRow(r)
-		if err != nil {
-			return err
-		}
-		if err := enc.row(exportRowOf(o, lines)); err != nil {
+	err = queries.New(queries.CustomPlans(s.pool)).ForEachExportOrder(ctx, search, func(o *queries.ExportOrder) error {
+		if err := enc.row(exportRowOf(o)); err != nil {
 			return err
 		}
 		if done++; done%exportFlushEvery == 0 {

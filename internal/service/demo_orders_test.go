@@ -1,0 +1,52 @@
+package service_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/oms/oms/internal/demo"
+)
+
+// `oms demo --orders N` adds orders in every state that pass every audit of `oms check`
+// (counters, stock, money, lines, history), with their lines, payments, shipments and
+// returns, over the years asked for.
+func TestLoadDemoOrdersPassesEveryAudit(t *testing.T) {
+	t.Parallel()
+	e := newOpsEnv(t)
+	var out bytes.Buffer
+	if err := e.svc.LoadDemo(e.ctx, &out); err != nil {
+		t.Fatal(err)
+	}
+	before := e.intQuery(`SELECT count(*) FROM orders`)
+	// Two years of history, then a busy last day (the young states: unpaid, paid, shipping).
+	if err := demo.LoadOrders(e.ctx, e.pool, demo.Options{Orders: 3000, Years: 2, Seed: 1, Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadOrders(e.ctx, e.pool, demo.Options{Orders: 25_000, Years: 0.003, Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CompactOrderStats(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.mustBeClean()
+	if n := e.intQuery(`SELECT count(*) FROM orders`); n != before+28_000 {
+		t.Errorf("%d orders, want %d", n, before+28_000)
+	}
+	for _, st := range []string{"created", "pending", "paid", "processing", "shipped", "delivered", "returned", "refunded", "cancelled"} {
+		if n := e.intQuery(`SELECT count(*) FROM orders WHERE status = $1`, st); n == 0 {
+			t.Errorf("no %s order", st)
+		}
+	}
+	if n := e.intQuery(`SELECT count(*) FROM orders WHERE created_at < now() - interval '700 days'`); n == 0 {
+		t.Error("no order from two years ago")
+	}
+	for table, min := range map[string]int{"payments": 20_000, "fulfillments": 1_500, "fulfillment_events": 3_000,
+		"returns": 50, "refunds": 100, "inventory_reservations": 100, "order_history": 60_000, "order_search_words": 28_000} {
+		if n := e.intQuery(`SELECT count(*) FROM ` + table); n < min {
+			t.Errorf("%d rows in %s, want at least %d", n, table, min)
+		}
+	}
+	if n := e.intQuery(`SELECT count(DISTINCT customer_email) FROM orders`); n < 900 {
+		t.Errorf("%d customers", n)
+	}
+}
