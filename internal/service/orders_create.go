@@ -228,7 +228,7 @@ func createOrderParams(o domain.Order, p pricedOrder, actor domain.Actor, lines 
 		CustomerName: o.Customer.Name, CustomerPhone: o.Customer.Phone, ShippingAddress: ship,
 		BillingAddress: bill, Notes: o.Notes, Source: o.Source, ItemCount: int32(o.ItemCount),
 		LineSummary: domain.LineSummary(o.Items),
-		Actor: actor.Name, ActorType: string(actor.Type), RequestHash: []byte{},
+		Actor:       actor.Name, ActorType: string(actor.Type), RequestHash: []byte{},
 	}
 	if p.coupon != nil {
 		params.CouponCode = &p.coupon.Code
