@@ -76,6 +76,13 @@ func (s OrderSearch) onlyWords() bool {
 	return !w.hasQ() && w.OnlyStates() && len(s.States) == 0
 }
 
+// idsFirst tells whether the search filters on dates and totals alone (some of them),
+// which the date and total indexes both hold.
+func (s OrderSearch) idsFirst() bool {
+	return (s.TotalMin.Valid || s.TotalMax.Valid || s.CreatedFrom != nil || s.CreatedTo != nil) &&
+		!s.hasQ() && s.Email == "" && len(s.IDs) == 0 && len(s.States) == 0
+}
+
 // narrowed tells whether the q names few orders (one order number, email or phone): its
 // matches are read first and the rest is done on them, whatever the planner expects.
 func (s OrderSearch) narrowed() bool {
@@ -288,6 +295,13 @@ func (s OrderSearch) selectSQL(cols string) (string, []any) {
 	conds := s.where(&args)
 	if s.AfterID != uuid.Nil {
 		conds = append(conds, keyset("o", "id"))
+	}
+	if s.idsFirst() {
+		// The page's ids from the index alone (created_at and total are both in each of
+		// their indexes), then only those rows: a rare range otherwise reads the table
+		// row by row along the sort until it has filled a page.
+		return fmt.Sprintf("SELECT %[1]s FROM orders o WHERE o.id IN (SELECT o.id FROM orders o WHERE %[2]s ORDER BY o.%[3]s %[4]s, o.id %[4]s%[5]s) ORDER BY o.%[3]s %[4]s, o.id %[4]s",
+			cols, and(conds), col, dir, limit), args
 	}
 	order := fmt.Sprintf("ORDER BY %s %s, id %s", col, dir, dir)
 	if len(s.States) == 0 || !s.MergeStates || s.SortByTotal || len(s.States) == 1 {

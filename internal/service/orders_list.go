@@ -50,7 +50,8 @@ const mergeBelow = 0.1
 // Nothing here grows with the orders table: the status counters say which status
 // combinations hold orders (and count the lists that filter on statuses alone), the page
 // reads one index range per search and stops at the page, and other lists are counted
-// once, up to domain.ExactCountLimit, on their first page.
+// once, up to domain.ExactCountLimit, on their first page. The counters and the page are
+// read in one snapshot; the count and the page's children after it, at once.
 func (s *Service) ListOrders(ctx context.Context, f domain.OrderFilter, details bool) (OrderPage, error) {
 	f.Normalize()
 	if err := f.Validate(); err != nil {
@@ -73,26 +74,28 @@ func (s *Service) ListOrders(ctx context.Context, f domain.OrderFilter, details 
 	if err != nil {
 		return OrderPage{}, fmt.Errorf("search orders: %w", err)
 	}
-	page := OrderPage{}
-	if page.Total, page.TotalExact, err = plan.count(ctx, tx); err != nil {
-		return OrderPage{}, err
-	}
-	if len(rows) > f.Limit {
-		rows = rows[:f.Limit]
-		last := rows[len(rows)-1]
-		c := cursor{Sort: f.Sort, ID: last.ID, Value: last.CreatedAt.UTC().Format(time.RFC3339Nano),
-			Total: &page.Total, Exact: page.TotalExact}
-		if search.SortByTotal {
-			c.Value = last.Total.String()
-		}
-		b, _ := json.Marshal(c) // plain fields: cannot fail
-		page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
-	}
 	if err := tx.Commit(ctx); err != nil {
 		return OrderPage{}, fmt.Errorf("list orders: %w", err)
 	}
+	more := len(rows) > f.Limit
+	if more {
+		rows = rows[:f.Limit]
+	}
+	// The count (when the counters do not have it) and the page's children are read at
+	// once, on connections of their own.
+	var count struct {
+		n     int64
+		exact bool
+		err   error
+	}
+	counted := make(chan struct{})
+	go func() {
+		defer close(counted)
+		count.n, count.exact, count.err = plan.count(ctx, s.pool)
+	}()
+	defer func() { <-counted }() // never leave the count running
+	page := OrderPage{}
 	if details {
-		// Outside the snapshot: on the pool, the children are read in parallel.
 		page.Orders, err = loadOrders(ctx, queries.New(s.pool), rows)
 	} else {
 		page.Orders = make([]domain.Order, len(rows))
@@ -105,6 +108,21 @@ func (s *Service) ListOrders(ctx context.Context, f domain.OrderFilter, details 
 	}
 	if err != nil {
 		return OrderPage{}, err
+	}
+	<-counted
+	if count.err != nil {
+		return OrderPage{}, count.err
+	}
+	page.Total, page.TotalExact = count.n, count.exact
+	if more {
+		last := rows[len(rows)-1]
+		cur := cursor{Sort: f.Sort, ID: last.ID, Value: last.CreatedAt.UTC().Format(time.RFC3339Nano),
+			Total: &page.Total, Exact: page.TotalExact}
+		if search.SortByTotal {
+			cur.Value = last.Total.String()
+		}
+		b, _ := json.Marshal(cur) // plain fields: cannot fail
+		page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
 	}
 	return page, nil
 }
