@@ -23,46 +23,62 @@ SELECT * FROM coupons WHERE upper(code) = upper(sqlc.arg(code)::text);
 -- name: GetIdempotencyKey :one
 SELECT * FROM idempotency_keys WHERE scope = $1 AND key = $2;
 
--- name: CreateOrder :one
--- The whole write of a new order in one statement, so one round trip and one implicit
--- transaction: the order, its lines, their stock reservations, the first history row,
--- the coupon use and the idempotency key. The database refuses what must not happen,
--- and any refusal undoes all of it:
+-- name: CreateOrders :many
+-- The whole write of one or more new orders in one statement, so one round trip and one
+-- implicit transaction (service.CreateOrder coalesces concurrent creates into it): the
+-- orders, their lines, stock reservations, first history rows, coupon uses and
+-- idempotency keys. The database refuses what must not happen, and any refusal undoes
+-- all of it (the caller then writes each order alone, to refuse only the one at fault):
 --   inventory_on_hand_covers_reserved (23514): a SKU lacks stock;
---   coupons_usage_within_limit (23514): the coupon is used up;
---   idempotency_keys_pkey (23505): the key was used (a concurrent duplicate waits here
+--   coupons_usage_within_limit (23514): a coupon is used up;
+--   idempotency_keys_pkey (23505): a key was used (a concurrent duplicate waits here
 --   for the first request to finish).
--- Stock rows are locked in SKU order, so concurrent orders never deadlock, and stay
--- locked only until this statement commits.
+-- Orders are inserted in the order given, so their numbers increase in that order.
+-- Stock rows are locked in SKU order, so concurrent writes never deadlock, and stay
+-- locked only until this statement commits. Empty strings and the nil UUID stand for
+-- "none" in the per-order arrays.
 WITH o AS (
     INSERT INTO orders (id, currency, subtotal, discount, shipping, tax, total,
         customer_email, customer_name, customer_phone, shipping_address, billing_address,
         notes, source, coupon_code, coupon_id, item_count, line_summary)
-    VALUES (sqlc.arg(id), sqlc.arg(currency), sqlc.arg(subtotal), sqlc.arg(discount), sqlc.arg(shipping),
-        sqlc.arg(tax), sqlc.arg(total), sqlc.arg(customer_email), sqlc.arg(customer_name),
-        sqlc.arg(customer_phone), sqlc.arg(shipping_address), sqlc.arg(billing_address),
-        sqlc.arg(notes), sqlc.arg(source), sqlc.narg(coupon_code), sqlc.narg(coupon_id), sqlc.arg(item_count), sqlc.arg(line_summary))
+    SELECT (sqlc.arg(ids)::uuid[])[i], (sqlc.arg(currencies)::text[])[i], (sqlc.arg(subtotals)::numeric[])[i],
+           (sqlc.arg(discounts)::numeric[])[i], (sqlc.arg(shippings)::numeric[])[i], (sqlc.arg(taxes)::numeric[])[i],
+           (sqlc.arg(totals)::numeric[])[i], (sqlc.arg(customer_emails)::text[])[i],
+           (sqlc.arg(customer_names)::text[])[i], (sqlc.arg(customer_phones)::text[])[i],
+           (sqlc.arg(shipping_addresses)::jsonb[])[i], (sqlc.arg(billing_addresses)::jsonb[])[i],
+           (sqlc.arg(notes)::text[])[i], (sqlc.arg(sources)::text[])[i],
+           nullif((sqlc.arg(coupon_codes)::text[])[i], ''),
+           nullif((sqlc.arg(coupon_ids)::uuid[])[i], '00000000-0000-0000-0000-000000000000'),
+           (sqlc.arg(item_counts)::int[])[i], (sqlc.arg(line_summaries)::text[])[i]
+    FROM generate_series(1, cardinality(sqlc.arg(ids)::uuid[])) AS i
+    ORDER BY i
     RETURNING id, order_number, created_at
 ), lines AS (
     INSERT INTO order_items (id, order_id, position, sku, name, quantity, unit_price, total)
-    SELECT (sqlc.arg(item_ids)::uuid[])[i], sqlc.arg(id), i, (sqlc.arg(skus)::text[])[i],
-           (sqlc.arg(names)::text[])[i], (sqlc.arg(quantities)::int[])[i],
+    SELECT (sqlc.arg(item_ids)::uuid[])[i], (sqlc.arg(item_order_ids)::uuid[])[i], (sqlc.arg(positions)::int[])[i],
+           (sqlc.arg(skus)::text[])[i], (sqlc.arg(names)::text[])[i], (sqlc.arg(quantities)::int[])[i],
            (sqlc.arg(unit_prices)::numeric[])[i], (sqlc.arg(line_totals)::numeric[])[i]
     FROM generate_series(1, cardinality(sqlc.arg(item_ids)::uuid[])) AS i
 ), reservations AS (
     INSERT INTO inventory_reservations (id, order_id, order_item_id, sku, quantity)
-    SELECT (sqlc.arg(reservation_ids)::uuid[])[i], sqlc.arg(id), (sqlc.arg(item_ids)::uuid[])[i],
-           (sqlc.arg(skus)::text[])[i], (sqlc.arg(quantities)::int[])[i]
+    SELECT (sqlc.arg(reservation_ids)::uuid[])[i], (sqlc.arg(item_order_ids)::uuid[])[i],
+           (sqlc.arg(item_ids)::uuid[])[i], (sqlc.arg(skus)::text[])[i], (sqlc.arg(quantities)::int[])[i]
     FROM generate_series(1, cardinality(sqlc.arg(item_ids)::uuid[])) AS i
 ), history AS (
     INSERT INTO order_history (order_id, kind, status, actor, actor_type)
-    VALUES (sqlc.arg(id), 'status', 'created', sqlc.arg(actor), sqlc.arg(actor_type))
+    SELECT (sqlc.arg(ids)::uuid[])[i], 'status', 'created', (sqlc.arg(actors)::text[])[i], (sqlc.arg(actor_types)::text[])[i]
+    FROM generate_series(1, cardinality(sqlc.arg(ids)::uuid[])) AS i
+), used AS (
+    SELECT (sqlc.arg(used_coupon_ids)::uuid[])[i] AS id, (sqlc.arg(used_coupon_counts)::int[])[i] AS n
+    FROM generate_series(1, cardinality(sqlc.arg(used_coupon_ids)::uuid[])) AS i
 ), coupon_use AS (
-    UPDATE coupons SET used_count = used_count + 1 WHERE id = sqlc.narg(coupon_id)
+    UPDATE coupons c SET used_count = c.used_count + used.n FROM used WHERE c.id = used.id
 ), idempotency AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, order_id)
-    SELECT sqlc.arg(idempotency_scope)::text, sqlc.narg(idempotency_key)::text, sqlc.arg(request_hash)::bytea, sqlc.arg(id)
-    WHERE sqlc.narg(idempotency_key)::text IS NOT NULL
+    SELECT (sqlc.arg(idempotency_scopes)::text[])[i], (sqlc.arg(idempotency_keys)::text[])[i],
+           (sqlc.arg(request_hashes)::bytea[])[i], (sqlc.arg(ids)::uuid[])[i]
+    FROM generate_series(1, cardinality(sqlc.arg(ids)::uuid[])) AS i
+    WHERE (sqlc.arg(idempotency_keys)::text[])[i] <> ''
     RETURNING 1
 ), want AS (
     SELECT (sqlc.arg(reserve_skus)::text[])[i] AS sku, (sqlc.arg(reserve_quantities)::int[])[i] AS qty
@@ -73,11 +89,11 @@ WITH o AS (
     UPDATE inventory inv SET reserved = inv.reserved + want.qty, updated_at = now()
     FROM want JOIN locked ON locked.sku = want.sku
     WHERE inv.sku = want.sku
-      -- Taking the key comes first, so that a repeat is answered as a repeat even when the
-      -- first request took the last units (the key conflict raises before any shortage).
-      AND (sqlc.narg(idempotency_key)::text IS NULL OR EXISTS (SELECT 1 FROM idempotency))
+      -- Taking the keys comes first, so that a repeat is answered as a repeat even when
+      -- the first request took the last units (a key conflict raises before any shortage).
+      AND (NOT sqlc.arg(keyed)::bool OR EXISTS (SELECT 1 FROM idempotency))
 )
-SELECT order_number, created_at FROM o;
+SELECT id, order_number, created_at FROM o;
 
 -- name: StockLevels :many
 SELECT * FROM inventory WHERE sku = ANY(sqlc.arg(skus)::text[]);

@@ -13,143 +13,183 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-const createOrder = `-- name: CreateOrder :one
+const createOrders = `-- name: CreateOrders :many
 WITH o AS (
     INSERT INTO orders (id, currency, subtotal, discount, shipping, tax, total,
         customer_email, customer_name, customer_phone, shipping_address, billing_address,
         notes, source, coupon_code, coupon_id, item_count, line_summary)
-    VALUES ($1, $2, $3, $4, $5,
-        $6, $7, $8, $9,
-        $10, $11, $12,
-        $13, $14, $15, $16, $17, $18)
+    SELECT ($1::uuid[])[i], ($2::text[])[i], ($3::numeric[])[i],
+           ($4::numeric[])[i], ($5::numeric[])[i], ($6::numeric[])[i],
+           ($7::numeric[])[i], ($8::text[])[i],
+           ($9::text[])[i], ($10::text[])[i],
+           ($11::jsonb[])[i], ($12::jsonb[])[i],
+           ($13::text[])[i], ($14::text[])[i],
+           nullif(($15::text[])[i], ''),
+           nullif(($16::uuid[])[i], '00000000-0000-0000-0000-000000000000'),
+           ($17::int[])[i], ($18::text[])[i]
+    FROM generate_series(1, cardinality($1::uuid[])) AS i
+    ORDER BY i
     RETURNING id, order_number, created_at
 ), lines AS (
     INSERT INTO order_items (id, order_id, position, sku, name, quantity, unit_price, total)
-    SELECT ($19::uuid[])[i], $1, i, ($20::text[])[i],
-           ($21::text[])[i], ($22::int[])[i],
-           ($23::numeric[])[i], ($24::numeric[])[i]
+    SELECT ($19::uuid[])[i], ($20::uuid[])[i], ($21::int[])[i],
+           ($22::text[])[i], ($23::text[])[i], ($24::int[])[i],
+           ($25::numeric[])[i], ($26::numeric[])[i]
     FROM generate_series(1, cardinality($19::uuid[])) AS i
 ), reservations AS (
     INSERT INTO inventory_reservations (id, order_id, order_item_id, sku, quantity)
-    SELECT ($25::uuid[])[i], $1, ($19::uuid[])[i],
-           ($20::text[])[i], ($22::int[])[i]
+    SELECT ($27::uuid[])[i], ($20::uuid[])[i],
+           ($19::uuid[])[i], ($22::text[])[i], ($24::int[])[i]
     FROM generate_series(1, cardinality($19::uuid[])) AS i
 ), history AS (
     INSERT INTO order_history (order_id, kind, status, actor, actor_type)
-    VALUES ($1, 'status', 'created', $26, $27)
+    SELECT ($1::uuid[])[i], 'status', 'created', ($28::text[])[i], ($29::text[])[i]
+    FROM generate_series(1, cardinality($1::uuid[])) AS i
+), used AS (
+    SELECT ($30::uuid[])[i] AS id, ($31::int[])[i] AS n
+    FROM generate_series(1, cardinality($30::uuid[])) AS i
 ), coupon_use AS (
-    UPDATE coupons SET used_count = used_count + 1 WHERE id = $16
+    UPDATE coupons c SET used_count = c.used_count + used.n FROM used WHERE c.id = used.id
 ), idempotency AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, order_id)
-    SELECT $28::text, $29::text, $30::bytea, $1
-    WHERE $29::text IS NOT NULL
+    SELECT ($32::text[])[i], ($33::text[])[i],
+           ($34::bytea[])[i], ($1::uuid[])[i]
+    FROM generate_series(1, cardinality($1::uuid[])) AS i
+    WHERE ($33::text[])[i] <> ''
     RETURNING 1
 ), want AS (
-    SELECT ($31::text[])[i] AS sku, ($32::int[])[i] AS qty
-    FROM generate_series(1, cardinality($31::text[])) AS i
+    SELECT ($35::text[])[i] AS sku, ($36::int[])[i] AS qty
+    FROM generate_series(1, cardinality($35::text[])) AS i
 ), locked AS (
-    SELECT inv.sku FROM inventory inv WHERE inv.sku = ANY($31::text[]) ORDER BY inv.sku FOR UPDATE
+    SELECT inv.sku FROM inventory inv WHERE inv.sku = ANY($35::text[]) ORDER BY inv.sku FOR UPDATE
 ), reserved AS (
     UPDATE inventory inv SET reserved = inv.reserved + want.qty, updated_at = now()
     FROM want JOIN locked ON locked.sku = want.sku
     WHERE inv.sku = want.sku
-      -- Taking the key comes first, so that a repeat is answered as a repeat even when the
-      -- first request took the last units (the key conflict raises before any shortage).
-      AND ($29::text IS NULL OR EXISTS (SELECT 1 FROM idempotency))
+      -- Taking the keys comes first, so that a repeat is answered as a repeat even when
+      -- the first request took the last units (a key conflict raises before any shortage).
+      AND (NOT $37::bool OR EXISTS (SELECT 1 FROM idempotency))
 )
-SELECT order_number, created_at FROM o
+SELECT id, order_number, created_at FROM o
 `
 
-type CreateOrderParams struct {
-	ID                uuid.UUID
-	Currency          string
-	Subtotal          decimal.Decimal
-	Discount          decimal.Decimal
-	Shipping          decimal.Decimal
-	Tax               decimal.Decimal
-	Total             decimal.Decimal
-	CustomerEmail     string
-	CustomerName      string
-	CustomerPhone     string
-	ShippingAddress   []byte
-	BillingAddress    []byte
-	Notes             string
-	Source            string
-	CouponCode        *string
-	CouponID          uuid.NullUUID
-	ItemCount         int32
-	LineSummary       string
+type CreateOrdersParams struct {
+	Ids               []uuid.UUID
+	Currencies        []string
+	Subtotals         []decimal.Decimal
+	Discounts         []decimal.Decimal
+	Shippings         []decimal.Decimal
+	Taxes             []decimal.Decimal
+	Totals            []decimal.Decimal
+	CustomerEmails    []string
+	CustomerNames     []string
+	CustomerPhones    []string
+	ShippingAddresses [][]byte
+	BillingAddresses  [][]byte
+	Notes             []string
+	Sources           []string
+	CouponCodes       []string
+	CouponIds         []uuid.UUID
+	ItemCounts        []int32
+	LineSummaries     []string
 	ItemIds           []uuid.UUID
+	ItemOrderIds      []uuid.UUID
+	Positions         []int32
 	Skus              []string
 	Names             []string
 	Quantities        []int32
 	UnitPrices        []decimal.Decimal
 	LineTotals        []decimal.Decimal
 	ReservationIds    []uuid.UUID
-	Actor             string
-	ActorType         string
-	IdempotencyScope  string
-	IdempotencyKey    *string
-	RequestHash       []byte
+	Actors            []string
+	ActorTypes        []string
+	UsedCouponIds     []uuid.UUID
+	UsedCouponCounts  []int32
+	IdempotencyScopes []string
+	IdempotencyKeys   []string
+	RequestHashes     [][]byte
 	ReserveSkus       []string
 	ReserveQuantities []int32
+	Keyed             bool
 }
 
-type CreateOrderRow struct {
+type CreateOrdersRow struct {
+	ID          uuid.UUID
 	OrderNumber string
 	CreatedAt   time.Time
 }
 
-// The whole write of a new order in one statement, so one round trip and one implicit
-// transaction: the order, its lines, their stock reservations, the first history row,
-// the coupon use and the idempotency key. The database refuses what must not happen,
-// and any refusal undoes all of it:
+// The whole write of one or more new orders in one statement, so one round trip and one
+// implicit transaction (service.CreateOrder coalesces concurrent creates into it): the
+// orders, their lines, stock reservations, first history rows, coupon uses and
+// idempotency keys. The database refuses what must not happen, and any refusal undoes
+// all of it (the caller then writes each order alone, to refuse only the one at fault):
 //
 //	inventory_on_hand_covers_reserved (23514): a SKU lacks stock;
-//	coupons_usage_within_limit (23514): the coupon is used up;
-//	idempotency_keys_pkey (23505): the key was used (a concurrent duplicate waits here
+//	coupons_usage_within_limit (23514): a coupon is used up;
+//	idempotency_keys_pkey (23505): a key was used (a concurrent duplicate waits here
 //	for the first request to finish).
 //
-// Stock rows are locked in SKU order, so concurrent orders never deadlock, and stay
-// locked only until this statement commits.
-func (q *Queries) CreateOrder(ctx context.Context, arg CreateOrderParams) (CreateOrderRow, error) {
-	row := q.db.QueryRow(ctx, createOrder,
-		arg.ID,
-		arg.Currency,
-		arg.Subtotal,
-		arg.Discount,
-		arg.Shipping,
-		arg.Tax,
-		arg.Total,
-		arg.CustomerEmail,
-		arg.CustomerName,
-		arg.CustomerPhone,
-		arg.ShippingAddress,
-		arg.BillingAddress,
+// Orders are inserted in the order given, so their numbers increase in that order.
+// Stock rows are locked in SKU order, so concurrent writes never deadlock, and stay
+// locked only until this statement commits. Empty strings and the nil UUID stand for
+// "none" in the per-order arrays.
+func (q *Queries) CreateOrders(ctx context.Context, arg CreateOrdersParams) ([]CreateOrdersRow, error) {
+	rows, err := q.db.Query(ctx, createOrders,
+		arg.Ids,
+		arg.Currencies,
+		arg.Subtotals,
+		arg.Discounts,
+		arg.Shippings,
+		arg.Taxes,
+		arg.Totals,
+		arg.CustomerEmails,
+		arg.CustomerNames,
+		arg.CustomerPhones,
+		arg.ShippingAddresses,
+		arg.BillingAddresses,
 		arg.Notes,
-		arg.Source,
-		arg.CouponCode,
-		arg.CouponID,
-		arg.ItemCount,
-		arg.LineSummary,
+		arg.Sources,
+		arg.CouponCodes,
+		arg.CouponIds,
+		arg.ItemCounts,
+		arg.LineSummaries,
 		arg.ItemIds,
+		arg.ItemOrderIds,
+		arg.Positions,
 		arg.Skus,
 		arg.Names,
 		arg.Quantities,
 		arg.UnitPrices,
 		arg.LineTotals,
 		arg.ReservationIds,
-		arg.Actor,
-		arg.ActorType,
-		arg.IdempotencyScope,
-		arg.IdempotencyKey,
-		arg.RequestHash,
+		arg.Actors,
+		arg.ActorTypes,
+		arg.UsedCouponIds,
+		arg.UsedCouponCounts,
+		arg.IdempotencyScopes,
+		arg.IdempotencyKeys,
+		arg.RequestHashes,
 		arg.ReserveSkus,
 		arg.ReserveQuantities,
+		arg.Keyed,
 	)
-	var i CreateOrderRow
-	err := row.Scan(&i.OrderNumber, &i.CreatedAt)
-	return i, err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CreateOrdersRow{}
+	for rows.Next() {
+		var i CreateOrdersRow
+		if err := rows.Scan(&i.ID, &i.OrderNumber, &i.CreatedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const getCouponByCode = `-- name: GetCouponByCode :one

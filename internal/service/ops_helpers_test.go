@@ -107,3 +107,8 @@ func (e *opsEnv) mustBeClean() {
 		e.t.Errorf("check: %s", v)
 	}
 }
+
+// contextWithCancel is e's context with a cancel of its own.
+func contextWithCancel(e *opsEnv) (context.Context, context.CancelFunc) {
+	return context.WithCancel(e.ctx)
+}

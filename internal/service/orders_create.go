@@ -50,13 +50,14 @@ func (s *Service) CreateOrder(ctx context.Context, actor domain.Actor, in domain
 		return domain.Order{}, false, err
 	}
 	order = priced.order
-	params := createOrderParams(order, priced, actor, lines)
+	w := newOrderWrite(ctx, order, priced, actor, lines)
 	if idem != nil {
-		params.IdempotencyScope, params.IdempotencyKey, params.RequestHash = idem.Scope, &idem.Key, hash
+		w.rows.IdempotencyScopes, w.rows.IdempotencyKeys, w.rows.RequestHashes = []string{idem.Scope}, []string{idem.Key}, [][]byte{hash}
+		w.rows.Keyed = true
 	}
 
 	q := queries.New(s.pool)
-	created, err := queries.New(queries.GenericPlans(s.pool)).CreateOrder(ctx, params)
+	created, err := s.writer.write(w)
 	if err != nil {
 		switch code, constraint := pgCode(err); {
 		case code == pgUniqueViolation && constraint == "idempotency_keys_pkey":
@@ -219,35 +220,37 @@ func (s *Service) loadCoupon(ctx context.Context, q *queries.Queries, code strin
 	return c, row.ID, nil
 }
 
-func createOrderParams(o domain.Order, p pricedOrder, actor domain.Actor, lines map[string]int) queries.CreateOrderParams {
+// newOrderWrite is the order's rows as CreateOrders writes them.
+func newOrderWrite(ctx context.Context, o domain.Order, p pricedOrder, actor domain.Actor, lines map[string]int) *orderWrite {
 	ship, _ := json.Marshal(o.ShippingAddress) // plain strings: cannot fail
 	bill, _ := json.Marshal(o.BillingAddress)
-	params := queries.CreateOrderParams{
-		ID: uuid.MustParse(o.ID), Currency: o.Currency, Subtotal: o.Subtotal, Discount: o.Discount,
-		Shipping: o.Shipping, Tax: o.Tax, Total: o.Total, CustomerEmail: o.Customer.Email,
-		CustomerName: o.Customer.Name, CustomerPhone: o.Customer.Phone, ShippingAddress: ship,
-		BillingAddress: bill, Notes: o.Notes, Source: o.Source, ItemCount: int32(o.ItemCount),
-		LineSummary: domain.LineSummary(o.Items),
-		Actor:       actor.Name, ActorType: string(actor.Type), RequestHash: []byte{},
-	}
+	id := uuid.MustParse(o.ID)
+	w := &orderWrite{ctx: ctx, reserve: lines, rows: queries.CreateOrdersParams{
+		Ids: []uuid.UUID{id}, Currencies: []string{o.Currency}, Subtotals: []decimal.Decimal{o.Subtotal},
+		Discounts: []decimal.Decimal{o.Discount}, Shippings: []decimal.Decimal{o.Shipping},
+		Taxes: []decimal.Decimal{o.Tax}, Totals: []decimal.Decimal{o.Total}, CustomerEmails: []string{o.Customer.Email},
+		CustomerNames: []string{o.Customer.Name}, CustomerPhones: []string{o.Customer.Phone},
+		ShippingAddresses: [][]byte{ship}, BillingAddresses: [][]byte{bill}, Notes: []string{o.Notes},
+		Sources: []string{o.Source}, CouponCodes: []string{""}, CouponIds: []uuid.UUID{uuid.Nil},
+		ItemCounts: []int32{int32(o.ItemCount)}, LineSummaries: []string{domain.LineSummary(o.Items)},
+		Actors: []string{actor.Name}, ActorTypes: []string{string(actor.Type)},
+		IdempotencyScopes: []string{""}, IdempotencyKeys: []string{""}, RequestHashes: [][]byte{{}},
+	}}
 	if p.coupon != nil {
-		params.CouponCode = &p.coupon.Code
-		params.CouponID = uuid.NullUUID{UUID: p.couponID, Valid: true}
+		w.rows.CouponCodes[0], w.rows.CouponIds[0], w.couponID = p.coupon.Code, p.couponID, p.couponID
 	}
-	for _, it := range o.Items {
-		params.ItemIds = append(params.ItemIds, uuid.MustParse(it.ID))
-		params.ReservationIds = append(params.ReservationIds, newID())
-		params.Skus = append(params.Skus, it.SKU)
-		params.Names = append(params.Names, it.Name)
-		params.Quantities = append(params.Quantities, int32(it.Quantity))
-		params.UnitPrices = append(params.UnitPrices, it.UnitPrice)
-		params.LineTotals = append(params.LineTotals, it.Total)
+	for i, it := range o.Items {
+		w.rows.ItemIds = append(w.rows.ItemIds, uuid.MustParse(it.ID))
+		w.rows.ItemOrderIds = append(w.rows.ItemOrderIds, id)
+		w.rows.Positions = append(w.rows.Positions, int32(i+1))
+		w.rows.ReservationIds = append(w.rows.ReservationIds, newID())
+		w.rows.Skus = append(w.rows.Skus, it.SKU)
+		w.rows.Names = append(w.rows.Names, it.Name)
+		w.rows.Quantities = append(w.rows.Quantities, int32(it.Quantity))
+		w.rows.UnitPrices = append(w.rows.UnitPrices, it.UnitPrice)
+		w.rows.LineTotals = append(w.rows.LineTotals, it.Total)
 	}
-	params.ReserveSkus = slices.Sorted(maps.Keys(lines))
-	for _, sku := range params.ReserveSkus {
-		params.ReserveQuantities = append(params.ReserveQuantities, int32(lines[sku]))
-	}
-	return params
+	return w
 }
 
 // outOfStock builds the out_of_stock error naming every SKU that lacks stock now.

@@ -36,6 +36,7 @@ type Service struct {
 	now  func() time.Time
 
 	tokens tokenCache
+	writer *orderWriter
 	// queue enqueues jobs in the use case's transaction; it works none (internal/jobs
 	// does, in the processes that run jobs).
 	queue *river.Client[pgx.Tx]
@@ -53,7 +54,7 @@ func New(pool *pgxpool.Pool, cfg Config) *Service {
 	if err != nil {
 		panic(fmt.Sprintf("job queue client: %v", err)) // an insert-only configuration is always valid
 	}
-	return &Service{pool: pool, cfg: cfg, now: time.Now, queue: queue}
+	return &Service{pool: pool, cfg: cfg, now: time.Now, queue: queue, writer: &orderWriter{pool: pool}}
 }
 
 // Pool exposes the database for health checks and the job queue.
