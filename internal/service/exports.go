@@ -333,6 +333,8 @@ func (s *Service) RunExport(ctx context.Context, id uuid.UUID) error {
 	err = s.ExportOrders(ctx, f, ExportFormat(claim.Format), file, progress)
 	if err == nil {
 		err = file.flush()
+	} else {
+		file.stop()
 	}
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
@@ -348,7 +350,9 @@ func (s *Service) RunExport(ctx context.Context, id uuid.UUID) error {
 }
 
 // chunkWriter stores what is written to it as the export's chunks, one row per
-// cap(buf) bytes, so that memory holds at most one chunk.
+// cap(buf) bytes. A chunk is stored while the next one is written (by a goroutine of
+// its own, started with the first chunk), so that the export waits on the database only
+// when it writes faster than the database stores; memory holds two chunks at most.
 type chunkWriter struct {
 	ctx  context.Context
 	q    *queries.Queries
@@ -356,6 +360,11 @@ type chunkWriter struct {
 	buf  []byte
 	seq  int32
 	size int64
+
+	chunks chan []byte // to the storing goroutine
+	spare  chan []byte // buffers it has stored
+	stored chan error  // its result, once chunks is closed
+	closed bool
 }
 
 func (w *chunkWriter) Write(p []byte) (int, error) {
@@ -365,7 +374,7 @@ func (w *chunkWriter) Write(p []byte) (int, error) {
 		w.buf = append(w.buf, p[:take]...)
 		p = p[take:]
 		if len(w.buf) == cap(w.buf) {
-			if err := w.flush(); err != nil {
+			if err := w.send(); err != nil {
 				return n - len(p), err
 			}
 		}
@@ -373,19 +382,56 @@ func (w *chunkWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// flush stores the buffered bytes as the next chunk.
+// send hands the full buffer to the storing goroutine and takes an empty one.
+func (w *chunkWriter) send() error {
+	if w.chunks == nil {
+		w.chunks, w.spare, w.stored = make(chan []byte), make(chan []byte, 1), make(chan error, 1)
+		w.spare <- make([]byte, 0, cap(w.buf))
+		go w.store()
+	}
+	select {
+	case w.chunks <- w.buf:
+	case err := <-w.stored: // it stopped: an insert failed
+		w.stored <- err
+		return err
+	}
+	w.size += int64(len(w.buf))
+	w.buf = (<-w.spare)[:0]
+	return nil
+}
+
+// store inserts the chunks it is handed, in order, until chunks is closed or an insert
+// fails.
+func (w *chunkWriter) store() {
+	for data := range w.chunks {
+		if err := w.q.InsertExportChunk(w.ctx, queries.InsertExportChunkParams{ExportID: w.id, Seq: w.seq, Data: data}); err != nil {
+			w.stored <- fmt.Errorf("export %s chunk %d: %w", w.id, w.seq, err)
+			return
+		}
+		w.seq++
+		w.spare <- data
+	}
+	w.stored <- nil
+}
+
+// flush stores what is buffered and waits until every chunk is stored.
 func (w *chunkWriter) flush() error {
-	if len(w.buf) == 0 {
+	if len(w.buf) > 0 {
+		if err := w.send(); err != nil {
+			return err
+		}
+	}
+	return w.stop()
+}
+
+// stop ends the storing goroutine (after the chunks handed to it), and returns its result.
+func (w *chunkWriter) stop() error {
+	if w.chunks == nil || w.closed {
 		return nil
 	}
-	err := w.q.InsertExportChunk(w.ctx, queries.InsertExportChunkParams{ExportID: w.id, Seq: w.seq, Data: w.buf})
-	if err != nil {
-		return fmt.Errorf("export %s chunk %d: %w", w.id, w.seq, err)
-	}
-	w.seq++
-	w.size += int64(len(w.buf))
-	w.buf = w.buf[:0]
-	return nil
+	w.closed = true
+	close(w.chunks)
+	return <-w.stored
 }
 
 // FailExport marks export id failed because of cause: a refusal (too large, a filter
