@@ -48,7 +48,7 @@ func (s *Server) apiListOrders(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := s.svc.ListOrders(c.Request().Context(), f, true)
+	page, err := s.svc.ListOrders(c.Request().Context(), f, service.Everything)
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,7 @@ func (s *Server) exportOrders(c echo.Context) error {
 		return s.bulkRefused(c, err)
 	}
 	f.Limit = 1
-	page, err := s.svc.ListOrders(c.Request().Context(), f, false)
+	page, err := s.svc.ListOrders(c.Request().Context(), f, service.RowsOnly)
 	if err != nil {
 		return s.bulkRefused(c, err)
 	}

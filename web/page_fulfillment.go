@@ -20,7 +20,7 @@ const fulfillmentQueueSize = 100
 // fulfillmentQueue is GET /fulfillment: paid and processing orders with items left to
 // ship, oldest first.
 func (s *Server) fulfillmentQueue(c echo.Context) error {
-	page, err := s.svc.ListOrders(c.Request().Context(), service.FulfillmentQueueFilter(fulfillmentQueueSize), true)
+	page, err := s.svc.ListOrders(c.Request().Context(), service.FulfillmentQueueFilter(fulfillmentQueueSize), service.WithLines)
 	if err != nil {
 		return err
 	}

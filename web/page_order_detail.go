@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
 	"github.com/oms/oms/views"
 )
 
@@ -32,7 +33,7 @@ func (s *Server) renderOrderDetail(c echo.Context, status int, edit func(*views.
 		Back: "/orders/" + o.Number, Now: time.Now()}
 	d.Actions = orderActions(p, o, d.Lines)
 	if o.Customer.Email != "" {
-		page, err := s.svc.ListOrders(ctx, domain.OrderFilter{Email: o.Customer.Email, Limit: 1}, false)
+		page, err := s.svc.ListOrders(ctx, domain.OrderFilter{Email: o.Customer.Email, Limit: 1}, service.RowsOnly)
 		if err != nil {
 			return err
 		}

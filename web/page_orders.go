@@ -117,7 +117,7 @@ func (s *Server) listOrders(ctx context.Context, q url.Values) (service.OrderPag
 		}
 		return service.OrderPage{}, err
 	}
-	return s.svc.ListOrders(ctx, f, false)
+	return s.svc.ListOrders(ctx, f, service.RowsOnly)
 }
 
 // filterErrors turns an invalid filter into the messages shown by the filters; other
@@ -393,7 +393,7 @@ func (s *Server) bulkCancel(c echo.Context) error {
 	}
 	if c.FormValue("confirmed") != "1" {
 		v := views.BulkCancelConfirm{IDs: ids, Reason: reason, Refund: refund, Back: backToList(c)}
-		page, err := s.svc.ListOrders(c.Request().Context(), domain.OrderFilter{IDs: validUUIDs(ids), Limit: domain.MaxPageSize}, false)
+		page, err := s.svc.ListOrders(c.Request().Context(), domain.OrderFilter{IDs: validUUIDs(ids), Limit: domain.MaxPageSize}, service.RowsOnly)
 		if err != nil {
 			return err
 		}
@@ -471,7 +471,7 @@ func (s *Server) orderNumbers(ctx context.Context, ids []string) map[string]stri
 	valid := validUUIDs(ids)
 	for len(valid) > 0 {
 		n := min(len(valid), domain.MaxPageSize)
-		page, err := s.svc.ListOrders(ctx, domain.OrderFilter{IDs: valid[:n], Limit: domain.MaxPageSize}, false)
+		page, err := s.svc.ListOrders(ctx, domain.OrderFilter{IDs: valid[:n], Limit: domain.MaxPageSize}, service.RowsOnly)
 		if err != nil {
 			break
 		}

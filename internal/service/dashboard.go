@@ -104,7 +104,7 @@ func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
 	if err := tx.Commit(ctx); err != nil {
 		return d, fmt.Errorf("dashboard: %w", err)
 	}
-	awaiting, err := s.ListOrders(ctx, FulfillmentQueueFilter(dashboardAwaiting), false)
+	awaiting, err := s.ListOrders(ctx, FulfillmentQueueFilter(dashboardAwaiting), RowsOnly)
 	if err != nil {
 		return d, fmt.Errorf("dashboard awaiting fulfillment: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
 )
 
 // The name search's two halves split text alike: the database, which keeps each order's
@@ -119,7 +120,7 @@ func TestListSearchFindsWhatEachKindOfQNames(t *testing.T) {
 		var got []string
 		f := domain.OrderFilter{Q: c.q, Limit: 2}
 		for pages := 0; ; pages++ {
-			page, err := e.svc.ListOrders(e.ctx, f, false)
+			page, err := e.svc.ListOrders(e.ctx, f, service.RowsOnly)
 			if err != nil {
 				t.Fatalf("%q: %v", c.q, err)
 			}

@@ -43,16 +43,23 @@ const maxWordExpansion = 24
 // combination's own index range; broader ones read the date index and skip the rest.
 const mergeBelow = 0.1
 
-// ListOrders returns a page of the orders matching f. With details, each order carries
-// its items, payments, fulfillments, returns and history (the API); without, only the
-// order row (the back-office list).
+// Detail is how much of each order a list reads.
+type Detail int
+
+const (
+	RowsOnly   Detail = iota // the order row (the back-office list)
+	WithLines                // ... and its lines (the warehouse queue)
+	Everything               // ... and its payments, refunds, fulfillments, returns and history (the API)
+)
+
+// ListOrders returns a page of the orders matching f, each with detail.
 //
 // Nothing here grows with the orders table: the status counters say which status
 // combinations hold orders (and count the lists that filter on statuses alone), the page
 // reads one index range per search and stops at the page, and other lists are counted
 // once, up to domain.ExactCountLimit, on their first page. The counters and the page are
 // read in one snapshot; the count and the page's children after it, at once.
-func (s *Service) ListOrders(ctx context.Context, f domain.OrderFilter, details bool) (OrderPage, error) {
+func (s *Service) ListOrders(ctx context.Context, f domain.OrderFilter, detail Detail) (OrderPage, error) {
 	f.Normalize()
 	if err := f.Validate(); err != nil {
 		return OrderPage{}, err
@@ -95,16 +102,13 @@ func (s *Service) ListOrders(ctx context.Context, f domain.OrderFilter, details 
 	}()
 	defer func() { <-counted }() // never leave the count running
 	page := OrderPage{}
-	if details {
+	switch detail {
+	case Everything:
 		page.Orders, err = loadOrders(ctx, queries.New(s.pool), rows)
-	} else {
-		page.Orders = make([]domain.Order, len(rows))
-		for i, r := range rows {
-			page.Orders[i], err = orderFromRow(r)
-			if err != nil {
-				break
-			}
-		}
+	case WithLines:
+		page.Orders, err = loadOrderLines(ctx, queries.New(queries.GenericPlans(s.pool)), rows)
+	default:
+		page.Orders, err = ordersFromRows(rows)
 	}
 	if err != nil {
 		return OrderPage{}, err

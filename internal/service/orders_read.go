@@ -78,12 +78,7 @@ func loadOrders(ctx context.Context, q *queries.Queries, rows []queries.Order) (
 	if err != nil {
 		return nil, err
 	}
-	for _, it := range d.Items {
-		o := index[it.OrderID]
-		o.Items = append(o.Items, domain.OrderItem{ID: it.ID.String(), SKU: it.Sku, Name: it.Name,
-			Quantity: int(it.Quantity), UnitPrice: it.UnitPrice, Total: it.Total,
-			FulfilledQuantity: int(it.FulfilledQuantity), ReturnedQuantity: int(it.ReturnedQuantity)})
-	}
+	attachItems(d.Items, index)
 	for _, p := range d.Payments {
 		o := index[p.OrderID]
 		o.Payments = append(o.Payments, domain.Payment{ID: p.ID.String(), Gateway: p.Gateway, Amount: p.Amount,
@@ -108,6 +103,46 @@ func loadOrders(ctx context.Context, q *queries.Queries, rows []queries.Order) (
 			Actor: h.Actor, ActorType: domain.ActorType(h.ActorType), At: h.CreatedAt})
 	}
 	return out, nil
+}
+
+// ordersFromRows converts order rows alone (no children).
+func ordersFromRows(rows []queries.Order) ([]domain.Order, error) {
+	out := make([]domain.Order, len(rows))
+	for i, r := range rows {
+		var err error
+		if out[i], err = orderFromRow(r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// loadOrderLines turns order rows into orders with their lines, and nothing else.
+func loadOrderLines(ctx context.Context, q *queries.Queries, rows []queries.Order) ([]domain.Order, error) {
+	out, err := ordersFromRows(rows)
+	if err != nil || len(rows) == 0 {
+		return out, err
+	}
+	ids := make([]uuid.UUID, len(rows))
+	index := make(map[uuid.UUID]*domain.Order, len(rows))
+	for i, r := range rows {
+		ids[i], index[r.ID] = r.ID, &out[i]
+	}
+	items, err := q.ListItemsForOrders(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load lines: %w", err)
+	}
+	attachItems(items, index)
+	return out, nil
+}
+
+func attachItems(items []queries.OrderItem, index map[uuid.UUID]*domain.Order) {
+	for _, it := range items {
+		o := index[it.OrderID]
+		o.Items = append(o.Items, domain.OrderItem{ID: it.ID.String(), SKU: it.Sku, Name: it.Name,
+			Quantity: int(it.Quantity), UnitPrice: it.UnitPrice, Total: it.Total,
+			FulfilledQuantity: int(it.FulfilledQuantity), ReturnedQuantity: int(it.ReturnedQuantity)})
+	}
 }
 
 func attachFulfillments(d queries.OrderDetails, index map[uuid.UUID]*domain.Order) {
