@@ -146,6 +146,11 @@ CREATE FUNCTION oms_search_text(name text, email text) RETURNS text LANGUAGE sql
 $$;
 -- +goose StatementEnd
 
+-- Each order's words, with an index that intersects them: how a search of several words
+-- is counted (an order that has one of each), however common each word is.
+ALTER TABLE orders ADD COLUMN search_words text[] GENERATED ALWAYS AS (oms_search_words(customer_name, customer_email)) STORED;
+CREATE INDEX orders_search_words_idx ON orders USING gin (search_words);
+
 CREATE TABLE order_search_words (
     word        text COLLATE "C" NOT NULL,
     created_at  timestamptz NOT NULL,
@@ -157,7 +162,7 @@ CREATE TABLE order_search_words (
 CREATE FUNCTION oms_order_words_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO order_search_words (word, created_at, order_id)
-    SELECT unnest(oms_search_words(customer_name, customer_email)), created_at, id FROM new_rows;
+    SELECT unnest(search_words), created_at, id FROM new_rows;
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
@@ -167,13 +172,12 @@ CREATE FUNCTION oms_order_words_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- Only orders whose name, email or placing time changed (rarely any).
     DELETE FROM order_search_words w USING old_rows o JOIN new_rows n ON n.id = o.id
-    WHERE (o.customer_name, o.customer_email, o.created_at) IS DISTINCT FROM (n.customer_name, n.customer_email, n.created_at)
-      AND w.order_id = o.id AND w.created_at = o.created_at
-      AND w.word = ANY(oms_search_words(o.customer_name, o.customer_email));
+    WHERE (o.search_words, o.created_at) IS DISTINCT FROM (n.search_words, n.created_at)
+      AND w.order_id = o.id AND w.created_at = o.created_at AND w.word = ANY(o.search_words);
     INSERT INTO order_search_words (word, created_at, order_id)
-    SELECT unnest(oms_search_words(n.customer_name, n.customer_email)), n.created_at, n.id
+    SELECT unnest(n.search_words), n.created_at, n.id
     FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE (o.customer_name, o.customer_email, o.created_at) IS DISTINCT FROM (n.customer_name, n.customer_email, n.created_at);
+    WHERE (o.search_words, o.created_at) IS DISTINCT FROM (n.search_words, n.created_at);
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
@@ -182,8 +186,7 @@ END $$;
 CREATE FUNCTION oms_order_words_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM order_search_words w USING old_rows o
-    WHERE w.order_id = o.id AND w.created_at = o.created_at
-      AND w.word = ANY(oms_search_words(o.customer_name, o.customer_email));
+    WHERE w.order_id = o.id AND w.created_at = o.created_at AND w.word = ANY(o.search_words);
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
@@ -199,7 +202,7 @@ ALTER TABLE orders ENABLE ALWAYS TRIGGER orders_words_update;
 ALTER TABLE orders ENABLE ALWAYS TRIGGER orders_words_delete;
 
 INSERT INTO order_search_words (word, created_at, order_id)
-SELECT unnest(oms_search_words(customer_name, customer_email)), created_at, id FROM orders;
+SELECT unnest(search_words), created_at, id FROM orders;
 
 DROP INDEX orders_search_trgm_idx;
 ALTER TABLE orders DROP COLUMN search;
@@ -233,6 +236,8 @@ DROP INDEX returns_status_idx;
 CREATE INDEX returns_status_idx ON returns (status, created_at);
 DROP INDEX orders_state_created_idx;
 CREATE INDEX orders_status_created_idx ON orders (status, created_at DESC, id DESC);
+DROP INDEX orders_search_words_idx;
+ALTER TABLE orders DROP COLUMN search_words;
 ALTER TABLE orders ADD COLUMN search text GENERATED ALWAYS AS (lower(order_number || ' ' || customer_email || ' ' ||
     customer_phone || ' ' || customer_name)) STORED;
 CREATE INDEX orders_search_trgm_idx ON orders USING gin (search gin_trgm_ops);

@@ -154,6 +154,7 @@ type Order struct {
 	ShippedAt         *time.Time
 	DeliveredAt       *time.Time
 	CancelledAt       *time.Time
+	SearchWords       []string
 	LineSummary       string
 }
 

@@ -310,12 +310,13 @@ func (s OrderSearch) selectSQL(cols string) (string, []any) {
 		}
 		return fmt.Sprintf("SELECT %s FROM orders o WHERE %s ORDER BY o.%s %s, o.id %s%s", cols, and(conds), col, dir, dir, limit), args
 	}
-	// One branch per combination; PostgreSQL merges the branches' index ranges in order
-	// (Merge Append) and stops at the limit.
+	// One branch per combination, each reading at most a page from its index range in
+	// order, whatever the planner expects of its size; the branches are then merged.
 	rest := and(conds)
 	branches := make([]string, len(s.States))
 	for i, st := range s.States {
-		branches[i] = fmt.Sprintf("SELECT %s FROM orders o WHERE %s AND %s", cols, stateCond([]OrderState{st}, &args), rest)
+		branches[i] = fmt.Sprintf("(SELECT %s FROM orders o WHERE %s AND %s ORDER BY o.%s %s, o.id %s%s)",
+			cols, stateCond([]OrderState{st}, &args), rest, col, dir, dir, limit)
 	}
 	return fmt.Sprintf("SELECT * FROM (%s) m %s%s", strings.Join(branches, "\nUNION ALL\n"), order, limit), args
 }
@@ -345,7 +346,7 @@ func (q *Queries) CountOrders(ctx context.Context, s OrderSearch, limit int) (n 
 	var sql, unlimited string
 	read := int64(limit + 1) // how many entries the count reads at most
 	switch {
-	case len(s.Words) > 0 && s.onlyWords():
+	case len(s.Words) == 1 && s.onlyWords():
 		// The words' index alone, without the orders: entries, and distinct orders among
 		// them (an order can have two words that start with one word of q). Each order
 		// has a few search words, so entries past three times the limit are past it.
@@ -364,8 +365,10 @@ func (q *Queries) CountOrders(ctx context.Context, s OrderSearch, limit int) (n 
 		if len(s.States) > 0 {
 			conds = append(conds, stateCond(s.States, &args))
 		}
-		if len(s.Words) > 0 {
-			conds = append(conds, "o.id IN (SELECT w0.order_id FROM "+s.wordMatches(&args, "")+")")
+		// Several words: the orders' word sets, whose index intersects them (however
+		// common each word, the count reads only the orders that have them all).
+		for _, words := range s.Words {
+			conds = append(conds, "o.search_words && "+args.add(words)+"::text[]")
 		}
 		unlimited = "SELECT 1 FROM orders o WHERE " + and(conds)
 		sql = fmt.Sprintf("SELECT count(*), count(*) FROM (%s LIMIT %d) m", unlimited, limit+1)

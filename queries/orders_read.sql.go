@@ -12,7 +12,7 @@ import (
 )
 
 const getOrderByID = `-- name: GetOrderByID :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, line_summary FROM orders WHERE id = $1
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary FROM orders WHERE id = $1
 `
 
 func (q *Queries) GetOrderByID(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -48,13 +48,14 @@ func (q *Queries) GetOrderByID(ctx context.Context, id uuid.UUID) (Order, error)
 		&i.ShippedAt,
 		&i.DeliveredAt,
 		&i.CancelledAt,
+		&i.SearchWords,
 		&i.LineSummary,
 	)
 	return i, err
 }
 
 const getOrderByNumber = `-- name: GetOrderByNumber :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, line_summary FROM orders WHERE order_number = $1
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary FROM orders WHERE order_number = $1
 `
 
 func (q *Queries) GetOrderByNumber(ctx context.Context, orderNumber string) (Order, error) {
@@ -90,6 +91,7 @@ func (q *Queries) GetOrderByNumber(ctx context.Context, orderNumber string) (Ord
 		&i.ShippedAt,
 		&i.DeliveredAt,
 		&i.CancelledAt,
+		&i.SearchWords,
 		&i.LineSummary,
 	)
 	return i, err
@@ -390,7 +392,7 @@ func (q *Queries) ListReturnsForOrders(ctx context.Context, orderIds []uuid.UUID
 }
 
 const lockOrder = `-- name: LockOrder :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, line_summary FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary FROM orders WHERE id = $1 FOR UPDATE
 `
 
 // Every change to an order starts here: the row stays locked until the change commits.
@@ -427,6 +429,7 @@ func (q *Queries) LockOrder(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.ShippedAt,
 		&i.DeliveredAt,
 		&i.CancelledAt,
+		&i.SearchWords,
 		&i.LineSummary,
 	)
 	return i, err

@@ -206,7 +206,7 @@ func (q *Queries) RefundablePayments(ctx context.Context, orderID uuid.UUID) ([]
 }
 
 const setOrderPaymentStatus = `-- name: SetOrderPaymentStatus :one
-UPDATE orders SET payment_status = $2, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, line_summary
+UPDATE orders SET payment_status = $2, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary
 `
 
 type SetOrderPaymentStatusParams struct {
@@ -247,6 +247,7 @@ func (q *Queries) SetOrderPaymentStatus(ctx context.Context, arg SetOrderPayment
 		&i.ShippedAt,
 		&i.DeliveredAt,
 		&i.CancelledAt,
+		&i.SearchWords,
 		&i.LineSummary,
 	)
 	return i, err
@@ -287,7 +288,7 @@ UPDATE orders o SET updated_at = now(),
     paid = (SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.order_id = o.id AND p.status = 'completed'),
     refunded = (SELECT coalesce(sum(r.amount), 0) FROM refunds r WHERE r.order_id = o.id AND r.status <> 'failed')
 WHERE o.id = $1
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, line_summary
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary
 `
 
 // paid and refunded recomputed from the payments and refunds themselves, never
@@ -326,6 +327,7 @@ func (q *Queries) SumOrderPayments(ctx context.Context, id uuid.UUID) (Order, er
 		&i.ShippedAt,
 		&i.DeliveredAt,
 		&i.CancelledAt,
+		&i.SearchWords,
 		&i.LineSummary,
 	)
 	return i, err

@@ -86,7 +86,8 @@ func run(ctx context.Context) error {
 	var read bool
 	var ro readOptions
 	flag.BoolVar(&read, "read", false, "the read benchmark instead: every page and list at -orders orders (make bench-read)")
-	flag.IntVar(&ro.orders, "orders", 1_000_000, "-read: how many orders the shop has (loaded once, kept in "+readDB+")")
+	flag.StringVar(&ro.db, "db", "oms_bench_read", "-read: the database of the shop (kept between runs)")
+	flag.IntVar(&ro.orders, "orders", 1_000_000, "-read: how many orders the shop has (loaded once, kept in -db)")
 	flag.IntVar(&ro.requests, "requests", 100, "-read: requests per case")
 	flag.BoolVar(&ro.export, "export", true, "-read: export every order at the end")
 	only := flag.String("cases", "", "-read: only the cases whose name matches this regular expression")

@@ -29,9 +29,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const readDB = "oms_bench_read"
 
 type readOptions struct {
+	db       string
 	orders   int
 	requests int
 	export   bool
@@ -49,15 +49,15 @@ type readCase struct {
 
 func benchRead(ctx context.Context, o options, ro readOptions) error {
 	fmt.Printf("oms-bench -read: %d orders, %d requests per case, server %s\n", ro.orders, ro.requests, redact(o.adminURL))
-	dbURL, err := withDatabase(o.adminURL, readDB)
+	dbURL, err := withDatabase(o.adminURL, ro.db)
 	if err != nil {
 		return err
 	}
-	if err := ensureDB(ctx, o.adminURL, readDB); err != nil {
+	if err := ensureDB(ctx, o.adminURL, ro.db); err != nil {
 		return err
 	}
 	env := append(os.Environ(), "DATABASE_URL="+dbURL)
-	step("migrating " + readDB)
+	step("migrating " + ro.db)
 	if out, err := command(ctx, env, o.oms, "migrate").CombinedOutput(); err != nil {
 		return fmt.Errorf("oms migrate: %w\n%s", err, out)
 	}
@@ -204,8 +204,8 @@ func readCases(ctx context.Context, conn *pgx.Conn) ([]readCase, error) {
 	merged := func(states [][3]string, order string) string {
 		var b []string
 		for _, s := range states {
-			b = append(b, fmt.Sprintf("SELECT %s FROM orders WHERE status = '%s' AND payment_status = '%s' AND fulfillment_status = '%s'",
-				cols, s[0], s[1], s[2]))
+			b = append(b, fmt.Sprintf("(SELECT %s FROM orders WHERE status = '%s' AND payment_status = '%s' AND fulfillment_status = '%s' ORDER BY %s LIMIT 51)",
+				cols, s[0], s[1], s[2], order))
 		}
 		return "SELECT * FROM (" + strings.Join(b, " UNION ALL ") + ") m ORDER BY " + order + " LIMIT 51"
 	}
@@ -272,7 +272,7 @@ func readCases(ctx context.Context, conn *pgx.Conn) ([]readCase, error) {
 		{name: "API q= a phone number", path: "/api/v1/orders?q=" + q(phoneTail),
 			sql: []string{narrowed(fmt.Sprintf("customer_phone <> '' AND oms_phone_key(customer_phone) ~>=~ reverse('%s') AND oms_phone_key(customer_phone) ~<~ (reverse('%s') || '\U0010FFFF')", phoneTail, phoneTail))}},
 		{name: "API q= a customer's full name", path: "/api/v1/orders?q=" + q(name),
-			sql: []string{wordsPage(first, last)}},
+			sql: []string{wordsPage(first, last), fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM orders WHERE search_words && ARRAY['%s'] AND search_words && ARRAY['%s'] LIMIT 10001) m", first, last)}},
 		{name: "API q= a last name (" + last + ")", path: "/api/v1/orders?q=" + q(last),
 			sql: []string{wordsPage(last), wordCount(last)}},
 		{name: "API q= a 2-letter name (wu)", path: "/api/v1/orders?q=wu",

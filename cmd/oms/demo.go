@@ -44,7 +44,7 @@ func demoCmd(ctx context.Context, cfg config, args []string, stdout io.Writer) e
 		// What autovacuum would do in time: statistics for the planner, and the visibility
 		// map that lets counts read the indexes alone.
 		fmt.Fprintln(stdout, "demo: vacuum and analyze")
-		for _, table := range []string{"orders", "order_items", "payments", "refunds", "fulfillments", "returns", "order_history", "inventory_reservations"} {
+		for _, table := range []string{"orders", "order_items", "payments", "refunds", "fulfillments", "returns", "order_history", "inventory_reservations", "order_search_words"} {
 			if _, err := svc.Pool().Exec(ctx, "VACUUM (ANALYZE) "+table); err != nil {
 				return fmt.Errorf("demo: vacuum %s: %w", table, err)
 			}
