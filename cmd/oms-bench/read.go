@@ -29,7 +29,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-
 type readOptions struct {
 	db       string
 	orders   int
