@@ -4,7 +4,7 @@
 #   docker run --rm -e DATABASE_URL=postgres://... oms migrate
 #   docker run -p 8080:8080 -e DATABASE_URL=postgres://... oms
 
-FROM golang:1.26 AS build
+FROM golang:1.27.3 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download

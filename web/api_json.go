@@ -49,7 +49,7 @@ func decodeJSON(body []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return domain.Errorf(domain.CodeBadRequest, "unexpected data after the JSON object")
 	}
-	return nil
+	return badMoney(v)
 }
 
 // bind reads and strictly decodes the request body into v.
@@ -68,14 +68,11 @@ func jsonError(err error) error {
 	case errors.As(err, &syntax):
 		return domain.Errorf(domain.CodeBadRequest, "malformed JSON at byte %d", syntax.Offset)
 	case errors.As(err, &typ):
-		field := typ.Field
+		field := apiFieldPath(typ.Field)
 		if field == "" {
 			return domain.Errorf(domain.CodeBadRequest, "the request body must be a JSON object")
 		}
 		want := jsonKind(typ.Type.Kind().String())
-		if typ.Type == moneyType {
-			want = `a decimal string such as "19.99"`
-		}
 		return &domain.Error{Code: domain.CodeBadRequest, Message: fmt.Sprintf("%s must be %s", field, want),
 			Fields: map[string]string{field: "must be " + want}}
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -91,6 +88,24 @@ func jsonError(err error) error {
 		}
 		return domain.Errorf(domain.CodeBadRequest, "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
+}
+
+// apiFieldPath writes encoding/json's field path (items.0.quantity) as the API names
+// fields (items[0].quantity).
+func apiFieldPath(field string) string {
+	parts := strings.Split(field, ".")
+	var b strings.Builder
+	for i, p := range parts {
+		if _, err := strconv.Atoi(p); err == nil && i > 0 {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 func jsonKind(goKind string) string {

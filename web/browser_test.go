@@ -245,8 +245,8 @@ func TestBrowserWarehouseShipsAnOrderPartlyThenFully(t *testing.T) {
 	}
 
 	// One mug now: the steppers take one mug and the T-shirt off.
-	b.click(fmt.Sprintf(`.fulfill-line[data-sku="MUG-1"] button[data-step="-1"]`))
-	b.click(fmt.Sprintf(`.fulfill-line[data-sku="TEE-1"] button[data-step="-1"]`))
+	b.click(`.fulfill-line[data-sku="MUG-1"] button[data-step="-1"]`)
+	b.click(`.fulfill-line[data-sku="TEE-1"] button[data-step="-1"]`)
 	if qty(mug.ID) != "1" || qty(tee.ID) != "0" {
 		t.Fatalf("after the steppers: %s and %s, want 1 and 0", qty(mug.ID), qty(tee.ID))
 	}

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/oms/oms/internal/domain"
 )
 
 // Live updates of the order detail page. Services announce every committed change of an
@@ -234,6 +232,3 @@ func (s *Server) orderEvents(c echo.Context) error {
 		w.Flush()
 	}
 }
-
-// liveOrderURL is where the detail page listens for changes.
-func liveOrderURL(o domain.Order) string { return "/orders/" + o.Number + "/events" }

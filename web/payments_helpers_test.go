@@ -32,12 +32,12 @@ var stripeMockBin struct {
 	err  error
 }
 
-// startStripeMock runs the official stripe-mock (a go.mod tool) on loopback for the test
-// and returns its base URL.
+// startStripeMock runs the official stripe-mock (a tool of tools/go.mod) on loopback for
+// the test and returns its base URL.
 func startStripeMock(t testing.TB) string {
 	t.Helper()
 	stripeMockBin.once.Do(func() {
-		out, err := exec.Command("go", "tool", "-n", "stripe-mock").Output()
+		out, err := exec.Command("go", "tool", "-modfile=../tools/go.mod", "-n", "stripe-mock").Output()
 		stripeMockBin.path, stripeMockBin.err = strings.TrimSpace(string(out)), err
 	})
 	if stripeMockBin.err != nil {

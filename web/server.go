@@ -4,6 +4,7 @@ package web
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -23,6 +24,26 @@ type Config struct {
 	// (requests per second, and the burst above it); 0 means 10/s, burst 20.
 	TrackRate  float64
 	TrackBurst int
+
+	// TrustedProxies are the peers (load balancers) whose X-Forwarded-For is believed;
+	// anyone else's is ignored, and the client address is the connection's.
+	TrustedProxies []*net.IPNet
+}
+
+// clientIP is how a request's client address (rate limits, logs) is read: the
+// connection's peer, unless the peer is one of the trusted proxies, which may name the
+// client in X-Forwarded-For (the right-most address that is not a trusted proxy).
+// Nothing is trusted by default: echo's own default believes any loopback or private
+// peer, and its RealIP without an extractor believes any header (GO-2026-6872).
+func clientIP(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // Server holds the dependencies every handler needs.
@@ -60,9 +81,7 @@ func New(cfg Config, svc *service.Service, log *slog.Logger) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.JSONSerializer = jsonSerializer{}
-	// A client's address (rate limits) is the peer's, or the one a proxy on a loopback or
-	// private address (the load balancer) put in X-Forwarded-For; anyone else's header is ignored.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	e.IPExtractor = clientIP(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	s.echo = e
 	s.routes()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -216,16 +217,42 @@ func TestPublicTrackingIsRateLimitedPerAddress(t *testing.T) {
 	if resp := get("/track"); resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("page over the limit: %d", resp.StatusCode)
 	}
-	// Behind the load balancer (a loopback or private peer), each client has its own budget.
-	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/track/ORD-1?email=a@example.com", nil)
-	req.Header.Set("X-Forwarded-For", "203.0.113.9")
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	// A client that is not a trusted proxy cannot step out of its budget by naming
+	// another address (GO-2026-6872): X-Forwarded-For and X-Real-IP are ignored.
+	for _, h := range []string{"X-Forwarded-For", "X-Real-IP"} {
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/track/ORD-1?email=a@example.com", nil)
+		req.Header.Set(h, "203.0.113.9")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("a spoofed %s from an untrusted peer: %d, want 429", h, resp.StatusCode)
+		}
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("another client behind the proxy: %d, want its own budget", resp.StatusCode)
+	// Behind a trusted proxy (OMS_TRUSTED_PROXIES), each client it names has its own
+	// budget; what a client put before the proxy's own entry is not believed.
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	proxied := New(Config{ShopName: "Test Shop", TrackRate: 0.01, TrackBurst: 1, TrustedProxies: []*net.IPNet{loopback}},
+		e.svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	psrv := httptest.NewServer(proxied.Handler())
+	defer psrv.Close()
+	via := func(xff string) int {
+		req, _ := http.NewRequest("GET", psrv.URL+"/api/v1/track/ORD-1?email=a@example.com", nil)
+		req.Header.Set("X-Forwarded-For", xff)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if a, b := via("203.0.113.9"), via("203.0.113.10"); a != http.StatusNotFound || b != http.StatusNotFound {
+		t.Errorf("two clients behind the proxy: %d %d, want a budget each", a, b)
+	}
+	if got := via("198.51.100.1, 203.0.113.9"); got != http.StatusTooManyRequests {
+		t.Errorf("a client naming another address before its own: %d, want its own (spent) budget", got)
 	}
 	// Staff API calls are not limited by it.
 	if r := e.do("GET", "/api/v1/orders", nil); r.Status != http.StatusOK {

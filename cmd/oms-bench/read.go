@@ -42,7 +42,6 @@ type readCase struct {
 	name    string
 	path    string // under the server; /api/v1 paths use the token, others the session
 	sql     []string
-	args    [][]any
 	perPage int // with a cursor walk: how many pages deep (each page is one sample)
 }
 

@@ -3,8 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -21,6 +23,7 @@ type config struct {
 	StripeWebhook  string
 	TrackRate      float64 // public tracking lookups per second per client address
 	TrackBurst     int
+	TrustedProxies []*net.IPNet // peers whose X-Forwarded-For is believed
 }
 
 func loadConfig() (config, error) {
@@ -48,7 +51,39 @@ func loadConfig() (config, error) {
 	if c.TrackBurst, err = strconv.Atoi(envOr("OMS_TRACK_BURST", "20")); err != nil || c.TrackBurst < 1 {
 		return c, fmt.Errorf("OMS_TRACK_BURST must be a positive whole number, got %q", os.Getenv("OMS_TRACK_BURST"))
 	}
+	if c.TrustedProxies, err = parseCIDRs(os.Getenv("OMS_TRUSTED_PROXIES")); err != nil {
+		return c, fmt.Errorf("OMS_TRUSTED_PROXIES: %w", err)
+	}
 	return c, nil
+}
+
+// parseCIDRs reads a comma-separated list of CIDRs ("10.0.0.0/8, 192.0.2.7/32"); a bare
+// address stands for itself alone.
+func parseCIDRs(s string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			ip := net.ParseIP(part)
+			if ip == nil {
+				return nil, fmt.Errorf("%q is not an address or CIDR", part)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				bits = 32
+			}
+			part = fmt.Sprintf("%s/%d", part, bits)
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR", part)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func envOr(key, def string) string {

@@ -47,7 +47,7 @@ func main() {
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("missing command\n" + usage)
+		return errors.New("missing command (oms help lists them)")
 	}
 	cfg, err := loadConfig()
 	if err != nil {
@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+		return fmt.Errorf("unknown command %q (oms help lists them)", cmd)
 	}
 }
 

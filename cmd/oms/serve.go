@@ -24,7 +24,7 @@ func serve(ctx context.Context, cfg config, _ []string) error {
 	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error {
 		svc := newService(pool, cfg)
 		srv := web.New(web.Config{ShopName: cfg.ShopName, SecureCookies: secureCookies(cfg),
-			TrackRate: cfg.TrackRate, TrackBurst: cfg.TrackBurst}, svc, logger)
+			TrackRate: cfg.TrackRate, TrackBurst: cfg.TrackBurst, TrustedProxies: cfg.TrustedProxies}, svc, logger)
 		httpSrv := srv.HTTPServer(cfg.Addr)
 		// Event streams never finish by themselves: end them (and the change listener)
 		// as shutdown begins, so that in-flight requests can drain.

@@ -132,3 +132,25 @@ func TestCommandsReportErrorsOnOneLine(t *testing.T) {
 		t.Errorf("duplicate email: %v", err)
 	}
 }
+
+func TestTrustedProxiesAreCIDRsOrAddresses(t *testing.T) {
+	got, err := parseCIDRs(" 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32,")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s []string
+	for _, n := range got {
+		s = append(s, n.String())
+	}
+	if strings.Join(s, " ") != "10.0.0.0/8 192.0.2.7/32 2001:db8::/32" {
+		t.Errorf("parsed %v", s)
+	}
+	for _, bad := range []string{"10.0.0.0/33", "proxy.local", "1.2.3"} {
+		if _, err := parseCIDRs(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if n, err := parseCIDRs(""); err != nil || len(n) != 0 {
+		t.Errorf("empty: %v %v", n, err)
+	}
+}
