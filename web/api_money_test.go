@@ -18,9 +18,9 @@ func TestBadMoneyAndTypesAreNamedByTheirPath(t *testing.T) {
 		Lines  []line `json:"lines"`
 	}
 	for in, field := range map[string]string{
-		`{"amount": 12.5}`:                                    "amount",
-		`{"amount": "1e3"}`:                                   "amount",
-		`{"amount": ""}`:                                      "amount",
+		`{"amount": 12.5}`:  "amount",
+		`{"amount": "1e3"}`: "amount",
+		`{"amount": ""}`:    "amount",
 		`{"lines": [{"price": "1.00"}, {"price": "abc"}]}`:    "lines[1].price",
 		`{"lines": [{"price": "1.00"}, {"quantity": "two"}]}`: "lines[1].quantity",
 	} {
