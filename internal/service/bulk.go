@@ -46,6 +46,23 @@ func (s *Service) BulkTransition(ctx context.Context, actor domain.Actor, ids []
 	case !to.Valid():
 		fe.Add("status", "unknown status "+string(to))
 	}
+	return s.bulk(ctx, ids, fe, func(id string) error { return s.transitionOne(ctx, actor, id, to, note) })
+}
+
+// BulkCancel cancels each order through the same rules as Cancel (stock released, what
+// was paid refunded when refund is set), each on its own, as BulkTransition does.
+func (s *Service) BulkCancel(ctx context.Context, actor domain.Actor, ids []string, reason string, refund bool) (BulkResult, error) {
+	fe := domain.FieldErrors{}
+	domain.ValidateNote(fe, "reason", reason)
+	return s.bulk(ctx, ids, fe, func(id string) error {
+		_, err := s.Cancel(ctx, actor, id, reason, refund)
+		return err
+	})
+}
+
+// bulk runs one on each of ids (repeats once), a few at a time, unless fe (the action's
+// own refusals) or the ids themselves refuse the whole request.
+func (s *Service) bulk(ctx context.Context, ids []string, fe domain.FieldErrors, one func(id string) error) (BulkResult, error) {
 	ids = uniqueIDs(ids)
 	switch {
 	case len(ids) == 0:
@@ -56,18 +73,15 @@ func (s *Service) BulkTransition(ctx context.Context, actor domain.Actor, ids []
 	if err := fe.Err(); err != nil {
 		return BulkResult{}, err
 	}
-
 	errs := make([]error, len(ids))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(bulkParallelism, len(ids)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range next {
-				errs[i] = s.transitionOne(ctx, actor, ids[i], to, note)
+				errs[i] = one(ids[i])
 			}
-		}()
+		})
 	}
 	for i := range ids {
 		next <- i
