@@ -48,3 +48,15 @@ LIMIT sqlc.arg(lim);
 
 -- name: GetInventoryForUpdate :one
 SELECT * FROM inventory WHERE sku = $1 FOR UPDATE;
+
+-- name: InsertProduct :execrows
+-- Creates a product only if the SKU is new: 0 rows means it exists already.
+INSERT INTO products (sku, name, price, sale_price, currency, active)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (sku) DO NOTHING;
+
+-- name: UpdateProduct :one
+-- Changes an existing product; no row means there is no such SKU.
+UPDATE products SET name = $2, price = $3, sale_price = $4, currency = $5, active = $6, updated_at = now()
+WHERE sku = $1
+RETURNING *;

@@ -128,6 +128,37 @@ func (q *Queries) InsertInventoryAdjustment(ctx context.Context, arg InsertInven
 	return err
 }
 
+const insertProduct = `-- name: InsertProduct :execrows
+INSERT INTO products (sku, name, price, sale_price, currency, active)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (sku) DO NOTHING
+`
+
+type InsertProductParams struct {
+	Sku       string
+	Name      string
+	Price     decimal.Decimal
+	SalePrice decimal.NullDecimal
+	Currency  string
+	Active    bool
+}
+
+// Creates a product only if the SKU is new: 0 rows means it exists already.
+func (q *Queries) InsertProduct(ctx context.Context, arg InsertProductParams) (int64, error) {
+	result, err := q.db.Exec(ctx, insertProduct,
+		arg.Sku,
+		arg.Name,
+		arg.Price,
+		arg.SalePrice,
+		arg.Currency,
+		arg.Active,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const listProducts = `-- name: ListProducts :many
 SELECT p.sku, p.name, p.price, p.sale_price, p.currency, p.active, p.created_at, p.updated_at, i.on_hand, i.reserved
 FROM products p JOIN inventory i USING (sku)
@@ -249,6 +280,45 @@ func (q *Queries) SetOnHand(ctx context.Context, arg SetOnHandParams) (Inventory
 		&i.Sku,
 		&i.OnHand,
 		&i.Reserved,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const updateProduct = `-- name: UpdateProduct :one
+UPDATE products SET name = $2, price = $3, sale_price = $4, currency = $5, active = $6, updated_at = now()
+WHERE sku = $1
+RETURNING sku, name, price, sale_price, currency, active, created_at, updated_at
+`
+
+type UpdateProductParams struct {
+	Sku       string
+	Name      string
+	Price     decimal.Decimal
+	SalePrice decimal.NullDecimal
+	Currency  string
+	Active    bool
+}
+
+// Changes an existing product; no row means there is no such SKU.
+func (q *Queries) UpdateProduct(ctx context.Context, arg UpdateProductParams) (Product, error) {
+	row := q.db.QueryRow(ctx, updateProduct,
+		arg.Sku,
+		arg.Name,
+		arg.Price,
+		arg.SalePrice,
+		arg.Currency,
+		arg.Active,
+	)
+	var i Product
+	err := row.Scan(
+		&i.Sku,
+		&i.Name,
+		&i.Price,
+		&i.SalePrice,
+		&i.Currency,
+		&i.Active,
+		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
 	return i, err

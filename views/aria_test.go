@@ -38,11 +38,11 @@ func TestAriaInvalidOnlyOnFieldsWithAnError(t *testing.T) {
 		{"comment", orderTimeline(p, OrderDetail{Order: o}),
 			orderTimeline(p, OrderDetail{Order: o, Comment: Form{Errors: Errors{"comment": "must not be empty"}}}),
 			[]string{`aria-invalid="true"`, `aria-describedby="err-comment"`, `id="err-comment"`}},
-		{"fulfill qty", FulfillPage(p, FulfillForm{Order: o, Lines: []FulfillLine{{ItemID: "i1", SKU: "MUG", Left: 2, Quantity: "2"}}}),
-			FulfillPage(p, FulfillForm{Order: o, Lines: []FulfillLine{{ItemID: "i1", SKU: "MUG", Left: 2, Quantity: "3", Error: "at most 2"}}}),
+		{"fulfill qty", FulfillPage(p, FulfillForm{Order: o, Lines: []QuantityLine{{ItemID: "i1", SKU: "MUG", Most: 2, Quantity: "2"}}}),
+			FulfillPage(p, FulfillForm{Order: o, Lines: []QuantityLine{{ItemID: "i1", SKU: "MUG", Most: 2, Quantity: "3", Error: "at most 2"}}}),
 			[]string{`aria-invalid="true"`, `aria-describedby="err-qty-i1"`, `id="err-qty-i1"`}},
-		{"return qty", ReturnRequestPage(p, ReturnRequestForm{Order: o, Lines: []ReturnRequestLine{{ItemID: "i1", SKU: "MUG", Returnable: 2, Quantity: "1"}}}),
-			ReturnRequestPage(p, ReturnRequestForm{Order: o, Lines: []ReturnRequestLine{{ItemID: "i1", SKU: "MUG", Returnable: 2, Quantity: "3", Error: "at most 2"}}}),
+		{"return qty", ReturnRequestPage(p, ReturnRequestForm{Order: o, Lines: []QuantityLine{{ItemID: "i1", SKU: "MUG", Most: 2, Quantity: "1"}}}),
+			ReturnRequestPage(p, ReturnRequestForm{Order: o, Lines: []QuantityLine{{ItemID: "i1", SKU: "MUG", Most: 2, Quantity: "3", Error: "at most 2"}}}),
 			[]string{`aria-invalid="true"`, `aria-describedby="err-qty-i1"`, `id="err-qty-i1"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -102,3 +102,13 @@ func (f Form) V(name string) string { return f.Values[name] }
 
 // Checked reports whether checkbox name was ticked.
 func (f Form) Checked(name string) bool { return f.Values[name] == "on" }
+
+// QuantityLine is one order line of a form that asks how many of each line (ship, return):
+// its input is qty_<ItemID>, from 0 to Most.
+type QuantityLine struct {
+	ItemID, SKU, Name string
+	Ordered, Done     int // ordered, and already shipped
+	Most              int
+	Quantity          string // as typed
+	Error             string
+}

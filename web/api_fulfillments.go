@@ -32,7 +32,7 @@ func (s *Server) apiCreateFulfillment(c echo.Context) error {
 			in.Items[i] = domain.LineQuantity{OrderItemID: it.OrderItemID, Quantity: it.Quantity}
 		}
 	}
-	f, err := s.svc.Fulfill(c.Request().Context(), actorOf(c), c.Param("id"), in)
+	f, _, err := s.svc.Fulfill(c.Request().Context(), actorOf(c), c.Param("id"), in)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func (s *Server) apiCancel(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	o, err := s.svc.Cancel(c.Request().Context(), actorOf(c), c.Param("id"), req.Reason, req.Refund)
+	o, _, err := s.svc.Cancel(c.Request().Context(), actorOf(c), c.Param("id"), req.Reason, req.Refund)
 	if err != nil {
 		return err
 	}

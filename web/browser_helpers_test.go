@@ -552,11 +552,11 @@ func (e *uiEnv) order(c uiCustomer, state string) domain.Order {
 		_, err = e.svc.Transition(ctx, uiActor, o.Number, domain.StatusProcessing, "picking")
 		must(err)
 	case "partial":
-		_, err = e.svc.Fulfill(ctx, uiActor, o.Number, domain.FulfillmentRequest{Carrier: "UPS", TrackingNumber: "1Z111",
+		_, _, err = e.svc.Fulfill(ctx, uiActor, o.Number, domain.FulfillmentRequest{Carrier: "UPS", TrackingNumber: "1Z111",
 			Items: []domain.LineQuantity{{OrderItemID: mug, Quantity: 1}}})
 		must(err)
 	case "shipped", "delivered", "returned":
-		f, err := e.svc.Fulfill(ctx, uiActor, o.Number, domain.FulfillmentRequest{Carrier: "UPS", TrackingNumber: "1Z999AA10123456784"})
+		f, _, err := e.svc.Fulfill(ctx, uiActor, o.Number, domain.FulfillmentRequest{Carrier: "UPS", TrackingNumber: "1Z999AA10123456784"})
 		must(err)
 		if state == "shipped" {
 			break

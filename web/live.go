@@ -198,6 +198,12 @@ func (s *Server) orderEvents(c echo.Context) error {
 	}
 	wait.Stop()
 
+	return s.streamOrderEvents(c, sub, o.Number)
+}
+
+// streamOrderEvents writes the event stream: "ready" once, then "changed" for each change
+// of the order and a heartbeat comment in between, until the client or the server goes.
+func (s *Server) streamOrderEvents(c echo.Context, sub *liveSub, number string) error {
 	w := c.Response()
 	h := w.Header()
 	h.Set(echo.HeaderContentType, "text/event-stream")
@@ -205,7 +211,7 @@ func (s *Server) orderEvents(c echo.Context) error {
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	// retry: how long the browser waits before reconnecting; "ready" says LISTEN is on.
-	if _, err := fmt.Fprintf(w, "retry: 2000\nevent: ready\ndata: %s\n\n", o.Number); err != nil {
+	if _, err := fmt.Fprintf(w, "retry: 2000\nevent: ready\ndata: %s\n\n", number); err != nil {
 		return nil
 	}
 	w.Flush()
@@ -214,7 +220,7 @@ func (s *Server) orderEvents(c echo.Context) error {
 	for {
 		var msg string
 		select {
-		case <-ctx.Done():
+		case <-c.Request().Context().Done():
 			return nil
 		case <-s.live.done:
 			return nil
@@ -222,7 +228,7 @@ func (s *Server) orderEvents(c echo.Context) error {
 			if !ok {
 				return nil
 			}
-			msg = "event: changed\ndata: " + o.Number + "\n\n"
+			msg = "event: changed\ndata: " + number + "\n\n"
 		case <-beat.C:
 			msg = ": heartbeat\n\n"
 		}

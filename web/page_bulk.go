@@ -106,27 +106,24 @@ func (s *Server) finishBulk(c echo.Context, ids []string, sum views.BulkSummary,
 // bulkRefused answers a bulk request refused as a whole (nothing selected, unknown
 // status): a flash on the list it came from.
 func (s *Server) bulkRefused(c echo.Context, err error) error {
-	de := s.toDomainError(c, err)
-	if de.Code == domain.CodeInternal || de.Code == domain.CodeForbidden {
+	inputs := []string{"order_ids", "status", "note", "reason", "format"}
+	fail, err := s.formErrors(c, err, inputs...)
+	if err != nil {
 		return err
 	}
-	msg := de.Message
-	if len(de.Fields) > 0 {
-		var parts []string
-		for _, k := range []string{"order_ids", "status", "note", "reason", "format"} {
-			if m, ok := de.Fields[k]; ok {
-				if k == "order_ids" {
-					parts = append(parts, m)
-				} else {
-					parts = append(parts, k+" "+m)
-				}
-			}
-		}
-		if len(parts) > 0 {
-			msg = strings.Join(parts, "; ")
+	var parts []string
+	for _, k := range inputs {
+		if m := fail.Errors[k]; m != "" && k == "order_ids" {
+			parts = append(parts, m)
+		} else if m != "" {
+			parts = append(parts, k+" "+m)
 		}
 	}
-	s.flashError(c, "Nothing was changed: "+msg+".")
+	if len(parts) > 0 {
+		s.flashError(c, "Nothing was changed: "+strings.Join(parts, "; ")+".")
+	} else {
+		s.flashError(c, "Nothing was changed: "+fail.Message+".")
+	}
 	return c.Redirect(http.StatusSeeOther, backToList(c))
 }
 

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,14 +39,11 @@ func (s *Server) fulfillmentQueue(c echo.Context) error {
 	return render(c, http.StatusOK, views.FulfillmentQueuePage(s.page(c, "Fulfillment", "fulfillment"), q))
 }
 
+// newFulfillForm is the fulfillment form of o; each quantity starts at what is left.
 func newFulfillForm(o domain.Order) views.FulfillForm {
-	f := views.FulfillForm{Order: o, Notify: true, Errors: views.Errors{}}
-	for _, it := range o.Items {
-		left := it.Quantity - it.FulfilledQuantity
-		f.Lines = append(f.Lines, views.FulfillLine{ItemID: it.ID, SKU: it.SKU, Name: it.Name, Ordered: it.Quantity,
-			Shipped: it.FulfilledQuantity, Left: left, Quantity: strconv.Itoa(left)})
-	}
-	return f
+	left := func(it domain.OrderItem) int { return it.Quantity - it.FulfilledQuantity }
+	return views.FulfillForm{Order: o, Notify: true, Errors: views.Errors{},
+		Lines: quantityLines(o, left, func(most int) int { return most })}
 }
 
 func (s *Server) renderFulfill(c echo.Context, status int, f views.FulfillForm) error {
@@ -61,103 +57,56 @@ func (s *Server) fulfillForm(c echo.Context) error {
 		return err
 	}
 	f := newFulfillForm(o)
-	if o.Status != domain.StatusPaid && o.Status != domain.StatusProcessing {
+	if !o.Status.Ships() {
 		f.Errors[""] = fmt.Sprintf("Order %s is %s: only paid or processing orders can be shipped.", o.Number, strings.ToLower(views.Humanize(string(o.Status))))
 	}
 	return s.renderFulfill(c, http.StatusOK, f)
 }
 
-// fulfill is POST /orders/{number}/fulfill: qty_{item id} per line, carrier,
-// tracking_number, notify_customer.
+// fulfill is POST /orders/{number}/fulfill: qty_{line id} per line, carrier,
+// tracking_number, notify_customer. A partial shipment returns to the order, a complete
+// one to the queue.
 func (s *Server) fulfill(c echo.Context) error {
-	ctx := c.Request().Context()
-	o, err := s.svc.GetOrder(ctx, c.Param("number"))
+	qty, err := readQuantities(c)
+	if err != nil {
+		return err
+	}
+	req := domain.FulfillmentRequest{Items: qty.Items, Carrier: strings.TrimSpace(c.FormValue("carrier")),
+		TrackingNumber: strings.TrimSpace(c.FormValue("tracking_number")), NotifyCustomer: c.FormValue("notify_customer") == "on"}
+	if qty.Bad || len(req.Items) == 0 {
+		return s.fulfillRefused(c, req, qty, domain.Errorf(domain.CodeValidationFailed, "nothing to ship: enter the quantity of at least one line"))
+	}
+	ful, o, err := s.svc.Fulfill(c.Request().Context(), actorOf(c), c.Param("number"), req)
+	if err != nil {
+		return s.fulfillRefused(c, req, qty, err)
+	}
+	msg := fmt.Sprintf("%s: %s shipped", o.Number, views.Plural(units(ful.Items), "item", "items"))
+	if ful.Carrier != "" {
+		msg += " via " + ful.Carrier
+	}
+	if o.FulfillmentStatus == domain.FulfillmentPartiallyFulfilled {
+		s.flashSuccess(c, msg+"; the rest is still to ship.")
+		return s.seeOther(c, "/orders/"+o.Number)
+	}
+	s.flashSuccess(c, msg+".")
+	return s.seeOther(c, "/fulfillment")
+}
+
+// fulfillRefused draws the fulfillment form again with what was sent and why it was refused.
+func (s *Server) fulfillRefused(c echo.Context, req domain.FulfillmentRequest, qty quantities, err error) error {
+	fail, err := s.formErrors(c, err, "carrier", "tracking_number")
+	if err != nil {
+		return err
+	}
+	o, err := s.svc.GetOrder(c.Request().Context(), c.Param("number"))
 	if err != nil {
 		return err
 	}
 	f := newFulfillForm(o)
-	f.Carrier = strings.TrimSpace(c.FormValue("carrier"))
-	f.Tracking = strings.TrimSpace(c.FormValue("tracking_number"))
-	f.Notify = c.FormValue("notify_customer") == "on"
-	req := domain.FulfillmentRequest{Items: []domain.LineQuantity{}, Carrier: f.Carrier, TrackingNumber: f.Tracking, NotifyCustomer: f.Notify}
-	lineOf := map[int]int{}
-	bad := false
-	for i := range f.Lines {
-		l := &f.Lines[i]
-		if l.Left == 0 {
-			continue
-		}
-		raw := strings.TrimSpace(c.FormValue("qty_" + l.ItemID))
-		if raw == "" {
-			raw = "0"
-		}
-		l.Quantity = raw
-		n, perr := strconv.Atoi(raw)
-		switch {
-		case perr != nil || n < 0:
-			l.Error, bad = "Enter a whole number from 0 to "+strconv.Itoa(l.Left)+".", true
-		case n > 0:
-			lineOf[len(req.Items)] = i
-			req.Items = append(req.Items, domain.LineQuantity{OrderItemID: l.ItemID, Quantity: n})
-		}
+	f.Carrier, f.Tracking, f.Notify, f.Errors = req.Carrier, req.TrackingNumber, req.NotifyCustomer, fail.Errors
+	placeQuantities(f.Lines, qty, fail)
+	if qty.Bad {
+		delete(f.Errors, "")
 	}
-	if bad {
-		return s.renderFulfill(c, http.StatusUnprocessableEntity, f)
-	}
-	if len(req.Items) == 0 {
-		f.Errors[""] = "Nothing to ship: enter the quantity of at least one line."
-		return s.renderFulfill(c, http.StatusUnprocessableEntity, f)
-	}
-	ful, err := s.svc.Fulfill(ctx, actorOf(c), o.Number, req)
-	if err == nil {
-		units := 0
-		for _, it := range ful.Items {
-			units += it.Quantity
-		}
-		msg := fmt.Sprintf("%s: %s shipped", o.Number, views.Plural(units, "item", "items"))
-		if ful.Carrier != "" {
-			msg += " via " + ful.Carrier
-		}
-		after, _ := s.svc.GetOrder(ctx, o.Number)
-		if after.FulfillmentStatus == domain.FulfillmentPartiallyFulfilled {
-			s.flashSuccess(c, msg+"; the rest is still to ship.")
-			return s.seeOther(c, "/orders/"+o.Number)
-		}
-		s.flashSuccess(c, msg+".")
-		return s.seeOther(c, "/fulfillment")
-	}
-	status, errs, fatal := s.formErrors(c, err)
-	if fatal != nil {
-		return fatal
-	}
-	for field, msg := range errs {
-		if i, rest, ok := itemField(field); ok {
-			if li, ok := lineOf[i]; ok {
-				f.Lines[li].Error = sentence(msg)
-				_ = rest
-				continue
-			}
-		}
-		switch field {
-		case "carrier", "tracking_number":
-			f.Errors[field] = msg
-		case "":
-			f.Errors[""] = msg
-		default:
-			// out_of_stock names SKUs; show them on their lines.
-			placed := false
-			for li := range f.Lines {
-				if f.Lines[li].SKU == field {
-					f.Lines[li].Error, placed = sentence(msg), true
-				}
-			}
-			if !placed && f.Errors[""] == "" {
-				f.Errors[""] = sentence(msg)
-			}
-		}
-	}
-	if de := s.toDomainError(c, err); f.Errors[""] == "" && len(de.Fields) > 0 && de.Code != domain.CodeValidationFailed {
-		f.Errors[""] = sentence(de.Message)
-	}
-	return s.renderFulfill(c, status, f)
+	return s.renderFulfill(c, fail.Status, f)
 }

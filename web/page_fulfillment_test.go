@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -87,4 +88,29 @@ func TestFulfillPartiallyThenFullyThroughTheForm(t *testing.T) {
 		expectBody(t, p, "only paid or processing orders can be shipped")
 	})
 	expectStatus(t, e.loggedIn(domain.RoleSupport).post("/orders/"+o.Number+"/fulfill", url.Values{"qty_" + mug.ID: {"1"}}), http.StatusForbidden)
+}
+
+// The service names a refused line by its order line id (for forms) as well as by the
+// request's JSON path (for the API), and a shipment returns the order after it.
+func TestFulfillNamesRefusedLinesByIDAndReturnsTheOrder(t *testing.T) {
+	e := newPageEnv(t)
+	o := e.newOrder("paid")
+	mug, tee := o.Items[0], o.Items[1]
+	ctx := context.Background()
+	_, _, err := e.svc.Fulfill(ctx, domain.System, o.Number, domain.FulfillmentRequest{Items: []domain.LineQuantity{
+		{OrderItemID: tee.ID, Quantity: 1}, {OrderItemID: mug.ID, Quantity: 3}}})
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Code != domain.CodeQuantityExceedsFulfillable {
+		t.Fatalf("err = %v, want quantity_exceeds_fulfillable", err)
+	}
+	if de.Lines[mug.ID] != "only 2 of MUG-1 left to fulfill" || de.Fields["items[1].quantity"] != de.Lines[mug.ID] || len(de.Lines) != 1 {
+		t.Fatalf("lines %v, fields %v: want the mug's line under its id and under items[1].quantity", de.Lines, de.Fields)
+	}
+	_, after, err := e.svc.Fulfill(ctx, domain.System, o.Number, domain.FulfillmentRequest{Items: []domain.LineQuantity{{OrderItemID: mug.ID, Quantity: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != domain.StatusProcessing || after.FulfillmentStatus != domain.FulfillmentPartiallyFulfilled || after.Items[0].FulfilledQuantity != 1 {
+		t.Fatalf("order after a partial shipment: %s/%s, mug shipped %d", after.Status, after.FulfillmentStatus, after.Items[0].FulfilledQuantity)
+	}
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -14,129 +13,160 @@ import (
 	"github.com/oms/oms/views"
 )
 
-// The order's action forms: record payment, refund, cancel (GET shows the form, POST does
-// it) and create return. Refund and cancel are destructive: their first POST checks the
-// input and asks to confirm in plain words; the second, with confirmed=1, does it.
+// The order's action forms: record payment, refund and cancel (GET shows the form, POST
+// does it). Refund and cancel are destructive: their first POST checks the input by the
+// same rules as the service and asks to confirm in plain words; the second, with
+// confirmed=1, does it.
 
-var orderFormTitles = map[string]string{"payment": "Record payment", "refund": "Refund", "cancel": "Cancel"}
-
-func (s *Server) orderForm(kind string) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		o, err := s.svc.GetOrder(c.Request().Context(), c.Param("number"))
-		if err != nil {
-			return err
-		}
-		f := newOrderForm(kind, o)
-		switch kind {
-		case "payment":
-			f.Form.Values["amount"] = domain.FormatAmount(f.Max, o.Currency)
-		case "refund":
-			f.Form.Values["amount"] = domain.FormatAmount(f.Max, o.Currency)
-		case "cancel":
-			if f.Max.IsPositive() {
-				f.Form.Values["refund"] = "on"
-			}
-		}
-		return s.renderOrderForm(c, http.StatusOK, f)
-	}
+// paymentForm is GET /orders/{number}/payment: the amount starts at what is outstanding.
+func (s *Server) paymentForm(c echo.Context) error {
+	return s.showOrderForm(c, "payment", func(f *views.OrderForm) {
+		f.Form.Values["amount"] = domain.FormatAmount(f.Max(), f.Order.Currency)
+	})
 }
 
-func newOrderForm(kind string, o domain.Order) views.OrderForm {
-	f := views.OrderForm{Kind: kind, Order: o, Form: views.Form{Values: map[string]string{}, Errors: views.Errors{}}}
-	switch kind {
-	case "payment":
-		f.Max = o.Outstanding()
-	default:
-		f.Max = refundable(o)
+// refundForm is GET /orders/{number}/refund: the amount starts at all that is refundable.
+func (s *Server) refundForm(c echo.Context) error {
+	return s.showOrderForm(c, "refund", func(f *views.OrderForm) {
+		f.Form.Values["amount"] = domain.FormatAmount(f.Max(), f.Order.Currency)
+	})
+}
+
+// cancelForm is GET /orders/{number}/cancel: what was paid is refunded unless unticked.
+func (s *Server) cancelForm(c echo.Context) error {
+	return s.showOrderForm(c, "cancel", func(f *views.OrderForm) {
+		if f.Max().IsPositive() {
+			f.Form.Values["refund"] = "on"
+		}
+	})
+}
+
+func (s *Server) showOrderForm(c echo.Context, kind string, prefill func(*views.OrderForm)) error {
+	o, err := s.svc.GetOrder(c.Request().Context(), c.Param("number"))
+	if err != nil {
+		return err
 	}
-	if kind == "cancel" {
-		for _, it := range o.Items {
-			f.Stock += it.Quantity - it.FulfilledQuantity
+	f := views.OrderForm{Kind: kind, Order: o, Form: views.Form{Values: map[string]string{}, Errors: views.Errors{}}}
+	prefill(&f)
+	return s.renderOrderForm(c, http.StatusOK, f)
+}
+
+func (s *Server) renderOrderForm(c echo.Context, status int, f views.OrderForm) error {
+	return render(c, status, views.OrderFormPage(s.page(c, f.Title()+" "+f.Order.Number, "orders"), f))
+}
+
+// recordPayment is POST /orders/{number}/payment (amount, reference).
+func (s *Server) recordPayment(c echo.Context) error {
+	v := orderFormValues(c)
+	amount, err := formAmount(v)
+	if err == nil {
+		var o domain.Order
+		_, o, err = s.svc.RecordPayment(c.Request().Context(), actorOf(c), c.Param("number"),
+			service.NewPayment{Amount: amount, Reference: v.V("reference")})
+		if err == nil {
+			s.flashSuccess(c, fmt.Sprintf("Payment of %s recorded for %s; it is now %s.", views.FormatMoney(amount, o.Currency),
+				o.Number, views.Humanize(string(o.PaymentStatus))))
+			return s.seeOther(c, "/orders/"+o.Number)
+		}
+	}
+	return s.orderFormRefused(c, "payment", v, err)
+}
+
+// refund is POST /orders/{number}/refund (amount, reason; confirmed, edit).
+func (s *Server) refund(c echo.Context) error {
+	v := orderFormValues(c)
+	amount, err := formAmount(v)
+	if err != nil {
+		return s.orderFormRefused(c, "refund", v, err)
+	}
+	if c.FormValue("confirmed") != "1" {
+		return s.reviewOrderForm(c, "refund", v, amount, func(o domain.Order) error {
+			if err := domain.CheckRefund(amount, o.Refundable(), pageMoney(o)); err != nil {
+				return err
+			}
+			return domain.CheckNote("reason", v.V("reason"))
+		})
+	}
+	_, o, err := s.svc.Refund(c.Request().Context(), actorOf(c), c.Param("number"), amount, v.V("reason"))
+	if err != nil {
+		return s.orderFormRefused(c, "refund", v, err)
+	}
+	s.flashSuccess(c, fmt.Sprintf("Refunded %s of %s.", views.FormatMoney(amount, o.Currency), o.Number))
+	return s.seeOther(c, "/orders/"+o.Number)
+}
+
+// cancel is POST /orders/{number}/cancel (reason, refund; confirmed, edit).
+func (s *Server) cancel(c echo.Context) error {
+	v := orderFormValues(c)
+	if c.FormValue("confirmed") != "1" {
+		return s.reviewOrderForm(c, "cancel", v, decimal.Zero, func(domain.Order) error {
+			return domain.CheckNote("reason", v.V("reason"))
+		})
+	}
+	o, refunded, err := s.svc.Cancel(c.Request().Context(), actorOf(c), c.Param("number"), v.V("reason"), v.Checked("refund"))
+	if err != nil {
+		return s.orderFormRefused(c, "cancel", v, err)
+	}
+	msg := fmt.Sprintf("Order %s cancelled; its stock is available again.", o.Number)
+	if refunded.IsPositive() {
+		msg = fmt.Sprintf("Order %s cancelled and %s refunded; its stock is available again.", o.Number, views.FormatMoney(refunded, o.Currency))
+	}
+	s.flashSuccess(c, msg)
+	return s.seeOther(c, "/orders/"+o.Number)
+}
+
+// orderFormValues reads what an order action form sends.
+func orderFormValues(c echo.Context) views.Form {
+	f := views.Form{Values: map[string]string{}, Errors: views.Errors{}}
+	for _, k := range []string{"amount", "reference", "reason", "refund"} {
+		if v := strings.TrimSpace(c.FormValue(k)); v != "" {
+			f.Values[k] = v
 		}
 	}
 	return f
 }
 
-func (s *Server) renderOrderForm(c echo.Context, status int, f views.OrderForm) error {
-	return render(c, status, views.OrderFormPage(s.page(c, orderFormTitles[f.Kind]+" "+f.Order.Number, "orders"), f))
+// formAmount reads the amount of a payment or refund form.
+func formAmount(v views.Form) (decimal.Decimal, error) {
+	fe := domain.FieldErrors{}
+	amount := formDecimal(fe, "amount", v.V("amount"))
+	return amount, fe.Err()
 }
 
-// orderFormError re-draws f with err's messages beside its fields (422, 409...).
-func (s *Server) orderFormError(c echo.Context, f views.OrderForm, err error) error {
-	status, errs, fatal := s.formErrors(c, err)
-	if fatal != nil {
-		return fatal
-	}
-	f.Form.Errors, f.Confirm = errs, ""
-	if status < http.StatusBadRequest || isHTMX(c) {
-		// htmx swaps only 2xx and 422 in (views/page.go): a conflict is a form error too.
-		status = http.StatusUnprocessableEntity
-	}
-	return s.renderOrderForm(c, status, f)
+// pageMoney writes amounts of o's currency as pages do: "$45.00".
+func pageMoney(o domain.Order) func(decimal.Decimal) string {
+	return func(d decimal.Decimal) string { return views.FormatMoney(d, o.Currency) }
 }
 
-// submitOrderForm is POST /orders/{number}/payment, /refund and /cancel.
-func (s *Server) submitOrderForm(kind string) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ctx := c.Request().Context()
-		o, err := s.svc.GetOrder(ctx, c.Param("number"))
-		if err != nil {
-			return err
-		}
-		f := newOrderForm(kind, o)
-		for _, k := range []string{"amount", "reference", "reason", "refund"} {
-			if v := strings.TrimSpace(c.FormValue(k)); v != "" {
-				f.Form.Values[k] = v
-			}
-		}
-		fe := domain.FieldErrors{}
-		var amount decimal.Decimal
-		if kind != "cancel" {
-			amount = formDecimal(fe, "amount", f.Form.V("amount"))
-			if len(fe) == 0 && !amount.IsPositive() {
-				fe.Add("amount", "must be more than 0")
-			}
-		}
-		if kind == "refund" && len(fe) == 0 && amount.GreaterThan(f.Max) {
-			fe.Add("amount", "must be at most "+views.FormatMoney(f.Max, o.Currency)+", what is paid and not yet refunded")
-		}
-		domain.ValidateNote(fe, "reason", f.Form.V("reason"))
-		if err := fe.Err(); err != nil {
-			return s.orderFormError(c, f, err)
-		}
-		if kind == "refund" || kind == "cancel" {
-			if c.FormValue("edit") != "" {
-				return s.renderOrderForm(c, http.StatusOK, f)
-			}
-			if c.FormValue("confirmed") != "1" {
-				f.Confirm = confirmMessage(f, amount)
-				return s.renderOrderForm(c, http.StatusOK, f)
-			}
-		}
-
-		actor := actorOf(c)
-		var msg string
-		switch kind {
-		case "payment":
-			_, o, err = s.svc.RecordPayment(ctx, actor, o.Number, service.NewPayment{Amount: amount, Reference: f.Form.V("reference")})
-			msg = fmt.Sprintf("Payment of %s recorded for %s; it is now %s.", views.FormatMoney(amount, o.Currency), o.Number, views.Humanize(string(o.PaymentStatus)))
-		case "refund":
-			_, o, err = s.svc.Refund(ctx, actor, o.Number, amount, f.Form.V("reason"))
-			msg = fmt.Sprintf("Refunded %s of %s.", views.FormatMoney(amount, o.Currency), o.Number)
-		case "cancel":
-			refund := f.Form.Checked("refund")
-			o, err = s.svc.Cancel(ctx, actor, o.Number, f.Form.V("reason"), refund)
-			msg = fmt.Sprintf("Order %s cancelled; its stock is available again.", o.Number)
-			if refund && f.Max.IsPositive() {
-				msg = fmt.Sprintf("Order %s cancelled and %s refunded; its stock is available again.", o.Number, views.FormatMoney(f.Max, o.Currency))
-			}
-		}
-		if err != nil {
-			return s.orderFormError(c, f, err)
-		}
-		s.flashSuccess(c, msg)
-		return s.seeOther(c, "/orders/"+o.Number)
+// reviewOrderForm is the first POST of a destructive form: check, by the service's rules,
+// then ask to confirm what will happen ("Change" shows the form again).
+func (s *Server) reviewOrderForm(c echo.Context, kind string, v views.Form, amount decimal.Decimal, check func(domain.Order) error) error {
+	o, err := s.svc.GetOrder(c.Request().Context(), c.Param("number"))
+	if err != nil {
+		return err
 	}
+	if err := check(o); err != nil {
+		return s.orderFormRefused(c, kind, v, err)
+	}
+	f := views.OrderForm{Kind: kind, Order: o, Form: v}
+	if c.FormValue("edit") == "" {
+		f.Confirm = confirmMessage(f, amount)
+	}
+	return s.renderOrderForm(c, http.StatusOK, f)
+}
+
+// orderFormRefused draws the form again with what was sent and why it was refused.
+func (s *Server) orderFormRefused(c echo.Context, kind string, v views.Form, err error) error {
+	fail, err := s.formErrors(c, err)
+	if err != nil {
+		return err
+	}
+	o, err := s.svc.GetOrder(c.Request().Context(), c.Param("number"))
+	if err != nil {
+		return err
+	}
+	v.Errors = fail.Errors
+	return s.renderOrderForm(c, fail.Status, views.OrderForm{Kind: kind, Order: o, Form: v})
 }
 
 // confirmMessage says what a refund or cancellation will do, before it is done.
@@ -144,20 +174,20 @@ func confirmMessage(f views.OrderForm, amount decimal.Decimal) string {
 	o := f.Order
 	if f.Kind == "cancel" {
 		msg := "Cancel order " + o.Number + "?"
-		if f.Stock > 0 {
-			msg += " Stock of " + views.Plural(f.Stock, "item", "items") + " goes back to available."
+		if f.Order.Unshipped() > 0 {
+			msg += " Stock of " + views.Plural(f.Order.Unshipped(), "item", "items") + " goes back to available."
 		}
-		if f.Max.IsPositive() {
+		if f.Max().IsPositive() {
 			if f.Form.Checked("refund") {
-				msg += " " + views.FormatMoney(f.Max, o.Currency) + " is refunded to " + paidWith(o) + "."
+				msg += " " + views.FormatMoney(f.Max(), o.Currency) + " is refunded to " + paidWith(o) + "."
 			} else {
-				msg += " Nothing is refunded: the " + views.FormatMoney(f.Max, o.Currency) + " paid stays paid."
+				msg += " Nothing is refunded: the " + views.FormatMoney(f.Max(), o.Currency) + " paid stays paid."
 			}
 		}
 		return msg + " This cannot be undone."
 	}
 	msg := "Refund " + views.FormatMoney(amount, o.Currency) + " to " + paidWith(o) + "?"
-	if left := f.Max.Sub(amount); left.IsPositive() {
+	if left := f.Max().Sub(amount); left.IsPositive() {
 		msg += " " + views.FormatMoney(left, o.Currency) + " stays refundable."
 	} else if o.Status == domain.StatusReturned {
 		msg += " Everything paid is then given back and the order becomes refunded."
@@ -197,100 +227,56 @@ func (s *Server) returnForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.ReturnRequestPage(s.page(c, "Create return "+o.Number, "orders"), newReturnForm(o)))
+	return s.renderReturnForm(c, http.StatusOK, newReturnForm(o))
 }
 
 func newReturnForm(o domain.Order) views.ReturnRequestForm {
-	f := views.ReturnRequestForm{Order: o, Errors: views.Errors{}}
+	returnable := map[string]int{}
 	for _, l := range detailLines(o) {
-		f.Lines = append(f.Lines, views.ReturnRequestLine{ItemID: l.Item.ID, SKU: l.Item.SKU, Name: l.Item.Name,
-			Returnable: l.Returnable, Quantity: "0"})
+		returnable[l.Item.ID] = l.Returnable
 	}
-	return f
+	most := func(it domain.OrderItem) int { return returnable[it.ID] }
+	return views.ReturnRequestForm{Order: o, Errors: views.Errors{},
+		Lines: quantityLines(o, most, func(int) int { return 0 })}
 }
 
-// requestReturn is POST /orders/{number}/return: qty_{item id} per line, reason.
+func (s *Server) renderReturnForm(c echo.Context, status int, f views.ReturnRequestForm) error {
+	return render(c, status, views.ReturnRequestPage(s.page(c, "Create return "+f.Order.Number, "orders"), f))
+}
+
+// requestReturn is POST /orders/{number}/return: qty_{line id} per line, reason.
 func (s *Server) requestReturn(c echo.Context) error {
-	ctx := c.Request().Context()
-	o, err := s.svc.GetOrder(ctx, c.Param("number"))
+	qty, err := readQuantities(c)
+	if err != nil {
+		return err
+	}
+	in := service.NewReturn{Reason: strings.TrimSpace(c.FormValue("reason")), Items: qty.Items}
+	if qty.Bad || len(in.Items) == 0 {
+		return s.returnRefused(c, in, qty, domain.Errorf(domain.CodeValidationFailed, "enter how many of at least one item are coming back"))
+	}
+	ret, err := s.svc.RequestReturn(c.Request().Context(), actorOf(c), c.Param("number"), in)
+	if err != nil {
+		return s.returnRefused(c, in, qty, err)
+	}
+	s.flashSuccess(c, fmt.Sprintf("Return of %s requested for %s; approve it when you agree.", views.Plural(units(ret.Items), "item", "items"), ret.OrderNumber))
+	return s.seeOther(c, "/orders/"+ret.OrderNumber)
+}
+
+// returnRefused draws the return form again with what was sent and why it was refused.
+func (s *Server) returnRefused(c echo.Context, in service.NewReturn, qty quantities, err error) error {
+	fail, err := s.formErrors(c, err, "reason")
+	if err != nil {
+		return err
+	}
+	o, err := s.svc.GetOrder(c.Request().Context(), c.Param("number"))
 	if err != nil {
 		return err
 	}
 	f := newReturnForm(o)
-	f.Reason = strings.TrimSpace(c.FormValue("reason"))
-	in := service.NewReturn{Reason: f.Reason}
-	lineOf := map[int]int{} // index in in.Items -> index in f.Lines
-	for i := range f.Lines {
-		l := &f.Lines[i]
-		raw := strings.TrimSpace(c.FormValue("qty_" + l.ItemID))
-		if raw == "" {
-			raw = "0"
-		}
-		l.Quantity = raw
-		n, perr := strconv.Atoi(raw)
-		switch {
-		case perr != nil || n < 0:
-			l.Error = "Enter a whole number from 0 to " + strconv.Itoa(l.Returnable) + "."
-		case n > 0:
-			lineOf[len(in.Items)] = i
-			in.Items = append(in.Items, domain.LineQuantity{OrderItemID: l.ItemID, Quantity: n})
-		}
+	f.Reason, f.Errors = in.Reason, fail.Errors
+	placeQuantities(f.Lines, qty, fail)
+	if qty.Bad {
+		delete(f.Errors, "")
 	}
-	bad := false
-	for _, l := range f.Lines {
-		bad = bad || l.Error != ""
-	}
-	if bad {
-		return render(c, http.StatusUnprocessableEntity, views.ReturnRequestPage(s.page(c, "Create return "+o.Number, "orders"), f))
-	}
-	if len(in.Items) == 0 {
-		f.Errors[""] = "Enter how many of at least one item are coming back."
-		return render(c, http.StatusUnprocessableEntity, views.ReturnRequestPage(s.page(c, "Create return "+o.Number, "orders"), f))
-	}
-	ret, err := s.svc.RequestReturn(ctx, actorOf(c), o.Number, in)
-	if err == nil {
-		units := 0
-		for _, it := range ret.Items {
-			units += it.Quantity
-		}
-		s.flashSuccess(c, fmt.Sprintf("Return of %s requested for %s; approve it when you agree.", views.Plural(units, "item", "items"), o.Number))
-		return s.seeOther(c, "/orders/"+o.Number)
-	}
-	status, errs, fatal := s.formErrors(c, err)
-	if fatal != nil {
-		return fatal
-	}
-	for field, msg := range errs {
-		if i, rest, ok := itemField(field); ok {
-			if li, ok := lineOf[i]; ok && rest == "quantity" {
-				f.Lines[li].Error = sentence(msg)
-				continue
-			}
-		}
-		if field == "reason" {
-			f.Errors["reason"] = msg
-			continue
-		}
-		if f.Errors[""] == "" {
-			f.Errors[""] = sentence(msg)
-		}
-	}
-	if de := s.toDomainError(c, err); f.Errors[""] == "" && len(de.Fields) > 0 && de.Code != domain.CodeValidationFailed {
-		f.Errors[""] = sentence(de.Message)
-	}
-	return render(c, status, views.ReturnRequestPage(s.page(c, "Create return "+o.Number, "orders"), f))
-}
-
-// itemField splits "items[3].quantity" into 3 and "quantity".
-func itemField(field string) (int, string, bool) {
-	rest, ok := strings.CutPrefix(field, "items[")
-	if !ok {
-		return 0, "", false
-	}
-	num, rest, ok := strings.Cut(rest, "].")
-	if !ok {
-		return 0, "", false
-	}
-	i, err := strconv.Atoi(num)
-	return i, rest, err == nil
+	return s.renderReturnForm(c, fail.Status, f)
 }

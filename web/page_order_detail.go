@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/shopspring/decimal"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/service"
@@ -29,7 +28,7 @@ func (s *Server) renderOrderDetail(c echo.Context, status int, edit func(*views.
 		return err
 	}
 	p := s.page(c, o.Number, "orders")
-	d := views.OrderDetail{Order: o, Refundable: refundable(o), Lines: detailLines(o), Timeline: timeline(o),
+	d := views.OrderDetail{Order: o, Refundable: o.Refundable(), Lines: detailLines(o), Timeline: timeline(o),
 		Back: "/orders/" + o.Number, Now: time.Now()}
 	d.Actions = orderActions(p, o, d.Lines)
 	if o.Customer.Email != "" {
@@ -44,10 +43,6 @@ func (s *Server) renderOrderDetail(c echo.Context, status int, edit func(*views.
 	}
 	return render(c, status, views.OrderDetailPage(p, d))
 }
-
-// refundable is what may still be given back: paid minus refunded (the service checks it
-// again under the order's lock).
-func refundable(o domain.Order) decimal.Decimal { return o.Paid.Sub(o.Refunded) }
 
 // detailLines adds to each line what is left to ship and what may still be returned.
 func detailLines(o domain.Order) []views.DetailLine {
@@ -73,19 +68,39 @@ func detailLines(o domain.Order) []views.DetailLine {
 // naturalSteps) comes first as the primary button; when the role may not take that step,
 // no button is primary (a refund or a cancellation is never promoted to one).
 func orderActions(p views.Page, o domain.Order, lines []views.DetailLine) []views.OrderAction {
+	var out []views.OrderAction
+	for _, a := range possibleActions(o, lines) {
+		if p.Can(a.perm) && !slices.ContainsFunc(out, func(b views.OrderAction) bool { return b.Key == a.Key }) {
+			out = append(out, a.OrderAction)
+		}
+	}
+	for _, key := range naturalSteps[o.Status] {
+		if i := slices.IndexFunc(out, func(a views.OrderAction) bool { return a.Key == key }); i >= 0 {
+			a := out[i]
+			a.Style = "primary"
+			return append([]views.OrderAction{a}, slices.Delete(out, i, i+1)...)
+		}
+	}
+	return out
+}
+
+// permittedAction is a header button with the permission it needs.
+type permittedAction struct {
+	views.OrderAction
+	perm domain.Permission
+}
+
+// possibleActions are every button the order allows, in order, whoever looks (a key may
+// come twice: the first place counts).
+func possibleActions(o domain.Order, lines []views.DetailLine) []permittedAction {
 	left, returnable := 0, 0
 	for _, l := range lines {
 		left += l.Left
 		returnable += l.Returnable
 	}
 	base := "/orders/" + o.Number
-	var out []views.OrderAction
-	add := func(perm domain.Permission, a views.OrderAction) {
-		if !p.Can(perm) || slices.ContainsFunc(out, func(b views.OrderAction) bool { return b.Key == a.Key }) {
-			return
-		}
-		out = append(out, a)
-	}
+	var out []permittedAction
+	add := func(perm domain.Permission, a views.OrderAction) { out = append(out, permittedAction{a, perm}) }
 	transition := func(to domain.Status, label string) {
 		add(domain.PermTransitionOrders, views.OrderAction{Key: "status-" + string(to), Label: label, To: to})
 	}
@@ -95,7 +110,7 @@ func orderActions(p views.Page, o domain.Order, lines []views.DetailLine) []view
 		}
 	}
 	refund := func() {
-		if refundable(o).IsPositive() {
+		if o.Refundable().IsPositive() {
 			add(domain.PermRefund, views.OrderAction{Key: "refund", Label: "Refund", Href: base + "/refund"})
 		}
 	}
@@ -104,6 +119,7 @@ func orderActions(p views.Page, o domain.Order, lines []views.DetailLine) []view
 			add(domain.PermCreateReturns, views.OrderAction{Key: "return", Label: "Create return", Href: base + "/return"})
 		}
 	}
+	payment := views.OrderAction{Key: "payment", Label: "Record payment", Href: base + "/payment"}
 	cancel := false
 	for _, next := range o.Status.Next() {
 		switch next {
@@ -111,7 +127,7 @@ func orderActions(p views.Page, o domain.Order, lines []views.DetailLine) []view
 			transition(next, "Mark as pending")
 		case domain.StatusPaid:
 			if o.Outstanding().IsPositive() {
-				add(domain.PermRecordPayments, views.OrderAction{Key: "payment", Label: "Record payment", Href: base + "/payment"})
+				add(domain.PermRecordPayments, payment)
 			} else {
 				transition(next, "Mark as paid")
 			}
@@ -132,26 +148,17 @@ func orderActions(p views.Page, o domain.Order, lines []views.DetailLine) []view
 	}
 	// Payments are taken while created or pending, not only on the way to paid.
 	if (o.Status == domain.StatusCreated || o.Status == domain.StatusPending) && o.Outstanding().IsPositive() {
-		add(domain.PermRecordPayments, views.OrderAction{Key: "payment", Label: "Record payment", Href: base + "/payment"})
+		add(domain.PermRecordPayments, payment)
 	}
 	if o.Status == domain.StatusDelivered || o.Status == domain.StatusReturned {
 		createReturn()
 	}
 	refund()
-	switch o.Status {
-	case domain.StatusPaid, domain.StatusProcessing, domain.StatusShipped:
+	if o.Status.Ships() || o.Status == domain.StatusShipped {
 		add(domain.PermFulfill, views.OrderAction{Key: "packing-slip", Label: "Print packing slip", Href: base + "/packing-slip"})
 	}
 	if cancel {
 		add(domain.PermCancelOrders, views.OrderAction{Key: "cancel", Label: "Cancel order", Href: base + "/cancel", Style: "danger"})
-	}
-	for _, key := range naturalSteps[o.Status] {
-		if i := slices.IndexFunc(out, func(a views.OrderAction) bool { return a.Key == key }); i >= 0 {
-			a := out[i]
-			a.Style = "primary"
-			out = append([]views.OrderAction{a}, slices.Delete(out, i, i+1)...)
-			break
-		}
 	}
 	return out
 }
@@ -218,15 +225,15 @@ func (s *Server) addComment(c echo.Context) error {
 		s.flashSuccess(c, "Comment added to "+c.Param("number")+".")
 		return s.seeOther(c, "/orders/"+c.Param("number")+"#timeline")
 	}
-	status, errs, fatal := s.formErrors(c, err)
-	if fatal != nil {
-		return fatal
+	fail, err := s.formErrors(c, err, "comment")
+	if err != nil {
+		return err
 	}
-	if errs[""] != "" && errs["comment"] == "" {
-		errs["comment"] = errs[""]
+	if fail.Errors["comment"] == "" {
+		fail.Errors["comment"] = fail.Errors[""]
 	}
-	return s.renderOrderDetail(c, status, func(d *views.OrderDetail) {
-		d.Comment = views.Form{Values: map[string]string{"comment": text}, Errors: errs}
+	return s.renderOrderDetail(c, fail.Status, func(d *views.OrderDetail) {
+		d.Comment = views.Form{Values: map[string]string{"comment": text}, Errors: fail.Errors}
 	})
 }
 
@@ -239,15 +246,12 @@ func (s *Server) transitionOrder(c echo.Context) error {
 		s.flashSuccess(c, fmt.Sprintf("Order %s marked as %s.", o.Number, strings.ToLower(views.Humanize(string(o.Status)))))
 		return s.seeOther(c, "/orders/"+o.Number)
 	}
-	status, errs, fatal := s.formErrors(c, err)
-	if fatal != nil {
-		return fatal
+	fail, err := s.formErrors(c, err, "note")
+	if err != nil {
+		return err
 	}
-	if msg, ok := errs["status"]; ok {
-		errs[""] = "The status " + msg + "."
-	}
-	return s.renderOrderDetail(c, status, func(d *views.OrderDetail) {
-		d.Transition = views.Form{ID: string(to), Values: map[string]string{"note": note}, Errors: errs}
+	return s.renderOrderDetail(c, fail.Status, func(d *views.OrderDetail) {
+		d.Transition = views.Form{ID: string(to), Values: map[string]string{"note": note}, Errors: fail.Errors}
 		// A status the page offers no button for shows its error above the actions.
 		if !slices.ContainsFunc(d.Actions, func(a views.OrderAction) bool { return a.To == to }) {
 			d.Transition.ID = ""

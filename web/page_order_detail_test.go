@@ -65,11 +65,11 @@ func (e *pageEnv) newOrder(state string) domain.Order {
 	switch state {
 	case "paid":
 	case "partial":
-		_, err = e.svc.Fulfill(ctx, staffActor, o.Number, domain.FulfillmentRequest{Carrier: "UPS", TrackingNumber: "1Z111",
+		_, _, err = e.svc.Fulfill(ctx, staffActor, o.Number, domain.FulfillmentRequest{Carrier: "UPS", TrackingNumber: "1Z111",
 			Items: []domain.LineQuantity{{OrderItemID: mug, Quantity: 1}}})
 		step(err)
 	default:
-		f, err := e.svc.Fulfill(ctx, staffActor, o.Number, domain.FulfillmentRequest{Carrier: "UPS", TrackingNumber: "1Z999AA10123456784"})
+		f, _, err := e.svc.Fulfill(ctx, staffActor, o.Number, domain.FulfillmentRequest{Carrier: "UPS", TrackingNumber: "1Z999AA10123456784"})
 		step(err)
 		if state == "shipped" {
 			break

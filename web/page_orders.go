@@ -116,21 +116,16 @@ func (s *Server) listOrders(ctx context.Context, q url.Values) (service.OrderPag
 	return s.svc.ListOrders(ctx, f, service.RowsOnly)
 }
 
-// filterErrors turns an invalid filter into the messages shown by the filters; other
-// errors are returned as they are.
+// filterErrors places an invalid filter's messages beside the filters.
 func (s *Server) filterErrors(c echo.Context, err error) (views.Errors, error) {
-	de := s.toDomainError(c, err)
-	if len(de.Fields) == 0 || (de.Code != domain.CodeBadRequest && de.Code != domain.CodeValidationFailed) {
+	fail, err := s.formErrors(c, err)
+	if err != nil {
 		return nil, err
 	}
-	errs := views.Errors{}
-	for k, m := range de.Fields {
-		errs[k] = m
+	if m, ok := fail.Errors["cursor"]; ok {
+		fail.Errors["cursor"] = m + " (the list changed sort or the link is old)"
 	}
-	if m, ok := errs["cursor"]; ok {
-		errs["cursor"] = m + " (the list changed sort or the link is old)"
-	}
-	return errs, nil
+	return fail.Errors, nil
 }
 
 // ordersView fills what does not depend on the rows: the filter form, tabs and links.
@@ -145,7 +140,6 @@ func (s *Server) ordersView(c echo.Context, q url.Values) views.OrdersView {
 			CreatedFrom:  q.Get("created_from"), CreatedTo: q.Get("created_to"),
 			TotalMin: q.Get("total_min"), TotalMax: q.Get("total_max"),
 		},
-		SortHrefs: map[string]string{},
 	}
 	if v.Sort == "" {
 		v.Sort = domain.SortCreatedDesc
@@ -155,7 +149,14 @@ func (s *Server) ordersView(c echo.Context, q url.Values) views.OrdersView {
 			v.Filtered = true
 		}
 	}
-	// Tabs keep the search, dates, amounts and sort.
+	v.Tabs, v.Filters.FromTab = orderTabLinks(q, view)
+	v.SortHrefs = sortLinks(view, v.Sort)
+	return v
+}
+
+// orderTabLinks are the tabs above the list; they keep the search, dates, amounts and
+// sort. fromTab says the status filters are exactly one tab's.
+func orderTabLinks(q, view url.Values) (tabs []views.Tab, fromTab bool) {
 	base := withoutKeys(view, tabFilterKeys...)
 	for _, t := range orderTabs {
 		tq := cloneValues(base)
@@ -168,13 +169,19 @@ func (s *Server) ordersView(c echo.Context, q url.Values) views.OrdersView {
 				active = false
 			}
 		}
-		v.Tabs = append(v.Tabs, views.Tab{Label: t.label, Href: "/orders" + queryString(tq), Active: active})
-		v.Filters.FromTab = v.Filters.FromTab || active
+		tabs = append(tabs, views.Tab{Label: t.label, Href: "/orders" + queryString(tq), Active: active})
+		fromTab = fromTab || active
 	}
-	// A column's first click sorts it descending (newest, largest first); the next one flips it.
+	return tabs, fromTab
+}
+
+// sortLinks are the column headers' links: a column's first click sorts it descending
+// (newest, largest first); the next one flips it.
+func sortLinks(view url.Values, current string) map[string]string {
+	out := map[string]string{}
 	for _, col := range []string{"created_at", "total"} {
 		next := "-" + col
-		if v.Sort == next {
+		if current == next {
 			next = col
 		}
 		sq := cloneValues(view)
@@ -182,38 +189,49 @@ func (s *Server) ordersView(c echo.Context, q url.Values) views.OrdersView {
 		if next == domain.SortCreatedDesc {
 			sq.Del("sort")
 		}
-		v.SortHrefs[col] = "/orders" + queryString(sq)
+		out[col] = "/orders" + queryString(sq)
 	}
-	return v
+	return out
 }
 
 // fillOrderPage puts the rows, the count and the page links into v.
 func fillOrderPage(v *views.OrdersView, q url.Values, page service.OrderPage) {
 	for _, o := range page.Orders {
-		name := o.Customer.Name
-		if name == "" {
-			name = strings.TrimSpace(o.ShippingAddress.FirstName + " " + o.ShippingAddress.LastName)
-		}
-		if name == "" {
-			name = o.Customer.Email
-		}
-		v.Rows = append(v.Rows, views.OrderRow{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt,
-			CustomerName: name, CustomerEmail: o.Customer.Email, Total: o.Total, Currency: o.Currency,
-			Status: string(o.Status), PaymentStatus: string(o.PaymentStatus), Fulfillment: string(o.FulfillmentStatus),
-			Items: o.ItemCount, Country: o.ShippingAddress.Country})
+		v.Rows = append(v.Rows, orderRow(o))
 	}
 	from, _ := strconv.Atoi(q.Get("n"))
 	from = max(from, 1)
-	cur := q.Get("cursor")
-	if cur == "" {
+	if q.Get("cursor") == "" {
 		from = 1
 	}
 	v.Count = views.ListCount{Shown: len(v.Rows), From: from, To: from + len(v.Rows) - 1, Total: page.Total, Exact: page.TotalExact}
 	if page.TotalExact && page.Total >= domain.ExactCountLimit {
 		v.Count.Exact = false
 	}
+	pageLinks(v, q, page.NextCursor, from)
+}
+
+// orderRow is one order as the list shows it; the customer is named by name, else the
+// shipping address's name, else email.
+func orderRow(o domain.Order) views.OrderRow {
+	name := o.Customer.Name
+	if name == "" {
+		name = strings.TrimSpace(o.ShippingAddress.FirstName + " " + o.ShippingAddress.LastName)
+	}
+	if name == "" {
+		name = o.Customer.Email
+	}
+	return views.OrderRow{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt,
+		CustomerName: name, CustomerEmail: o.Customer.Email, Total: o.Total, Currency: o.Currency,
+		Status: string(o.Status), PaymentStatus: string(o.PaymentStatus), Fulfillment: string(o.FulfillmentStatus),
+		Items: o.ItemCount, Country: o.ShippingAddress.Country}
+}
+
+// pageLinks sets the first, previous and next page links. Keyset pages go forward by
+// cursor; the way back is the stack of earlier cursors carried in prev.
+func pageLinks(v *views.OrdersView, q url.Values, next string, from int) {
 	view := withoutKeys(q, pageParams...)
-	prev := splitCursors(q.Get("prev"))
+	cur, prev := q.Get("cursor"), splitCursors(q.Get("prev"))
 	if cur != "" {
 		v.FirstHref = "/orders" + queryString(view)
 		pq := cloneValues(view)
@@ -233,9 +251,9 @@ func fillOrderPage(v *views.OrdersView, q url.Values, page service.OrderPage) {
 			v.FirstHref = ""
 		}
 	}
-	if page.NextCursor != "" {
+	if next != "" {
 		nq := cloneValues(view)
-		nq.Set("cursor", page.NextCursor)
+		nq.Set("cursor", next)
 		nq.Set("n", strconv.Itoa(v.Count.To+1))
 		if cur != "" {
 			stack := append(prev, cur)

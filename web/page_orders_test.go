@@ -68,7 +68,7 @@ func (f *orderFixture) shipped(email, name string) domain.Order {
 	for _, it := range o.Items {
 		req.Items = append(req.Items, domain.LineQuantity{OrderItemID: it.ID, Quantity: it.Quantity})
 	}
-	if _, err := f.e.svc.Fulfill(context.Background(), domain.System, o.ID, req); err != nil {
+	if _, _, err := f.e.svc.Fulfill(context.Background(), domain.System, o.ID, req); err != nil {
 		f.e.t.Fatalf("fulfill: %v", err)
 	}
 	o, err := f.e.svc.GetOrder(context.Background(), o.ID)

@@ -72,11 +72,11 @@ func (s *Server) adjustStock(c echo.Context) error {
 			return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("back")))
 		}
 	}
-	status, errs, fatal := s.formErrors(c, err)
-	if fatal != nil {
-		return fatal
+	fail, err := s.formErrors(c, err, "delta", "reason")
+	if err != nil {
+		return err
 	}
-	form.Errors = errs
+	form.Errors = fail.Errors
 	// re-render the list the form came from
 	if back, uerr := url.Parse(localPath(c.FormValue("back"))); uerr == nil && back.Path == "/products" {
 		c.Request().URL.RawQuery = back.RawQuery
@@ -84,7 +84,7 @@ func (s *Server) adjustStock(c echo.Context) error {
 		c.Request().URL.RawQuery = ""
 	}
 	c.Request().URL.Path = "/products"
-	return s.renderProducts(c, status, form)
+	return s.renderProducts(c, fail.Status, form)
 }
 
 func (s *Server) newProductPage(c echo.Context) error {
@@ -105,63 +105,52 @@ func (s *Server) editProductPage(c echo.Context) error {
 	return render(c, http.StatusOK, views.ProductFormPage(s.page(c, "Edit "+p.SKU, "products"), f))
 }
 
-// saveProduct handles both the new-product form (POST /products) and the edit form
-// (POST /products/:sku).
-func (s *Server) saveProduct(c echo.Context) error {
-	f := views.ProductForm{New: c.Param("sku") == "", SKU: c.Param("sku"), Name: c.FormValue("name"),
-		Price: c.FormValue("price"), SalePrice: c.FormValue("sale_price"),
-		Currency: strings.ToUpper(strings.TrimSpace(c.FormValue("currency"))), Active: c.FormValue("active") == "on"}
-	if f.New {
-		f.SKU = strings.TrimSpace(c.FormValue("sku"))
-	} else if _, err := s.svc.GetProduct(c.Request().Context(), f.SKU); err != nil {
-		return err
+// createProduct is POST /products: a new SKU with no stock; an existing SKU is refused.
+func (s *Server) createProduct(c echo.Context) error {
+	f, p, err := productInput(c, strings.TrimSpace(c.FormValue("sku")))
+	f.New = true
+	if err == nil {
+		_, err = s.svc.CreateProduct(c.Request().Context(), p)
 	}
+	if err != nil {
+		return s.productRefused(c, "Add product", f, err)
+	}
+	s.flashSuccess(c, "Product "+p.SKU+" added with no stock; adjust its stock when goods arrive.")
+	return c.Redirect(http.StatusSeeOther, "/products?q="+url.QueryEscape(p.SKU))
+}
+
+// updateProduct is POST /products/{sku}.
+func (s *Server) updateProduct(c echo.Context) error {
+	f, p, err := productInput(c, c.Param("sku"))
+	if err == nil {
+		_, err = s.svc.UpdateProduct(c.Request().Context(), p)
+	}
+	if err != nil {
+		return s.productRefused(c, "Edit "+p.SKU, f, err)
+	}
+	s.flashSuccess(c, "Product "+p.SKU+" saved.")
+	return c.Redirect(http.StatusSeeOther, "/products?q="+url.QueryEscape(p.SKU))
+}
+
+// productInput reads the product form: the form as typed, the product, and the amounts
+// that are not numbers.
+func productInput(c echo.Context, sku string) (views.ProductForm, domain.Product, error) {
+	f := views.ProductForm{SKU: sku, Name: c.FormValue("name"), Price: c.FormValue("price"), SalePrice: c.FormValue("sale_price"),
+		Currency: strings.ToUpper(strings.TrimSpace(c.FormValue("currency"))), Active: c.FormValue("active") == "on"}
 	fe := domain.FieldErrors{}
-	p := domain.Product{SKU: f.SKU, Name: strings.TrimSpace(f.Name), Currency: f.Currency, Active: f.Active}
-	p.Price = formDecimal(fe, "price", f.Price)
+	p := domain.Product{SKU: sku, Name: strings.TrimSpace(f.Name), Currency: f.Currency, Active: f.Active,
+		Price: formDecimal(fe, "price", f.Price)}
 	if strings.TrimSpace(f.SalePrice) != "" {
 		p.SalePrice = decimal.NewNullDecimal(formDecimal(fe, "sale_price", f.SalePrice))
 	}
-	err := fe.Err()
-	if err == nil && f.New {
-		if _, gerr := s.svc.GetProduct(c.Request().Context(), f.SKU); gerr == nil {
-			err = &domain.Error{Code: domain.CodeConflict, Message: "a product with this SKU exists",
-				Fields: map[string]string{"sku": "is already used by another product"}}
-		}
-	}
-	if err == nil {
-		_, _, err = s.svc.PutProduct(c.Request().Context(), p)
-	}
-	if err != nil {
-		status, errs, fatal := s.formErrors(c, err)
-		if fatal != nil {
-			return fatal
-		}
-		f.Errors = errs
-		title := "Add product"
-		if !f.New {
-			title = "Edit " + f.SKU
-		}
-		return render(c, status, views.ProductFormPage(s.page(c, title, "products"), f))
-	}
-	if f.New {
-		s.flashSuccess(c, "Product "+f.SKU+" added with no stock; adjust its stock when goods arrive.")
-	} else {
-		s.flashSuccess(c, "Product "+f.SKU+" saved.")
-	}
-	return c.Redirect(http.StatusSeeOther, "/products?q="+url.QueryEscape(f.SKU))
+	return f, p, fe.Err()
 }
 
-// formDecimal reads an amount typed into a form; "1,234.50" is accepted.
-func formDecimal(fe domain.FieldErrors, field, s string) decimal.Decimal {
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
-	if s == "" {
-		fe.Add(field, "is required")
-		return decimal.Zero
-	}
-	d, err := decimal.NewFromString(s)
+func (s *Server) productRefused(c echo.Context, title string, f views.ProductForm, err error) error {
+	fail, err := s.formErrors(c, err)
 	if err != nil {
-		fe.Add(field, "must be a number such as 19.99")
+		return err
 	}
-	return d
+	f.Errors = fail.Errors
+	return render(c, fail.Status, views.ProductFormPage(s.page(c, title, "products"), f))
 }

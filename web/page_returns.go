@@ -48,69 +48,62 @@ func (s *Server) renderReturns(c echo.Context, status int, failedID string, fail
 	return render(c, status, views.ReturnsPage(s.page(c, "Returns", "returns"), v))
 }
 
-// decideReturn is POST /returns/{id}/approve, /reject and /receive; back (a local path)
-// is the page the form came from, the queue or the order.
-func (s *Server) decideReturn(action string) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ctx := c.Request().Context()
-		id := c.Param("id")
-		note := strings.TrimSpace(c.FormValue("note"))
-		restock := c.FormValue("restock") == "on"
-		var ret domain.OrderReturn
-		var err error
-		switch action {
-		case "approve":
-			ret, err = s.svc.ApproveReturn(ctx, actorOf(c), id, note)
-		case "reject":
-			ret, err = s.svc.RejectReturn(ctx, actorOf(c), id, note)
-		case "receive":
-			ret, err = s.svc.ReceiveReturn(ctx, actorOf(c), id, restock)
-		}
-		back := localPath(c.FormValue("back"))
-		if err == nil {
-			units := 0
-			for _, it := range ret.Items {
-				units += it.Quantity
-			}
-			var msg string
-			switch action {
-			case "approve":
-				msg = fmt.Sprintf("Return of %s approved for %s; %s refunded.", views.Plural(units, "item", "items"), ret.OrderNumber, views.FormatMoney(ret.RefundAmount, ret.Currency))
-			case "reject":
-				msg = fmt.Sprintf("Return of %s for %s rejected.", views.Plural(units, "item", "items"), ret.OrderNumber)
-			case "receive":
-				msg = fmt.Sprintf("Return of %s for %s received.", views.Plural(units, "item", "items"), ret.OrderNumber)
-				if restock {
-					msg = fmt.Sprintf("Return of %s for %s received and put back in stock.", views.Plural(units, "item", "items"), ret.OrderNumber)
-				}
-			}
-			s.flashSuccess(c, msg)
-			return s.seeOther(c, back)
-		}
-		status, errs, fatal := s.formErrors(c, err)
-		if fatal != nil {
-			return fatal
-		}
-		if len(errs) > 0 && errs[""] == "" && errs["note"] == "" {
-			for _, m := range errs {
-				errs[""] = sentence(m)
-				break
-			}
-		}
-		form := views.Form{ID: id, Values: map[string]string{"note": note}, Errors: errs}
+// approveReturn is POST /returns/{id}/approve (note, back): the return's share of what
+// was paid is refunded.
+func (s *Server) approveReturn(c echo.Context) error {
+	ret, err := s.svc.ApproveReturn(c.Request().Context(), actorOf(c), c.Param("id"), strings.TrimSpace(c.FormValue("note")))
+	return s.returnDecided(c, err, func() string {
+		return fmt.Sprintf("Return of %s approved for %s; %s refunded.", returnUnits(ret), ret.OrderNumber, views.FormatMoney(ret.RefundAmount, ret.Currency))
+	})
+}
+
+// rejectReturn is POST /returns/{id}/reject (note, back).
+func (s *Server) rejectReturn(c echo.Context) error {
+	ret, err := s.svc.RejectReturn(c.Request().Context(), actorOf(c), c.Param("id"), strings.TrimSpace(c.FormValue("note")))
+	return s.returnDecided(c, err, func() string {
+		return fmt.Sprintf("Return of %s for %s rejected.", returnUnits(ret), ret.OrderNumber)
+	})
+}
+
+// receiveReturn is POST /returns/{id}/receive (restock, back).
+func (s *Server) receiveReturn(c echo.Context) error {
+	restock := c.FormValue("restock") == "on"
+	ret, err := s.svc.ReceiveReturn(c.Request().Context(), actorOf(c), c.Param("id"), restock)
+	return s.returnDecided(c, err, func() string {
 		if restock {
-			form.Values["restock"] = "on"
+			return fmt.Sprintf("Return of %s for %s received and put back in stock.", returnUnits(ret), ret.OrderNumber)
 		}
-		// Re-draw the page the form came from with the error beside the return.
-		u, _ := url.Parse(back)
-		if u != nil && strings.HasPrefix(u.Path, "/orders/") {
-			c.SetParamNames("number")
-			c.SetParamValues(strings.TrimPrefix(u.Path, "/orders/"))
-			return s.renderOrderDetail(c, status, func(d *views.OrderDetail) { d.ReturnAction = form })
-		}
-		if u != nil {
-			c.Request().URL.RawQuery = u.RawQuery
-		}
-		return s.renderReturns(c, status, id, form)
+		return fmt.Sprintf("Return of %s for %s received.", returnUnits(ret), ret.OrderNumber)
+	})
+}
+
+func returnUnits(r domain.OrderReturn) string {
+	return views.Plural(units(r.Items), "item", "items")
+}
+
+// returnDecided ends a return decision: back to the page the form came from (the queue or
+// the order, a local path) with success(), or that page again with the error beside the
+// return.
+func (s *Server) returnDecided(c echo.Context, err error, success func() string) error {
+	back := localPath(c.FormValue("back"))
+	if err == nil {
+		s.flashSuccess(c, success())
+		return s.seeOther(c, back)
 	}
+	fail, err := s.formErrors(c, err, "note")
+	if err != nil {
+		return err
+	}
+	form := views.Form{ID: c.Param("id"), Values: map[string]string{"note": strings.TrimSpace(c.FormValue("note")),
+		"restock": c.FormValue("restock")}, Errors: fail.Errors}
+	u, _ := url.Parse(back)
+	if u != nil && strings.HasPrefix(u.Path, "/orders/") {
+		c.SetParamNames("number")
+		c.SetParamValues(strings.TrimPrefix(u.Path, "/orders/"))
+		return s.renderOrderDetail(c, fail.Status, func(d *views.OrderDetail) { d.ReturnAction = form })
+	}
+	if u != nil {
+		c.Request().URL.RawQuery = u.RawQuery
+	}
+	return s.renderReturns(c, fail.Status, form.ID, form)
 }

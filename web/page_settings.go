@@ -21,108 +21,29 @@ func settingsForm(c echo.Context, names ...string) views.Form {
 	return f
 }
 
-// renderSettings draws settings tab with form f (the add form when f is empty).
-func (s *Server) renderSettings(c echo.Context, status int, tab string, f views.Form, extra func(*views.SettingsView)) error {
-	ctx := c.Request().Context()
-	v := views.SettingsView{Tab: tab, Form: f}
+// settingsTab is one tab of Settings: its name and how it fills the page.
+type settingsTab struct {
+	name string
+	fill func(s *Server, c echo.Context, v *views.SettingsView) error
+}
+
+var (
+	staffTab    = settingsTab{"staff", (*Server).fillStaff}
+	tokensTab   = settingsTab{"tokens", (*Server).fillTokens}
+	taxTab      = settingsTab{"tax", (*Server).fillTaxRates}
+	shippingTab = settingsTab{"shipping", (*Server).fillShippingRates}
+	couponsTab  = settingsTab{"coupons", (*Server).fillCoupons}
+)
+
+// renderSettings draws a tab with form f (the add form when f is empty; with f.ID and no
+// errors, the edit form of that record).
+func (s *Server) renderSettings(c echo.Context, status int, tab settingsTab, f views.Form, extra func(*views.SettingsView)) error {
+	v := views.SettingsView{Tab: tab.name, Form: f}
 	if v.Form.Values == nil {
 		v.Form.Values = map[string]string{}
 	}
-	switch tab {
-	case "staff":
-		users, err := s.svc.ListStaffUsers(ctx)
-		if err != nil {
-			return err
-		}
-		if me, ok := staffOf(c); ok {
-			v.SelfID = me.ID
-		}
-		for _, u := range users {
-			v.Staff = append(v.Staff, views.StaffRow{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role,
-				Disabled: u.Disabled, LastLoginAt: u.LastLoginAt})
-		}
-		if v.Form.Values["role"] == "" {
-			v.Form.Values["role"] = string(domain.RoleSupport)
-		}
-	case "tokens":
-		tokens, err := s.svc.ListTokens(ctx)
-		if err != nil {
-			return err
-		}
-		for _, t := range tokens {
-			v.Tokens = append(v.Tokens, views.TokenRow{ID: t.ID.String(), Name: t.Name, Prefix: t.Prefix,
-				CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt})
-		}
-	case "tax":
-		rates, err := s.svc.ListTaxRates(ctx)
-		if err != nil {
-			return err
-		}
-		for _, r := range rates {
-			row := views.TaxRateRow{ID: r.ID.String(), Country: r.Country, Region: r.Region, Name: r.Name,
-				Percent: r.Rate.Mul(decimal.NewFromInt(100)).String()}
-			v.TaxRates = append(v.TaxRates, row)
-			if f.ID == row.ID && len(f.Errors) == 0 {
-				v.Form.Values = map[string]string{"country": row.Country, "region": row.Region, "rate": row.Percent, "name": row.Name}
-			}
-		}
-	case "shipping":
-		rates, err := s.svc.ListShippingRates(ctx)
-		if err != nil {
-			return err
-		}
-		for _, r := range rates {
-			row := views.ShippingRateRow{ID: r.ID.String(), Country: r.Country, Currency: r.Currency, Name: r.Name,
-				Amount: r.Amount, FreeAbove: r.FreeAbove}
-			v.ShippingRates = append(v.ShippingRates, row)
-			if f.ID == row.ID && len(f.Errors) == 0 {
-				v.Form.Values = map[string]string{"country": r.Country, "currency": r.Currency, "name": r.Name,
-					"amount": domain.FormatAmount(r.Amount, r.Currency)}
-				if r.FreeAbove.Valid {
-					v.Form.Values["free_above"] = domain.FormatAmount(r.FreeAbove.Decimal, r.Currency)
-				}
-			}
-		}
-	case "coupons":
-		coupons, err := s.svc.ListCoupons(ctx)
-		if err != nil {
-			return err
-		}
-		for _, cp := range coupons {
-			row := views.CouponRow{ID: cp.ID.String(), Code: cp.Code, Percent: cp.Percent, Value: cp.Value,
-				Currency: cp.Currency, MinSubtotal: cp.MinSubtotal, UsedCount: cp.UsedCount, Active: cp.Active}
-			if cp.StartsAt != nil {
-				row.StartsOn = cp.StartsAt.UTC().Format("2006-01-02")
-			}
-			if cp.EndsAt != nil {
-				row.EndsOn = cp.EndsAt.UTC().AddDate(0, 0, -1).Format("2006-01-02")
-			}
-			if cp.UsageLimit != nil {
-				n := int(*cp.UsageLimit)
-				row.UsageLimit = &n
-			}
-			v.Coupons = append(v.Coupons, row)
-			if f.ID == row.ID && len(f.Errors) == 0 {
-				kind := "fixed"
-				if cp.Percent {
-					kind = "percent"
-				}
-				v.Form.Values = map[string]string{"code": cp.Code, "kind": kind, "value": cp.Value.String(),
-					"currency": cp.Currency, "starts_on": row.StartsOn, "ends_on": row.EndsOn}
-				if cp.MinSubtotal.Valid {
-					v.Form.Values["min_subtotal"] = cp.MinSubtotal.Decimal.String()
-				}
-				if row.UsageLimit != nil {
-					v.Form.Values["usage_limit"] = views.Count(*row.UsageLimit)
-				}
-				if cp.Active {
-					v.Form.Values["active"] = "on"
-				}
-			}
-		}
-		if f.ID == "" && len(f.Errors) == 0 && len(f.Values) == 0 {
-			v.Form.Values = map[string]string{"kind": "percent", "active": "on"}
-		}
+	if err := tab.fill(s, c, &v); err != nil {
+		return err
 	}
 	if extra != nil {
 		extra(&v)
@@ -130,8 +51,128 @@ func (s *Server) renderSettings(c echo.Context, status int, tab string, f views.
 	return render(c, status, views.SettingsPage(s.page(c, "Settings", "settings"), v))
 }
 
-// settingsTab shows a tab; ?edit=<id> opens the edit form of that record.
-func (s *Server) settingsTab(tab string) echo.HandlerFunc {
+// editing reports whether v's form should show record id's current values.
+func editing(v *views.SettingsView, id string) bool {
+	return v.Form.ID == id && len(v.Form.Errors) == 0
+}
+
+func (s *Server) fillStaff(c echo.Context, v *views.SettingsView) error {
+	users, err := s.svc.ListStaffUsers(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if me, ok := staffOf(c); ok {
+		v.SelfID = me.ID
+	}
+	for _, u := range users {
+		v.Staff = append(v.Staff, views.StaffRow{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role,
+			Disabled: u.Disabled, LastLoginAt: u.LastLoginAt})
+	}
+	if v.Form.Values["role"] == "" {
+		v.Form.Values["role"] = string(domain.RoleSupport)
+	}
+	return nil
+}
+
+func (s *Server) fillTokens(c echo.Context, v *views.SettingsView) error {
+	tokens, err := s.svc.ListTokens(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	for _, t := range tokens {
+		v.Tokens = append(v.Tokens, views.TokenRow{ID: t.ID.String(), Name: t.Name, Prefix: t.Prefix,
+			CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt})
+	}
+	return nil
+}
+
+func (s *Server) fillTaxRates(c echo.Context, v *views.SettingsView) error {
+	rates, err := s.svc.ListTaxRates(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	for _, r := range rates {
+		row := views.TaxRateRow{ID: r.ID.String(), Country: r.Country, Region: r.Region, Name: r.Name,
+			Percent: r.Rate.Mul(decimal.NewFromInt(100)).String()}
+		v.TaxRates = append(v.TaxRates, row)
+		if editing(v, row.ID) {
+			v.Form.Values = map[string]string{"country": row.Country, "region": row.Region, "rate": row.Percent, "name": row.Name}
+		}
+	}
+	return nil
+}
+
+func (s *Server) fillShippingRates(c echo.Context, v *views.SettingsView) error {
+	rates, err := s.svc.ListShippingRates(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	for _, r := range rates {
+		row := views.ShippingRateRow{ID: r.ID.String(), Country: r.Country, Currency: r.Currency, Name: r.Name,
+			Amount: r.Amount, FreeAbove: r.FreeAbove}
+		v.ShippingRates = append(v.ShippingRates, row)
+		if editing(v, row.ID) {
+			v.Form.Values = map[string]string{"country": r.Country, "currency": r.Currency, "name": r.Name,
+				"amount": domain.FormatAmount(r.Amount, r.Currency)}
+			if r.FreeAbove.Valid {
+				v.Form.Values["free_above"] = domain.FormatAmount(r.FreeAbove.Decimal, r.Currency)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Server) fillCoupons(c echo.Context, v *views.SettingsView) error {
+	coupons, err := s.svc.ListCoupons(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	for _, cp := range coupons {
+		row := views.CouponRow{ID: cp.ID.String(), Code: cp.Code, Percent: cp.Percent, Value: cp.Value,
+			Currency: cp.Currency, MinSubtotal: cp.MinSubtotal, UsedCount: cp.UsedCount, Active: cp.Active}
+		if cp.StartsAt != nil {
+			row.StartsOn = cp.StartsAt.UTC().Format("2006-01-02")
+		}
+		if cp.EndsAt != nil {
+			row.EndsOn = cp.EndsAt.UTC().AddDate(0, 0, -1).Format("2006-01-02")
+		}
+		if cp.UsageLimit != nil {
+			n := int(*cp.UsageLimit)
+			row.UsageLimit = &n
+		}
+		v.Coupons = append(v.Coupons, row)
+		if editing(v, row.ID) {
+			v.Form.Values = couponValues(row)
+		}
+	}
+	if v.Form.ID == "" && len(v.Form.Errors) == 0 && len(v.Form.Values) == 0 {
+		v.Form.Values = map[string]string{"kind": "percent", "active": "on"}
+	}
+	return nil
+}
+
+// couponValues fills the coupon form with row, to edit it.
+func couponValues(row views.CouponRow) map[string]string {
+	kind := "fixed"
+	if row.Percent {
+		kind = "percent"
+	}
+	out := map[string]string{"code": row.Code, "kind": kind, "value": row.Value.String(),
+		"currency": row.Currency, "starts_on": row.StartsOn, "ends_on": row.EndsOn}
+	if row.MinSubtotal.Valid {
+		out["min_subtotal"] = row.MinSubtotal.Decimal.String()
+	}
+	if row.UsageLimit != nil {
+		out["usage_limit"] = views.Count(*row.UsageLimit)
+	}
+	if row.Active {
+		out["active"] = "on"
+	}
+	return out
+}
+
+// showSettings is GET of a tab; ?edit=<id> opens the edit form of that record.
+func (s *Server) showSettings(tab settingsTab) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		f := views.Form{}
 		if id := c.QueryParam("edit"); id != "" {
@@ -146,17 +187,17 @@ func (s *Server) settingsTab(tab string) echo.HandlerFunc {
 
 // settingsResult finishes a settings form: on success a flash and a redirect to the tab,
 // on a validation error the tab again with the input and the messages.
-func (s *Server) settingsResult(c echo.Context, tab, href string, f views.Form, err error, success string) error {
+func (s *Server) settingsResult(c echo.Context, tab settingsTab, href string, f views.Form, err error, success string) error {
 	if err == nil {
 		s.flashSuccess(c, success)
 		return c.Redirect(http.StatusSeeOther, href)
 	}
-	status, errs, fatal := s.formErrors(c, err)
-	if fatal != nil {
-		return fatal
+	fail, err := s.formErrors(c, err)
+	if err != nil {
+		return err
 	}
-	f.Errors = errs
-	return s.renderSettings(c, status, tab, f, nil)
+	f.Errors = fail.Errors
+	return s.renderSettings(c, fail.Status, tab, f, nil)
 }
 
 // settingsAction finishes a row action (delete, revoke, disable): errors become a flash,
@@ -186,7 +227,7 @@ func recordID(c echo.Context, what string) (uuid.UUID, error) {
 func (s *Server) createStaff(c echo.Context) error {
 	f := settingsForm(c, "name", "email", "role")
 	u, err := s.svc.CreateStaffUser(c.Request().Context(), f.V("email"), f.V("name"), domain.Role(f.V("role")), c.FormValue("password"))
-	return s.settingsResult(c, "staff", "/settings", f, err, "Added "+u.Name+" as "+string(u.Role)+".")
+	return s.settingsResult(c, staffTab, "/settings", f, err, "Added "+u.Name+" as "+string(u.Role)+".")
 }
 
 func (s *Server) changeStaffRole(c echo.Context) error {
@@ -218,10 +259,10 @@ func (s *Server) createToken(c echo.Context) error {
 	f := settingsForm(c, "name")
 	t, secret, err := s.svc.CreateToken(c.Request().Context(), f.V("name"))
 	if err != nil {
-		return s.settingsResult(c, "tokens", "/settings/tokens", f, err, "")
+		return s.settingsResult(c, tokensTab, "/settings/tokens", f, err, "")
 	}
 	// The secret exists only in this response: render instead of redirecting.
-	return s.renderSettings(c, http.StatusCreated, "tokens", views.Form{}, func(v *views.SettingsView) {
+	return s.renderSettings(c, http.StatusCreated, tokensTab, views.Form{}, func(v *views.SettingsView) {
 		v.NewToken, v.NewTokenName = secret, t.Name
 	})
 }
@@ -250,7 +291,7 @@ func (s *Server) saveTaxRate(c echo.Context) error {
 	if r.Region != "" {
 		where += "/" + r.Region
 	}
-	return s.settingsResult(c, "tax", "/settings/tax", f, err, "Tax rate for "+where+" saved.")
+	return s.settingsResult(c, taxTab, "/settings/tax", f, err, "Tax rate for "+where+" saved.")
 }
 
 func (s *Server) deleteTaxRate(c echo.Context) error {
@@ -273,7 +314,7 @@ func (s *Server) saveShippingRate(c echo.Context) error {
 	}
 	r, err := s.svc.SaveShippingRate(c.Request().Context(), id, domain.ShippingRateInput{Country: f.V("country"),
 		Currency: f.V("currency"), Amount: f.V("amount"), FreeAbove: f.V("free_above"), Name: f.V("name")})
-	return s.settingsResult(c, "shipping", "/settings/shipping", f, err, "Shipping rate for "+r.Country+" saved.")
+	return s.settingsResult(c, shippingTab, "/settings/shipping", f, err, "Shipping rate for "+r.Country+" saved.")
 }
 
 func (s *Server) deleteShippingRate(c echo.Context) error {
@@ -297,7 +338,7 @@ func (s *Server) saveCoupon(c echo.Context) error {
 	cp, err := s.svc.SaveCoupon(c.Request().Context(), id, domain.CouponInput{Code: f.V("code"), Kind: f.V("kind"),
 		Value: f.V("value"), Currency: f.V("currency"), MinSubtotal: f.V("min_subtotal"), StartsOn: f.V("starts_on"),
 		EndsOn: f.V("ends_on"), UsageLimit: strings.ReplaceAll(f.V("usage_limit"), ",", ""), Active: f.Checked("active")})
-	return s.settingsResult(c, "coupons", "/settings/coupons", f, err, "Coupon "+cp.Code+" saved.")
+	return s.settingsResult(c, couponsTab, "/settings/coupons", f, err, "Coupon "+cp.Code+" saved.")
 }
 
 func (s *Server) deleteCoupon(c echo.Context) error {

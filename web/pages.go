@@ -37,35 +37,6 @@ func (s *Server) page(c echo.Context, title, active string) views.Page {
 	return p
 }
 
-// formErrors turns a service error into the form's per-field messages. An error without
-// fields (a conflict, say) is returned as the form's general message under "".
-func (s *Server) formErrors(c echo.Context, err error) (status int, errs views.Errors, fatal error) {
-	de := s.toDomainError(c, err)
-	if de.Code == domain.CodeInternal || de.Code == domain.CodeForbidden || de.Code == domain.CodeNotFound {
-		return 0, nil, err
-	}
-	errs = views.Errors{}
-	for k, v := range de.Fields {
-		errs[k] = v
-	}
-	if len(errs) == 0 {
-		errs[""] = sentence(de.Message)
-	}
-	status = statusOf(de.Code)
-	if status == http.StatusConflict && len(de.Fields) > 0 {
-		status = http.StatusUnprocessableEntity
-	}
-	return status, errs, nil
-}
-
-// sentence capitalises a domain message for display.
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:] + "."
-}
-
 // renderError is the browser error page: inside the layout for logged-in staff, bare
 // otherwise. htmx requests get the message alone (app.js shows it as a flash).
 func (s *Server) renderError(c echo.Context, status int, de *domain.Error) {

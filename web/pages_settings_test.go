@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -196,5 +198,46 @@ func TestDashboardShowsTheShellForEveryRole(t *testing.T) {
 		p := e.loggedIn(r).get("/")
 		expectStatus(t, p, http.StatusOK)
 		expectBody(t, p, "Orders today", "Last 30 days", "<svg class=\"chart\"", `class="axis-revenue"`, "/orders?status=paid", "Nothing to ship")
+	}
+}
+
+// Two people adding the same SKU at once: one product is created, the other form is
+// refused, nothing is overwritten; editing an unknown SKU creates nothing.
+func TestConcurrentProductCreatesNeverOverwrite(t *testing.T) {
+	e := newPageEnv(t)
+	const n = 8
+	admins := make([]*browser, n)
+	for i := range admins {
+		admins[i] = e.loggedIn(domain.RoleAdmin)
+		admins[i].get("/products/new")
+	}
+	admin := admins[0]
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			p := admins[i].post("/products", url.Values{"sku": {"RACE-1"}, "name": {fmt.Sprintf("Name %d", i)}, "price": {"5"}, "currency": {"USD"}, "active": {"on"}})
+			statuses[i] = p.Status
+		})
+	}
+	wg.Wait()
+	winner := -1
+	for i, st := range statuses {
+		switch {
+		case st == http.StatusSeeOther && winner == -1:
+			winner = i
+		case st != http.StatusUnprocessableEntity:
+			t.Fatalf("statuses %v: want one 303 and the rest 422", statuses)
+		}
+	}
+	if winner == -1 {
+		t.Fatalf("statuses %v: no create succeeded", statuses)
+	}
+	if p, _ := e.svc.GetProduct(context.Background(), "RACE-1"); p.Name != fmt.Sprintf("Name %d", winner) {
+		t.Fatalf("product name %q, want the winner's %q", p.Name, fmt.Sprintf("Name %d", winner))
+	}
+	expectStatus(t, admin.post("/products/NOPE-9", url.Values{"name": {"x"}, "price": {"1"}, "currency": {"USD"}}), http.StatusNotFound)
+	if _, err := e.svc.GetProduct(context.Background(), "NOPE-9"); domain.ErrorCode(err) != domain.CodeNotFound {
+		t.Fatalf("editing an unknown SKU created it: %v", err)
 	}
 }

@@ -9,7 +9,6 @@ package main
 // watching the server's memory.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -20,13 +19,13 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/oms/oms/internal/dburl"
 )
 
 type readOptions struct {
@@ -47,7 +46,7 @@ type readCase struct {
 
 func benchRead(ctx context.Context, o options, ro readOptions) error {
 	fmt.Printf("oms-bench -read: %d orders, %d requests per case, server %s\n", ro.orders, ro.requests, redact(o.adminURL))
-	dbURL, err := withDatabase(o.adminURL, ro.db)
+	dbURL, err := dburl.WithDatabase(o.adminURL, ro.db)
 	if err != nil {
 		return err
 	}
@@ -125,7 +124,7 @@ func benchRead(ctx context.Context, o options, ro readOptions) error {
 		}
 		hp50, hp95 := percentile(httpT, 50), percentile(httpT, 95)
 		sp50, sp95 := percentile(sqlT, 50), percentile(sqlT, 95)
-		fmt.Printf("%-58s %9s %9s %9s %9s %6.1f\n", rc.name, ms2(hp50), ms2(hp95), ms2(sp50), ms2(sp95),
+		fmt.Printf("%-58s %9s %9s %9s %9s %6.1f\n", rc.name, ms(hp50, 2), ms(hp95, 2), ms(sp50, 2), ms(sp95, 2),
 			float64(hp50)/float64(max(sp50, time.Microsecond)))
 	}
 	if !ro.export {
@@ -136,33 +135,6 @@ func benchRead(ctx context.Context, o options, ro readOptions) error {
 		return err
 	}
 	return c.exportThroughAPI(ctx, srv, have)
-}
-
-func ms2(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
-
-func percentile(ds []time.Duration, p int) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return pct(s, p)
-}
-
-// ensureDB creates the database unless it exists.
-func ensureDB(ctx context.Context, admin, name string) error {
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return fmt.Errorf("connect to %s: %w", redact(admin), err)
-	}
-	defer conn.Close(context.Background())
-	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
-		return err
-	}
-	if !exists {
-		if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-			return fmt.Errorf("create %s: %w", name, err)
-		}
-	}
-	return nil
 }
 
 // readCases are the cases, with sample values (an order, its customer) from the data.
@@ -406,153 +378,4 @@ func measureSQL(ctx context.Context, conn *pgx.Conn, rc readCase, n int) ([]time
 		}
 	}
 	return out, nil
-}
-
-// rssWatch samples the server's resident memory until stopped, keeping the peak.
-type rssWatch struct {
-	peak atomic.Int64
-	stop chan struct{}
-	done chan struct{}
-}
-
-func watchRSS(pid int) *rssWatch {
-	w := &rssWatch{stop: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(w.done)
-		for {
-			if kb := rssKB(pid); kb > w.peak.Load() {
-				w.peak.Store(kb)
-			}
-			select {
-			case <-w.stop:
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}()
-	return w
-}
-
-func (w *rssWatch) end() int64 {
-	close(w.stop)
-	<-w.done
-	return w.peak.Load()
-}
-
-func rssKB(pid int) int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if v, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
-// exportThroughPages starts the back-office export of every order (CSV), waits for the
-// job, and downloads the file, watching the server's memory throughout.
-func (c *readClient) exportThroughPages(ctx context.Context, conn *pgx.Conn, srv *server, orders int) error {
-	step(fmt.Sprintf("back-office export of all %d orders as CSV (a job), then its download", orders))
-	body, _, err := c.get(ctx, "/orders")
-	if err != nil {
-		return err
-	}
-	m := csrfField.FindSubmatch(body)
-	if m == nil {
-		return errors.New("orders page has no _csrf field")
-	}
-	w := watchRSS(srv.cmd.Process.Pid)
-	start := time.Now()
-	resp, err := c.http.PostForm(c.base+"/orders/export", url.Values{"_csrf": {string(m[1])}, "format": {"csv"}, "view": {""}})
-	if err != nil {
-		w.end()
-		return err
-	}
-	resp.Body.Close()
-	id := strings.TrimPrefix(resp.Request.URL.Path, "/orders/exports/")
-	if resp.StatusCode != http.StatusOK || id == resp.Request.URL.Path {
-		w.end()
-		return fmt.Errorf("export did not start: status %d at %s", resp.StatusCode, resp.Request.URL)
-	}
-	var status string
-	var done int
-	var size int64
-	for {
-		if err := conn.QueryRow(ctx, "SELECT status, done, size FROM exports WHERE id = $1", id).Scan(&status, &done, &size); err != nil {
-			w.end()
-			return err
-		}
-		if status == "done" || status == "failed" {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	written := time.Since(start)
-	if status != "done" {
-		w.end()
-		return fmt.Errorf("export %s failed", id)
-	}
-	start = time.Now()
-	n, lines, err := c.download(ctx, "/orders/exports/"+id+"/file")
-	peak := w.end()
-	if err != nil {
-		return err
-	}
-	fmt.Printf("back-office export: %d orders, %.1f MB written by the job in %s (%.0f rows/s); downloaded in %s (%d lines); server RSS peak %d MB\n",
-		done, float64(size)/1e6, written.Round(time.Millisecond), float64(done)/written.Seconds(),
-		time.Since(start).Round(time.Millisecond), lines, peak/1024)
-	if n != size || lines != done+1 {
-		return fmt.Errorf("download: %d bytes and %d lines, the export says %d bytes and %d orders", n, lines, size, done)
-	}
-	return nil
-}
-
-// exportThroughAPI streams every order from GET /api/v1/orders/export.
-func (c *readClient) exportThroughAPI(ctx context.Context, srv *server, orders int) error {
-	step(fmt.Sprintf("API export of all %d orders as CSV, streamed", orders))
-	w := watchRSS(srv.cmd.Process.Pid)
-	start := time.Now()
-	_, lines, err := c.download(ctx, "/api/v1/orders/export?format=csv")
-	peak := w.end()
-	if err != nil {
-		return err
-	}
-	d := time.Since(start)
-	fmt.Printf("API export: %d rows in %s (%.0f rows/s); server RSS peak %d MB\n", lines-1, d.Round(time.Millisecond),
-		float64(lines-1)/d.Seconds(), peak/1024)
-	return nil
-}
-
-// download reads a file, counting its bytes and lines.
-func (c *readClient) download(ctx context.Context, path string) (n int64, lines int, err error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
-	if strings.HasPrefix(path, "/api/") {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, 0, fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
-	}
-	buf := make([]byte, 1<<16)
-	for {
-		k, err := resp.Body.Read(buf)
-		n += int64(k)
-		lines += bytes.Count(buf[:k], []byte{'\n'})
-		if err == io.EOF {
-			return n, lines, nil
-		}
-		if err != nil {
-			return n, lines, err
-		}
-	}
 }

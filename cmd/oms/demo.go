@@ -26,7 +26,7 @@ func demoCmd(ctx context.Context, cfg config, args []string, stdout io.Writer) e
 		return fmt.Errorf("demo: --orders must be positive and --years between 0 and 20")
 	}
 	return withService(ctx, cfg, func(svc *service.Service) error {
-		if err := svc.LoadDemo(ctx, stdout); err != nil {
+		if err := demo.LoadShop(ctx, svc, stdout); err != nil {
 			return err
 		}
 		if *orders == 0 {

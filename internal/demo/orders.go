@@ -33,7 +33,7 @@ type Options struct {
 const batchSize = 10_000
 
 // LoadOrders adds opt.Orders orders to the demo shop (whose catalog, tax and shipping
-// rates must be loaded: service.LoadDemo), as a shop with that history would have them:
+// rates must be loaded: demo.LoadShop), as a shop with that history would have them:
 // every status, with their lines, payments, refunds, shipments and tracking events,
 // returns, open stock reservations and history rows, over opt.Years, from many customers,
 // more of them recently (the shop grows). Rows go in with COPY, batch by batch, on two

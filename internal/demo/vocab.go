@@ -1,5 +1,5 @@
 // Package demo makes demo data: the words the demo orders are made of (shared with the
-// small demo of service.LoadDemo), and LoadOrders, which adds any number of realistic
+// small demo of demo.LoadShop), and LoadOrders, which adds any number of realistic
 // orders fast enough to try the product at a real shop's size (`oms demo --orders N`).
 package demo
 

@@ -33,11 +33,14 @@ const (
 )
 
 // Error is a failure the caller can act on. Fields names the offending inputs
-// (JSON paths such as "items[0].quantity") with a message for each.
+// (JSON paths such as "items[0].quantity") with a message for each; Lines repeats the
+// messages about an order's lines under each line's id, for forms that show one input
+// per line and know nothing of the request's indexes.
 type Error struct {
 	Code    string
 	Message string
 	Fields  map[string]string
+	Lines   map[string]string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -77,4 +80,34 @@ func (f FieldErrors) Err() error {
 		return nil
 	}
 	return &Error{Code: CodeValidationFailed, Message: "the request has invalid fields", Fields: f}
+}
+
+// LineErrors collects messages about the lines of a request under both names: the JSON
+// path of the request's line ("items[2].quantity") and the order line's id.
+type LineErrors struct {
+	Fields FieldErrors
+	Lines  map[string]string
+}
+
+// Add records msg for field of the request's line i, which is order line lineID ("" when
+// the request names no valid line).
+func (l *LineErrors) Add(i int, lineID, field, msg string) {
+	if l.Fields == nil {
+		l.Fields = FieldErrors{}
+	}
+	if l.Lines == nil {
+		l.Lines = map[string]string{}
+	}
+	l.Fields.Add(fmt.Sprintf("items[%d].%s", i, field), msg)
+	if _, ok := l.Lines[lineID]; lineID != "" && !ok {
+		l.Lines[lineID] = msg
+	}
+}
+
+// Err returns an error with code and message carrying the lines, or nil when there are none.
+func (l LineErrors) Err(code, message string) error {
+	if len(l.Fields) == 0 {
+		return nil
+	}
+	return &Error{Code: code, Message: message, Fields: l.Fields, Lines: l.Lines}
 }

@@ -47,21 +47,21 @@ func (r FulfillmentRequest) Validate() error {
 		fe.Add("items", fmt.Sprintf("must have at most %d lines", MaxOrderLines))
 		return fe.Err()
 	}
+	le := LineErrors{Fields: fe}
 	seen := map[string]bool{}
 	for i, it := range r.Items {
-		p := fmt.Sprintf("items[%d]", i)
 		switch {
 		case it.OrderItemID == "":
-			fe.Add(p+".order_item_id", "is required")
+			le.Add(i, "", "order_item_id", "is required")
 		case seen[it.OrderItemID]:
-			fe.Add(p+".order_item_id", "appears more than once")
+			le.Add(i, it.OrderItemID, "order_item_id", "appears more than once")
 		}
 		seen[it.OrderItemID] = true
 		if it.Quantity < 1 {
-			fe.Add(p+".quantity", "must be at least 1")
+			le.Add(i, it.OrderItemID, "quantity", "must be at least 1")
 		}
 	}
-	return fe.Err()
+	return le.Err(CodeValidationFailed, "the request has invalid fields")
 }
 
 // ShipmentNote is the history note of a fulfillment: "2 items shipped via UPS 1Z999".

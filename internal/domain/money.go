@@ -104,16 +104,17 @@ func formatSmall(d decimal.Decimal, units int32) (string, bool) {
 	return string(out), true
 }
 
-// Coupon is a discount code as the totals need it.
+// Coupon is a discount code: what the totals apply and what Settings edits.
 type Coupon struct {
 	Code        string
-	Percent     bool            // true: Value is a percentage; false: a fixed amount
-	Value       decimal.Decimal // percent (0 < v <= 100) or fixed amount in Currency
-	Currency    string          // the fixed amount's currency
-	MinSubtotal decimal.Decimal // zero: no minimum
+	Percent     bool                // true: Value is a percentage; false: a fixed amount
+	Value       decimal.Decimal     // percent (0 < v <= 100) or fixed amount in Currency
+	Currency    string              // the fixed amount's currency; empty for percent coupons
+	MinSubtotal decimal.NullDecimal // null: no minimum
 	Active      bool
 	StartsAt    *time.Time // nil: no start
-	EndsAt      *time.Time // nil: no end
+	EndsAt      *time.Time // exclusive; nil: no end
+	UsageLimit  *int32     // nil: no limit (enforced when an order is written)
 }
 
 // CheckUsable returns coupon_invalid unless the coupon is active and inside its window at now.
@@ -130,10 +131,14 @@ func (c Coupon) CheckUsable(now time.Time) error {
 	return nil
 }
 
-// ShippingRate is the price of shipping to a destination.
+// ShippingRate is the price of shipping to a destination (Country, or "*" for every
+// country without a rate of its own).
 type ShippingRate struct {
+	Country   string
+	Currency  string
 	Amount    decimal.Decimal
 	FreeAbove decimal.NullDecimal // discounted subtotal at or above which shipping is free
+	Name      string
 }
 
 // Line is one order line priced from the catalog.
@@ -177,8 +182,8 @@ func ComputeTotals(in TotalsInput) (Totals, error) {
 	t.Subtotal = Round(t.Subtotal, in.Currency)
 
 	if c := in.Coupon; c != nil {
-		if t.Subtotal.LessThan(c.MinSubtotal) {
-			return Totals{}, CouponInvalid(c.Code, "needs a subtotal of at least "+FormatAmount(c.MinSubtotal, in.Currency)+" "+in.Currency)
+		if c.MinSubtotal.Valid && t.Subtotal.LessThan(c.MinSubtotal.Decimal) {
+			return Totals{}, CouponInvalid(c.Code, "needs a subtotal of at least "+FormatAmount(c.MinSubtotal.Decimal, in.Currency)+" "+in.Currency)
 		}
 		if c.Percent {
 			t.Discount = Round(t.Subtotal.Mul(c.Value).Div(decimal.NewFromInt(100)), in.Currency)
@@ -235,4 +240,23 @@ func DeriveFulfillmentStatus(ordered, fulfilled int) FulfillmentStatus {
 	default:
 		return FulfillmentFulfilled
 	}
+}
+
+// CheckRefund is the rule of every refund: more than 0 and at most refundable (paid less
+// refunded). money writes an amount the way the caller shows it ("45.00" in the API,
+// "$45.00" on a page).
+func CheckRefund(amount, refundable decimal.Decimal, money func(decimal.Decimal) string) error {
+	if !amount.IsPositive() {
+		return FieldErrors{"amount": "must be more than 0"}.Err()
+	}
+	if amount.GreaterThan(refundable) {
+		return RefundExceedsPaid(refundable, money)
+	}
+	return nil
+}
+
+// RefundExceedsPaid is the error of a refund of more than refundable.
+func RefundExceedsPaid(refundable decimal.Decimal, money func(decimal.Decimal) string) *Error {
+	return &Error{Code: CodeRefundExceedsPaid, Message: "only " + money(refundable) + " is left to refund",
+		Fields: map[string]string{"amount": "must be at most " + money(refundable)}}
 }

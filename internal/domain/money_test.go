@@ -217,7 +217,7 @@ func TestComputeTotals(t *testing.T) {
 		{
 			name: "coupon with min_subtotal met exactly applies",
 			in: domain.TotalsInput{Currency: "USD", Lines: []domain.Line{totalsLine("25.00", 2)},
-				Coupon: &domain.Coupon{Code: "MIN50", Value: decOf("5.00"), Currency: "USD", MinSubtotal: decOf("50.00")}},
+				Coupon: &domain.Coupon{Code: "MIN50", Value: decOf("5.00"), Currency: "USD", MinSubtotal: decimal.NewNullDecimal(decOf("50.00"))}},
 			want: want{"50.00", "5.00", "0", "0", "45.00"},
 		},
 		{
@@ -357,13 +357,13 @@ func TestComputeTotalsRefusesCouponThatDoesNotApply(t *testing.T) {
 		{
 			name: "min_subtotal not met",
 			in: domain.TotalsInput{Currency: "USD", Lines: []domain.Line{totalsLine("49.99", 1)},
-				Coupon: &domain.Coupon{Code: "MIN50", Percent: true, Value: decOf("10"), MinSubtotal: decOf("50")}},
+				Coupon: &domain.Coupon{Code: "MIN50", Percent: true, Value: decOf("10"), MinSubtotal: decimal.NewNullDecimal(decOf("50"))}},
 			msgContains: []string{"MIN50", "50.00"},
 		},
 		{
 			name: "min_subtotal judged on the subtotal before the discount",
 			in: domain.TotalsInput{Currency: "USD", Lines: []domain.Line{totalsLine("10.00", 4)},
-				Coupon: &domain.Coupon{Code: "MIN45", Value: decOf("5.00"), Currency: "USD", MinSubtotal: decOf("45.00")}},
+				Coupon: &domain.Coupon{Code: "MIN45", Value: decOf("5.00"), Currency: "USD", MinSubtotal: decimal.NewNullDecimal(decOf("45.00"))}},
 			msgContains: []string{"MIN45", "45.00"},
 		},
 		{

@@ -182,6 +182,19 @@ type Order struct {
 // Outstanding is what is still to be paid.
 func (o Order) Outstanding() decimal.Decimal { return o.Total.Sub(o.Paid) }
 
+// Refundable is what may still be given back: paid less refunded (the service checks it
+// again under the order's lock).
+func (o Order) Refundable() decimal.Decimal { return o.Paid.Sub(o.Refunded) }
+
+// Unshipped is how many units are not yet shipped: what a cancellation puts back.
+func (o Order) Unshipped() int {
+	n := 0
+	for _, it := range o.Items {
+		n += it.Quantity - it.FulfilledQuantity
+	}
+	return n
+}
+
 // OrderItem is one line of an order, priced when the order was placed.
 type OrderItem struct {
 	ID                string

@@ -60,19 +60,10 @@ type ShippingRateInput struct {
 	Country, Currency, Amount, FreeAbove, Name string
 }
 
-// ShippingRateSetting is a parsed shipping rate.
-type ShippingRateSetting struct {
-	Country   string
-	Currency  string
-	Amount    decimal.Decimal
-	FreeAbove decimal.NullDecimal
-	Name      string
-}
-
 // Parse validates the input and returns the rate.
-func (in ShippingRateInput) Parse() (ShippingRateSetting, error) {
+func (in ShippingRateInput) Parse() (ShippingRate, error) {
 	fe := FieldErrors{}
-	r := ShippingRateSetting{Country: strings.ToUpper(strings.TrimSpace(in.Country)),
+	r := ShippingRate{Country: strings.ToUpper(strings.TrimSpace(in.Country)),
 		Currency: strings.ToUpper(strings.TrimSpace(in.Currency)), Name: strings.TrimSpace(in.Name)}
 	if r.Country != "*" && !countryPattern.MatchString(r.Country) {
 		fe.Add("country", "must be a two-letter country code, or * for every other country")
@@ -102,23 +93,10 @@ type CouponInput struct {
 	Active                                                                 bool
 }
 
-// CouponSetting is a parsed coupon.
-type CouponSetting struct {
-	Code        string
-	Percent     bool
-	Value       decimal.Decimal
-	Currency    string // empty for percent coupons
-	MinSubtotal decimal.NullDecimal
-	StartsAt    *time.Time
-	EndsAt      *time.Time // exclusive
-	UsageLimit  *int32
-	Active      bool
-}
-
 // Parse validates the input and returns the coupon.
-func (in CouponInput) Parse() (CouponSetting, error) {
+func (in CouponInput) Parse() (Coupon, error) {
 	fe := FieldErrors{}
-	c := CouponSetting{Code: strings.ToUpper(strings.TrimSpace(in.Code)), Active: in.Active,
+	c := Coupon{Code: strings.ToUpper(strings.TrimSpace(in.Code)), Active: in.Active,
 		Currency: strings.ToUpper(strings.TrimSpace(in.Currency))}
 	if !couponPattern.MatchString(c.Code) {
 		fe.Add("code", "must be 1 to 64 letters, digits, '-' or '_'")

@@ -46,6 +46,13 @@ func (s Status) Valid() bool {
 // Final reports whether no transition leaves s.
 func (s Status) Final() bool { return s.Valid() && len(transitions[s]) == 0 }
 
+// ShippingStatuses are those whose orders may be fulfilled: only paid or processing
+// orders ship.
+var ShippingStatuses = []Status{StatusPaid, StatusProcessing}
+
+// Ships reports whether an order in status s may be fulfilled.
+func (s Status) Ships() bool { return slices.Contains(ShippingStatuses, s) }
+
 // Next returns the statuses an order in s may move to, the natural next step first.
 func (s Status) Next() []Status { return slices.Clone(transitions[s]) }
 

@@ -55,7 +55,7 @@ func (s *Service) BulkCancel(ctx context.Context, actor domain.Actor, ids []stri
 	fe := domain.FieldErrors{}
 	domain.ValidateNote(fe, "reason", reason)
 	return s.bulk(ctx, ids, fe, func(id string) error {
-		_, err := s.Cancel(ctx, actor, id, reason, refund)
+		_, _, err := s.Cancel(ctx, actor, id, reason, refund)
 		return err
 	})
 }

@@ -128,7 +128,7 @@ const (
 // left to ship, oldest first.
 func FulfillmentQueueFilter(limit int) domain.OrderFilter {
 	return domain.OrderFilter{
-		Statuses:            []domain.Status{domain.StatusPaid, domain.StatusProcessing},
+		Statuses:            slices.Clone(domain.ShippingStatuses),
 		FulfillmentStatuses: []domain.FulfillmentStatus{domain.FulfillmentUnfulfilled, domain.FulfillmentPartiallyFulfilled},
 		Sort:                domain.SortCreatedAsc, Limit: limit,
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -25,21 +24,21 @@ var (
 // Fulfill ships some (in.Items) or all (in.Items nil) of what is left of a paid or
 // processing order, in one transaction: the reserved stock is committed and leaves
 // on_hand and reserved, the lines' fulfilled quantities grow, and the order moves to
-// processing, then to shipped when nothing is left.
-func (s *Service) Fulfill(ctx context.Context, actor domain.Actor, idOrNumber string, in domain.FulfillmentRequest) (domain.Fulfillment, error) {
+// processing, then to shipped when nothing is left. It returns the shipment and the
+// order after it.
+func (s *Service) Fulfill(ctx context.Context, actor domain.Actor, idOrNumber string, in domain.FulfillmentRequest) (domain.Fulfillment, domain.Order, error) {
 	in.Normalize()
 	if err := in.Validate(); err != nil {
-		return domain.Fulfillment{}, err
+		return domain.Fulfillment{}, domain.Order{}, err
 	}
 	var out domain.Fulfillment
+	var order domain.Order
 	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
 		row, err := lockOrder(ctx, q, idOrNumber)
 		if err != nil {
 			return err
 		}
-		switch st := domain.Status(row.Status); st {
-		case domain.StatusPaid, domain.StatusProcessing:
-		default:
+		if st := domain.Status(row.Status); !st.Ships() {
 			return domain.Errorf(domain.CodeInvalidTransition,
 				"order %s is %s: only paid or processing orders can be fulfilled", row.OrderNumber, st)
 		}
@@ -79,7 +78,7 @@ func (s *Service) Fulfill(ctx context.Context, actor domain.Actor, idOrNumber st
 			}
 		}
 		if fstatus == domain.FulfillmentFulfilled {
-			if _, err = s.changeStatus(ctx, q, row, domain.StatusShipped, actor, ""); err != nil {
+			if row, err = s.changeStatus(ctx, q, row, domain.StatusShipped, actor, ""); err != nil {
 				return err
 			}
 		}
@@ -91,13 +90,14 @@ func (s *Service) Fulfill(ctx context.Context, actor domain.Actor, idOrNumber st
 		for _, p := range plan.lines {
 			out.Items = append(out.Items, domain.LineQuantity{OrderItemID: p.item.ID.String(), Quantity: p.qty})
 		}
-		return nil
+		order, err = s.getOrder(ctx, q, row.ID.String())
+		return err
 	})
 	if err != nil {
-		return domain.Fulfillment{}, err
+		return domain.Fulfillment{}, domain.Order{}, err
 	}
 	fulfillmentsCreated.Inc()
-	return out, nil
+	return out, order, nil
 }
 
 // shipment is what one fulfillment takes from an order's lines.
@@ -150,30 +150,24 @@ func planShipment(lines []queries.OrderItem, items []domain.LineQuantity) (shipm
 		}
 		return p, nil
 	}
-	fe := domain.FieldErrors{}
-	over := domain.FieldErrors{}
+	unknown, over := domain.LineErrors{}, domain.LineErrors{}
 	for i, it := range items {
-		path := "items[" + strconv.Itoa(i) + "]"
 		l, ok := byID[normalizeUUID(it.OrderItemID)]
 		if !ok {
-			fe.Add(path+".order_item_id", "is not a line of this order")
+			unknown.Add(i, "", "order_item_id", "is not a line of this order")
 			continue
 		}
 		left := int(l.Quantity - l.FulfilledQuantity)
 		if it.Quantity > left {
-			over.Add(path+".quantity", fmt.Sprintf("only %d of %s left to fulfill", left, l.Sku))
+			over.Add(i, l.ID.String(), "quantity", fmt.Sprintf("only %d of %s left to fulfill", left, l.Sku))
 			continue
 		}
 		p.lines = append(p.lines, shipLine{item: l, qty: it.Quantity})
 	}
-	if err := fe.Err(); err != nil {
+	if err := unknown.Err(domain.CodeValidationFailed, "the request has invalid fields"); err != nil {
 		return p, err
 	}
-	if len(over) > 0 {
-		return p, &domain.Error{Code: domain.CodeQuantityExceedsFulfillable,
-			Message: "a quantity is more than is left to fulfill", Fields: over}
-	}
-	return p, nil
+	return p, over.Err(domain.CodeQuantityExceedsFulfillable, "a quantity is more than is left to fulfill")
 }
 
 // normalizeUUID spells a UUID the way uuid.UUID.String does, so that upper-case ids match.
@@ -220,13 +214,15 @@ func shipStock(ctx context.Context, q *queries.Queries, row queries.Order, p shi
 		return nil
 	}
 	// Only possible when a reservation went missing: the goods are not there to ship.
-	short := domain.FieldErrors{}
-	for _, sku := range params.Skus {
-		if !slices.Contains(done, sku) {
-			short.Add(sku, "not enough stock on hand to ship")
+	short := &domain.Error{Code: domain.CodeOutOfStock, Message: "not enough stock on hand to ship this",
+		Fields: map[string]string{}, Lines: map[string]string{}}
+	for _, l := range p.lines {
+		if !slices.Contains(done, l.item.Sku) {
+			short.Fields[l.item.Sku] = "not enough stock on hand to ship"
+			short.Lines[l.item.ID.String()] = "not enough stock on hand to ship"
 		}
 	}
-	return &domain.Error{Code: domain.CodeOutOfStock, Message: "not enough stock on hand to ship this", Fields: short}
+	return short
 }
 
 // AddTrackingEvent records a carrier's event for a fulfillment and moves the shipment's

@@ -114,7 +114,7 @@ func story(e *opsEnv, rng *rand.Rand, email string) {
 	case 0:
 		return
 	case 1:
-		if _, err := e.svc.Cancel(e.ctx, opsStaff, o.ID, "changed mind", false); err != nil {
+		if _, _, err := e.svc.Cancel(e.ctx, opsStaff, o.ID, "changed mind", false); err != nil {
 			t.Error(err)
 		}
 		return
@@ -127,12 +127,12 @@ func story(e *opsEnv, rng *rand.Rand, email string) {
 	case 0:
 		return
 	case 1:
-		if _, err := e.svc.Cancel(e.ctx, opsStaff, o.ID, "out of patience", true); err != nil {
+		if _, _, err := e.svc.Cancel(e.ctx, opsStaff, o.ID, "out of patience", true); err != nil {
 			t.Error(err)
 		}
 		return
 	}
-	f, err := e.svc.Fulfill(e.ctx, opsStaff, o.ID, domain.FulfillmentRequest{Carrier: "UPS", TrackingNumber: "1Z1"})
+	f, _, err := e.svc.Fulfill(e.ctx, opsStaff, o.ID, domain.FulfillmentRequest{Carrier: "UPS", TrackingNumber: "1Z1"})
 	if err != nil {
 		t.Error(err)
 		return

@@ -210,12 +210,9 @@ func (s *Service) loadCoupon(ctx context.Context, q *queries.Queries, code strin
 		return domain.Coupon{}, uuid.Nil, fmt.Errorf("load coupon: %w", err)
 	}
 	c := domain.Coupon{Code: row.Code, Percent: row.Kind == "percent", Value: row.Value, Active: row.Active,
-		StartsAt: row.StartsAt, EndsAt: row.EndsAt}
+		StartsAt: row.StartsAt, EndsAt: row.EndsAt, MinSubtotal: row.MinSubtotal}
 	if row.Currency != nil {
 		c.Currency = *row.Currency
-	}
-	if row.MinSubtotal.Valid {
-		c.MinSubtotal = row.MinSubtotal.Decimal
 	}
 	return c, row.ID, nil
 }

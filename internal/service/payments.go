@@ -242,7 +242,7 @@ func (s *Service) applyMoney(ctx context.Context, q *queries.Queries, row querie
 		case "orders_paid_within_total":
 			return row, exceedsOutstanding(row, row.Total.Sub(row.Paid))
 		case "orders_refunded_within_paid":
-			return row, exceedsPaid(row)
+			return row, domain.RefundExceedsPaid(row.Paid.Sub(row.Refunded), amountIn(row.Currency))
 		}
 		return row, fmt.Errorf("sum payments of %s: %w", row.OrderNumber, err)
 	}

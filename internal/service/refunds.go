@@ -54,8 +54,8 @@ func (s *Service) Refund(ctx context.Context, actor domain.Actor, idOrNumber str
 // amount is drawn from the order's completed payments, newest first.
 func (s *Service) refund(ctx context.Context, q *queries.Queries, row queries.Order, amount decimal.Decimal, reason string,
 	returnID uuid.NullUUID, actor domain.Actor) (queries.Refund, queries.Order, error) {
-	if amount.GreaterThan(row.Paid.Sub(row.Refunded)) {
-		return queries.Refund{}, row, exceedsPaid(row)
+	if err := domain.CheckRefund(amount, row.Paid.Sub(row.Refunded), amountIn(row.Currency)); err != nil {
+		return queries.Refund{}, row, err
 	}
 	pays, err := q.RefundablePayments(ctx, row.ID)
 	if err != nil {
@@ -144,11 +144,9 @@ func (s *Service) gateway(name string) (payment.Gateway, error) {
 	return nil, fmt.Errorf("unknown payment gateway %q", name)
 }
 
-func exceedsPaid(row queries.Order) error {
-	left := row.Paid.Sub(row.Refunded)
-	return &domain.Error{Code: domain.CodeRefundExceedsPaid,
-		Message: fmt.Sprintf("order %s has only %s %s left to refund", row.OrderNumber, domain.FormatAmount(left, row.Currency), row.Currency),
-		Fields:  map[string]string{"amount": "must be at most " + domain.FormatAmount(left, row.Currency)}}
+// amountIn writes amounts of currency for messages: "45.00".
+func amountIn(currency string) func(decimal.Decimal) string {
+	return func(d decimal.Decimal) string { return domain.FormatAmount(d, currency) }
 }
 
 func refundFromRow(r queries.Refund) domain.Refund {

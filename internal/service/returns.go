@@ -35,24 +35,27 @@ func (s *Service) RequestReturn(ctx context.Context, actor domain.Actor, orderID
 	case len(in.Items) > domain.MaxOrderLines:
 		fe.Add("items", fmt.Sprintf("must have at most %d lines", domain.MaxOrderLines))
 	}
+	le := domain.LineErrors{Fields: fe}
 	for i, it := range in.Items {
-		p := fmt.Sprintf("items[%d]", i)
 		id, err := uuid.Parse(it.OrderItemID)
+		lineID := ""
 		switch {
 		case it.OrderItemID == "":
-			fe.Add(p+".order_item_id", "is required")
+			le.Add(i, "", "order_item_id", "is required")
 		case err != nil:
-			fe.Add(p+".order_item_id", "must be the id of one of the order's items")
+			le.Add(i, "", "order_item_id", "must be the id of one of the order's items")
 		case slices.Contains(ids[:i], id):
-			fe.Add(p+".order_item_id", "is already in this return")
+			le.Add(i, id.String(), "order_item_id", "is already in this return")
+		default:
+			lineID = id.String()
 		}
 		ids[i] = id
 		if it.Quantity < 1 || it.Quantity > domain.MaxLineQuantity {
-			fe.Add(p+".quantity", fmt.Sprintf("must be between 1 and %d", domain.MaxLineQuantity))
+			le.Add(i, lineID, "quantity", fmt.Sprintf("must be between 1 and %d", domain.MaxLineQuantity))
 		}
-		domain.ValidateNote(fe, p+".reason", it.Reason)
+		domain.ValidateNote(fe, fmt.Sprintf("items[%d].reason", i), it.Reason)
 	}
-	if err := fe.Err(); err != nil {
+	if err := le.Err(domain.CodeValidationFailed, "the request has invalid fields"); err != nil {
 		return domain.OrderReturn{}, err
 	}
 	var out domain.OrderReturn
@@ -75,24 +78,22 @@ func (s *Service) RequestReturn(ctx context.Context, actor domain.Actor, orderID
 		for _, l := range lines {
 			byID[l.ID] = l
 		}
-		fe := domain.FieldErrors{}
-		short := domain.FieldErrors{}
+		unknown, short := domain.LineErrors{}, domain.LineErrors{}
 		for i, it := range in.Items {
 			l, ok := byID[ids[i]]
 			if !ok {
-				fe.Add(fmt.Sprintf("items[%d].order_item_id", i), "is not an item of order "+row.OrderNumber)
+				unknown.Add(i, "", "order_item_id", "is not an item of order "+row.OrderNumber)
 				continue
 			}
 			if left := int(l.FulfilledQuantity - l.ReturnedQuantity - l.RequestedQuantity); it.Quantity > left {
-				short.Add(fmt.Sprintf("items[%d].quantity", i), fmt.Sprintf("at most %d of %s can be returned", max(left, 0), l.Sku))
+				short.Add(i, l.ID.String(), "quantity", fmt.Sprintf("at most %d of %s can be returned", max(left, 0), l.Sku))
 			}
 		}
-		if err := fe.Err(); err != nil {
+		if err := unknown.Err(domain.CodeValidationFailed, "the request has invalid fields"); err != nil {
 			return err
 		}
-		if len(short) > 0 {
-			return &domain.Error{Code: domain.CodeQuantityExceedsReturnable,
-				Message: "more items than were delivered and not yet returned", Fields: short}
+		if err := short.Err(domain.CodeQuantityExceedsReturnable, "more items than were delivered and not yet returned"); err != nil {
+			return err
 		}
 		ret, err := q.InsertReturn(ctx, queries.InsertReturnParams{ID: newID(), OrderID: row.ID, Reason: in.Reason})
 		if err != nil {

@@ -19,13 +19,13 @@ type TaxRateSetting struct {
 // ShippingRateSetting is a stored shipping rate.
 type ShippingRateSetting struct {
 	ID uuid.UUID
-	domain.ShippingRateSetting
+	domain.ShippingRate
 }
 
 // CouponSetting is a stored coupon with how often it has been used.
 type CouponSetting struct {
 	ID uuid.UUID
-	domain.CouponSetting
+	domain.Coupon
 	UsedCount int
 }
 
@@ -193,12 +193,12 @@ func taxRateFromRow(r queries.TaxRate) TaxRateSetting {
 }
 
 func shippingRateFromRow(r queries.ShippingRate) ShippingRateSetting {
-	return ShippingRateSetting{ID: r.ID, ShippingRateSetting: domain.ShippingRateSetting{Country: r.Country,
+	return ShippingRateSetting{ID: r.ID, ShippingRate: domain.ShippingRate{Country: r.Country,
 		Currency: r.Currency, Amount: r.Amount, FreeAbove: r.FreeAbove, Name: r.Name}}
 }
 
 func couponFromRow(r queries.Coupon) CouponSetting {
-	c := CouponSetting{ID: r.ID, UsedCount: int(r.UsedCount), CouponSetting: domain.CouponSetting{Code: r.Code,
+	c := CouponSetting{ID: r.ID, UsedCount: int(r.UsedCount), Coupon: domain.Coupon{Code: r.Code,
 		Percent: r.Kind == "percent", Value: r.Value, MinSubtotal: r.MinSubtotal, StartsAt: r.StartsAt,
 		EndsAt: r.EndsAt, UsageLimit: r.UsageLimit, Active: r.Active}}
 	if r.Currency != nil {

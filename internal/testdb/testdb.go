@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -26,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/oms/oms/internal/dburl"
 	"github.com/oms/oms/migrations"
 	"github.com/oms/oms/queries"
 )
@@ -118,7 +118,7 @@ func create(t testing.TB) string {
 	}
 	t.Cleanup(func() { drop(t, admin, name) })
 
-	dbURL, err := withDatabase(admin, name)
+	dbURL, err := dburl.WithDatabase(admin, name)
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
@@ -178,7 +178,7 @@ func ensureTemplate(ctx context.Context, admin string) (string, error) {
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		return "", fmt.Errorf("create template %s: %w", name, err)
 	}
-	tplURL, err := withDatabase(admin, name)
+	tplURL, err := dburl.WithDatabase(admin, name)
 	if err != nil {
 		return "", err
 	}
@@ -223,25 +223,6 @@ func migrationsHash() (string, error) {
 		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// withDatabase swaps the database name in a URL or key=value connection string.
-func withDatabase(connString, db string) (string, error) {
-	if strings.HasPrefix(connString, "postgres://") || strings.HasPrefix(connString, "postgresql://") {
-		u, err := url.Parse(connString)
-		if err != nil {
-			return "", fmt.Errorf("parse database url: %w", err)
-		}
-		u.Path = "/" + db
-		return u.String(), nil
-	}
-	var kept []string
-	for _, f := range strings.Fields(connString) {
-		if !strings.HasPrefix(f, "dbname=") {
-			kept = append(kept, f)
-		}
-	}
-	return strings.Join(append(kept, "dbname="+db), " "), nil
 }
 
 func redact(connString string) string {

@@ -1,4 +1,4 @@
-package service_test
+package demo_test
 
 import (
 	"bytes"
@@ -10,11 +10,11 @@ import (
 // `oms demo --orders N` adds orders in every state that pass every audit of `oms check`
 // (counters, stock, money, lines, history), with their lines, payments, shipments and
 // returns, over the years asked for.
-func TestLoadDemoOrdersPassesEveryAudit(t *testing.T) {
+func TestLoadOrdersPassesEveryAudit(t *testing.T) {
 	t.Parallel()
-	e := newOpsEnv(t)
+	e := newEnv(t)
 	var out bytes.Buffer
-	if err := e.svc.LoadDemo(e.ctx, &out); err != nil {
+	if err := demo.LoadShop(e.ctx, e.svc, &out); err != nil {
 		t.Fatal(err)
 	}
 	before := e.intQuery(`SELECT count(*) FROM orders`)

@@ -1,4 +1,4 @@
-package service
+package demo
 
 import (
 	"context"
@@ -13,9 +13,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
-	demodata "github.com/oms/oms/internal/demo"
 	"github.com/oms/oms/internal/domain"
-	"github.com/oms/oms/queries"
+	"github.com/oms/oms/internal/service"
 )
 
 // demoMarkerSKU is the demo catalog's first product: when it exists, the demo has run
@@ -25,12 +24,12 @@ const demoMarkerSKU = "TEE-CLASSIC-M"
 // demoLock keeps two `oms demo` runs from loading the demo twice at the same time.
 const demoLock = 0x6f6d735f64656d6f // "oms_demo"
 
-// LoadDemo loads a demo shop: a catalog of 40 products (some on sale, one discontinued),
+// LoadShop loads the demo shop: a catalog of 40 products (some on sale, one discontinued),
 // stock (some of it low), tax and shipping rates, two coupons, and about 300 orders
 // placed over the last 45 days in every state, all made through the real use cases and
 // then moved back in time. It does nothing when the demo is already loaded.
-func (s *Service) LoadDemo(ctx context.Context, out io.Writer) error {
-	conn, err := s.pool.Acquire(ctx)
+func LoadShop(ctx context.Context, s *service.Service, out io.Writer) error {
+	conn, err := s.Pool().Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -142,7 +141,7 @@ func (d *demo) settings(ctx context.Context) error {
 		{Country: "DE", RatePercent: "19", Name: "Mehrwertsteuer"},
 		{Country: "GB", RatePercent: "20", Name: "VAT"},
 	} {
-		if slices.ContainsFunc(taxes, func(r TaxRateSetting) bool { return r.Country == t.Country && r.Region == t.Region }) {
+		if slices.ContainsFunc(taxes, func(r service.TaxRateSetting) bool { return r.Country == t.Country && r.Region == t.Region }) {
 			continue
 		}
 		if _, err := d.s.SaveTaxRate(ctx, uuid.Nil, t); err != nil {
@@ -157,7 +156,7 @@ func (d *demo) settings(ctx context.Context) error {
 		{Country: "US", Currency: "USD", Amount: "5.99", FreeAbove: "75", Name: "Standard (free over $75)"},
 		{Country: "*", Currency: "USD", Amount: "14.99", Name: "International"},
 	} {
-		if slices.ContainsFunc(rates, func(x ShippingRateSetting) bool { return x.Country == r.Country && x.Currency == r.Currency }) {
+		if slices.ContainsFunc(rates, func(x service.ShippingRateSetting) bool { return x.Country == r.Country && x.Currency == r.Currency }) {
 			continue
 		}
 		if _, err := d.s.SaveShippingRate(ctx, uuid.Nil, r); err != nil {
@@ -172,7 +171,7 @@ func (d *demo) settings(ctx context.Context) error {
 		{Code: "WELCOME10", Kind: "percent", Value: "10", Active: true},
 		{Code: "SAVE5", Kind: "fixed", Value: "5.00", Currency: "USD", MinSubtotal: "25", Active: true},
 	} {
-		if slices.ContainsFunc(coupons, func(x CouponSetting) bool { return x.Code == c.Code }) {
+		if slices.ContainsFunc(coupons, func(x service.CouponSetting) bool { return x.Code == c.Code }) {
 			continue
 		}
 		if _, err := d.s.SaveCoupon(ctx, uuid.Nil, c); err != nil {
@@ -222,29 +221,29 @@ func (d *demo) finishStock(ctx context.Context) error {
 
 // demoMix is how many orders end in each state, and how old they may be (in hours).
 var demoMix = []struct {
-	outcome          demodata.Outcome
+	outcome          Outcome
 	count            int
 	minAgeH, maxAgeH float64
 }{
-	{demodata.OutCreated, 10, 0.08, 0.4},
-	{demodata.OutPending, 8, 0.08, 0.4},
-	{demodata.OutPartlyPaid, 3, 0.1, 0.4},
-	{demodata.OutExpired, 7, 2, 24 * 30},
-	{demodata.OutCancelledUnpaid, 10, 6, 24 * 40},
-	{demodata.OutCancelledRefunded, 6, 24, 24 * 40},
-	{demodata.OutPaid, 28, 1, 36},
-	{demodata.OutProcessing, 14, 8, 72},
-	{demodata.OutShipped, 30, 30, 24 * 5},
-	{demodata.OutDelivered, 140, 24 * 5, 24 * demoDays},
-	{demodata.OutDeliveredSplit, 12, 24 * 6, 24 * demoDays},
-	{demodata.OutPartlyRefunded, 12, 24 * 7, 24 * demoDays},
-	{demodata.OutReturned, 12, 24 * 9, 24 * demoDays},
-	{demodata.OutRefunded, 8, 24 * 10, 24 * demoDays},
+	{OutCreated, 10, 0.08, 0.4},
+	{OutPending, 8, 0.08, 0.4},
+	{OutPartlyPaid, 3, 0.1, 0.4},
+	{OutExpired, 7, 2, 24 * 30},
+	{OutCancelledUnpaid, 10, 6, 24 * 40},
+	{OutCancelledRefunded, 6, 24, 24 * 40},
+	{OutPaid, 28, 1, 36},
+	{OutProcessing, 14, 8, 72},
+	{OutShipped, 30, 30, 24 * 5},
+	{OutDelivered, 140, 24 * 5, 24 * demoDays},
+	{OutDeliveredSplit, 12, 24 * 6, 24 * demoDays},
+	{OutPartlyRefunded, 12, 24 * 7, 24 * demoDays},
+	{OutReturned, 12, 24 * 9, 24 * demoDays},
+	{OutRefunded, 8, 24 * 10, 24 * demoDays},
 }
 
-// demo is one run of LoadDemo.
+// demo is one run of LoadShop.
 type demo struct {
-	s   *Service
+	s   *service.Service
 	rng *rand.Rand
 	mu  sync.Mutex // guards rng once orders are worked on concurrently
 	now time.Time
@@ -265,18 +264,18 @@ func (d *demo) between(lo, hi time.Duration) time.Duration {
 func demoPick[T any](d *demo, xs []T) T { return xs[d.intN(len(xs))] }
 
 func (d *demo) staff() domain.Actor {
-	return domain.Actor{Type: domain.ActorStaff, Name: demoPick(d, demodata.Staff)}
+	return domain.Actor{Type: domain.ActorStaff, Name: demoPick(d, Staff)}
 }
 
 func (d *demo) warehouse() domain.Actor {
-	return domain.Actor{Type: domain.ActorStaff, Name: demodata.Warehouse}
+	return domain.Actor{Type: domain.ActorStaff, Name: Warehouse}
 }
 
 var demoStorefront = domain.Actor{Type: domain.ActorToken, Name: "storefront"}
 
 // demoPlan is one order to make: its story and when it starts.
 type demoPlan struct {
-	outcome demodata.Outcome
+	outcome Outcome
 	at      time.Time
 	order   domain.NewOrder
 }
@@ -298,7 +297,7 @@ func (d *demo) orders(ctx context.Context) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if p.outcome == demodata.OutExpired {
+		if p.outcome == OutExpired {
 			if err := d.expire(ctx, tl, o); err != nil {
 				return 0, err
 			}
@@ -353,20 +352,20 @@ func (d *demo) plan() []demoPlan {
 	return plans
 }
 
-func (d *demo) newOrder(outcome demodata.Outcome, at time.Time) domain.NewOrder {
-	first, last, country := demoPick(d, demodata.FirstNames), demoPick(d, demodata.LastNames), demoPick(d, demodata.Countries)
-	place := demoPick(d, demodata.Places[country])
-	local := demodata.EmailLocal(first, last)
+func (d *demo) newOrder(outcome Outcome, at time.Time) domain.NewOrder {
+	first, last, country := demoPick(d, FirstNames), demoPick(d, LastNames), demoPick(d, Countries)
+	place := demoPick(d, Places[country])
+	local := EmailLocal(first, last)
 	phone := fmt.Sprintf("%s%04d", place.PhonePrefix, d.rng.IntN(10000))
 	in := domain.NewOrder{
-		Customer: domain.Customer{Email: fmt.Sprintf("%s%d@%s", local, d.rng.IntN(100), demoPick(d, demodata.EmailDomains)),
+		Customer: domain.Customer{Email: fmt.Sprintf("%s%d@%s", local, d.rng.IntN(100), demoPick(d, EmailDomains)),
 			Name: first + " " + last, Phone: phone},
 		ShippingAddress: domain.Address{FirstName: first, LastName: last, Address1: place.Street, City: place.City,
 			Region: place.Region, PostalCode: place.Postal, Country: country, Phone: phone},
 		Source: demoPick(d, []string{"web", "web", "web", "web", "web", "mobile", "mobile", "phone"}),
 	}
 	if d.rng.IntN(8) == 0 {
-		in.Notes = demoPick(d, demodata.Notes)
+		in.Notes = demoPick(d, Notes)
 	}
 	switch d.rng.IntN(10) {
 	case 0:
@@ -375,7 +374,7 @@ func (d *demo) newOrder(outcome demodata.Outcome, at time.Time) domain.NewOrder 
 		in.CouponCode = "SAVE5"
 	}
 	lines := 1 + d.rng.IntN(3)
-	if outcome == demodata.OutProcessing || outcome == demodata.OutDeliveredSplit {
+	if outcome == OutProcessing || outcome == OutDeliveredSplit {
 		lines = max(lines, 2) // these ship in two parts
 	}
 	discontinuedFrom := d.now.Add(-20 * 24 * time.Hour)
@@ -432,58 +431,58 @@ func (d *demo) expire(ctx context.Context, tl *demoTimeline, o domain.Order) err
 		return err
 	}
 	tl.reset()
-	if err := tl.step(ctx, d.s.cfg.ReservationTTL+d.between(0, 50*time.Second)); err != nil {
+	if err := tl.step(ctx, d.s.ReservationTTL()+d.between(0, 50*time.Second)); err != nil {
 		return err
 	}
-	if _, err := d.s.ExpireReservations(ctx, d.now.Add(-d.s.cfg.ReservationTTL), 1); err != nil {
+	if _, err := d.s.ExpireReservations(ctx, d.now.Add(-d.s.ReservationTTL()), 1); err != nil {
 		return err
 	}
 	return tl.apply(ctx, o.ID)
 }
 
 // play makes the order's story happen, each step through its use case.
-func (d *demo) play(ctx context.Context, tl *demoTimeline, outcome demodata.Outcome, o domain.Order) error {
+func (d *demo) play(ctx context.Context, tl *demoTimeline, outcome Outcome, o domain.Order) error {
 	step := func(lo, hi time.Duration) error { return tl.step(ctx, d.between(lo, hi)) }
 	switch outcome {
-	case demodata.OutCreated:
+	case OutCreated:
 		return nil
-	case demodata.OutPending:
+	case OutPending:
 		if err := step(time.Minute, 4*time.Minute); err != nil {
 			return err
 		}
 		_, err := d.s.Transition(ctx, d.staff(), o.ID, domain.StatusPending, "awaiting bank transfer")
 		return err
-	case demodata.OutPartlyPaid:
+	case OutPartlyPaid:
 		if err := step(time.Minute, 4*time.Minute); err != nil {
 			return err
 		}
 		half := domain.Round(o.Total.Div(decimal.NewFromInt(2)), o.Currency)
-		_, _, err := d.s.RecordPayment(ctx, d.staff(), o.ID, NewPayment{Amount: half, Gateway: "manual", Reference: d.reference("BT")})
+		_, _, err := d.s.RecordPayment(ctx, d.staff(), o.ID, service.NewPayment{Amount: half, Gateway: "manual", Reference: d.reference("BT")})
 		return err
-	case demodata.OutCancelledUnpaid:
+	case OutCancelledUnpaid:
 		if err := step(20*time.Minute, 20*time.Hour); err != nil {
 			return err
 		}
-		_, err := d.s.Cancel(ctx, d.staff(), o.ID, demoPick(d, demodata.CancelReasons), false)
+		_, _, err := d.s.Cancel(ctx, d.staff(), o.ID, demoPick(d, CancelReasons), false)
 		return err
 	}
 
 	if err := step(2*time.Minute, 3*time.Hour); err != nil {
 		return err
 	}
-	if _, _, err := d.s.RecordPayment(ctx, d.staff(), o.ID, NewPayment{Amount: o.Total, Gateway: "manual", Reference: d.reference("PAY")}); err != nil {
+	if _, _, err := d.s.RecordPayment(ctx, d.staff(), o.ID, service.NewPayment{Amount: o.Total, Gateway: "manual", Reference: d.reference("PAY")}); err != nil {
 		return fmt.Errorf("pay: %w", err)
 	}
 	switch outcome {
-	case demodata.OutPaid:
+	case OutPaid:
 		return nil
-	case demodata.OutCancelledRefunded:
+	case OutCancelledRefunded:
 		if err := step(time.Hour, 20*time.Hour); err != nil {
 			return err
 		}
-		_, err := d.s.Cancel(ctx, d.staff(), o.ID, demoPick(d, demodata.CancelReasons), true)
+		_, _, err := d.s.Cancel(ctx, d.staff(), o.ID, demoPick(d, CancelReasons), true)
 		return err
-	case demodata.OutProcessing:
+	case OutProcessing:
 		if err := step(2*time.Hour, 6*time.Hour); err != nil {
 			return err
 		}
@@ -496,7 +495,7 @@ func (d *demo) play(ctx context.Context, tl *demoTimeline, outcome demodata.Outc
 		return err
 	}
 	var parcels []domain.Fulfillment
-	if outcome == demodata.OutDeliveredSplit {
+	if outcome == OutDeliveredSplit {
 		first, err := d.ship(ctx, o, o.Items[:1])
 		if err != nil {
 			return err
@@ -524,7 +523,7 @@ func (d *demo) play(ctx context.Context, tl *demoTimeline, outcome demodata.Outc
 			return err
 		}
 	}
-	if outcome == demodata.OutShipped {
+	if outcome == OutShipped {
 		return nil
 	}
 	if err := step(20*time.Hour, 60*time.Hour); err != nil {
@@ -545,15 +544,15 @@ func (d *demo) play(ctx context.Context, tl *demoTimeline, outcome demodata.Outc
 	}
 
 	switch outcome {
-	case demodata.OutPartlyRefunded:
+	case OutPartlyRefunded:
 		if err := step(24*time.Hour, 72*time.Hour); err != nil {
 			return err
 		}
 		amount := domain.Round(o.Total.Mul(decimal.RequireFromString("0.2")), o.Currency)
-		_, _, err := d.s.Refund(ctx, d.staff(), o.ID, amount, demoPick(d, demodata.GoodwillReasons))
+		_, _, err := d.s.Refund(ctx, d.staff(), o.ID, amount, demoPick(d, GoodwillReasons))
 		return err
-	case demodata.OutReturned, demodata.OutRefunded:
-		return d.giveBack(ctx, step, o, outcome == demodata.OutRefunded)
+	case OutReturned, OutRefunded:
+		return d.giveBack(ctx, step, o, outcome == OutRefunded)
 	}
 	return nil
 }
@@ -564,7 +563,7 @@ func (d *demo) giveBack(ctx context.Context, step func(lo, hi time.Duration) err
 	if err := step(24*time.Hour, 96*time.Hour); err != nil {
 		return err
 	}
-	why := demoPick(d, demodata.ReturnReasons)
+	why := demoPick(d, ReturnReasons)
 	lines := []domain.LineQuantity{{OrderItemID: o.Items[0].ID, Quantity: 1, Reason: why}}
 	if everything {
 		lines = lines[:0]
@@ -572,7 +571,7 @@ func (d *demo) giveBack(ctx context.Context, step func(lo, hi time.Duration) err
 			lines = append(lines, domain.LineQuantity{OrderItemID: it.ID, Quantity: it.Quantity, Reason: why})
 		}
 	}
-	ret, err := d.s.RequestReturn(ctx, demoStorefront, o.ID, NewReturn{Items: lines, Reason: why})
+	ret, err := d.s.RequestReturn(ctx, demoStorefront, o.ID, service.NewReturn{Items: lines, Reason: why})
 	if err != nil {
 		return fmt.Errorf("request return: %w", err)
 	}
@@ -610,14 +609,14 @@ func (d *demo) giveBack(ctx context.Context, step func(lo, hi time.Duration) err
 
 // ship sends the given lines (all that is left when nil) with a carrier.
 func (d *demo) ship(ctx context.Context, o domain.Order, items []domain.OrderItem) (domain.Fulfillment, error) {
-	req := domain.FulfillmentRequest{Carrier: demoPick(d, demodata.Carriers)}
+	req := domain.FulfillmentRequest{Carrier: demoPick(d, Carriers)}
 	d.mu.Lock()
-	req.TrackingNumber = demodata.TrackingNumber(req.Carrier, d.rng)
+	req.TrackingNumber = TrackingNumber(req.Carrier, d.rng)
 	d.mu.Unlock()
 	for _, it := range items {
 		req.Items = append(req.Items, domain.LineQuantity{OrderItemID: it.ID, Quantity: it.Quantity})
 	}
-	f, err := d.s.Fulfill(ctx, d.warehouse(), o.ID, req)
+	f, _, err := d.s.Fulfill(ctx, d.warehouse(), o.ID, req)
 	if err != nil {
 		return domain.Fulfillment{}, fmt.Errorf("fulfill: %w", err)
 	}
@@ -626,7 +625,7 @@ func (d *demo) ship(ctx context.Context, o domain.Order, items []domain.OrderIte
 
 func (d *demo) event(ctx context.Context, f domain.Fulfillment, status string) error {
 	_, err := d.s.AddTrackingEvent(ctx, domain.System, f.ID, domain.TrackingEventRequest{Status: status,
-		Description: demoPick(d, demodata.EventDetails[status])})
+		Description: demoPick(d, EventDetails[status])})
 	if err != nil {
 		return fmt.Errorf("tracking event %s: %w", status, err)
 	}
@@ -648,7 +647,7 @@ type demoTimeline struct {
 
 // step marks the start of the next step, after gap in the story (capped at now).
 func (t *demoTimeline) step(ctx context.Context, gap time.Duration) error {
-	real, err := queries.New(t.d.s.pool).ClockTimestamp(ctx)
+	real, err := clockTimestamp(ctx, t.d.s.Pool())
 	if err != nil {
 		return fmt.Errorf("demo clock: %w", err)
 	}
@@ -671,5 +670,5 @@ func (t *demoTimeline) apply(ctx context.Context, orderID string) error {
 	if len(t.bounds) == 0 {
 		return errors.New("demo demoTimeline without steps")
 	}
-	return queries.New(t.d.s.pool).ShiftOrderTimeline(ctx, id, t.bounds, t.planned)
+	return shiftOrderTimeline(ctx, t.d.s.Pool(), id, t.bounds, t.planned)
 }

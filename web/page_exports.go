@@ -37,40 +37,43 @@ func (s *Server) exportOrders(c echo.Context) error {
 	if err == nil && format == service.ExportJSON {
 		err = domain.FieldErrors{"format": "must be csv or xlsx"}.Err()
 	}
+	if err == nil {
+		err = s.export(c, format)
+	}
 	if err != nil {
 		return s.bulkRefused(c, err)
 	}
-	var f domain.OrderFilter
+	return nil
+}
+
+// export sends the selected orders, or a small view, as a file now; a large view becomes
+// a background export whose page shows its progress.
+func (s *Server) export(c echo.Context, format service.ExportFormat) error {
 	if ids := formIDs(c); len(ids) > 0 {
 		if len(ids) > exportSelectionMax {
-			return s.bulkRefused(c, domain.FieldErrors{"order_ids": "select at most 500 orders, or export the whole view"}.Err())
+			return domain.FieldErrors{"order_ids": "select at most 500 orders, or export the whole view"}.Err()
 		}
-		if err := s.streamExport(c, domain.OrderFilter{IDs: ids}, format); err != nil {
-			return s.bulkRefused(c, err)
-		}
-		return nil
+		return s.streamExport(c, domain.OrderFilter{IDs: ids}, format)
 	}
 	view, err := url.ParseQuery(c.FormValue("view"))
-	if err == nil {
-		f, err = parseOrderFilter(withoutKeys(view, pageParams...))
-	}
 	if err != nil {
-		return s.bulkRefused(c, err)
+		return err
+	}
+	f, err := parseOrderFilter(withoutKeys(view, pageParams...))
+	if err != nil {
+		return err
 	}
 	f.Limit = 1
 	page, err := s.svc.ListOrders(c.Request().Context(), f, service.RowsOnly)
 	if err != nil {
-		return s.bulkRefused(c, err)
+		return err
 	}
 	if page.TotalExact && page.Total <= int64(exportDirectLimit) {
-		if err := s.streamExport(c, f, format); err != nil {
-			return s.bulkRefused(c, err)
-		}
-		return nil
+		return s.streamExport(c, f, format)
 	}
 	x, err := s.svc.StartExport(c.Request().Context(), actorOf(c), f, nil, format)
 	if err != nil {
-		return s.bulkRefused(c, err)
+		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/orders/exports/"+x.ID)
 }

@@ -1,6 +1,6 @@
-package queries
+package demo
 
-// Hand-written: `oms demo` creates orders through the real services, which stamp
+// `oms demo` creates orders through the real services, which stamp
 // everything with the current time, then moves each order's timeline into the past so
 // that the demo shows weeks of history. The same piecewise shift applies to every
 // timestamp column of the order and of the rows that hang off it, which sqlc would
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // timelineColumns are the timestamp columns of an order's rows, by table, with how the
@@ -31,11 +32,11 @@ var timelineColumns = []struct {
 	{"returns", "order_id = $1", []string{"created_at", "processed_at", "received_at"}},
 }
 
-// ShiftOrderTimeline moves an order's timestamps into the past, step by step: a value at
+// shiftOrderTimeline moves an order's timestamps into the past, step by step: a value at
 // or after bounds[i] (and before bounds[i+1]) moves by planned[i] - bounds[i], so what
 // happened in step i appears to have happened at planned[i]. Values before bounds[0] stay.
 // The order number's date is then made the (new) creation date.
-func (q *Queries) ShiftOrderTimeline(ctx context.Context, orderID uuid.UUID, bounds, planned []time.Time) error {
+func shiftOrderTimeline(ctx context.Context, db *pgxpool.Pool, orderID uuid.UUID, bounds, planned []time.Time) error {
 	if len(bounds) != len(planned) {
 		return fmt.Errorf("shift timeline: %d bounds, %d planned times", len(bounds), len(planned))
 	}
@@ -46,11 +47,11 @@ func (q *Queries) ShiftOrderTimeline(ctx context.Context, orderID uuid.UUID, bou
 				WHERE s.b <= %[1]s ORDER BY s.b DESC LIMIT 1), interval '0')`, c)
 		}
 		sql := fmt.Sprintf("UPDATE %s SET %s WHERE %s", t.table, strings.Join(sets, ", "), t.where)
-		if _, err := q.db.Exec(ctx, sql, orderID, bounds, planned); err != nil {
+		if _, err := db.Exec(ctx, sql, orderID, bounds, planned); err != nil {
 			return fmt.Errorf("shift %s: %w", t.table, err)
 		}
 	}
-	_, err := q.db.Exec(ctx, `UPDATE orders SET order_number = 'ORD-' || to_char(created_at AT TIME ZONE 'UTC', 'YYMMDD') || substr(order_number, 11)
+	_, err := db.Exec(ctx, `UPDATE orders SET order_number = 'ORD-' || to_char(created_at AT TIME ZONE 'UTC', 'YYMMDD') || substr(order_number, 11)
 		WHERE id = $1 AND order_number ~ '^ORD-[0-9]{6}-'`, orderID)
 	if err != nil {
 		return fmt.Errorf("renumber order: %w", err)
@@ -58,9 +59,9 @@ func (q *Queries) ShiftOrderTimeline(ctx context.Context, orderID uuid.UUID, bou
 	return nil
 }
 
-// ClockTimestamp is the database's current time (not the transaction's start).
-func (q *Queries) ClockTimestamp(ctx context.Context) (time.Time, error) {
+// clockTimestamp is the database's current time (not the transaction's start).
+func clockTimestamp(ctx context.Context, db *pgxpool.Pool) (time.Time, error) {
 	var t time.Time
-	err := q.db.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&t)
+	err := db.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&t)
 	return t, err
 }

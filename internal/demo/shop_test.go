@@ -1,17 +1,19 @@
-package service_test
+package demo_test
 
 import (
 	"bytes"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oms/oms/internal/demo"
 )
 
-func TestLoadDemo(t *testing.T) {
-	e := newOpsEnv(t)
+func TestLoadShop(t *testing.T) {
+	e := newEnv(t)
 	var out bytes.Buffer
 	start := time.Now()
-	if err := e.svc.LoadDemo(e.ctx, &out); err != nil {
+	if err := demo.LoadShop(e.ctx, e.svc, &out); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
 	took := time.Since(start)
@@ -85,7 +87,7 @@ func TestLoadDemo(t *testing.T) {
 	t.Run("SafeToRunAgain", func(t *testing.T) {
 		before := e.intQuery("SELECT count(*) FROM orders")
 		var again bytes.Buffer
-		if err := e.svc.LoadDemo(e.ctx, &again); err != nil {
+		if err := demo.LoadShop(e.ctx, e.svc, &again); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(again.String(), "demo data already loaded") {
