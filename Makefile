@@ -80,7 +80,9 @@ lint:
 # fix, and on any without one that tools/vuln-allow.txt does not explain.
 vulncheck:
 	@cd tools && $(GO) test -count=1 ./vulncheck-gate
+	@cd tools && $(GO) mod download golang.org/x/vulndb
 	@osv="$$(cd tools && $(GO) list -m -f '{{.Dir}}' golang.org/x/vulndb)/data/osv"; \
+	test -d "$$osv" || { echo "vulncheck: no vulnerability data at '$$osv'" >&2; exit 1; }; \
 	rm -rf .data/vulndb; mkdir -p .data; \
 	$(TOOL) indexdb -vulns "$$osv" -out .data/vulndb; \
 	$(TOOL) govulncheck -db "file://$(CURDIR)/.data/vulndb" -format json ./... | (cd tools && $(GO) run ./vulncheck-gate vuln-allow.txt)
