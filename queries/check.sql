@@ -31,16 +31,39 @@ WHERE o.paid <> coalesce(p.amount, 0)
 ORDER BY o.created_at, o.id;
 
 -- name: CheckRefundedMatchesRefunds :many
+-- Only succeeded refunds are refunded money; pending ones are held in refund_pending (the
+-- same rule as the recomputation in payments.sql). Parts drawn from unapplied payments
+-- are outside the order's money.
 SELECT o.order_number::text AS subject,
-       format('refunded %s, paid %s, refunds (completed or pending at the gateway) add up to %s: refunded must equal them and not exceed paid',
-              trim_scale(o.refunded), trim_scale(o.paid), trim_scale(coalesce(r.amount, 0)))::text AS detail
+       format('refunded %s and pending %s, paid %s; succeeded refunds add up to %s and pending ones to %s: they must match and refunded + pending must not exceed paid',
+              trim_scale(o.refunded), trim_scale(o.refund_pending), trim_scale(o.paid),
+              trim_scale(coalesce(r.succeeded, 0)), trim_scale(coalesce(r.pending, 0)))::text AS detail
 FROM orders o
--- A pending gateway refund already counts: the money is committed to go back (the same
--- rule as the refund services' recomputation in payments.sql).
-LEFT JOIN (SELECT order_id, sum(amount) AS amount FROM refunds WHERE status <> 'failed' GROUP BY order_id) r
+LEFT JOIN (SELECT p.order_id, sum(a.amount) FILTER (WHERE a.status = 'succeeded') AS succeeded,
+                  sum(a.amount) FILTER (WHERE a.status = 'pending') AS pending
+           FROM refund_allocations a JOIN payments p ON p.id = a.payment_id
+           WHERE p.status = 'completed' GROUP BY p.order_id) r
        ON r.order_id = o.id
-WHERE o.refunded <> coalesce(r.amount, 0) OR o.refunded > o.paid OR o.refunded < 0
+WHERE o.refunded <> coalesce(r.succeeded, 0) OR o.refund_pending <> coalesce(r.pending, 0)
+   OR o.refunded + o.refund_pending > o.paid OR o.refunded < 0
 ORDER BY o.created_at, o.id;
+
+-- name: CheckRefundsSettled :many
+-- A refund's status follows its parts, its amount is theirs, and a card refund that left
+-- pending has the gateway's refund id.
+SELECT r.id::text AS subject,
+       format('refund of %s is %s; its parts add up to %s (%s), and %s card parts settled without a gateway reference',
+              trim_scale(r.amount), r.status, trim_scale(coalesce(sum(a.amount), 0)), string_agg(a.status, ', '),
+              count(*) FILTER (WHERE p.gateway = 'stripe' AND a.status = 'succeeded' AND a.external_id = ''))::text AS detail
+FROM refunds r
+LEFT JOIN refund_allocations a ON a.refund_id = r.id
+LEFT JOIN payments p ON p.id = a.payment_id
+GROUP BY r.id
+HAVING r.amount <> coalesce(sum(a.amount), 0)
+    OR r.status <> CASE WHEN bool_or(a.status = 'pending') THEN 'pending'
+                        WHEN bool_and(a.status = 'failed') THEN 'failed' ELSE 'succeeded' END
+    OR count(*) FILTER (WHERE p.gateway = 'stripe' AND a.status = 'succeeded' AND a.external_id = '') > 0
+ORDER BY 1;
 
 -- name: CheckLineQuantities :many
 SELECT format('%s line %s (%s)', o.order_number, i.position, i.sku)::text AS subject,

@@ -390,12 +390,17 @@ func (q *Queries) CheckPaidMatchesPayments(ctx context.Context) ([]CheckPaidMatc
 
 const checkRefundedMatchesRefunds = `-- name: CheckRefundedMatchesRefunds :many
 SELECT o.order_number::text AS subject,
-       format('refunded %s, paid %s, refunds (completed or pending at the gateway) add up to %s: refunded must equal them and not exceed paid',
-              trim_scale(o.refunded), trim_scale(o.paid), trim_scale(coalesce(r.amount, 0)))::text AS detail
+       format('refunded %s and pending %s, paid %s; succeeded refunds add up to %s and pending ones to %s: they must match and refunded + pending must not exceed paid',
+              trim_scale(o.refunded), trim_scale(o.refund_pending), trim_scale(o.paid),
+              trim_scale(coalesce(r.succeeded, 0)), trim_scale(coalesce(r.pending, 0)))::text AS detail
 FROM orders o
-LEFT JOIN (SELECT order_id, sum(amount) AS amount FROM refunds WHERE status <> 'failed' GROUP BY order_id) r
+LEFT JOIN (SELECT p.order_id, sum(a.amount) FILTER (WHERE a.status = 'succeeded') AS succeeded,
+                  sum(a.amount) FILTER (WHERE a.status = 'pending') AS pending
+           FROM refund_allocations a JOIN payments p ON p.id = a.payment_id
+           WHERE p.status = 'completed' GROUP BY p.order_id) r
        ON r.order_id = o.id
-WHERE o.refunded <> coalesce(r.amount, 0) OR o.refunded > o.paid OR o.refunded < 0
+WHERE o.refunded <> coalesce(r.succeeded, 0) OR o.refund_pending <> coalesce(r.pending, 0)
+   OR o.refunded + o.refund_pending > o.paid OR o.refunded < 0
 ORDER BY o.created_at, o.id
 `
 
@@ -404,8 +409,9 @@ type CheckRefundedMatchesRefundsRow struct {
 	Detail  string
 }
 
-// A pending gateway refund already counts: the money is committed to go back (the same
-// rule as the refund services' recomputation in payments.sql).
+// Only succeeded refunds are refunded money; pending ones are held in refund_pending (the
+// same rule as the recomputation in payments.sql). Parts drawn from unapplied payments
+// are outside the order's money.
 func (q *Queries) CheckRefundedMatchesRefunds(ctx context.Context) ([]CheckRefundedMatchesRefundsRow, error) {
 	rows, err := q.db.Query(ctx, checkRefundedMatchesRefunds)
 	if err != nil {
@@ -415,6 +421,49 @@ func (q *Queries) CheckRefundedMatchesRefunds(ctx context.Context) ([]CheckRefun
 	items := []CheckRefundedMatchesRefundsRow{}
 	for rows.Next() {
 		var i CheckRefundedMatchesRefundsRow
+		if err := rows.Scan(&i.Subject, &i.Detail); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const checkRefundsSettled = `-- name: CheckRefundsSettled :many
+SELECT r.id::text AS subject,
+       format('refund of %s is %s; its parts add up to %s (%s), and %s card parts settled without a gateway reference',
+              trim_scale(r.amount), r.status, trim_scale(coalesce(sum(a.amount), 0)), string_agg(a.status, ', '),
+              count(*) FILTER (WHERE p.gateway = 'stripe' AND a.status = 'succeeded' AND a.external_id = ''))::text AS detail
+FROM refunds r
+LEFT JOIN refund_allocations a ON a.refund_id = r.id
+LEFT JOIN payments p ON p.id = a.payment_id
+GROUP BY r.id
+HAVING r.amount <> coalesce(sum(a.amount), 0)
+    OR r.status <> CASE WHEN bool_or(a.status = 'pending') THEN 'pending'
+                        WHEN bool_and(a.status = 'failed') THEN 'failed' ELSE 'succeeded' END
+    OR count(*) FILTER (WHERE p.gateway = 'stripe' AND a.status = 'succeeded' AND a.external_id = '') > 0
+ORDER BY 1
+`
+
+type CheckRefundsSettledRow struct {
+	Subject string
+	Detail  string
+}
+
+// A refund's status follows its parts, its amount is theirs, and a card refund that left
+// pending has the gateway's refund id.
+func (q *Queries) CheckRefundsSettled(ctx context.Context) ([]CheckRefundsSettledRow, error) {
+	rows, err := q.db.Query(ctx, checkRefundsSettled)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CheckRefundsSettledRow{}
+	for rows.Next() {
+		var i CheckRefundsSettledRow
 		if err := rows.Scan(&i.Subject, &i.Detail); err != nil {
 			return nil, err
 		}

@@ -8,13 +8,15 @@ package queries
 import (
 	"context"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 const claimExpiredOrder = `-- name: ClaimExpiredOrder :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary FROM orders o
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending FROM orders o
 WHERE o.status IN ('created', 'pending') AND o.created_at < $1::timestamptz
   AND o.paid = 0 AND o.total > 0
-  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'pending')
+  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status IN ('pending', 'failed'))
 ORDER BY o.created_at
 LIMIT 1
 FOR UPDATE OF o SKIP LOCKED
@@ -23,8 +25,8 @@ FOR UPDATE OF o SKIP LOCKED
 // The oldest unpaid order created before older_than that no other transaction holds:
 // concurrent expiry runs (several `oms serve` processes) each take different orders, and
 // an order being paid right now is left for the next run. Orders with money on them are
-// left to staff: partly paid, or with a card payment still in flight (its success would
-// land on a cancelled order), or with nothing to pay at all (total 0).
+// left to staff: partly paid, or with nothing to pay at all (total 0). An order with a
+// card payment still open waits until its intent is cancelled at Stripe (ExpiredOpenIntents).
 func (q *Queries) ClaimExpiredOrder(ctx context.Context, olderThan time.Time) (Order, error) {
 	row := q.db.QueryRow(ctx, claimExpiredOrder, olderThan)
 	var i Order
@@ -60,6 +62,42 @@ func (q *Queries) ClaimExpiredOrder(ctx context.Context, olderThan time.Time) (O
 		&i.CancelledAt,
 		&i.SearchWords,
 		&i.LineSummary,
+		&i.RefundPending,
 	)
 	return i, err
+}
+
+const expiredOpenIntents = `-- name: ExpiredOpenIntents :many
+SELECT p.id FROM payments p JOIN orders o ON o.id = p.order_id
+WHERE o.status IN ('created', 'pending') AND o.created_at < $1::timestamptz
+  AND o.paid = 0 AND o.total > 0 AND p.gateway = 'stripe' AND p.status IN ('pending', 'failed')
+ORDER BY o.created_at
+LIMIT $2
+`
+
+type ExpiredOpenIntentsParams struct {
+	OlderThan time.Time
+	Lim       int32
+}
+
+// The open card payments of unpaid orders past their reservation: cancelled at Stripe
+// first, so that none succeeds on an order that is then cancelled.
+func (q *Queries) ExpiredOpenIntents(ctx context.Context, arg ExpiredOpenIntentsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, expiredOpenIntents, arg.OlderThan, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -156,6 +156,7 @@ type Order struct {
 	CancelledAt       *time.Time
 	SearchWords       []string
 	LineSummary       string
+	RefundPending     decimal.Decimal
 }
 
 type OrderDailyStat struct {
@@ -223,6 +224,7 @@ type Payment struct {
 	ExternalID *string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	Attention  string
 }
 
 type Product struct {
@@ -246,6 +248,8 @@ type Refund struct {
 	Status    string
 	Reference string
 	CreatedAt time.Time
+	Failure   string
+	UpdatedAt time.Time
 }
 
 type RefundAllocation struct {
@@ -253,6 +257,20 @@ type RefundAllocation struct {
 	PaymentID  uuid.UUID
 	Amount     decimal.Decimal
 	ExternalID string
+	Status     string
+	Failure    string
+	UpdatedAt  time.Time
+}
+
+type RequestReplay struct {
+	Scope       string
+	Key         string
+	RequestHash []byte
+	State       string
+	Status      int32
+	Headers     []byte
+	Body        []byte
+	CreatedAt   time.Time
 }
 
 type Return struct {

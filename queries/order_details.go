@@ -45,10 +45,11 @@ func (q *Queries) OrderDetails(ctx context.Context, ids []uuid.UUID) (OrderDetai
 	})
 	queueRows(rest, listPaymentsForOrders, ids, &d.Payments, func(r *Payment) []any {
 		return []any{&r.ID, &r.OrderID, &r.Gateway, &r.Amount, &r.Currency, &r.Status, &r.Reference, &r.ExternalID,
-			&r.CreatedAt, &r.UpdatedAt}
+			&r.CreatedAt, &r.UpdatedAt, &r.Attention}
 	})
 	queueRows(rest, listRefundsForOrders, ids, &d.Refunds, func(r *Refund) []any {
-		return []any{&r.ID, &r.OrderID, &r.PaymentID, &r.ReturnID, &r.Amount, &r.Reason, &r.Status, &r.Reference, &r.CreatedAt}
+		return []any{&r.ID, &r.OrderID, &r.PaymentID, &r.ReturnID, &r.Amount, &r.Reason, &r.Status, &r.Reference, &r.CreatedAt,
+			&r.Failure, &r.UpdatedAt}
 	})
 	queueRows(rest, listFulfillmentsForOrders, ids, &d.Fulfillments, func(r *Fulfillment) []any {
 		return []any{&r.ID, &r.OrderID, &r.Carrier, &r.TrackingNumber, &r.TrackingUrl, &r.Status, &r.NotifyCustomer,

@@ -90,7 +90,7 @@ func (s OrderSearch) narrowed() bool {
 }
 
 const orderColumns = `o.id, o.order_number, o.status, o.payment_status, o.fulfillment_status, o.currency,
- o.subtotal, o.discount, o.shipping, o.tax, o.total, o.paid, o.refunded, o.customer_email, o.customer_name,
+ o.subtotal, o.discount, o.shipping, o.tax, o.total, o.paid, o.refunded, o.refund_pending, o.customer_email, o.customer_name,
  o.customer_phone, o.shipping_address, o.billing_address, o.notes, o.source, o.coupon_code, o.coupon_id,
  o.item_count, o.created_at, o.updated_at, o.paid_at, o.shipped_at, o.delivered_at, o.cancelled_at`
 
@@ -329,7 +329,7 @@ func scanOrder(r pgx.CollectableRow) (Order, error) {
 // orderFields are the scan destinations of orderColumns.
 func orderFields(o *Order) []any {
 	return []any{&o.ID, &o.OrderNumber, &o.Status, &o.PaymentStatus, &o.FulfillmentStatus, &o.Currency,
-		&o.Subtotal, &o.Discount, &o.Shipping, &o.Tax, &o.Total, &o.Paid, &o.Refunded, &o.CustomerEmail,
+		&o.Subtotal, &o.Discount, &o.Shipping, &o.Tax, &o.Total, &o.Paid, &o.Refunded, &o.RefundPending, &o.CustomerEmail,
 		&o.CustomerName, &o.CustomerPhone, &o.ShippingAddress, &o.BillingAddress, &o.Notes, &o.Source,
 		&o.CouponCode, &o.CouponID, &o.ItemCount, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.ShippedAt,
 		&o.DeliveredAt, &o.CancelledAt}

@@ -12,7 +12,7 @@ import (
 )
 
 const getOrderByID = `-- name: GetOrderByID :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary FROM orders WHERE id = $1
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending FROM orders WHERE id = $1
 `
 
 func (q *Queries) GetOrderByID(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -50,12 +50,13 @@ func (q *Queries) GetOrderByID(ctx context.Context, id uuid.UUID) (Order, error)
 		&i.CancelledAt,
 		&i.SearchWords,
 		&i.LineSummary,
+		&i.RefundPending,
 	)
 	return i, err
 }
 
 const getOrderByNumber = `-- name: GetOrderByNumber :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary FROM orders WHERE order_number = $1
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending FROM orders WHERE order_number = $1
 `
 
 func (q *Queries) GetOrderByNumber(ctx context.Context, orderNumber string) (Order, error) {
@@ -93,6 +94,7 @@ func (q *Queries) GetOrderByNumber(ctx context.Context, orderNumber string) (Ord
 		&i.CancelledAt,
 		&i.SearchWords,
 		&i.LineSummary,
+		&i.RefundPending,
 	)
 	return i, err
 }
@@ -258,7 +260,7 @@ func (q *Queries) ListItemsForOrders(ctx context.Context, orderIds []uuid.UUID) 
 }
 
 const listPaymentsForOrders = `-- name: ListPaymentsForOrders :many
-SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at FROM payments WHERE order_id = ANY($1::uuid[]) ORDER BY created_at, id
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention FROM payments WHERE order_id = ANY($1::uuid[]) ORDER BY created_at, id
 `
 
 func (q *Queries) ListPaymentsForOrders(ctx context.Context, orderIds []uuid.UUID) ([]Payment, error) {
@@ -281,6 +283,7 @@ func (q *Queries) ListPaymentsForOrders(ctx context.Context, orderIds []uuid.UUI
 			&i.ExternalID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Attention,
 		); err != nil {
 			return nil, err
 		}
@@ -293,7 +296,7 @@ func (q *Queries) ListPaymentsForOrders(ctx context.Context, orderIds []uuid.UUI
 }
 
 const listRefundsForOrders = `-- name: ListRefundsForOrders :many
-SELECT id, order_id, payment_id, return_id, amount, reason, status, reference, created_at FROM refunds WHERE order_id = ANY($1::uuid[]) ORDER BY created_at, id
+SELECT id, order_id, payment_id, return_id, amount, reason, status, reference, created_at, failure, updated_at FROM refunds WHERE order_id = ANY($1::uuid[]) ORDER BY created_at, id
 `
 
 func (q *Queries) ListRefundsForOrders(ctx context.Context, orderIds []uuid.UUID) ([]Refund, error) {
@@ -315,6 +318,8 @@ func (q *Queries) ListRefundsForOrders(ctx context.Context, orderIds []uuid.UUID
 			&i.Status,
 			&i.Reference,
 			&i.CreatedAt,
+			&i.Failure,
+			&i.UpdatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -392,7 +397,7 @@ func (q *Queries) ListReturnsForOrders(ctx context.Context, orderIds []uuid.UUID
 }
 
 const lockOrder = `-- name: LockOrder :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending FROM orders WHERE id = $1 FOR UPDATE
 `
 
 // Every change to an order starts here: the row stays locked until the change commits.
@@ -431,6 +436,7 @@ func (q *Queries) LockOrder(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.CancelledAt,
 		&i.SearchWords,
 		&i.LineSummary,
+		&i.RefundPending,
 	)
 	return i, err
 }

@@ -7,18 +7,33 @@ RETURNING *;
 SELECT * FROM payments WHERE external_id = $1;
 
 -- name: SettlePayment :one
--- Only a pending payment settles, so a replayed or late gateway event changes nothing.
-UPDATE payments SET status = sqlc.arg(status)::text, updated_at = now()
-WHERE id = sqlc.arg(id) AND status = 'pending'
+-- A payment moves only from the statuses given (a replayed or late gateway event finds it
+-- elsewhere and changes nothing).
+UPDATE payments SET status = sqlc.arg(status)::text, attention = sqlc.arg(attention)::text, updated_at = now()
+WHERE id = sqlc.arg(id) AND status = ANY(sqlc.arg(from_statuses)::text[])
 RETURNING *;
+
+-- name: OpenIntents :many
+-- An order's card payments still in flight: pending, or failed (the shopper may retry).
+SELECT * FROM payments WHERE order_id = $1 AND gateway = 'stripe' AND status IN ('pending', 'failed')
+ORDER BY created_at;
+
+-- name: GetPayment :one
+SELECT * FROM payments WHERE id = $1;
 
 -- name: SumOrderPayments :one
 -- paid and refunded recomputed from the payments and refunds themselves, never
 -- incremented, so they cannot drift. The CHECKs on orders refuse a refund above paid and
 -- a payment above the total.
+-- Only succeeded refunds are refunded; pending ones are held apart (refund_pending) and
+-- count against what may still be refunded. Unapplied payments and their refunds are
+-- outside the order's money.
 UPDATE orders o SET updated_at = now(),
     paid = (SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.order_id = o.id AND p.status = 'completed'),
-    refunded = (SELECT coalesce(sum(r.amount), 0) FROM refunds r WHERE r.order_id = o.id AND r.status <> 'failed')
+    refunded = (SELECT coalesce(sum(a.amount), 0) FROM refund_allocations a JOIN payments p ON p.id = a.payment_id
+                WHERE p.order_id = o.id AND p.status = 'completed' AND a.status = 'succeeded'),
+    refund_pending = (SELECT coalesce(sum(a.amount), 0) FROM refund_allocations a JOIN payments p ON p.id = a.payment_id
+                WHERE p.order_id = o.id AND p.status = 'completed' AND a.status = 'pending')
 WHERE o.id = $1
 RETURNING *;
 
@@ -27,12 +42,13 @@ UPDATE orders SET payment_status = $2, updated_at = now() WHERE id = $1 RETURNIN
 
 -- name: RefundablePayments :many
 -- An order's completed payments with what is left to refund of each, newest first.
+-- A failed refund gives its part back.
 SELECT p.id, p.gateway, p.external_id, p.currency,
-       (p.amount - coalesce(sum(a.amount), 0))::numeric AS refundable
+       (p.amount - coalesce(sum(a.amount) FILTER (WHERE a.status <> 'failed'), 0))::numeric AS refundable
 FROM payments p LEFT JOIN refund_allocations a ON a.payment_id = p.id
 WHERE p.order_id = $1 AND p.status = 'completed'
 GROUP BY p.id
-HAVING p.amount - coalesce(sum(a.amount), 0) > 0
+HAVING p.amount - coalesce(sum(a.amount) FILTER (WHERE a.status <> 'failed'), 0) > 0
 ORDER BY p.created_at DESC, p.id DESC;
 
 -- name: InsertRefund :one
@@ -41,8 +57,54 @@ VALUES ($1, $2, sqlc.narg(payment_id), sqlc.narg(return_id), $3, $4, $5, $6)
 RETURNING *;
 
 -- name: InsertRefundAllocation :exec
-INSERT INTO refund_allocations (refund_id, payment_id, amount, external_id) VALUES ($1, $2, $3, $4);
+INSERT INTO refund_allocations (refund_id, payment_id, amount, external_id, status) VALUES ($1, $2, $3, $4, $5);
+
+-- name: GatewayAllocations :many
+-- A refund's parts still to be settled at a gateway, with what the gateway needs.
+SELECT a.refund_id, a.payment_id, a.amount, a.external_id, p.gateway, p.external_id AS payment_external_id,
+       p.currency, r.order_id
+FROM refund_allocations a JOIN payments p ON p.id = a.payment_id JOIN refunds r ON r.id = a.refund_id
+WHERE a.refund_id = $1 AND a.status = 'pending'
+ORDER BY p.created_at, p.id;
+
+-- name: SetAllocationReference :exec
+-- The gateway's refund id, stored as soon as it is known (the refund may still be pending).
+UPDATE refund_allocations SET external_id = $3, updated_at = now()
+WHERE refund_id = $1 AND payment_id = $2 AND status = 'pending';
+
+-- name: SettleAllocation :execrows
+-- Only a pending part settles: a second answer or a replayed webhook changes nothing.
+UPDATE refund_allocations SET status = sqlc.arg(status)::text, failure = sqlc.arg(failure)::text,
+    external_id = CASE WHEN sqlc.arg(external_id)::text = '' THEN external_id ELSE sqlc.arg(external_id)::text END,
+    updated_at = now()
+WHERE refund_id = sqlc.arg(refund_id) AND payment_id = sqlc.arg(payment_id) AND status = 'pending';
+
+-- name: AllocationByExternalID :one
+SELECT a.refund_id, a.payment_id, r.order_id FROM refund_allocations a JOIN refunds r ON r.id = a.refund_id
+WHERE a.external_id = $1;
+
+-- name: FollowAllocations :one
+-- A refund's status follows its parts: pending while one is, failed when all failed,
+-- succeeded otherwise (a part that failed is said in the history and released).
+UPDATE refunds r SET updated_at = now(), status = s.status, failure = s.failure,
+    reference = CASE WHEN s.parts = 1 THEN s.reference ELSE r.reference END
+FROM (SELECT a.refund_id, count(*) AS parts, max(a.external_id) AS reference,
+             CASE WHEN bool_or(a.status = 'pending') THEN 'pending'
+                  WHEN bool_and(a.status = 'failed') THEN 'failed' ELSE 'succeeded' END AS status,
+             coalesce(string_agg(NULLIF(a.failure, ''), '; '), '') AS failure
+      FROM refund_allocations a WHERE a.refund_id = sqlc.arg(id) GROUP BY a.refund_id) s
+WHERE r.id = s.refund_id
+RETURNING r.*;
+
+-- name: StaleRefunds :many
+-- Refunds with a part pending since before older_than: the gateway is asked again.
+SELECT DISTINCT a.refund_id FROM refund_allocations a
+WHERE a.status = 'pending' AND a.updated_at < sqlc.arg(older_than)::timestamptz
+LIMIT sqlc.arg(lim);
 
 -- name: RecordStripeEvent :execrows
 -- A second delivery of the same event inserts nothing (and waits for the first's transaction).
 INSERT INTO stripe_events (id, type) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING;
+
+-- name: GetRefund :one
+SELECT * FROM refunds WHERE id = $1;

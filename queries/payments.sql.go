@@ -7,13 +7,137 @@ package queries
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
 
+const allocationByExternalID = `-- name: AllocationByExternalID :one
+SELECT a.refund_id, a.payment_id, r.order_id FROM refund_allocations a JOIN refunds r ON r.id = a.refund_id
+WHERE a.external_id = $1
+`
+
+type AllocationByExternalIDRow struct {
+	RefundID  uuid.UUID
+	PaymentID uuid.UUID
+	OrderID   uuid.UUID
+}
+
+func (q *Queries) AllocationByExternalID(ctx context.Context, externalID string) (AllocationByExternalIDRow, error) {
+	row := q.db.QueryRow(ctx, allocationByExternalID, externalID)
+	var i AllocationByExternalIDRow
+	err := row.Scan(&i.RefundID, &i.PaymentID, &i.OrderID)
+	return i, err
+}
+
+const followAllocations = `-- name: FollowAllocations :one
+UPDATE refunds r SET updated_at = now(), status = s.status, failure = s.failure,
+    reference = CASE WHEN s.parts = 1 THEN s.reference ELSE r.reference END
+FROM (SELECT a.refund_id, count(*) AS parts, max(a.external_id) AS reference,
+             CASE WHEN bool_or(a.status = 'pending') THEN 'pending'
+                  WHEN bool_and(a.status = 'failed') THEN 'failed' ELSE 'succeeded' END AS status,
+             coalesce(string_agg(NULLIF(a.failure, ''), '; '), '') AS failure
+      FROM refund_allocations a WHERE a.refund_id = $1 GROUP BY a.refund_id) s
+WHERE r.id = s.refund_id
+RETURNING r.id, r.order_id, r.payment_id, r.return_id, r.amount, r.reason, r.status, r.reference, r.created_at, r.failure, r.updated_at
+`
+
+// A refund's status follows its parts: pending while one is, failed when all failed,
+// succeeded otherwise (a part that failed is said in the history and released).
+func (q *Queries) FollowAllocations(ctx context.Context, id uuid.UUID) (Refund, error) {
+	row := q.db.QueryRow(ctx, followAllocations, id)
+	var i Refund
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.PaymentID,
+		&i.ReturnID,
+		&i.Amount,
+		&i.Reason,
+		&i.Status,
+		&i.Reference,
+		&i.CreatedAt,
+		&i.Failure,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const gatewayAllocations = `-- name: GatewayAllocations :many
+SELECT a.refund_id, a.payment_id, a.amount, a.external_id, p.gateway, p.external_id AS payment_external_id,
+       p.currency, r.order_id
+FROM refund_allocations a JOIN payments p ON p.id = a.payment_id JOIN refunds r ON r.id = a.refund_id
+WHERE a.refund_id = $1 AND a.status = 'pending'
+ORDER BY p.created_at, p.id
+`
+
+type GatewayAllocationsRow struct {
+	RefundID          uuid.UUID
+	PaymentID         uuid.UUID
+	Amount            decimal.Decimal
+	ExternalID        string
+	Gateway           string
+	PaymentExternalID *string
+	Currency          string
+	OrderID           uuid.UUID
+}
+
+// A refund's parts still to be settled at a gateway, with what the gateway needs.
+func (q *Queries) GatewayAllocations(ctx context.Context, refundID uuid.UUID) ([]GatewayAllocationsRow, error) {
+	rows, err := q.db.Query(ctx, gatewayAllocations, refundID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []GatewayAllocationsRow{}
+	for rows.Next() {
+		var i GatewayAllocationsRow
+		if err := rows.Scan(
+			&i.RefundID,
+			&i.PaymentID,
+			&i.Amount,
+			&i.ExternalID,
+			&i.Gateway,
+			&i.PaymentExternalID,
+			&i.Currency,
+			&i.OrderID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const getPayment = `-- name: GetPayment :one
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention FROM payments WHERE id = $1
+`
+
+func (q *Queries) GetPayment(ctx context.Context, id uuid.UUID) (Payment, error) {
+	row := q.db.QueryRow(ctx, getPayment, id)
+	var i Payment
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.Gateway,
+		&i.Amount,
+		&i.Currency,
+		&i.Status,
+		&i.Reference,
+		&i.ExternalID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Attention,
+	)
+	return i, err
+}
+
 const getPaymentByExternalID = `-- name: GetPaymentByExternalID :one
-SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at FROM payments WHERE external_id = $1
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention FROM payments WHERE external_id = $1
 `
 
 func (q *Queries) GetPaymentByExternalID(ctx context.Context, externalID *string) (Payment, error) {
@@ -30,6 +154,30 @@ func (q *Queries) GetPaymentByExternalID(ctx context.Context, externalID *string
 		&i.ExternalID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Attention,
+	)
+	return i, err
+}
+
+const getRefund = `-- name: GetRefund :one
+SELECT id, order_id, payment_id, return_id, amount, reason, status, reference, created_at, failure, updated_at FROM refunds WHERE id = $1
+`
+
+func (q *Queries) GetRefund(ctx context.Context, id uuid.UUID) (Refund, error) {
+	row := q.db.QueryRow(ctx, getRefund, id)
+	var i Refund
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.PaymentID,
+		&i.ReturnID,
+		&i.Amount,
+		&i.Reason,
+		&i.Status,
+		&i.Reference,
+		&i.CreatedAt,
+		&i.Failure,
+		&i.UpdatedAt,
 	)
 	return i, err
 }
@@ -37,7 +185,7 @@ func (q *Queries) GetPaymentByExternalID(ctx context.Context, externalID *string
 const insertPayment = `-- name: InsertPayment :one
 INSERT INTO payments (id, order_id, gateway, amount, currency, status, reference, external_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at
+RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention
 `
 
 type InsertPaymentParams struct {
@@ -74,6 +222,7 @@ func (q *Queries) InsertPayment(ctx context.Context, arg InsertPaymentParams) (P
 		&i.ExternalID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Attention,
 	)
 	return i, err
 }
@@ -81,7 +230,7 @@ func (q *Queries) InsertPayment(ctx context.Context, arg InsertPaymentParams) (P
 const insertRefund = `-- name: InsertRefund :one
 INSERT INTO refunds (id, order_id, payment_id, return_id, amount, reason, status, reference)
 VALUES ($1, $2, $7, $8, $3, $4, $5, $6)
-RETURNING id, order_id, payment_id, return_id, amount, reason, status, reference, created_at
+RETURNING id, order_id, payment_id, return_id, amount, reason, status, reference, created_at, failure, updated_at
 `
 
 type InsertRefundParams struct {
@@ -117,12 +266,14 @@ func (q *Queries) InsertRefund(ctx context.Context, arg InsertRefundParams) (Ref
 		&i.Status,
 		&i.Reference,
 		&i.CreatedAt,
+		&i.Failure,
+		&i.UpdatedAt,
 	)
 	return i, err
 }
 
 const insertRefundAllocation = `-- name: InsertRefundAllocation :exec
-INSERT INTO refund_allocations (refund_id, payment_id, amount, external_id) VALUES ($1, $2, $3, $4)
+INSERT INTO refund_allocations (refund_id, payment_id, amount, external_id, status) VALUES ($1, $2, $3, $4, $5)
 `
 
 type InsertRefundAllocationParams struct {
@@ -130,6 +281,7 @@ type InsertRefundAllocationParams struct {
 	PaymentID  uuid.UUID
 	Amount     decimal.Decimal
 	ExternalID string
+	Status     string
 }
 
 func (q *Queries) InsertRefundAllocation(ctx context.Context, arg InsertRefundAllocationParams) error {
@@ -138,8 +290,47 @@ func (q *Queries) InsertRefundAllocation(ctx context.Context, arg InsertRefundAl
 		arg.PaymentID,
 		arg.Amount,
 		arg.ExternalID,
+		arg.Status,
 	)
 	return err
+}
+
+const openIntents = `-- name: OpenIntents :many
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention FROM payments WHERE order_id = $1 AND gateway = 'stripe' AND status IN ('pending', 'failed')
+ORDER BY created_at
+`
+
+// An order's card payments still in flight: pending, or failed (the shopper may retry).
+func (q *Queries) OpenIntents(ctx context.Context, orderID uuid.UUID) ([]Payment, error) {
+	rows, err := q.db.Query(ctx, openIntents, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Payment{}
+	for rows.Next() {
+		var i Payment
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrderID,
+			&i.Gateway,
+			&i.Amount,
+			&i.Currency,
+			&i.Status,
+			&i.Reference,
+			&i.ExternalID,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Attention,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const recordStripeEvent = `-- name: RecordStripeEvent :execrows
@@ -162,11 +353,11 @@ func (q *Queries) RecordStripeEvent(ctx context.Context, arg RecordStripeEventPa
 
 const refundablePayments = `-- name: RefundablePayments :many
 SELECT p.id, p.gateway, p.external_id, p.currency,
-       (p.amount - coalesce(sum(a.amount), 0))::numeric AS refundable
+       (p.amount - coalesce(sum(a.amount) FILTER (WHERE a.status <> 'failed'), 0))::numeric AS refundable
 FROM payments p LEFT JOIN refund_allocations a ON a.payment_id = p.id
 WHERE p.order_id = $1 AND p.status = 'completed'
 GROUP BY p.id
-HAVING p.amount - coalesce(sum(a.amount), 0) > 0
+HAVING p.amount - coalesce(sum(a.amount) FILTER (WHERE a.status <> 'failed'), 0) > 0
 ORDER BY p.created_at DESC, p.id DESC
 `
 
@@ -179,6 +370,7 @@ type RefundablePaymentsRow struct {
 }
 
 // An order's completed payments with what is left to refund of each, newest first.
+// A failed refund gives its part back.
 func (q *Queries) RefundablePayments(ctx context.Context, orderID uuid.UUID) ([]RefundablePaymentsRow, error) {
 	rows, err := q.db.Query(ctx, refundablePayments, orderID)
 	if err != nil {
@@ -205,8 +397,25 @@ func (q *Queries) RefundablePayments(ctx context.Context, orderID uuid.UUID) ([]
 	return items, nil
 }
 
+const setAllocationReference = `-- name: SetAllocationReference :exec
+UPDATE refund_allocations SET external_id = $3, updated_at = now()
+WHERE refund_id = $1 AND payment_id = $2 AND status = 'pending'
+`
+
+type SetAllocationReferenceParams struct {
+	RefundID   uuid.UUID
+	PaymentID  uuid.UUID
+	ExternalID string
+}
+
+// The gateway's refund id, stored as soon as it is known (the refund may still be pending).
+func (q *Queries) SetAllocationReference(ctx context.Context, arg SetAllocationReferenceParams) error {
+	_, err := q.db.Exec(ctx, setAllocationReference, arg.RefundID, arg.PaymentID, arg.ExternalID)
+	return err
+}
+
 const setOrderPaymentStatus = `-- name: SetOrderPaymentStatus :one
-UPDATE orders SET payment_status = $2, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary
+UPDATE orders SET payment_status = $2, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending
 `
 
 type SetOrderPaymentStatusParams struct {
@@ -249,24 +458,63 @@ func (q *Queries) SetOrderPaymentStatus(ctx context.Context, arg SetOrderPayment
 		&i.CancelledAt,
 		&i.SearchWords,
 		&i.LineSummary,
+		&i.RefundPending,
 	)
 	return i, err
 }
 
+const settleAllocation = `-- name: SettleAllocation :execrows
+UPDATE refund_allocations SET status = $1::text, failure = $2::text,
+    external_id = CASE WHEN $3::text = '' THEN external_id ELSE $3::text END,
+    updated_at = now()
+WHERE refund_id = $4 AND payment_id = $5 AND status = 'pending'
+`
+
+type SettleAllocationParams struct {
+	Status     string
+	Failure    string
+	ExternalID string
+	RefundID   uuid.UUID
+	PaymentID  uuid.UUID
+}
+
+// Only a pending part settles: a second answer or a replayed webhook changes nothing.
+func (q *Queries) SettleAllocation(ctx context.Context, arg SettleAllocationParams) (int64, error) {
+	result, err := q.db.Exec(ctx, settleAllocation,
+		arg.Status,
+		arg.Failure,
+		arg.ExternalID,
+		arg.RefundID,
+		arg.PaymentID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const settlePayment = `-- name: SettlePayment :one
-UPDATE payments SET status = $1::text, updated_at = now()
-WHERE id = $2 AND status = 'pending'
-RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at
+UPDATE payments SET status = $1::text, attention = $2::text, updated_at = now()
+WHERE id = $3 AND status = ANY($4::text[])
+RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention
 `
 
 type SettlePaymentParams struct {
-	Status string
-	ID     uuid.UUID
+	Status       string
+	Attention    string
+	ID           uuid.UUID
+	FromStatuses []string
 }
 
-// Only a pending payment settles, so a replayed or late gateway event changes nothing.
+// A payment moves only from the statuses given (a replayed or late gateway event finds it
+// elsewhere and changes nothing).
 func (q *Queries) SettlePayment(ctx context.Context, arg SettlePaymentParams) (Payment, error) {
-	row := q.db.QueryRow(ctx, settlePayment, arg.Status, arg.ID)
+	row := q.db.QueryRow(ctx, settlePayment,
+		arg.Status,
+		arg.Attention,
+		arg.ID,
+		arg.FromStatuses,
+	)
 	var i Payment
 	err := row.Scan(
 		&i.ID,
@@ -279,21 +527,60 @@ func (q *Queries) SettlePayment(ctx context.Context, arg SettlePaymentParams) (P
 		&i.ExternalID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Attention,
 	)
 	return i, err
+}
+
+const staleRefunds = `-- name: StaleRefunds :many
+SELECT DISTINCT a.refund_id FROM refund_allocations a
+WHERE a.status = 'pending' AND a.updated_at < $1::timestamptz
+LIMIT $2
+`
+
+type StaleRefundsParams struct {
+	OlderThan time.Time
+	Lim       int32
+}
+
+// Refunds with a part pending since before older_than: the gateway is asked again.
+func (q *Queries) StaleRefunds(ctx context.Context, arg StaleRefundsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, staleRefunds, arg.OlderThan, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var refund_id uuid.UUID
+		if err := rows.Scan(&refund_id); err != nil {
+			return nil, err
+		}
+		items = append(items, refund_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const sumOrderPayments = `-- name: SumOrderPayments :one
 UPDATE orders o SET updated_at = now(),
     paid = (SELECT coalesce(sum(p.amount), 0) FROM payments p WHERE p.order_id = o.id AND p.status = 'completed'),
-    refunded = (SELECT coalesce(sum(r.amount), 0) FROM refunds r WHERE r.order_id = o.id AND r.status <> 'failed')
+    refunded = (SELECT coalesce(sum(a.amount), 0) FROM refund_allocations a JOIN payments p ON p.id = a.payment_id
+                WHERE p.order_id = o.id AND p.status = 'completed' AND a.status = 'succeeded'),
+    refund_pending = (SELECT coalesce(sum(a.amount), 0) FROM refund_allocations a JOIN payments p ON p.id = a.payment_id
+                WHERE p.order_id = o.id AND p.status = 'completed' AND a.status = 'pending')
 WHERE o.id = $1
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending
 `
 
 // paid and refunded recomputed from the payments and refunds themselves, never
 // incremented, so they cannot drift. The CHECKs on orders refuse a refund above paid and
 // a payment above the total.
+// Only succeeded refunds are refunded; pending ones are held apart (refund_pending) and
+// count against what may still be refunded. Unapplied payments and their refunds are
+// outside the order's money.
 func (q *Queries) SumOrderPayments(ctx context.Context, id uuid.UUID) (Order, error) {
 	row := q.db.QueryRow(ctx, sumOrderPayments, id)
 	var i Order
@@ -329,6 +616,7 @@ func (q *Queries) SumOrderPayments(ctx context.Context, id uuid.UUID) (Order, er
 		&i.CancelledAt,
 		&i.SearchWords,
 		&i.LineSummary,
+		&i.RefundPending,
 	)
 	return i, err
 }

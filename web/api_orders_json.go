@@ -23,6 +23,7 @@ type orderJSON struct {
 	Total             string            `json:"total"`
 	Paid              string            `json:"paid"`
 	Refunded          string            `json:"refunded"`
+	RefundPending     string            `json:"refund_pending"`
 	Customer          domain.Customer   `json:"customer"`
 	ShippingAddress   domain.Address    `json:"shipping_address"`
 	BillingAddress    domain.Address    `json:"billing_address"`
@@ -60,6 +61,7 @@ type paymentJSON struct {
 	Amount    string  `json:"amount"`
 	Status    string  `json:"status"`
 	Reference string  `json:"reference"`
+	Attention string  `json:"attention,omitempty"`
 	CreatedAt apiTime `json:"created_at"`
 }
 
@@ -68,7 +70,18 @@ type refundJSON struct {
 	Amount    string  `json:"amount"`
 	Reason    string  `json:"reason"`
 	Status    string  `json:"status"`
+	Failure   string  `json:"failure,omitempty"`
 	CreatedAt apiTime `json:"created_at"`
+}
+
+func toPaymentJSON(p domain.Payment, currency string) paymentJSON {
+	return paymentJSON{ID: p.ID, Gateway: p.Gateway, Amount: domain.FormatAmount(p.Amount, currency), Status: p.Status,
+		Reference: p.Reference, Attention: p.Attention, CreatedAt: apiTime(p.CreatedAt.UTC())}
+}
+
+func toRefundJSON(r domain.Refund, currency string) refundJSON {
+	return refundJSON{ID: r.ID, Amount: domain.FormatAmount(r.Amount, currency), Reason: r.Reason, Status: r.Status,
+		Failure: r.Failure, CreatedAt: apiTime(r.CreatedAt.UTC())}
 }
 
 type lineQuantityJSON struct {
@@ -152,7 +165,7 @@ func toOrderJSON(o domain.Order) orderJSON {
 		ID: o.ID, OrderNumber: o.Number, Status: string(o.Status), PaymentStatus: string(o.PaymentStatus),
 		FulfillmentStatus: string(o.FulfillmentStatus), Currency: o.Currency,
 		Subtotal: money(o.Subtotal), Discount: money(o.Discount), Shipping: money(o.Shipping), Tax: money(o.Tax),
-		Total: money(o.Total), Paid: money(o.Paid), Refunded: money(o.Refunded),
+		Total: money(o.Total), Paid: money(o.Paid), Refunded: money(o.Refunded), RefundPending: money(o.RefundPending),
 		Customer: o.Customer, ShippingAddress: o.ShippingAddress, BillingAddress: o.BillingAddress,
 		Notes: o.Notes, Source: o.Source,
 		Items: []itemJSON{}, Payments: []paymentJSON{}, Refunds: []refundJSON{}, Fulfillments: []fulfillmentJSON{},
@@ -169,12 +182,10 @@ func toOrderJSON(o domain.Order) orderJSON {
 			ReturnedQuantity: it.ReturnedQuantity})
 	}
 	for _, p := range o.Payments {
-		out.Payments = append(out.Payments, paymentJSON{ID: p.ID, Gateway: p.Gateway, Amount: money(p.Amount),
-			Status: p.Status, Reference: p.Reference, CreatedAt: apiTime(p.CreatedAt.UTC())})
+		out.Payments = append(out.Payments, toPaymentJSON(p, o.Currency))
 	}
 	for _, r := range o.Refunds {
-		out.Refunds = append(out.Refunds, refundJSON{ID: r.ID, Amount: money(r.Amount), Reason: r.Reason,
-			Status: r.Status, CreatedAt: apiTime(r.CreatedAt.UTC())})
+		out.Refunds = append(out.Refunds, toRefundJSON(r, o.Currency))
 	}
 	for _, f := range o.Fulfillments {
 		out.Fulfillments = append(out.Fulfillments, toFulfillmentJSON(f))

@@ -37,9 +37,8 @@ func (s *Server) apiRecordPayment(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, orderPaymentJSON{
-		paymentJSON: paymentJSON{ID: p.ID, Gateway: p.Gateway, Amount: domain.FormatAmount(p.Amount, o.Currency),
-			Status: p.Status, Reference: p.Reference, CreatedAt: apiTime(p.CreatedAt.UTC())},
-		OrderID: o.ID, OrderNumber: o.Number, PaymentStatus: string(o.PaymentStatus), OrderStatus: string(o.Status)})
+		paymentJSON: toPaymentJSON(p, o.Currency),
+		OrderID:     o.ID, OrderNumber: o.Number, PaymentStatus: string(o.PaymentStatus), OrderStatus: string(o.Status)})
 }
 
 type paymentIntentJSON struct {
@@ -88,9 +87,8 @@ func (s *Server) apiRefund(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, orderRefundJSON{
-		refundJSON: refundJSON{ID: r.ID, Amount: domain.FormatAmount(r.Amount, o.Currency), Reason: r.Reason,
-			Status: r.Status, CreatedAt: apiTime(r.CreatedAt.UTC())},
-		OrderID: o.ID, OrderNumber: o.Number, PaymentStatus: string(o.PaymentStatus), OrderStatus: string(o.Status)})
+		refundJSON: toRefundJSON(r, o.Currency),
+		OrderID:    o.ID, OrderNumber: o.Number, PaymentStatus: string(o.PaymentStatus), OrderStatus: string(o.Status)})
 }
 
 func (s *Server) apiCancel(c echo.Context) error {

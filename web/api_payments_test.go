@@ -158,7 +158,7 @@ func TestRefunds(t *testing.T) {
 		o := e.paidOrderOf("ann@example.com", "TEE-M", 4) // 100.00
 		var r orderRefundJSON
 		e.must(http.StatusCreated, "POST", "/api/v1/orders/"+o.ID+"/refunds", map[string]any{"amount": "30", "reason": "late"}).JSON(t, &r)
-		if r.Amount != "30.00" || r.Reason != "late" || r.Status != "completed" || r.PaymentStatus != "partially_refunded" || r.OrderStatus != "paid" || r.ID == "" {
+		if r.Amount != "30.00" || r.Reason != "late" || r.Status != "succeeded" || r.PaymentStatus != "partially_refunded" || r.OrderStatus != "paid" || r.ID == "" {
 			t.Fatalf("refund = %+v", r)
 		}
 		e.must(http.StatusCreated, "POST", "/api/v1/orders/"+o.OrderNumber+"/refunds", map[string]any{"amount": "70.00"}).JSON(t, &r)

@@ -488,3 +488,28 @@ func TestBrowserSecondSessionSeesTheChangeWithoutReloading(t *testing.T) {
 		t.Errorf("watcher's timeline lacks the status note: %s", watcher.text("#timeline"))
 	}
 }
+
+// A double click on "Yes, refund" makes one refund: htmx drops the second submit while
+// the first runs (hx-sync), and the form's one-time token would refuse it anyway.
+func TestBrowserDoubleClickRefundsOnce(t *testing.T) {
+	e := newUIEnv(t)
+	o := e.order(uiGrace, "paid")
+	s := e.session("support")
+	s.login(domain.RoleSupport)
+	s.open("/orders/"+o.Number+"/refund", "refund-form")
+	s.setValue("#amount", "10.00")
+	s.click(`#action-panel button[type="submit"]`)
+	s.waitFor("the confirm step", `document.querySelector("#action-panel .confirm-message") !== null`)
+	s.shot("refund-confirm-double-click")
+	uiEval[bool](s, `(function () {
+		const b = document.querySelector("#action-panel button.btn-danger");
+		b.dispatchEvent(new MouseEvent("dblclick", {bubbles: true}));
+		b.click(); b.click();
+		return true;
+	})()`)
+	s.waitFor("the order page", `location.pathname === "/orders/`+o.Number+`"`)
+	s.waitFor("the flash", `document.body.innerText.includes("Refunded $10.00")`)
+	if got := e.getOrder(o.Number); len(got.Refunds) != 1 || got.Refunded.String() != "10" {
+		t.Fatalf("%d refunds, refunded %s: want one refund of 10.00", len(got.Refunds), got.Refunded)
+	}
+}

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripe/stripe-go/v85/webhook"
 
@@ -85,12 +87,21 @@ func freePort(t testing.TB) string {
 }
 
 // newStripeEnv is newAPIEnv with Stripe configured against stripe-mock.
-func newStripeEnv(t testing.TB) *apiEnv {
+func newStripeEnv(t testing.TB) *apiEnv { return newStripeEnvWith(t, nil) }
+
+// newStripeEnvWith lets a test change the service's configuration before it starts: tune
+// gets stripe-mock's base URL and returns the one the gateway should use (a proxy in
+// front of it, say).
+func newStripeEnvWith(t testing.TB, tune func(base string, cfg *service.Config) string) *apiEnv {
 	t.Helper()
 	base := startStripeMock(t)
 	pool := testdb.New(t)
-	svc := service.New(pool, service.Config{Stripe: payment.NewStripe(payment.StripeConfig{
-		SecretKey: "sk_test_123", APIBase: base, WebhookSecret: testWebhookSecret})})
+	cfg := service.Config{}
+	if tune != nil {
+		base = tune(base, &cfg)
+	}
+	cfg.Stripe = payment.NewStripe(payment.StripeConfig{SecretKey: "sk_test_123", APIBase: base, WebhookSecret: testWebhookSecret})
+	svc := service.New(pool, cfg)
 	s := New(Config{ShopName: "Test Shop"}, svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
@@ -182,13 +193,17 @@ func (e *apiEnv) checkMoneyAndStock() {
 	checks := map[string]string{
 		"paid is the sum of completed payments": `SELECT order_number FROM orders o WHERE paid <>
 			(SELECT coalesce(sum(amount), 0) FROM payments WHERE order_id = o.id AND status = 'completed')`,
-		"refunded is the sum of refunds": `SELECT order_number FROM orders o WHERE refunded <>
-			(SELECT coalesce(sum(amount), 0) FROM refunds WHERE order_id = o.id AND status <> 'failed')`,
-		"refunded <= paid <= total": `SELECT order_number FROM orders WHERE refunded > paid OR paid > total`,
+		"refunded is the sum of succeeded refunds": `SELECT order_number FROM orders o WHERE refunded <>
+			(SELECT coalesce(sum(a.amount), 0) FROM refund_allocations a JOIN payments p ON p.id = a.payment_id
+			 WHERE p.order_id = o.id AND p.status = 'completed' AND a.status = 'succeeded')`,
+		"refund_pending is the sum of pending refunds": `SELECT order_number FROM orders o WHERE refund_pending <>
+			(SELECT coalesce(sum(a.amount), 0) FROM refund_allocations a JOIN payments p ON p.id = a.payment_id
+			 WHERE p.order_id = o.id AND p.status = 'completed' AND a.status = 'pending')`,
+		"refunded + pending <= paid <= total": `SELECT order_number FROM orders WHERE refunded + refund_pending > paid OR paid > total`,
 		"refund allocations add up": `SELECT r.id::text FROM refunds r WHERE r.amount <>
 			(SELECT coalesce(sum(amount), 0) FROM refund_allocations WHERE refund_id = r.id)`,
 		"no payment refunded beyond its amount": `SELECT p.id::text FROM payments p WHERE p.amount <
-			(SELECT coalesce(sum(amount), 0) FROM refund_allocations WHERE payment_id = p.id)`,
+			(SELECT coalesce(sum(amount), 0) FROM refund_allocations WHERE payment_id = p.id AND status <> 'failed')`,
 		"payment_status as derived": `SELECT order_number FROM orders WHERE payment_status <> CASE
 			WHEN paid = 0 THEN 'pending' WHEN refunded > 0 AND refunded >= paid THEN 'refunded'
 			WHEN refunded > 0 THEN 'partially_refunded' WHEN paid >= total THEN 'completed' ELSE 'partially_paid' END`,
@@ -233,4 +248,31 @@ func (e *apiEnv) mustCode(status int, code string, method, path string, body any
 		e.t.Fatalf("%s %s: %d %s, want %d %s", method, path, r.Status, r.Body, status, code)
 	}
 	return r
+}
+
+// sendRefunds does what the refund job does for every refund still pending: sends it to
+// its gateway and settles it from the answer.
+func (e *apiEnv) sendRefunds() {
+	e.t.Helper()
+	rows, err := e.pool.Query(context.Background(), `SELECT DISTINCT refund_id FROM refund_allocations WHERE status = 'pending'`)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, id := range ids {
+		if err := e.svc.SendRefund(context.Background(), id); err != nil {
+			e.t.Fatalf("send refund %s: %v", id, err)
+		}
+	}
+}
+
+// exec runs a statement behind the services' back (to age a row, say).
+func (e *apiEnv) exec(sql string, args ...any) {
+	e.t.Helper()
+	if _, err := e.pool.Exec(context.Background(), sql, args...); err != nil {
+		e.t.Fatalf("%s: %v", sql, err)
+	}
 }

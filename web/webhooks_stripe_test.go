@@ -204,18 +204,30 @@ func TestStripeRefundGoesThroughStripe(t *testing.T) {
 	payload, sig := stripeEvent(t, testWebhookSecret, "evt_paid", "payment_intent.succeeded", pi.ID)
 	e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig)
 
-	// Newest payment first: 25 from the card alone, then 10 = 5 card + 5 manual.
+	// Newest payment first: 25 from the card alone, then 10 = 5 card + 5 manual. A card
+	// refund is pending until Stripe answers (the job, after commit), and counts against
+	// what may still be refunded meanwhile.
 	var r orderRefundJSON
 	e.must(http.StatusCreated, "POST", "/api/v1/orders/"+o.ID+"/refunds", map[string]any{"amount": "25"}).JSON(t, &r)
-	if r.Status != "completed" || r.PaymentStatus != "partially_refunded" {
-		t.Fatalf("refund = %+v", r)
+	if r.Status != "pending" || r.PaymentStatus != "completed" {
+		t.Fatalf("refund = %+v, want pending with nothing refunded yet", r)
 	}
-	var ref string
+	if got := e.fetchOrder(o.ID); got.Refunded != "0.00" || got.RefundPending != "25.00" {
+		t.Fatalf("before Stripe answers: refunded %s, pending %s", got.Refunded, got.RefundPending)
+	}
+	e.mustCode(http.StatusUnprocessableEntity, "refund_exceeds_paid", "POST", "/api/v1/orders/"+o.ID+"/refunds", map[string]any{"amount": "15"})
+	e.sendRefunds()
+	var ref, status string
 	e.scalar(&ref, `SELECT reference FROM refunds WHERE id = $1`, r.ID)
-	if !strings.HasPrefix(ref, "re_") {
-		t.Errorf("refund reference %q, want Stripe's refund id", ref)
+	e.scalar(&status, `SELECT status FROM refunds WHERE id = $1`, r.ID)
+	if !strings.HasPrefix(ref, "re_") || status != "succeeded" {
+		t.Errorf("refund %s reference %q, want succeeded with Stripe's refund id", status, ref)
+	}
+	if got := e.fetchOrder(o.ID); got.Refunded != "25.00" || got.RefundPending != "0.00" || got.PaymentStatus != "partially_refunded" {
+		t.Fatalf("after Stripe answered: refunded %s, pending %s, %s", got.Refunded, got.RefundPending, got.PaymentStatus)
 	}
 	e.must(http.StatusCreated, "POST", "/api/v1/orders/"+o.ID+"/refunds", map[string]any{"amount": "10"})
+	e.sendRefunds()
 	var stripeParts, manualParts int
 	e.scalar(&stripeParts, `SELECT count(*) FROM refund_allocations a JOIN payments p ON p.id = a.payment_id WHERE p.gateway = 'stripe' AND a.external_id LIKE 're_%'`)
 	e.scalar(&manualParts, `SELECT count(*) FROM refund_allocations a JOIN payments p ON p.id = a.payment_id WHERE p.gateway = 'manual' AND a.external_id = ''`)
@@ -258,15 +270,33 @@ func TestStripeSuccessOnACancelledOrderIsNotBooked(t *testing.T) {
 	o := e.createOrder(orderBody("late@example.com", "TEE-M", 1))
 	pi := e.stripeIntent(o.ID)
 	e.must(http.StatusOK, "POST", "/api/v1/orders/"+o.ID+"/cancel", map[string]any{"reason": "customer changed their mind"})
+	var cancels int
+	e.scalar(&cancels, `SELECT count(*) FROM river_job WHERE kind = 'cancel_payment_intent'`)
+	if cancels != 1 {
+		t.Errorf("%d intent cancellations enqueued with the order's cancellation, want 1", cancels)
+	}
 
+	// The customer paid before the cancellation reached Stripe: the money is real.
 	payload, sig := stripeEvent(t, testWebhookSecret, "evt_late_success", "payment_intent.succeeded", pi.ID)
 	e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig, "Authorization", "")
 	o = e.fetchOrder(o.ID)
 	if o.Status != "cancelled" || o.Paid != "0.00" || o.PaymentStatus != "pending" {
 		t.Fatalf("order = %s, paid %s, %s; want cancelled with nothing booked", o.Status, o.Paid, o.PaymentStatus)
 	}
-	last := o.History[len(o.History)-1]
-	if !strings.Contains(last.Note, "refund it in Stripe") || !strings.Contains(last.Note, pi.ID) {
-		t.Errorf("last history %+v: staff must be told to refund the payment", last)
+	if p := o.Payments[0]; p.Status != "unapplied" || !strings.Contains(p.Attention, "refunded automatically") {
+		t.Fatalf("payment %+v: want unapplied and flagged", p)
 	}
+	if len(o.Refunds) != 1 || o.Refunds[0].Status != "pending" || o.Refunds[0].Amount != "19.99" {
+		t.Fatalf("refunds %+v: want the whole payment on its way back", o.Refunds)
+	}
+	last := o.History[len(o.History)-1]
+	if !strings.Contains(last.Note, "refunded automatically") || !strings.Contains(last.Note, pi.ID) {
+		t.Errorf("last history %+v: staff must be told the payment goes back", last)
+	}
+	e.sendRefunds()
+	o = e.fetchOrder(o.ID)
+	if o.Refunds[0].Status != "succeeded" || o.Paid != "0.00" || o.Refunded != "0.00" {
+		t.Fatalf("after the automatic refund: %+v, paid %s, refunded %s", o.Refunds, o.Paid, o.Refunded)
+	}
+	e.checkMoneyAndStock()
 }

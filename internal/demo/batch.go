@@ -34,7 +34,7 @@ var copyTables = [...]struct {
 		"processed_at", "received_at"}},
 	{"return_items", []string{"return_id", "order_item_id", "quantity", "reason"}},
 	{"refunds", []string{"id", "order_id", "payment_id", "return_id", "amount", "reason", "status", "reference", "created_at"}},
-	{"refund_allocations", []string{"refund_id", "payment_id", "amount", "external_id"}},
+	{"refund_allocations", []string{"refund_id", "payment_id", "amount", "external_id", "status"}},
 	{"fulfillments", []string{"id", "order_id", "carrier", "tracking_number", "tracking_url", "status", "notify_customer",
 		"created_at", "shipped_at", "delivered_at"}},
 	{"fulfillment_items", []string{"fulfillment_id", "order_item_id", "quantity"}},

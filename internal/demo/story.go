@@ -404,8 +404,8 @@ func (g *generator) pay(o *order, amount decimal.Decimal, prefix string, who dom
 func (g *generator) refund(o *order, amount decimal.Decimal, reason string, returnID id, who domain.Actor, at time.Time, rng *rand.Rand) {
 	refundID := idAt(at, rng)
 	payment := o.payments[0][0].(id)
-	o.refunds = append(o.refunds, []any{refundID, o.id, payment, returnID, amount, reason, "completed", "", at})
-	o.allocs = append(o.allocs, []any{refundID, payment, amount, ""})
+	o.refunds = append(o.refunds, []any{refundID, o.id, payment, returnID, amount, reason, "succeeded", "", at})
+	o.allocs = append(o.allocs, []any{refundID, payment, amount, "", "succeeded"})
 	o.refunded = o.refunded.Add(amount)
 	status := domain.DerivePaymentStatus(o.totals.Total, o.paid, o.refunded)
 	o.history = append(o.history, historyRow(o.id, "refund", string(status), "refund of "+money(amount)+": "+reason, who, at))

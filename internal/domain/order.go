@@ -157,7 +157,8 @@ type Order struct {
 	Tax               decimal.Decimal
 	Total             decimal.Decimal
 	Paid              decimal.Decimal
-	Refunded          decimal.Decimal
+	Refunded          decimal.Decimal // succeeded refunds only
+	RefundPending     decimal.Decimal // refunds on their way back: they count against Refundable
 	Customer          Customer
 	ShippingAddress   Address
 	BillingAddress    Address
@@ -184,7 +185,7 @@ func (o Order) Outstanding() decimal.Decimal { return o.Total.Sub(o.Paid) }
 
 // Refundable is what may still be given back: paid less refunded (the service checks it
 // again under the order's lock).
-func (o Order) Refundable() decimal.Decimal { return o.Paid.Sub(o.Refunded) }
+func (o Order) Refundable() decimal.Decimal { return o.Paid.Sub(o.Refunded).Sub(o.RefundPending) }
 
 // Unshipped is how many units are not yet shipped: what a cancellation puts back.
 func (o Order) Unshipped() int {
@@ -212,8 +213,9 @@ type Payment struct {
 	ID        string
 	Gateway   string
 	Amount    decimal.Decimal
-	Status    string
+	Status    string // pending, completed, failed, canceled, or unapplied (not counted, refunded)
 	Reference string
+	Attention string // why staff should look at it; empty when nothing is asked of them
 	CreatedAt time.Time
 }
 
@@ -222,7 +224,8 @@ type Refund struct {
 	ID        string
 	Amount    decimal.Decimal
 	Reason    string
-	Status    string
+	Status    string // pending (at the gateway), succeeded or failed
+	Failure   string // why it failed
 	PaymentID string
 	ReturnID  string
 	CreatedAt time.Time

@@ -33,6 +33,10 @@ type expiryWorker struct {
 // Work cancels expired orders batch by batch until none is left (or the job is stopped).
 func (w *expiryWorker) Work(ctx context.Context, _ *river.Job[ExpireReservationsArgs]) error {
 	cutoff := time.Now().Add(-w.svc.ReservationTTL())
+	// Open card payments are cancelled at Stripe first; their orders expire on a later run.
+	if _, err := w.svc.CancelExpiredIntents(ctx, cutoff, w.batch); err != nil {
+		return err
+	}
 	total := 0
 	for ctx.Err() == nil {
 		n, err := w.svc.ExpireReservations(ctx, cutoff, w.batch)

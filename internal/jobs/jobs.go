@@ -34,7 +34,10 @@ type Config struct {
 	// OrderStatsInterval is how often the order counters' deltas are folded into the
 	// counters (default 10s): readers add up the deltas of that long.
 	OrderStatsInterval time.Duration
-	Logger             *slog.Logger
+	// RefundReconcileInterval is how often refunds pending too long are asked about
+	// again (default 5m).
+	RefundReconcileInterval time.Duration
+	Logger                  *slog.Logger
 }
 
 // singlePeriodic are the insert options of a periodic job: at most one waiting or running
@@ -68,6 +71,9 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 	if cfg.OrderStatsInterval <= 0 {
 		cfg.OrderStatsInterval = 10 * time.Second
 	}
+	if cfg.RefundReconcileInterval <= 0 {
+		cfg.RefundReconcileInterval = 5 * time.Minute
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -83,6 +89,18 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 	}
 	if err := river.AddWorkerSafely(workers, &orderStatsWorker{svc: svc}); err != nil {
 		return nil, fmt.Errorf("register order stats worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &refundWorker{svc: svc, log: cfg.Logger}); err != nil {
+		return nil, fmt.Errorf("register refund worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &cancelIntentWorker{svc: svc}); err != nil {
+		return nil, fmt.Errorf("register cancel intent worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &reconcileWorker{svc: svc, log: cfg.Logger}); err != nil {
+		return nil, fmt.Errorf("register reconcile worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &replayCleanupWorker{svc: svc}); err != nil {
+		return nil, fmt.Errorf("register replay cleanup worker: %w", err)
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		// The queue's own chatter (job counts every few seconds) stays out of the log.
@@ -100,6 +118,12 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.OrderStatsInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return CompactOrderStatsArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "compact_order_stats", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.RefundReconcileInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return ReconcileRefundsArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "reconcile_refunds", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return DeleteOldReplaysArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "delete_old_replays", RunOnStart: true}),
 		},
 		// A job still running at shutdown gets this long before its context is cancelled;
 		// expiry commits order by order, so a cancelled run loses nothing, and a cancelled

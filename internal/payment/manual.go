@@ -20,7 +20,7 @@ func (Manual) CreateIntent(context.Context, decimal.Decimal, string, string, str
 }
 
 // Refund implements Gateway: the money is given back by hand, so the refund is recorded
-// as completed.
+// as succeeded.
 func (Manual) Refund(context.Context, string, decimal.Decimal, string, string) (RefundResult, error) {
-	return RefundResult{Status: RefundCompleted}, nil
+	return RefundResult{Status: RefundSucceeded}, nil
 }

@@ -16,7 +16,8 @@ type Gateway interface {
 	Name() string
 	// CreateIntent asks the gateway to prepare a payment the customer then completes.
 	CreateIntent(ctx context.Context, amount decimal.Decimal, currency, orderID, idempotencyKey string) (Intent, error)
-	// Refund gives back amount of the payment the gateway knows as paymentExternalID.
+	// Refund gives back amount of the payment the gateway knows as paymentExternalID. The
+	// same idempotencyKey always means the same refund, however often it is sent.
 	Refund(ctx context.Context, paymentExternalID string, amount decimal.Decimal, currency, idempotencyKey string) (RefundResult, error)
 }
 
@@ -29,15 +30,24 @@ type Intent struct {
 // Refund statuses, as the OMS records them.
 const (
 	RefundPending   = "pending"
-	RefundCompleted = "completed"
+	RefundSucceeded = "succeeded"
 	RefundFailed    = "failed"
 )
 
-// RefundResult is the gateway's answer to a refund.
+// RefundResult is the gateway's answer about a refund.
 type RefundResult struct {
-	ID     string // the gateway's refund id; empty for manual refunds
-	Status string // RefundPending or RefundCompleted
+	ID      string // the gateway's refund id; empty for manual refunds
+	Status  string // RefundPending, RefundSucceeded or RefundFailed
+	Failure string // why it failed, when it did
 }
 
 // ErrNotSupported is returned by a gateway asked for something it cannot do.
 var ErrNotSupported = errors.New("not supported by this gateway")
+
+// IsPermanent reports whether err is the gateway's definite refusal (a bad request, a
+// declined card): trying again with the same input gives the same answer. Anything else
+// (a timeout, a dropped connection, the gateway's own trouble) may be tried again.
+func IsPermanent(err error) bool {
+	var ge *Error
+	return errors.As(err, &ge) && ge.Permanent
+}

@@ -3,6 +3,7 @@ package payment
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -42,7 +43,7 @@ func TestParseWebhook(t *testing.T) {
 
 	t.Run("Valid", func(t *testing.T) {
 		ev, err := s.ParseWebhook(payload, sign("whsec_x", time.Now()))
-		if err != nil || ev != (Event{ID: "evt_1", Type: "payment_intent.payment_failed", PaymentIntentID: "pi_1", FailureMessage: "declined"}) {
+		if err != nil || !reflect.DeepEqual(ev, Event{ID: "evt_1", Type: "payment_intent.payment_failed", PaymentIntentID: "pi_1", FailureMessage: "declined"}) {
 			t.Fatalf("event = %+v, %v", ev, err)
 		}
 	})
@@ -65,6 +66,22 @@ func TestParseWebhook(t *testing.T) {
 		}
 		if _, err := s.ParseWebhook(payload, sign("", time.Now())); !errors.Is(err, ErrBadSignature) {
 			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("RefundEvents", func(t *testing.T) {
+		for typ, obj := range map[string]map[string]any{
+			"refund.updated": {"id": "re_1", "object": "refund", "status": "failed", "failure_reason": "expired_or_canceled_card"},
+			"charge.refunded": {"id": "ch_1", "object": "charge", "refunds": map[string]any{"data": []any{
+				map[string]any{"id": "re_1", "status": "failed", "failure_reason": "expired_or_canceled_card"}}}},
+		} {
+			body, _ := json.Marshal(map[string]any{"id": "evt_" + typ, "object": "event", "type": typ,
+				"api_version": "2019-01-01", "data": map[string]any{"object": obj}})
+			sig := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: "whsec_x", Timestamp: time.Now(), Scheme: "v1"}).Header
+			ev, err := s.ParseWebhook(body, sig)
+			want := []RefundResult{{ID: "re_1", Status: RefundFailed, Failure: "Stripe refund failed: expired or canceled card"}}
+			if err != nil || !reflect.DeepEqual(ev.Refunds, want) {
+				t.Errorf("%s: refunds = %+v, %v; want %+v", typ, ev.Refunds, err, want)
+			}
 		}
 	})
 	t.Run("DisabledWithoutKey", func(t *testing.T) {

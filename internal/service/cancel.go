@@ -20,7 +20,7 @@ func (s *Service) Cancel(ctx context.Context, actor domain.Actor, idOrNumber, re
 	}
 	var out domain.Order
 	refunded := decimal.Zero
-	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
+	err := s.inTx(ctx, func(tx pgx.Tx, q *queries.Queries) error {
 		row, err := lockOrder(ctx, q, idOrNumber)
 		if err != nil {
 			return err
@@ -28,12 +28,12 @@ func (s *Service) Cancel(ctx context.Context, actor domain.Actor, idOrNumber, re
 		if row, err = s.changeStatus(ctx, q, row, domain.StatusCancelled, actor, reason); err != nil {
 			return err
 		}
-		if left := row.Paid.Sub(row.Refunded); refund && left.IsPositive() {
+		if left := refundableOf(row); refund && left.IsPositive() {
 			why := "order cancelled"
 			if reason != "" {
 				why += ": " + reason
 			}
-			if _, _, err := s.refund(ctx, q, row, left, why, uuid.NullUUID{}, actor); err != nil {
+			if _, _, err := s.refund(ctx, tx, q, row, left, why, uuid.NullUUID{}, actor); err != nil {
 				return err
 			}
 			refunded = left

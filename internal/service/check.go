@@ -81,7 +81,11 @@ func (s *Service) Audit(ctx context.Context) (CheckReport, error) {
 		},
 		func() ([]Violation, error) {
 			r, err := q.CheckRefundedMatchesRefunds(ctx)
-			return collect("refunded = completed refunds <= paid", r, err)
+			return collect("refunded = succeeded refunds, refunded + pending <= paid", r, err)
+		},
+		func() ([]Violation, error) {
+			r, err := q.CheckRefundsSettled(ctx)
+			return collect("refunds follow their parts", r, err)
 		},
 		func() ([]Violation, error) {
 			r, err := q.CheckLineQuantities(ctx)

@@ -82,18 +82,11 @@ func loadOrders(ctx context.Context, q *queries.Queries, rows []queries.Order) (
 	for _, p := range d.Payments {
 		o := index[p.OrderID]
 		o.Payments = append(o.Payments, domain.Payment{ID: p.ID.String(), Gateway: p.Gateway, Amount: p.Amount,
-			Status: p.Status, Reference: p.Reference, CreatedAt: p.CreatedAt})
+			Status: p.Status, Reference: p.Reference, Attention: p.Attention, CreatedAt: p.CreatedAt})
 	}
 	for _, r := range d.Refunds {
 		o := index[r.OrderID]
-		ref := domain.Refund{ID: r.ID.String(), Amount: r.Amount, Reason: r.Reason, Status: r.Status, CreatedAt: r.CreatedAt}
-		if r.PaymentID.Valid {
-			ref.PaymentID = r.PaymentID.UUID.String()
-		}
-		if r.ReturnID.Valid {
-			ref.ReturnID = r.ReturnID.UUID.String()
-		}
-		o.Refunds = append(o.Refunds, ref)
+		o.Refunds = append(o.Refunds, refundFromRow(r))
 	}
 	attachFulfillments(d, index)
 	attachReturns(d, index)
@@ -198,7 +191,7 @@ func orderFromRow(r queries.Order) (domain.Order, error) {
 		ID: r.ID.String(), Number: r.OrderNumber, Status: domain.Status(r.Status),
 		PaymentStatus: domain.PaymentStatus(r.PaymentStatus), FulfillmentStatus: domain.FulfillmentStatus(r.FulfillmentStatus),
 		Currency: r.Currency, Subtotal: r.Subtotal, Discount: r.Discount, Shipping: r.Shipping, Tax: r.Tax,
-		Total: r.Total, Paid: r.Paid, Refunded: r.Refunded,
+		Total: r.Total, Paid: r.Paid, Refunded: r.Refunded, RefundPending: r.RefundPending,
 		Customer: domain.Customer{Email: r.CustomerEmail, Name: r.CustomerName, Phone: r.CustomerPhone},
 		Notes:    r.Notes, Source: r.Source, ItemCount: int(r.ItemCount),
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, PaidAt: r.PaidAt, ShippedAt: r.ShippedAt,

@@ -47,7 +47,8 @@ func lockOrder(ctx context.Context, q *queries.Queries, idOrNumber string) (quer
 
 // changeStatus is the one place an order's status changes: it checks the transition
 // table and the guard, writes the status with its timestamp and a history row, and
-// releases reserved stock on cancellation. The order row must be locked.
+// releases reserved stock (and has open card payments cancelled at Stripe) on
+// cancellation. The order row must be locked.
 func (s *Service) changeStatus(ctx context.Context, q *queries.Queries, row queries.Order, to domain.Status, actor domain.Actor, note string) (queries.Order, error) {
 	from := domain.Status(row.Status)
 	if err := domain.CheckTransition(from, to); err != nil {
@@ -70,6 +71,9 @@ func (s *Service) changeStatus(ctx context.Context, q *queries.Queries, row quer
 	if to == domain.StatusCancelled {
 		if _, err := q.ReleaseOrderReservations(ctx, row.ID); err != nil {
 			return row, fmt.Errorf("release stock of %s: %w", row.OrderNumber, err)
+		}
+		if err := s.cancelOpenIntents(ctx, q, row); err != nil {
+			return row, err
 		}
 	}
 	transitions.WithLabelValues(string(from), string(to)).Inc()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
@@ -14,11 +15,16 @@ import (
 	"github.com/oms/oms/queries"
 )
 
-// Payment statuses.
+// Payment statuses. A card payment (a Stripe PaymentIntent) is pending until Stripe
+// says; failed may still succeed (the shopper tries another card on the same intent);
+// canceled is final; unapplied is money captured for an order that could not take it,
+// refunded automatically.
 const (
 	paymentPending   = "pending"
 	paymentCompleted = "completed"
 	paymentFailed    = "failed"
+	paymentCanceled  = "canceled"
+	paymentUnapplied = "unapplied"
 )
 
 // NewPayment is money received outside the OMS (bank transfer, cash), recorded by staff
@@ -140,10 +146,10 @@ func (s *Service) CreatePaymentIntent(ctx context.Context, actor domain.Actor, i
 // stripeActor is who history names for changes Stripe's webhooks make.
 var stripeActor = domain.Actor{Type: domain.ActorSystem, Name: "stripe"}
 
-// HandleStripeWebhook verifies a Stripe event and applies it once: a succeeded
-// PaymentIntent completes its payment (and may make the order paid), a failed one marks
-// it failed. The event id is recorded in the same transaction as its effect, so a
-// replayed event changes nothing; unknown event types are recorded and ignored.
+// HandleStripeWebhook verifies a Stripe event and applies it once: the event id is
+// recorded in the same transaction as its effect, so a replayed event changes nothing,
+// and each effect moves a payment or refund only from where it may come from, so late or
+// out-of-order events change nothing either. Unknown event types are recorded and ignored.
 func (s *Service) HandleStripeWebhook(ctx context.Context, payload []byte, signature string) error {
 	if !s.cfg.Stripe.WebhookEnabled() {
 		return domain.Errorf(domain.CodeUnavailable, "Stripe webhooks are not configured")
@@ -152,7 +158,7 @@ func (s *Service) HandleStripeWebhook(ctx context.Context, payload []byte, signa
 	if err != nil {
 		return domain.Errorf(domain.CodeBadRequest, "the Stripe-Signature header is missing or does not match the payload")
 	}
-	return s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
+	return s.inTx(ctx, func(tx pgx.Tx, q *queries.Queries) error {
 		fresh, err := q.RecordStripeEvent(ctx, queries.RecordStripeEventParams{ID: ev.ID, Type: ev.Type})
 		if err != nil {
 			return fmt.Errorf("record stripe event %s: %w", ev.ID, err)
@@ -162,9 +168,13 @@ func (s *Service) HandleStripeWebhook(ctx context.Context, payload []byte, signa
 		}
 		switch ev.Type {
 		case "payment_intent.succeeded":
-			return s.stripePaymentSucceeded(ctx, q, ev)
+			return s.intentSucceeded(ctx, tx, q, ev.PaymentIntentID)
 		case "payment_intent.payment_failed":
-			return s.stripePaymentFailed(ctx, q, ev)
+			return s.intentFailed(ctx, q, ev)
+		case "payment_intent.canceled":
+			return s.intentCanceled(ctx, q, ev.PaymentIntentID, "")
+		case "charge.refunded", "refund.updated", "refund.failed":
+			return s.settleRefundsFromEvent(ctx, q, ev)
 		}
 		return nil
 	})
@@ -187,40 +197,57 @@ func stripePayment(ctx context.Context, q *queries.Queries, intentID string) (qu
 	if err != nil {
 		return queries.Payment{}, queries.Order{}, false, err
 	}
+	// Read again under the order's lock: a concurrent event may have moved it.
+	if pay, err = q.GetPayment(ctx, pay.ID); err != nil {
+		return queries.Payment{}, queries.Order{}, false, fmt.Errorf("payment %s: %w", pay.ID, err)
+	}
 	return pay, row, true, nil
 }
 
-func (s *Service) stripePaymentSucceeded(ctx context.Context, q *queries.Queries, ev payment.Event) error {
-	pay, row, ok, err := stripePayment(ctx, q, ev.PaymentIntentID)
-	if !ok || err != nil || pay.Status != paymentPending {
+// intentSucceeded books a PaymentIntent's money: on the order when it can take it (still
+// created or pending, no more than is outstanding), whether the intent had failed or been
+// cancelled before; otherwise as unapplied money, flagged and refunded automatically.
+func (s *Service) intentSucceeded(ctx context.Context, tx pgx.Tx, q *queries.Queries, intentID string) error {
+	pay, row, ok, err := stripePayment(ctx, q, intentID)
+	if !ok || err != nil || pay.Status == paymentCompleted || pay.Status == paymentUnapplied {
 		return err
 	}
 	amount := fmt.Sprintf("%s %s", domain.FormatAmount(pay.Amount, row.Currency), row.Currency)
-	if checkPayable(row) != nil {
-		// The order moved on (e.g. cancelled) while the customer was paying: the money is
-		// not booked on it, and staff are told to give it back.
-		return addHistory(ctx, q, row, "payment", paymentPending, fmt.Sprintf(
-			"Stripe payment %s of %s succeeded but the order is %s: refund it in Stripe", ev.PaymentIntentID, amount, row.Status), stripeActor)
-	}
-	if pay.Amount.GreaterThan(row.Total.Sub(row.Paid)) {
-		// Paid twice (two intents for one order): the order cannot take more than its
-		// total, so staff must give this one back in Stripe.
-		return addHistory(ctx, q, row, "payment", paymentPending, fmt.Sprintf(
-			"Stripe payment %s of %s succeeded but the order is already paid: refund it in Stripe", ev.PaymentIntentID, amount), stripeActor)
-	}
-	if _, err := q.SettlePayment(ctx, queries.SettlePaymentParams{ID: pay.ID, Status: paymentCompleted}); err != nil {
-		return fmt.Errorf("complete payment %s: %w", pay.ID, err)
-	}
-	_, err = s.applyMoney(ctx, q, row, stripeActor, "payment", fmt.Sprintf("Stripe payment %s of %s succeeded", ev.PaymentIntentID, amount))
-	return err
-}
-
-func (s *Service) stripePaymentFailed(ctx context.Context, q *queries.Queries, ev payment.Event) error {
-	pay, row, ok, err := stripePayment(ctx, q, ev.PaymentIntentID)
-	if !ok || err != nil || pay.Status != paymentPending {
+	from := []string{paymentPending, paymentFailed, paymentCanceled}
+	if checkPayable(row) == nil && !pay.Amount.GreaterThan(row.Total.Sub(row.Paid)) {
+		if _, err := q.SettlePayment(ctx, queries.SettlePaymentParams{ID: pay.ID, Status: paymentCompleted, FromStatuses: from}); err != nil {
+			return fmt.Errorf("complete payment %s: %w", pay.ID, err)
+		}
+		_, err = s.applyMoney(ctx, q, row, stripeActor, "payment", fmt.Sprintf("Stripe payment %s of %s succeeded", intentID, amount))
 		return err
 	}
-	if _, err := q.SettlePayment(ctx, queries.SettlePaymentParams{ID: pay.ID, Status: paymentFailed}); err != nil {
+	why := fmt.Sprintf("succeeded while the order was %s", row.Status)
+	if checkPayable(row) == nil {
+		why = "succeeded after the order was paid in full"
+	}
+	attention := "Stripe payment " + why + ": it is refunded automatically"
+	if _, err := q.SettlePayment(ctx, queries.SettlePaymentParams{ID: pay.ID, Status: paymentUnapplied, Attention: attention, FromStatuses: from}); err != nil {
+		return fmt.Errorf("unapplied payment %s: %w", pay.ID, err)
+	}
+	if _, err := s.insertRefund(ctx, tx, q, row.ID, pay.Amount, "payment "+why, uuid.NullUUID{},
+		[]refundPart{{paymentID: pay.ID, gateway: pay.Gateway, amount: pay.Amount}}); err != nil {
+		return err
+	}
+	return addHistory(ctx, q, row, "payment", paymentUnapplied, fmt.Sprintf(
+		"Stripe payment %s of %s %s: not booked on the order, refunded automatically", intentID, amount, why), stripeActor)
+}
+
+// intentFailed records a declined attempt; the intent stays usable, so a later success
+// on it is still booked.
+func (s *Service) intentFailed(ctx context.Context, q *queries.Queries, ev payment.Event) error {
+	pay, row, ok, err := stripePayment(ctx, q, ev.PaymentIntentID)
+	if !ok || err != nil {
+		return err
+	}
+	if _, err := q.SettlePayment(ctx, queries.SettlePaymentParams{ID: pay.ID, Status: paymentFailed,
+		FromStatuses: []string{paymentPending, paymentFailed}}); errors.Is(err, pgx.ErrNoRows) {
+		return nil // it succeeded or was cancelled already: this attempt is history
+	} else if err != nil {
 		return fmt.Errorf("fail payment %s: %w", pay.ID, err)
 	}
 	note := fmt.Sprintf("Stripe payment %s failed", ev.PaymentIntentID)
@@ -228,6 +255,26 @@ func (s *Service) stripePaymentFailed(ctx context.Context, q *queries.Queries, e
 		note += ": " + ev.FailureMessage
 	}
 	return addHistory(ctx, q, row, "payment", paymentFailed, note, stripeActor)
+}
+
+// intentCanceled records that an intent can no longer be paid (by Stripe, the storefront
+// or the OMS's expiry, why says which).
+func (s *Service) intentCanceled(ctx context.Context, q *queries.Queries, intentID, why string) error {
+	pay, row, ok, err := stripePayment(ctx, q, intentID)
+	if !ok || err != nil {
+		return err
+	}
+	if _, err := q.SettlePayment(ctx, queries.SettlePaymentParams{ID: pay.ID, Status: paymentCanceled,
+		FromStatuses: []string{paymentPending, paymentFailed}}); errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("cancel payment %s: %w", pay.ID, err)
+	}
+	note := fmt.Sprintf("Stripe payment %s cancelled", intentID)
+	if why != "" {
+		note += ": " + why
+	}
+	return addHistory(ctx, q, row, "payment", paymentCanceled, note, stripeActor)
 }
 
 // applyMoney is the one place an order's money summary changes: after a payment or refund
@@ -317,5 +364,5 @@ func gatewayFailure(err error) error {
 
 func paymentFromRow(p queries.Payment) domain.Payment {
 	return domain.Payment{ID: p.ID.String(), Gateway: p.Gateway, Amount: p.Amount, Status: p.Status,
-		Reference: p.Reference, CreatedAt: p.CreatedAt}
+		Reference: p.Reference, Attention: p.Attention, CreatedAt: p.CreatedAt}
 }

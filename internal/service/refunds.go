@@ -14,9 +14,9 @@ import (
 )
 
 // Refund gives back part or all of what was paid for an order, never more than paid
-// minus already refunded. Stripe payments are refunded through Stripe; manual ones are
-// recorded as given back. Once everything paid is refunded a returned order becomes
-// refunded.
+// less what is refunded or on its way back. Manual payments are given back at once;
+// card payments through Stripe, after commit (see SendRefund): the refund is pending
+// until Stripe says. Once everything paid is refunded a returned order becomes refunded.
 func (s *Service) Refund(ctx context.Context, actor domain.Actor, idOrNumber string, amount decimal.Decimal, reason string) (domain.Refund, domain.Order, error) {
 	fe := domain.FieldErrors{}
 	if !amount.IsPositive() {
@@ -28,7 +28,7 @@ func (s *Service) Refund(ctx context.Context, actor domain.Actor, idOrNumber str
 	}
 	var ref queries.Refund
 	var out domain.Order
-	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
+	err := s.inTx(ctx, func(tx pgx.Tx, q *queries.Queries) error {
 		row, err := lockOrder(ctx, q, idOrNumber)
 		if err != nil {
 			return err
@@ -36,7 +36,7 @@ func (s *Service) Refund(ctx context.Context, actor domain.Actor, idOrNumber str
 		if err := checkAmount(amount, row.Currency, "amount"); err != nil {
 			return err
 		}
-		if ref, _, err = s.refund(ctx, q, row, amount, reason, uuid.NullUUID{}, actor); err != nil {
+		if ref, _, err = s.refund(ctx, tx, q, row, amount, reason, uuid.NullUUID{}, actor); err != nil {
 			return err
 		}
 		out, err = s.getOrder(ctx, q, row.ID.String())
@@ -48,86 +48,100 @@ func (s *Service) Refund(ctx context.Context, actor domain.Actor, idOrNumber str
 	return refundFromRow(ref), out, nil
 }
 
+// refundPart is what one refund takes from one payment.
+type refundPart struct {
+	paymentID uuid.UUID
+	gateway   string
+	amount    decimal.Decimal
+}
+
 // refund is the one way money goes back, for refunds, cancellations and returns. The
-// order row must be locked: that lock serialises concurrent refunds, so paid - refunded
-// read here stays true until commit (and the CHECK refunded <= paid backs it). The
-// amount is drawn from the order's completed payments, newest first.
-func (s *Service) refund(ctx context.Context, q *queries.Queries, row queries.Order, amount decimal.Decimal, reason string,
+// order row must be locked: that lock serialises concurrent refunds, so what is still
+// refundable (paid - refunded - pending) stays true until commit, and the CHECK on orders
+// backs it. The amount is drawn from the order's completed payments, newest first.
+func (s *Service) refund(ctx context.Context, tx pgx.Tx, q *queries.Queries, row queries.Order, amount decimal.Decimal, reason string,
 	returnID uuid.NullUUID, actor domain.Actor) (queries.Refund, queries.Order, error) {
-	if err := domain.CheckRefund(amount, row.Paid.Sub(row.Refunded), amountIn(row.Currency)); err != nil {
+	if err := domain.CheckRefund(amount, refundableOf(row), amountIn(row.Currency)); err != nil {
 		return queries.Refund{}, row, err
 	}
 	pays, err := q.RefundablePayments(ctx, row.ID)
 	if err != nil {
 		return queries.Refund{}, row, fmt.Errorf("refundable payments of %s: %w", row.OrderNumber, err)
 	}
-	type part struct {
-		pay      queries.RefundablePaymentsRow
-		amount   decimal.Decimal
-		external string
-	}
-	var parts []part
+	var parts []refundPart
 	left := amount
 	for _, p := range pays {
 		if !left.IsPositive() {
 			break
 		}
+		if p.Gateway == "stripe" && s.cfg.Stripe == nil {
+			return queries.Refund{}, row, domain.Errorf(domain.CodeUnavailable, "Stripe is not configured, so a card payment cannot be refunded")
+		}
 		take := decimal.Min(left, p.Refundable)
-		parts = append(parts, part{pay: p, amount: take})
+		parts = append(parts, refundPart{paymentID: p.ID, gateway: p.Gateway, amount: take})
 		left = left.Sub(take)
 	}
 	if left.IsPositive() {
-		return queries.Refund{}, row, fmt.Errorf("refund %s of %s: payments cover %s less than paid - refunded",
-			amount, row.OrderNumber, left)
+		return queries.Refund{}, row, fmt.Errorf("refund %s of %s: payments cover %s less than refundable", amount, row.OrderNumber, left)
 	}
-
-	id := newID()
-	status := payment.RefundCompleted
-	for i, p := range parts {
-		gw, err := s.gateway(p.pay.Gateway)
-		if err != nil {
-			return queries.Refund{}, row, err
-		}
-		var external string
-		if p.pay.ExternalID != nil {
-			external = *p.pay.ExternalID
-		}
-		// The gateway call cannot be rolled back with this transaction, so its idempotency key
-		// names the refund by what it changes (this payment, from what is still refundable of
-		// it, by this amount): if the commit fails after the gateway paid out, the retry sends
-		// the same key and the gateway answers with that refund instead of paying again.
-		key := fmt.Sprintf("oms-refund-%s-%s-%s", p.pay.ID, p.pay.Refundable.String(), p.amount.String())
-		res, err := gw.Refund(ctx, external, p.amount, row.Currency, key)
-		if err != nil {
-			return queries.Refund{}, row, gatewayFailure(err)
-		}
-		parts[i].external = res.ID
-		if res.Status == payment.RefundPending {
-			status = payment.RefundPending
-		}
-	}
-
-	params := queries.InsertRefundParams{ID: id, OrderID: row.ID, Amount: amount, Reason: reason, Status: status, ReturnID: returnID}
-	if len(parts) == 1 {
-		params.PaymentID = uuid.NullUUID{UUID: parts[0].pay.ID, Valid: true}
-		params.Reference = parts[0].external
-	}
-	ref, err := q.InsertRefund(ctx, params)
+	ref, err := s.insertRefund(ctx, tx, q, row.ID, amount, reason, returnID, parts)
 	if err != nil {
-		return queries.Refund{}, row, fmt.Errorf("insert refund of %s: %w", row.OrderNumber, err)
-	}
-	for _, p := range parts {
-		if err := q.InsertRefundAllocation(ctx, queries.InsertRefundAllocationParams{RefundID: id, PaymentID: p.pay.ID,
-			Amount: p.amount, ExternalID: p.external}); err != nil {
-			return queries.Refund{}, row, fmt.Errorf("refund allocation of %s: %w", row.OrderNumber, err)
-		}
+		return queries.Refund{}, row, err
 	}
 	note := fmt.Sprintf("refund of %s %s", domain.FormatAmount(amount, row.Currency), row.Currency)
+	if ref.Status == payment.RefundPending {
+		note += " sent to Stripe"
+	}
 	if reason != "" {
 		note += ": " + reason
 	}
 	row, err = s.applyMoney(ctx, q, row, actor, "refund", note)
 	return ref, row, err
+}
+
+// refundableOf is what an order may still refund: paid, less what is refunded and what
+// is on its way back.
+func refundableOf(row queries.Order) decimal.Decimal {
+	return row.Paid.Sub(row.Refunded).Sub(row.RefundPending)
+}
+
+// insertRefund writes a refund and its parts. Manual parts are given back by hand, so
+// they succeed at once; card parts are pending, and the job that sends them to the
+// gateway is enqueued in the same transaction (the outbox): a rollback sends nothing, a
+// commit is sent even if this process dies right after.
+func (s *Service) insertRefund(ctx context.Context, tx pgx.Tx, q *queries.Queries, orderID uuid.UUID, amount decimal.Decimal,
+	reason string, returnID uuid.NullUUID, parts []refundPart) (queries.Refund, error) {
+	id := newID()
+	status := payment.RefundSucceeded
+	for _, p := range parts {
+		if p.gateway != "manual" {
+			status = payment.RefundPending
+		}
+	}
+	params := queries.InsertRefundParams{ID: id, OrderID: orderID, Amount: amount, Reason: reason, Status: status, ReturnID: returnID}
+	if len(parts) == 1 {
+		params.PaymentID = uuid.NullUUID{UUID: parts[0].paymentID, Valid: true}
+	}
+	ref, err := q.InsertRefund(ctx, params)
+	if err != nil {
+		return queries.Refund{}, fmt.Errorf("insert refund: %w", err)
+	}
+	for _, p := range parts {
+		st := payment.RefundSucceeded
+		if p.gateway != "manual" {
+			st = payment.RefundPending
+		}
+		if err := q.InsertRefundAllocation(ctx, queries.InsertRefundAllocationParams{RefundID: id, PaymentID: p.paymentID,
+			Amount: p.amount, Status: st}); err != nil {
+			return queries.Refund{}, fmt.Errorf("refund allocation: %w", err)
+		}
+	}
+	if status == payment.RefundPending {
+		if _, err := s.queue.InsertTx(ctx, tx, SendRefundArgs{RefundID: id}, nil); err != nil {
+			return queries.Refund{}, fmt.Errorf("enqueue refund %s: %w", id, err)
+		}
+	}
+	return ref, nil
 }
 
 // gateway returns the gateway that took payments recorded under name.
@@ -150,7 +164,7 @@ func amountIn(currency string) func(decimal.Decimal) string {
 }
 
 func refundFromRow(r queries.Refund) domain.Refund {
-	out := domain.Refund{ID: r.ID.String(), Amount: r.Amount, Reason: r.Reason, Status: r.Status, CreatedAt: r.CreatedAt}
+	out := domain.Refund{ID: r.ID.String(), Amount: r.Amount, Reason: r.Reason, Status: r.Status, Failure: r.Failure, CreatedAt: r.CreatedAt}
 	if r.PaymentID.Valid {
 		out.PaymentID = r.PaymentID.UUID.String()
 	}

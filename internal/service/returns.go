@@ -159,7 +159,7 @@ func (s *Service) ApproveReturn(ctx context.Context, actor domain.Actor, returnI
 		return domain.OrderReturn{}, err
 	}
 	var out domain.OrderReturn
-	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
+	err := s.inTx(ctx, func(tx pgx.Tx, q *queries.Queries) error {
 		ret, row, err := lockReturn(ctx, q, returnID, domain.ReturnRequested)
 		if err != nil {
 			return err
@@ -219,7 +219,7 @@ func (s *Service) ApproveReturn(ctx context.Context, actor domain.Actor, returnI
 			if ret.Reason != "" {
 				reason += ": " + ret.Reason
 			}
-			if _, _, err = s.refund(ctx, q, row, amount, reason, uuid.NullUUID{UUID: ret.ID, Valid: true}, actor); err != nil {
+			if _, _, err = s.refund(ctx, tx, q, row, amount, reason, uuid.NullUUID{UUID: ret.ID, Valid: true}, actor); err != nil {
 				return err
 			}
 		} else if _, err = s.followMoney(ctx, q, row, actor); err != nil {

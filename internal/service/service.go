@@ -27,6 +27,9 @@ type Config struct {
 	// ExportChunkBytes is the size of the chunks a background export's file is stored
 	// in (default 1 MiB): what the job and a download hold in memory at most.
 	ExportChunkBytes int
+	// AfterGatewayCall, for fault-injection tests only, runs between a gateway's answer
+	// and its recording (the worst moment to fail); an error stops the recording there.
+	AfterGatewayCall func() error
 }
 
 // Service runs the use cases against one PostgreSQL database.

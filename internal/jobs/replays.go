@@ -1,0 +1,29 @@
+package jobs
+
+import (
+	"context"
+
+	"github.com/riverqueue/river"
+
+	"github.com/oms/oms/internal/service"
+)
+
+// DeleteOldReplaysArgs is the periodic job that forgets the answers of idempotent
+// requests kept longer than service.ReplayKeep.
+type DeleteOldReplaysArgs struct{}
+
+// Kind names the job in the queue.
+func (DeleteOldReplaysArgs) Kind() string { return "delete_old_replays" }
+
+// InsertOpts: one run waiting or running at a time; the next tick is the retry.
+func (DeleteOldReplaysArgs) InsertOpts() river.InsertOpts { return singlePeriodic }
+
+type replayCleanupWorker struct {
+	river.WorkerDefaults[DeleteOldReplaysArgs]
+	svc *service.Service
+}
+
+func (w *replayCleanupWorker) Work(ctx context.Context, _ *river.Job[DeleteOldReplaysArgs]) error {
+	_, err := w.svc.DeleteOldReplays(ctx)
+	return err
+}
