@@ -21,6 +21,19 @@ type ApiToken struct {
 	RevokedAt  *time.Time
 }
 
+type BulkCancellation struct {
+	ID         uuid.UUID
+	StaffID    uuid.UUID
+	ActorName  string
+	Reason     string
+	Refund     bool
+	OrderIds   []string
+	Done       int32
+	Results    []byte
+	CreatedAt  time.Time
+	FinishedAt *time.Time
+}
+
 type Coupon struct {
 	ID          uuid.UUID
 	Code        string

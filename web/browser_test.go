@@ -509,6 +509,7 @@ func TestBrowserDoubleClickRefundsOnce(t *testing.T) {
 	})()`)
 	s.waitFor("the order page", `location.pathname === "/orders/`+o.Number+`"`)
 	s.waitFor("the flash", `document.body.innerText.includes("Refunded $10.00")`)
+	s.shot("order-after-refund")
 	if got := e.getOrder(o.Number); len(got.Refunds) != 1 || got.Refunded.String() != "10" {
 		t.Fatalf("%d refunds, refunded %s: want one refund of 10.00", len(got.Refunds), got.Refunded)
 	}

@@ -4,6 +4,7 @@ package web
 // summary of what happened to each.
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -51,9 +52,10 @@ func (s *Server) bulkStatus(c echo.Context) error {
 	return s.finishBulk(c, ids, sum, res)
 }
 
-// bulkCancel cancels the selected orders, each on its own (service.BulkCancel: stock
-// released, optionally what was paid refunded). Without JavaScript the first submit shows
-// a confirmation page; with it, app.js has asked in a dialog and marks the form confirmed.
+// bulkCancel cancels the selected orders, each on its own (stock released, optionally
+// what was paid refunded), in a job whose progress the next page follows. Without
+// JavaScript the first submit shows a confirmation page; with it, app.js has asked in a
+// dialog and marks the form confirmed.
 func (s *Server) bulkCancel(c echo.Context) error {
 	ids := uniqueStrings(formIDs(c))
 	reason := strings.TrimSpace(c.FormValue("reason"))
@@ -78,11 +80,31 @@ func (s *Server) bulkCancel(c echo.Context) error {
 		v.Orders = rows.Rows
 		return render(c, http.StatusOK, views.BulkCancelConfirmPage(s.page(c, "Cancel orders", "orders"), v))
 	}
-	res, err := s.svc.BulkCancel(c.Request().Context(), actorOf(c), ids, reason, refund)
+	b, err := s.svc.StartBulkCancel(c.Request().Context(), actorOf(c), ids, reason, refund)
 	if err != nil {
 		return s.bulkRefused(c, err)
 	}
-	return s.finishBulk(c, ids, views.BulkSummary{Action: "Cancellation", Verb: "cancelled"}, res)
+	return s.seeOther(c, "/orders/bulk/"+b.ID+"?"+url.Values{"back": {backToList(c)}}.Encode())
+}
+
+// bulkCancelProgress is GET /orders/bulk/{id}: how far a bulk cancellation got (htmx
+// polls it), then what happened to each order.
+func (s *Server) bulkCancelProgress(c echo.Context) error {
+	u, _ := staffOf(c)
+	b, err := s.svc.GetBulkCancellation(c.Request().Context(), u.ID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	v := views.BulkProgress{ID: b.ID, Total: b.Total, Done: len(b.Results), Finished: b.Finished,
+		Back: backToList(c), Summary: views.BulkSummary{Action: "Cancellation", Verb: "cancelled"}}
+	for _, r := range b.Results {
+		if r.Error == "" {
+			v.Summary.Succeeded = append(v.Summary.Succeeded, r.Number)
+		} else {
+			v.Summary.Failed = append(v.Summary.Failed, views.BulkFailure{Number: cmp.Or(r.Number, r.ID), Reason: r.Error})
+		}
+	}
+	return render(c, http.StatusOK, views.BulkProgressPage(s.page(c, "Cancel orders", "orders"), v))
 }
 
 // finishBulk keeps the summary of res for the list and goes back to it, which shows the

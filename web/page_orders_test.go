@@ -8,8 +8,11 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/service"
@@ -310,8 +313,20 @@ func TestBulkCancelReleasesStockAndIsForbiddenToTheWarehouse(t *testing.T) {
 
 	p := support.post("/orders/bulk/cancel", url.Values{"ids": {a.ID, b2.ID, shipped.ID}, "confirmed": {"1"}, "reason": {"customer asked"}, "refund": {"on"}})
 	expectStatus(t, p, http.StatusSeeOther)
-	list := support.get("/orders")
-	expectBody(t, list, "Cancellation: 2 cancelled, 1 failed", shipped.Number+"</a> cannot go from shipped to cancelled")
+	progress := p.Header.Get("Location")
+	if !strings.HasPrefix(progress, "/orders/bulk/") {
+		t.Fatalf("a confirmed bulk cancellation goes to %q, want its progress page", progress)
+	}
+	expectBody(t, support.get(progress), "Cancelling 3 orders…", "0 of 3 done", `hx-trigger="every 500ms"`)
+	expectStatus(t, e.loggedIn(domain.RoleAdmin).get(progress), http.StatusNotFound) // not theirs
+	// What the bulk_cancel job does (it runs in every serving process).
+	id := uuid.MustParse(strings.TrimPrefix(strings.Split(progress, "?")[0], "/orders/bulk/"))
+	for range 2 { // a second run (a retry) changes nothing
+		if err := e.svc.RunBulkCancel(context.Background(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expectBody(t, support.get(progress), "Cancellation: 2 cancelled, 1 failed", shipped.Number+"</a> cannot go from shipped to cancelled", "Back to orders")
 	after, _ := e.svc.GetInventory(context.Background(), "TEE-M")
 	if after.Reserved != before.Reserved-3 {
 		t.Errorf("TEE-M reserved %d -> %d, want 3 released", before.Reserved, after.Reserved)
@@ -428,4 +443,40 @@ func TestPackingSlipsPrintWithoutPrices(t *testing.T) {
 	support := e.loggedIn(domain.RoleSupport)
 	expectStatus(t, support.get("/orders/"+a.Number+"/packing-slip"), http.StatusForbidden)
 	expectStatus(t, w.get("/orders/ORD-NOPE/packing-slip"), http.StatusNotFound)
+}
+
+// Two runs of one bulk cancellation at once (a job rescued while its first run still
+// works, say) cancel and refund each order exactly once, and what they leave is finished
+// by the next run.
+func TestBulkCancellationRunsNeverDoAnOrderTwice(t *testing.T) {
+	e := newPageEnv(t)
+	fx := e.orders()
+	var ids []string
+	for i := range 8 {
+		ids = append(ids, fx.paid(fmt.Sprintf("p%d@example.com", i), "P").ID)
+	}
+	ctx := context.Background()
+	b, err := e.svc.StartBulkCancel(ctx, e.users[domain.RoleSupport].Actor(), ids, "supplier gone", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.MustParse(b.ID)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() { _ = e.svc.RunBulkCancel(ctx, id) }) // one of them may stop on the other's work
+	}
+	wg.Wait()
+	if err := e.svc.RunBulkCancel(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.svc.GetBulkCancellation(ctx, e.users[domain.RoleSupport].ID, b.ID)
+	if err != nil || !got.Finished || len(got.Results) != len(ids) {
+		t.Fatalf("bulk cancellation %+v, %v", got, err)
+	}
+	for i, id := range ids {
+		o, err := e.svc.GetOrder(ctx, id)
+		if err != nil || o.Status != domain.StatusCancelled || len(o.Refunds) != 1 || !o.Refunded.Equal(o.Paid) || got.Results[i].Error != "" {
+			t.Errorf("order %d: %s, %d refunds, refunded %s of %s, result %+v (%v)", i, o.Status, len(o.Refunds), o.Refunded, o.Paid, got.Results[i], err)
+		}
+	}
 }

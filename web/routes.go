@@ -65,6 +65,7 @@ func (s *Server) routes() {
 	e.GET("/orders", s.ordersPage, s.staffPage(domain.PermViewOrders)...)
 	e.POST("/orders/bulk/status", s.bulkStatus, s.staffPage(domain.PermTransitionOrders)...)
 	e.POST("/orders/bulk/cancel", s.bulkCancel, s.oncePage(domain.PermCancelOrders)...)
+	e.GET("/orders/bulk/:id", s.bulkCancelProgress, s.staffPage(domain.PermCancelOrders)...)
 	e.POST("/orders/export", s.exportOrders, s.staffPage(domain.PermExportOrders)...)
 	e.GET("/orders/exports/:id", s.exportProgress, s.staffPage(domain.PermExportOrders)...)
 	e.GET("/orders/exports/:id/file", s.exportDownload, s.staffPage(domain.PermExportOrders)...)

@@ -99,6 +99,9 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 	if err := river.AddWorkerSafely(workers, &reconcileWorker{svc: svc, log: cfg.Logger}); err != nil {
 		return nil, fmt.Errorf("register reconcile worker: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &bulkCancelWorker{svc: svc}); err != nil {
+		return nil, fmt.Errorf("register bulk cancel worker: %w", err)
+	}
 	if err := river.AddWorkerSafely(workers, &replayCleanupWorker{svc: svc}); err != nil {
 		return nil, fmt.Errorf("register replay cleanup worker: %w", err)
 	}

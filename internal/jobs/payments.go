@@ -61,3 +61,13 @@ func (w *reconcileWorker) Work(ctx context.Context, _ *river.Job[ReconcileRefund
 	}
 	return err
 }
+
+// bulkCancelWorker works through bulk cancellations (service.RunBulkCancel).
+type bulkCancelWorker struct {
+	river.WorkerDefaults[service.BulkCancelArgs]
+	svc *service.Service
+}
+
+func (w *bulkCancelWorker) Work(ctx context.Context, job *river.Job[service.BulkCancelArgs]) error {
+	return w.svc.RunBulkCancel(ctx, job.Args.BulkID)
+}

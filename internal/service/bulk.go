@@ -49,28 +49,11 @@ func (s *Service) BulkTransition(ctx context.Context, actor domain.Actor, ids []
 	return s.bulk(ctx, ids, fe, func(id string) error { return s.transitionOne(ctx, actor, id, to, note) })
 }
 
-// BulkCancel cancels each order through the same rules as Cancel (stock released, what
-// was paid refunded when refund is set), each on its own, as BulkTransition does.
-func (s *Service) BulkCancel(ctx context.Context, actor domain.Actor, ids []string, reason string, refund bool) (BulkResult, error) {
-	fe := domain.FieldErrors{}
-	domain.ValidateNote(fe, "reason", reason)
-	return s.bulk(ctx, ids, fe, func(id string) error {
-		_, _, err := s.Cancel(ctx, actor, id, reason, refund)
-		return err
-	})
-}
-
 // bulk runs one on each of ids (repeats once), a few at a time, unless fe (the action's
 // own refusals) or the ids themselves refuse the whole request.
 func (s *Service) bulk(ctx context.Context, ids []string, fe domain.FieldErrors, one func(id string) error) (BulkResult, error) {
-	ids = uniqueIDs(ids)
-	switch {
-	case len(ids) == 0:
-		fe.Add("order_ids", "must name at least one order")
-	case len(ids) > MaxBulkOrders:
-		fe.Add("order_ids", fmt.Sprintf("must name at most %d orders", MaxBulkOrders))
-	}
-	if err := fe.Err(); err != nil {
+	ids, err := checkBulkIDs(ids, fe)
+	if err != nil {
 		return BulkResult{}, err
 	}
 	errs := make([]error, len(ids))
@@ -98,6 +81,19 @@ func (s *Service) bulk(ctx context.Context, ids []string, fe domain.FieldErrors,
 		}
 	}
 	return res, nil
+}
+
+// checkBulkIDs are ids without blanks and repeats, unless they (or fe, the action's own
+// refusals) refuse the whole request.
+func checkBulkIDs(ids []string, fe domain.FieldErrors) ([]string, error) {
+	ids = uniqueIDs(ids)
+	switch {
+	case len(ids) == 0:
+		fe.Add("order_ids", "must name at least one order")
+	case len(ids) > MaxBulkOrders:
+		fe.Add("order_ids", fmt.Sprintf("must name at most %d orders", MaxBulkOrders))
+	}
+	return ids, fe.Err()
 }
 
 // transitionOne is Transition without reading the whole order back.

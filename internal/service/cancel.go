@@ -19,25 +19,13 @@ func (s *Service) Cancel(ctx context.Context, actor domain.Actor, idOrNumber, re
 		return domain.Order{}, decimal.Zero, err
 	}
 	var out domain.Order
-	refunded := decimal.Zero
+	var refunded decimal.Decimal
 	err := s.inTx(ctx, func(tx pgx.Tx, q *queries.Queries) error {
-		row, err := lockOrder(ctx, q, idOrNumber)
+		row, r, err := s.cancelTx(ctx, tx, q, actor, idOrNumber, reason, refund)
 		if err != nil {
 			return err
 		}
-		if row, err = s.changeStatus(ctx, q, row, domain.StatusCancelled, actor, reason); err != nil {
-			return err
-		}
-		if left := refundableOf(row); refund && left.IsPositive() {
-			why := "order cancelled"
-			if reason != "" {
-				why += ": " + reason
-			}
-			if _, _, err := s.refund(ctx, tx, q, row, left, why, uuid.NullUUID{}, actor); err != nil {
-				return err
-			}
-			refunded = left
-		}
+		refunded = r
 		out, err = s.getOrder(ctx, q, row.ID.String())
 		return err
 	})
@@ -45,4 +33,28 @@ func (s *Service) Cancel(ctx context.Context, actor domain.Actor, idOrNumber, re
 		return domain.Order{}, decimal.Zero, err
 	}
 	return out, refunded, nil
+}
+
+// cancelTx is Cancel inside the caller's transaction.
+func (s *Service) cancelTx(ctx context.Context, tx pgx.Tx, q *queries.Queries, actor domain.Actor, idOrNumber, reason string,
+	refund bool) (queries.Order, decimal.Decimal, error) {
+	row, err := lockOrder(ctx, q, idOrNumber)
+	if err != nil {
+		return row, decimal.Zero, err
+	}
+	if row, err = s.changeStatus(ctx, q, row, domain.StatusCancelled, actor, reason); err != nil {
+		return row, decimal.Zero, err
+	}
+	left := refundableOf(row)
+	if !refund || !left.IsPositive() {
+		return row, decimal.Zero, nil
+	}
+	why := "order cancelled"
+	if reason != "" {
+		why += ": " + reason
+	}
+	if _, row, err = s.refund(ctx, tx, q, row, left, why, uuid.NullUUID{}, actor); err != nil {
+		return row, decimal.Zero, err
+	}
+	return row, left, nil
 }
