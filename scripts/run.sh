@@ -38,7 +38,10 @@ if [[ "$staff" == 0 || -z "$staff" ]]; then
 	fi
 fi
 
-addr=${OMS_ADDR:-:8080}
+# Loopback only: plain http is then development, so cookies need no TLS (see
+# OMS_SECURE_COOKIES); set OMS_ADDR=:8080 to be reached from elsewhere (behind TLS).
+addr=${OMS_ADDR:-127.0.0.1:8080}
+export OMS_ADDR=$addr
 port=${addr##*:}
 cat <<MSG
 

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -84,8 +84,9 @@ func tuneGC() {
 	}
 }
 
-// secureCookies decides the cookie Secure flag: on, off, or (auto) on unless the server
-// listens on plain localhost for development.
+// secureCookies decides the cookie Secure flag (and HSTS): on, off, or (auto) on unless
+// the server listens on a loopback address only, which no one else can reach: plain
+// http there is development. ":8080" listens on every address, so it is not.
 func secureCookies(cfg config) bool {
 	switch cfg.SecureCookies {
 	case "on", "true", "1":
@@ -93,5 +94,13 @@ func secureCookies(cfg config) bool {
 	case "off", "false", "0":
 		return false
 	}
-	return !(strings.HasPrefix(cfg.Addr, ":") || strings.HasPrefix(cfg.Addr, "127.0.0.1") || strings.HasPrefix(cfg.Addr, "localhost"))
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return true
+	}
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
 }

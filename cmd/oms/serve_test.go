@@ -154,3 +154,19 @@ func TestTrustedProxiesAreCIDRsOrAddresses(t *testing.T) {
 		t.Errorf("empty: %v %v", n, err)
 	}
 }
+
+// Only a loopback address is development: every other way of listening (":8080", the
+// default and the Dockerfile's) gets Secure cookies and HSTS unless told otherwise.
+func TestSecureCookiesUnlessLoopbackOnly(t *testing.T) {
+	for addr, want := range map[string]bool{
+		":8080": true, "0.0.0.0:8080": true, "[::]:8080": true, "10.0.0.5:8080": true, "shop.example.com:443": true,
+		"127.0.0.1:8080": false, "127.0.0.2:80": false, "[::1]:8080": false, "localhost:8080": false, "garbage": true,
+	} {
+		if got := secureCookies(config{Addr: addr, SecureCookies: "auto"}); got != want {
+			t.Errorf("auto on %q: secure %v, want %v", addr, got, want)
+		}
+	}
+	if secureCookies(config{Addr: ":8080", SecureCookies: "off"}) || !secureCookies(config{Addr: "127.0.0.1:8080", SecureCookies: "on"}) {
+		t.Error("on/off must override auto")
+	}
+}

@@ -144,20 +144,6 @@ func (s *Service) insertRefund(ctx context.Context, tx pgx.Tx, q *queries.Querie
 	return ref, nil
 }
 
-// gateway returns the gateway that took payments recorded under name.
-func (s *Service) gateway(name string) (payment.Gateway, error) {
-	switch name {
-	case "manual":
-		return payment.Manual{}, nil
-	case "stripe":
-		if s.cfg.Stripe == nil {
-			return nil, domain.Errorf(domain.CodeUnavailable, "Stripe is not configured, so a card payment cannot be refunded")
-		}
-		return s.cfg.Stripe, nil
-	}
-	return nil, fmt.Errorf("unknown payment gateway %q", name)
-}
-
 // amountIn writes amounts of currency for messages: "45.00".
 func amountIn(currency string) func(decimal.Decimal) string {
 	return func(d decimal.Decimal) string { return domain.FormatAmount(d, currency) }
