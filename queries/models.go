@@ -137,6 +137,13 @@ type InventoryReservation struct {
 	UpdatedAt   time.Time
 }
 
+type LoginThrottle struct {
+	Key          string
+	Failures     int32
+	BlockedUntil time.Time
+	UpdatedAt    time.Time
+}
+
 type Order struct {
 	ID                uuid.UUID
 	OrderNumber       string
@@ -323,16 +330,15 @@ type ShippingRate struct {
 }
 
 type StaffUser struct {
-	ID           uuid.UUID
-	Email        string
-	Name         string
-	Role         string
-	PasswordHash string
-	Disabled     bool
-	FailedLogins int32
-	LockedUntil  *time.Time
-	LastLoginAt  *time.Time
-	CreatedAt    time.Time
+	ID             uuid.UUID
+	Email          string
+	Name           string
+	Role           string
+	PasswordHash   string
+	Disabled       bool
+	LastLoginAt    *time.Time
+	CreatedAt      time.Time
+	SessionVersion int32
 }
 
 type StripeEvent struct {

@@ -122,7 +122,7 @@ func (s OrderSearch) where(args *sqlArgs) []string {
 		prefix("oms_phone_key(o.customer_phone)", reverse(s.PhoneDigits))
 	}
 	for _, w := range s.BroadWords {
-		conds = append(conds, "oms_search_text(o.customer_name, o.customer_email) LIKE '% ' || lower("+args.add(escapeLike(w))+") || '%'")
+		conds = append(conds, "oms_search_text(o.customer_name, o.customer_email) LIKE '% ' || lower("+args.add(EscapeLike(w))+") || '%'")
 	}
 	if s.Email != "" {
 		conds = append(conds, "lower(o.customer_email) = lower("+args.add(s.Email)+")")
@@ -189,7 +189,8 @@ func reverse(s string) string {
 	return string(b)
 }
 
-func escapeLike(s string) string {
+// EscapeLike makes s match itself in a LIKE pattern (backslash is the escape character).
+func EscapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 

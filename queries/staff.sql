@@ -7,33 +7,50 @@ SELECT * FROM staff_users WHERE id = $1;
 -- name: ListStaffUsers :many
 SELECT * FROM staff_users ORDER BY lower(name), lower(email);
 
--- name: BeginLoginAttempt :one
--- Counts the attempt as failed before the password is compared, in one statement, so that
--- parallel guesses cannot outrun the lock: the max_failures-th attempt locks the account
--- for lock_seconds and a locked account matches no row. RecordLogin undoes the count.
-UPDATE staff_users SET
-    failed_logins = CASE WHEN failed_logins + 1 >= sqlc.arg(max_failures)::int THEN 0 ELSE failed_logins + 1 END,
-    locked_until  = CASE WHEN failed_logins + 1 >= sqlc.arg(max_failures)::int
-                         THEN now() + make_interval(secs => sqlc.arg(lock_seconds)::int) ELSE NULL END
-WHERE lower(email) = lower(sqlc.arg(email)) AND (locked_until IS NULL OR locked_until <= now())
-RETURNING *;
+-- name: GetStaffByEmail :one
+SELECT * FROM staff_users WHERE lower(email) = lower($1);
 
--- name: StaffLockedUntil :one
-SELECT locked_until FROM staff_users WHERE lower(email) = lower($1) AND locked_until > now();
+-- name: ClaimLoginAttempt :one
+-- Counts an attempt under key as failed before the password is compared, so that
+-- parallel guesses cannot outrun the count; LoginSucceeded takes it back. Past free
+-- failures (within the decay window) each one blocks the key for twice as long as the
+-- last, up to max_block. A key still blocked is not counted: blocked says so, and the
+-- caller refuses without comparing anything.
+INSERT INTO login_throttle AS t (key, failures, updated_at) VALUES (sqlc.arg(key), 1, now())
+ON CONFLICT (key) DO UPDATE SET
+    failures = CASE WHEN t.blocked_until > now() THEN t.failures
+                    WHEN t.updated_at < now() - make_interval(secs => sqlc.arg(window_seconds)::int) THEN 1
+                    ELSE t.failures + 1 END,
+    blocked_until = CASE
+        WHEN t.blocked_until > now() THEN t.blocked_until
+        WHEN t.updated_at >= now() - make_interval(secs => sqlc.arg(window_seconds)::int) AND t.failures + 1 > sqlc.arg(free)::int
+        THEN now() + make_interval(secs => least(sqlc.arg(max_block_seconds)::int, 2 ^ least(t.failures - sqlc.arg(free)::int, 20))::int)
+        ELSE '-infinity' END,
+    updated_at = CASE WHEN t.blocked_until > now() THEN t.updated_at ELSE now() END
+RETURNING (xmax <> 0 AND blocked_until > now() AND updated_at < now())::boolean AS blocked;
+
+-- name: LoginSucceeded :exec
+-- A right password: the account's count starts over, the address's attempt is taken back.
+UPDATE login_throttle SET failures = CASE WHEN key = sqlc.arg(account_key) THEN 0 ELSE greatest(failures - 1, 0) END,
+    blocked_until = CASE WHEN key = sqlc.arg(account_key) THEN '-infinity' ELSE blocked_until END
+WHERE key IN (sqlc.arg(account_key), sqlc.arg(address_key));
 
 -- name: RecordLogin :one
-UPDATE staff_users SET failed_logins = 0, locked_until = NULL, last_login_at = now()
-WHERE id = $1 RETURNING *;
+UPDATE staff_users SET last_login_at = now() WHERE id = $1 RETURNING *;
 
 -- name: LockActiveAdmins :many
 -- Serialises changes that could leave the OMS without an active admin.
 SELECT id FROM staff_users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE;
 
 -- name: SetStaffRole :one
-UPDATE staff_users SET role = $2 WHERE id = $1 RETURNING *;
+-- Each change of who may do what ends the user's sessions (session_version).
+UPDATE staff_users SET role = $2, session_version = session_version + 1 WHERE id = $1 RETURNING *;
 
 -- name: SetStaffDisabled :one
-UPDATE staff_users SET disabled = $2 WHERE id = $1 RETURNING *;
+UPDATE staff_users SET disabled = $2, session_version = session_version + 1 WHERE id = $1 RETURNING *;
 
 -- name: SetStaffPassword :one
-UPDATE staff_users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1 RETURNING *;
+UPDATE staff_users SET password_hash = $2, session_version = session_version + 1 WHERE id = $1 RETURNING *;
+
+-- name: EndStaffSessions :one
+UPDATE staff_users SET session_version = session_version + 1 WHERE id = $1 RETURNING *;

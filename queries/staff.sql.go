@@ -7,49 +7,51 @@ package queries
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 )
 
-const beginLoginAttempt = `-- name: BeginLoginAttempt :one
-UPDATE staff_users SET
-    failed_logins = CASE WHEN failed_logins + 1 >= $1::int THEN 0 ELSE failed_logins + 1 END,
-    locked_until  = CASE WHEN failed_logins + 1 >= $1::int
-                         THEN now() + make_interval(secs => $2::int) ELSE NULL END
-WHERE lower(email) = lower($3) AND (locked_until IS NULL OR locked_until <= now())
-RETURNING id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at
+const claimLoginAttempt = `-- name: ClaimLoginAttempt :one
+INSERT INTO login_throttle AS t (key, failures, updated_at) VALUES ($1, 1, now())
+ON CONFLICT (key) DO UPDATE SET
+    failures = CASE WHEN t.blocked_until > now() THEN t.failures
+                    WHEN t.updated_at < now() - make_interval(secs => $2::int) THEN 1
+                    ELSE t.failures + 1 END,
+    blocked_until = CASE
+        WHEN t.blocked_until > now() THEN t.blocked_until
+        WHEN t.updated_at >= now() - make_interval(secs => $2::int) AND t.failures + 1 > $3::int
+        THEN now() + make_interval(secs => least($4::int, 2 ^ least(t.failures - $3::int, 20))::int)
+        ELSE '-infinity' END,
+    updated_at = CASE WHEN t.blocked_until > now() THEN t.updated_at ELSE now() END
+RETURNING (xmax <> 0 AND blocked_until > now() AND updated_at < now())::boolean AS blocked
 `
 
-type BeginLoginAttemptParams struct {
-	MaxFailures int32
-	LockSeconds int32
-	Email       string
+type ClaimLoginAttemptParams struct {
+	Key             string
+	WindowSeconds   int32
+	Free            int32
+	MaxBlockSeconds int32
 }
 
-// Counts the attempt as failed before the password is compared, in one statement, so that
-// parallel guesses cannot outrun the lock: the max_failures-th attempt locks the account
-// for lock_seconds and a locked account matches no row. RecordLogin undoes the count.
-func (q *Queries) BeginLoginAttempt(ctx context.Context, arg BeginLoginAttemptParams) (StaffUser, error) {
-	row := q.db.QueryRow(ctx, beginLoginAttempt, arg.MaxFailures, arg.LockSeconds, arg.Email)
-	var i StaffUser
-	err := row.Scan(
-		&i.ID,
-		&i.Email,
-		&i.Name,
-		&i.Role,
-		&i.PasswordHash,
-		&i.Disabled,
-		&i.FailedLogins,
-		&i.LockedUntil,
-		&i.LastLoginAt,
-		&i.CreatedAt,
+// Counts an attempt under key as failed before the password is compared, so that
+// parallel guesses cannot outrun the count; LoginSucceeded takes it back. Past free
+// failures (within the decay window) each one blocks the key for twice as long as the
+// last, up to max_block. A key still blocked is not counted: blocked says so, and the
+// caller refuses without comparing anything.
+func (q *Queries) ClaimLoginAttempt(ctx context.Context, arg ClaimLoginAttemptParams) (bool, error) {
+	row := q.db.QueryRow(ctx, claimLoginAttempt,
+		arg.Key,
+		arg.WindowSeconds,
+		arg.Free,
+		arg.MaxBlockSeconds,
 	)
-	return i, err
+	var blocked bool
+	err := row.Scan(&blocked)
+	return blocked, err
 }
 
 const createStaffUser = `-- name: CreateStaffUser :one
-INSERT INTO staff_users (email, name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at
+INSERT INTO staff_users (email, name, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING id, email, name, role, password_hash, disabled, last_login_at, created_at, session_version
 `
 
 type CreateStaffUserParams struct {
@@ -74,16 +76,57 @@ func (q *Queries) CreateStaffUser(ctx context.Context, arg CreateStaffUserParams
 		&i.Role,
 		&i.PasswordHash,
 		&i.Disabled,
-		&i.FailedLogins,
-		&i.LockedUntil,
 		&i.LastLoginAt,
 		&i.CreatedAt,
+		&i.SessionVersion,
+	)
+	return i, err
+}
+
+const endStaffSessions = `-- name: EndStaffSessions :one
+UPDATE staff_users SET session_version = session_version + 1 WHERE id = $1 RETURNING id, email, name, role, password_hash, disabled, last_login_at, created_at, session_version
+`
+
+func (q *Queries) EndStaffSessions(ctx context.Context, id uuid.UUID) (StaffUser, error) {
+	row := q.db.QueryRow(ctx, endStaffSessions, id)
+	var i StaffUser
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Role,
+		&i.PasswordHash,
+		&i.Disabled,
+		&i.LastLoginAt,
+		&i.CreatedAt,
+		&i.SessionVersion,
+	)
+	return i, err
+}
+
+const getStaffByEmail = `-- name: GetStaffByEmail :one
+SELECT id, email, name, role, password_hash, disabled, last_login_at, created_at, session_version FROM staff_users WHERE lower(email) = lower($1)
+`
+
+func (q *Queries) GetStaffByEmail(ctx context.Context, lower string) (StaffUser, error) {
+	row := q.db.QueryRow(ctx, getStaffByEmail, lower)
+	var i StaffUser
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Role,
+		&i.PasswordHash,
+		&i.Disabled,
+		&i.LastLoginAt,
+		&i.CreatedAt,
+		&i.SessionVersion,
 	)
 	return i, err
 }
 
 const getStaffUser = `-- name: GetStaffUser :one
-SELECT id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at FROM staff_users WHERE id = $1
+SELECT id, email, name, role, password_hash, disabled, last_login_at, created_at, session_version FROM staff_users WHERE id = $1
 `
 
 func (q *Queries) GetStaffUser(ctx context.Context, id uuid.UUID) (StaffUser, error) {
@@ -96,16 +139,15 @@ func (q *Queries) GetStaffUser(ctx context.Context, id uuid.UUID) (StaffUser, er
 		&i.Role,
 		&i.PasswordHash,
 		&i.Disabled,
-		&i.FailedLogins,
-		&i.LockedUntil,
 		&i.LastLoginAt,
 		&i.CreatedAt,
+		&i.SessionVersion,
 	)
 	return i, err
 }
 
 const listStaffUsers = `-- name: ListStaffUsers :many
-SELECT id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at FROM staff_users ORDER BY lower(name), lower(email)
+SELECT id, email, name, role, password_hash, disabled, last_login_at, created_at, session_version FROM staff_users ORDER BY lower(name), lower(email)
 `
 
 func (q *Queries) ListStaffUsers(ctx context.Context) ([]StaffUser, error) {
@@ -124,10 +166,9 @@ func (q *Queries) ListStaffUsers(ctx context.Context) ([]StaffUser, error) {
 			&i.Role,
 			&i.PasswordHash,
 			&i.Disabled,
-			&i.FailedLogins,
-			&i.LockedUntil,
 			&i.LastLoginAt,
 			&i.CreatedAt,
+			&i.SessionVersion,
 		); err != nil {
 			return nil, err
 		}
@@ -164,9 +205,25 @@ func (q *Queries) LockActiveAdmins(ctx context.Context) ([]uuid.UUID, error) {
 	return items, nil
 }
 
+const loginSucceeded = `-- name: LoginSucceeded :exec
+UPDATE login_throttle SET failures = CASE WHEN key = $1 THEN 0 ELSE greatest(failures - 1, 0) END,
+    blocked_until = CASE WHEN key = $1 THEN '-infinity' ELSE blocked_until END
+WHERE key IN ($1, $2)
+`
+
+type LoginSucceededParams struct {
+	AccountKey string
+	AddressKey string
+}
+
+// A right password: the account's count starts over, the address's attempt is taken back.
+func (q *Queries) LoginSucceeded(ctx context.Context, arg LoginSucceededParams) error {
+	_, err := q.db.Exec(ctx, loginSucceeded, arg.AccountKey, arg.AddressKey)
+	return err
+}
+
 const recordLogin = `-- name: RecordLogin :one
-UPDATE staff_users SET failed_logins = 0, locked_until = NULL, last_login_at = now()
-WHERE id = $1 RETURNING id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at
+UPDATE staff_users SET last_login_at = now() WHERE id = $1 RETURNING id, email, name, role, password_hash, disabled, last_login_at, created_at, session_version
 `
 
 func (q *Queries) RecordLogin(ctx context.Context, id uuid.UUID) (StaffUser, error) {
@@ -179,16 +236,15 @@ func (q *Queries) RecordLogin(ctx context.Context, id uuid.UUID) (StaffUser, err
 		&i.Role,
 		&i.PasswordHash,
 		&i.Disabled,
-		&i.FailedLogins,
-		&i.LockedUntil,
 		&i.LastLoginAt,
 		&i.CreatedAt,
+		&i.SessionVersion,
 	)
 	return i, err
 }
 
 const setStaffDisabled = `-- name: SetStaffDisabled :one
-UPDATE staff_users SET disabled = $2 WHERE id = $1 RETURNING id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at
+UPDATE staff_users SET disabled = $2, session_version = session_version + 1 WHERE id = $1 RETURNING id, email, name, role, password_hash, disabled, last_login_at, created_at, session_version
 `
 
 type SetStaffDisabledParams struct {
@@ -206,16 +262,15 @@ func (q *Queries) SetStaffDisabled(ctx context.Context, arg SetStaffDisabledPara
 		&i.Role,
 		&i.PasswordHash,
 		&i.Disabled,
-		&i.FailedLogins,
-		&i.LockedUntil,
 		&i.LastLoginAt,
 		&i.CreatedAt,
+		&i.SessionVersion,
 	)
 	return i, err
 }
 
 const setStaffPassword = `-- name: SetStaffPassword :one
-UPDATE staff_users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1 RETURNING id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at
+UPDATE staff_users SET password_hash = $2, session_version = session_version + 1 WHERE id = $1 RETURNING id, email, name, role, password_hash, disabled, last_login_at, created_at, session_version
 `
 
 type SetStaffPasswordParams struct {
@@ -233,16 +288,15 @@ func (q *Queries) SetStaffPassword(ctx context.Context, arg SetStaffPasswordPara
 		&i.Role,
 		&i.PasswordHash,
 		&i.Disabled,
-		&i.FailedLogins,
-		&i.LockedUntil,
 		&i.LastLoginAt,
 		&i.CreatedAt,
+		&i.SessionVersion,
 	)
 	return i, err
 }
 
 const setStaffRole = `-- name: SetStaffRole :one
-UPDATE staff_users SET role = $2 WHERE id = $1 RETURNING id, email, name, role, password_hash, disabled, failed_logins, locked_until, last_login_at, created_at
+UPDATE staff_users SET role = $2, session_version = session_version + 1 WHERE id = $1 RETURNING id, email, name, role, password_hash, disabled, last_login_at, created_at, session_version
 `
 
 type SetStaffRoleParams struct {
@@ -250,6 +304,7 @@ type SetStaffRoleParams struct {
 	Role string
 }
 
+// Each change of who may do what ends the user's sessions (session_version).
 func (q *Queries) SetStaffRole(ctx context.Context, arg SetStaffRoleParams) (StaffUser, error) {
 	row := q.db.QueryRow(ctx, setStaffRole, arg.ID, arg.Role)
 	var i StaffUser
@@ -260,21 +315,9 @@ func (q *Queries) SetStaffRole(ctx context.Context, arg SetStaffRoleParams) (Sta
 		&i.Role,
 		&i.PasswordHash,
 		&i.Disabled,
-		&i.FailedLogins,
-		&i.LockedUntil,
 		&i.LastLoginAt,
 		&i.CreatedAt,
+		&i.SessionVersion,
 	)
 	return i, err
-}
-
-const staffLockedUntil = `-- name: StaffLockedUntil :one
-SELECT locked_until FROM staff_users WHERE lower(email) = lower($1) AND locked_until > now()
-`
-
-func (q *Queries) StaffLockedUntil(ctx context.Context, lower string) (*time.Time, error) {
-	row := q.db.QueryRow(ctx, staffLockedUntil, lower)
-	var locked_until *time.Time
-	err := row.Scan(&locked_until)
-	return locked_until, err
 }

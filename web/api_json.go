@@ -49,7 +49,7 @@ func decodeJSON(body []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return domain.Errorf(domain.CodeBadRequest, "unexpected data after the JSON object")
 	}
-	return badMoney(v)
+	return badValue(v)
 }
 
 // bind reads and strictly decodes the request body into v.

@@ -41,26 +41,34 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// badMoney refuses the first Money in v that was not a decimal string, naming its field
-// as the API names fields (items[0].price).
-func badMoney(v any) error {
-	if path, ok := findBadMoney(reflect.ValueOf(v), ""); ok {
-		return &domain.Error{Code: domain.CodeBadRequest, Message: path + " must be " + moneyWant,
-			Fields: map[string]string{path: "must be " + moneyWant}}
+// badValue refuses the first value in v that no field may hold, naming its field as the
+// API names fields (items[0].price): a Money that was not a decimal string, or text with
+// a NUL character (which JSON can carry and PostgreSQL cannot store).
+func badValue(v any) error {
+	if path, want, ok := findBadValue(reflect.ValueOf(v), ""); ok {
+		code := domain.CodeBadRequest // the wrong JSON type
+		if want == noNUL {
+			code = domain.CodeValidationFailed // a string, but one no field may hold
+		}
+		return &domain.Error{Code: code, Message: path + " must be " + want, Fields: map[string]string{path: "must be " + want}}
 	}
 	return nil
 }
 
-func findBadMoney(v reflect.Value, path string) (string, bool) {
+const noNUL = "text without NUL characters"
+
+func findBadValue(v reflect.Value, path string) (string, string, bool) {
 	switch v.Kind() {
+	case reflect.String:
+		return path, noNUL, strings.ContainsRune(v.String(), 0)
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
-			return "", false
+			return "", "", false
 		}
-		return findBadMoney(v.Elem(), path)
+		return findBadValue(v.Elem(), path)
 	case reflect.Struct:
 		if v.Type() == moneyType {
-			return path, v.Interface().(Money).bad != ""
+			return path, moneyWant, v.Interface().(Money).bad != ""
 		}
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
@@ -77,16 +85,22 @@ func findBadMoney(v reflect.Value, path string) (string, bool) {
 			if path != "" {
 				name = path + "." + name
 			}
-			if p, ok := findBadMoney(v.Field(i), name); ok {
-				return p, true
+			if p, want, ok := findBadValue(v.Field(i), name); ok {
+				return p, want, true
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			if p, ok := findBadMoney(v.Index(i), path+"["+strconv.Itoa(i)+"]"); ok {
-				return p, true
+			if p, want, ok := findBadValue(v.Index(i), path+"["+strconv.Itoa(i)+"]"); ok {
+				return p, want, true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if p, want, ok := findBadValue(it.Value(), path+"."+it.Key().String()); ok {
+				return p, want, true
 			}
 		}
 	}
-	return "", false
+	return "", "", false
 }

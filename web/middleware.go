@@ -1,7 +1,9 @@
 package web
 
 import (
+	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -46,8 +48,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "unmatched"
 		}
 		elapsed := time.Since(start)
-		httpRequests.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Inc()
-		httpDuration.WithLabelValues(route, c.Request().Method).Observe(elapsed.Seconds())
+		method := methodLabel(c.Request().Method)
+		httpRequests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+		httpDuration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
 		if status >= http.StatusInternalServerError {
 			level = slog.LevelError
@@ -68,25 +71,67 @@ func (s *Server) baseMiddleware() []echo.MiddlewareFunc {
 		middleware.RequestID(),
 		s.observe,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true}),
-		refuseMalformedURL,
+		// Every body, pages and login included, is read at most this far: before any
+		// authentication, nothing may make the server parse megabytes.
+		middleware.BodyLimit(strconv.Itoa(maxBody)),
+		refuseMalformedInput,
 	}
 }
 
-// refuseMalformedURL answers 400 to a path or query that is not valid UTF-8 or holds a NUL
-// byte: no id, SKU, order number or filter can contain one, and PostgreSQL would refuse
-// the text with an error that must not surface as a 500.
-func refuseMalformedURL(next echo.HandlerFunc) echo.HandlerFunc {
+// refuseMalformedInput answers 400 to a path, query or form that is not valid UTF-8 or
+// holds a NUL byte: no id, SKU, order number, filter or form field can contain one, and
+// PostgreSQL would refuse the text with an error that must not surface as a 500. (JSON
+// bodies are checked when decoded: see badValue.)
+func refuseMalformedInput(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u := c.Request().URL
 		parts := []string{u.Path}
 		for key, vs := range u.Query() {
-			parts = append(parts, key)
-			parts = append(parts, vs...)
+			parts = append(append(parts, key), vs...)
+		}
+		if ct := c.Request().Header.Get(echo.HeaderContentType); strings.HasPrefix(ct, echo.MIMEApplicationForm) {
+			form, err := c.FormParams()
+			var he *echo.HTTPError
+			if errors.As(err, &he) {
+				return err // the body is too large
+			}
+			if err != nil {
+				return domain.Errorf(domain.CodeBadRequest, "the form could not be read: %v", err)
+			}
+			for key, vs := range form {
+				parts = append(append(parts, key), vs...)
+			}
 		}
 		for _, part := range parts {
 			if !utf8.ValidString(part) || strings.ContainsRune(part, 0) {
-				return domain.Errorf(domain.CodeBadRequest, "the URL holds bytes that are not valid text")
+				return domain.Errorf(domain.CodeBadRequest, "the request holds bytes that are not valid text")
 			}
+		}
+		return next(c)
+	}
+}
+
+// methodLabel is a request's method as metrics name it: one of the methods HTTP defines,
+// or OTHER, so that made-up methods cannot grow the label space without bound.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "OTHER"
+}
+
+// loopbackOnly lets through only requests made on this machine, not forwarded by a proxy
+// on it (which would make anyone's request look local).
+func loopbackOnly(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		ip := net.ParseIP(host)
+		forwarded := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-IP") != ""
+		if ip == nil || !ip.IsLoopback() || forwarded {
+			return echo.ErrNotFound
 		}
 		return next(c)
 	}

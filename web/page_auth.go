@@ -31,9 +31,10 @@ func (s *Server) staffPage(perm domain.Permission) []echo.MiddlewareFunc {
 	return []echo.MiddlewareFunc{s.loadSession, s.csrfMW, s.requireStaff, requirePerm(perm)}
 }
 
-// requireStaff admits requests whose session belongs to an existing, enabled staff user,
-// checked against the database on every request so that disabling a user or changing a
-// role takes effect at once. Others are sent to the login page (htmx: HX-Redirect).
+// requireStaff admits requests whose session belongs to an existing, enabled staff user
+// and was made with the user's current session version, checked against the database on
+// every request so that disabling a user, changing a role or a password, or logging out
+// everywhere takes effect at once. Others are sent to the login page (htmx: HX-Redirect).
 func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
@@ -42,7 +43,7 @@ func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 			return redirectToLogin(c)
 		}
 		u, err := s.svc.GetStaffUser(ctx, id)
-		if domain.ErrorCode(err) == domain.CodeNotFound || (err == nil && u.Disabled) {
+		if domain.ErrorCode(err) == domain.CodeNotFound || (err == nil && (u.Disabled || s.sessions.GetInt(ctx, sessionVersionKey) != u.SessionVersion)) {
 			if err := s.sessions.Destroy(ctx); err != nil {
 				return err
 			}
@@ -132,7 +133,7 @@ func (s *Server) renderLogin(c echo.Context, status int, form views.LoginForm) e
 func (s *Server) loginSubmit(c echo.Context) error {
 	email, password := c.FormValue("email"), c.FormValue("password")
 	form := views.LoginForm{Email: email, Next: localPath(c.FormValue("next"))}
-	u, err := s.svc.Login(c.Request().Context(), email, password)
+	u, err := s.svc.Login(c.Request().Context(), email, password, clientKey(c.RealIP()))
 	if err != nil {
 		de := s.toDomainError(c, err)
 		if de.Code == domain.CodeInternal {
@@ -150,8 +151,24 @@ func (s *Server) loginSubmit(c echo.Context) error {
 		return err
 	}
 	s.sessions.Put(ctx, sessionUserKey, u.ID)
+	s.sessions.Put(ctx, sessionVersionKey, u.SessionVersion)
 	s.log.Info("staff login", "request_id", requestID(c), "staff_id", u.ID)
 	return c.Redirect(http.StatusSeeOther, form.Next)
+}
+
+// logoutEverywhere is POST /logout/everywhere: every session of the user ends, this one
+// included.
+func (s *Server) logoutEverywhere(c echo.Context) error {
+	u, _ := staffOf(c)
+	if err := s.svc.EndSessions(c.Request().Context(), u.ID); err != nil {
+		return err
+	}
+	if err := s.sessions.RenewToken(c.Request().Context()); err != nil {
+		return err
+	}
+	s.sessions.Remove(c.Request().Context(), sessionUserKey)
+	s.flash(c, "info", "You have been logged out on every device.")
+	return s.seeOther(c, "/login")
 }
 
 func (s *Server) logout(c echo.Context) error {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -243,38 +244,63 @@ func TestLoginHonoursOnlyLocalNext(t *testing.T) {
 	}
 }
 
-func TestRepeatedFailedLoginsLockTheAccount(t *testing.T) {
+// Failed logins are throttled per address and per account from that address, with
+// backoff: parallel guesses cannot outrun the count, nobody can lock an account out from
+// elsewhere, and every failure reads alike (wrong password, unknown email, throttled).
+func TestLoginThrottlingCannotLockAnyoneOut(t *testing.T) {
 	e := newPageEnv(t)
-	// Parallel guesses cannot outrun the lock: exactly MaxLoginFailures are checked.
+	ctx := context.Background()
+	const attacker, colleague = "198.51.100.7", "203.0.113.20"
+	guess := func(email, password, from string) error {
+		_, err := e.svc.Login(ctx, email, password, from)
+		return err
+	}
 	var wg sync.WaitGroup
-	statuses := make(chan int, 20)
-	for i := 0; i < 20; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := e.svc.Login(context.Background(), "support@example.com", "guess number one")
-			statuses <- map[string]int{domain.CodeUnauthorized: 401, domain.CodeRateLimited: 429}[domain.ErrorCode(err)]
-		}()
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Go(func() { errs <- guess("support@example.com", "guess number one", attacker) })
 	}
 	wg.Wait()
-	close(statuses)
-	counts := map[int]int{}
-	for s := range statuses {
-		counts[s]++
+	close(errs)
+	for err := range errs {
+		if err != service.ErrLoginRefused {
+			t.Fatalf("a guess answered %v, want the one refusal", err)
+		}
 	}
-	if counts[401] != service.MaxLoginFailures || counts[429] != 20-service.MaxLoginFailures {
-		t.Fatalf("outcomes %v, want %d wrong-password and the rest locked", counts, service.MaxLoginFailures)
+	var counted int
+	e.pool.QueryRow(ctx, `SELECT failures FROM login_throttle WHERE key = $1`, "account:support@example.com|"+attacker).Scan(&counted)
+	if counted != service.LoginFreeFailures+1 {
+		t.Errorf("%d guesses compared, want %d (the rest refused unchecked)", counted, service.LoginFreeFailures+1)
 	}
-	p := e.browser().login("support@example.com", testPassword)
-	expectStatus(t, p, http.StatusTooManyRequests)
-	expectBody(t, p, "Too many failed attempts")
+	if err := guess("support@example.com", testPassword, attacker); err != service.ErrLoginRefused {
+		t.Errorf("the right password from the guessing address: %v, want refused while blocked", err)
+	}
+	if err := guess("support@example.com", testPassword, colleague); err != nil {
+		t.Errorf("the account's owner elsewhere is locked out: %v", err)
+	}
+	if err := guess("nobody@example.com", "x", colleague); err != service.ErrLoginRefused {
+		t.Errorf("an unknown email: %v, want the same refusal as a wrong password", err)
+	}
 
-	// Other accounts are unaffected, and an admin's password reset lifts the lock.
-	expectStatus(t, e.browser().login("warehouse@example.com", testPassword), http.StatusSeeOther)
-	if _, err := e.svc.ResetStaffPassword(context.Background(), e.users[domain.RoleSupport].ID, "a brand new password"); err != nil {
+	// One address guessing many accounts is stopped too.
+	for i := range service.LoginFreeAddressFailures + 1 {
+		_ = guess(fmt.Sprintf("spray%d@example.com", i), "password123", "192.0.2.50")
+	}
+	if err := guess("warehouse@example.com", testPassword, "192.0.2.50"); err != service.ErrLoginRefused {
+		t.Errorf("a spraying address may still try: %v", err)
+	}
+	// The block ends by itself (backoff, not a lockout).
+	if _, err := e.pool.Exec(ctx, `UPDATE login_throttle SET blocked_until = now() - interval '1 second'`); err != nil {
 		t.Fatal(err)
 	}
-	expectStatus(t, e.browser().login("support@example.com", "a brand new password"), http.StatusSeeOther)
+	if err := guess("support@example.com", testPassword, attacker); err != nil {
+		t.Errorf("after the block: %v", err)
+	}
+
+	// The page says the one message, beside the password.
+	p := e.browser().login("support@example.com", "wrong password")
+	expectStatus(t, p, http.StatusUnauthorized)
+	expectBody(t, p, "Email or password is incorrect, or there were too many attempts")
 }
 
 func TestStaffPagesNeedALogin(t *testing.T) {
@@ -465,4 +491,41 @@ func TestEachRoleIsRefusedWhatTheMatrixForbids(t *testing.T) {
 			t.Errorf("%s: fulfillment link shown = %v", role, got)
 		}
 	}
+}
+
+// A password reset, a role change and "log out everywhere" end the user's sessions (a
+// stolen session dies with them); other users' sessions go on.
+func TestSessionsEndWhenTheirUserChanges(t *testing.T) {
+	e := newPageEnv(t)
+	ctx := context.Background()
+	support := e.users[domain.RoleSupport]
+	for name, change := range map[string]func() error{
+		"PasswordReset": func() error { _, err := e.svc.ResetStaffPassword(ctx, support.ID, testPassword); return err },
+		"RoleChange": func() error {
+			_, err := e.svc.SetStaffRole(ctx, e.users[domain.RoleAdmin].Actor(), support.ID, domain.RoleSupport)
+			return err
+		},
+		"LogoutEverywhere": func() error { return e.svc.EndSessions(ctx, support.ID) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			laptop, phone, other := e.loggedIn(domain.RoleSupport), e.loggedIn(domain.RoleSupport), e.loggedIn(domain.RoleWarehouse)
+			expectStatus(t, laptop.get("/"), http.StatusOK)
+			if err := change(); err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range []*browser{laptop, phone} {
+				expectStatus(t, b.get("/orders"), http.StatusSeeOther)
+			}
+			expectStatus(t, other.get("/"), http.StatusOK)
+		})
+	}
+
+	// From the user menu: this session ends too, and says so.
+	laptop, phone := e.loggedIn(domain.RoleSupport), e.loggedIn(domain.RoleSupport)
+	expectBody(t, laptop.get("/"), "Log out everywhere")
+	p := laptop.post("/logout/everywhere", nil)
+	expectStatus(t, p, http.StatusSeeOther)
+	expectBody(t, laptop.get("/login"), "You have been logged out on every device.")
+	expectStatus(t, phone.get("/"), http.StatusSeeOther)
+	expectStatus(t, laptop.get("/"), http.StatusSeeOther)
 }

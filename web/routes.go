@@ -16,7 +16,9 @@ func (s *Server) routes() {
 	// Operations
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.Handler()))
+	if !s.cfg.MetricsElsewhere {
+		e.GET("/metrics", echo.WrapHandler(promhttp.Handler()), loopbackOnly)
+	}
 
 	// JSON API for integrations (bearer token)
 	api := e.Group("/api/v1", s.requireToken, s.idempotentAPI)
@@ -61,6 +63,7 @@ func (s *Server) routes() {
 	e.GET("/login", s.loginPage, s.pageChain()...)
 	e.POST("/login", s.loginSubmit, s.pageChain()...)
 	e.POST("/logout", s.logout, s.pageChain()...)
+	e.POST("/logout/everywhere", s.logoutEverywhere, s.loadSession, s.csrfMW, s.requireStaff)
 	e.GET("/", s.dashboardPage, s.staffPage(domain.PermViewDashboard)...)
 	e.GET("/orders", s.ordersPage, s.staffPage(domain.PermViewOrders)...)
 	e.POST("/orders/bulk/status", s.bulkStatus, s.staffPage(domain.PermTransitionOrders)...)

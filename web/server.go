@@ -28,6 +28,10 @@ type Config struct {
 	// TrustedProxies are the peers (load balancers) whose X-Forwarded-For is believed;
 	// anyone else's is ignored, and the client address is the connection's.
 	TrustedProxies []*net.IPNet
+
+	// MetricsElsewhere: /metrics is served on an address of its own (OMS_METRICS_ADDR),
+	// not here. Otherwise it is served here to loopback clients only.
+	MetricsElsewhere bool
 }
 
 // clientIP is how a request's client address (rate limits, logs) is read: the

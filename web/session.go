@@ -20,8 +20,10 @@ const (
 	SessionIdleTimeout = 12 * time.Hour
 	SessionLifetime    = 7 * 24 * time.Hour
 
-	sessionUserKey  = "staff_user_id"
-	sessionFlashKey = "flash"
+	sessionUserKey = "staff_user_id"
+	// sessionVersionKey: the user's session version when the session was made.
+	sessionVersionKey = "staff_session_version"
+	sessionFlashKey   = "flash"
 )
 
 func newSessionManager(pool *pgxpool.Pool, secure bool) *scs.SessionManager {

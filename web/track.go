@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,6 +28,20 @@ const (
 // trackLimiter limits the public tracking lookups (API and page share one budget) per
 // client address, so that nobody can walk through order numbers and emails.
 func (s *Server) trackLimiter() echo.MiddlewareFunc {
+	return s.rateLimit()
+}
+
+// clientKey is what a per-client limit counts by: an IPv4 address, or the /64 network of
+// an IPv6 one (one customer line gets a whole /64 and could otherwise walk through it).
+func clientKey(addr string) string {
+	ip := net.ParseIP(addr)
+	if ip == nil || ip.To4() != nil {
+		return addr
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
+func (s *Server) rateLimit() echo.MiddlewareFunc {
 	r, burst := s.cfg.TrackRate, s.cfg.TrackBurst
 	if r <= 0 {
 		r = defaultTrackRate
@@ -38,7 +53,7 @@ func (s *Server) trackLimiter() echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(r), Burst: burst, ExpiresIn: 3 * time.Minute}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		IdentifierExtractor: func(c echo.Context) (string, error) { return clientKey(c.RealIP()), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			c.Response().Header().Set("Retry-After", retryAfter)
 			if isAPI(c) {

@@ -24,6 +24,7 @@ type config struct {
 	TrackRate      float64 // public tracking lookups per second per client address
 	TrackBurst     int
 	TrustedProxies []*net.IPNet // peers whose X-Forwarded-For is believed
+	MetricsAddr    string       // where /metrics is served; empty: on Addr, to loopback clients
 }
 
 func loadConfig() (config, error) {
@@ -36,6 +37,7 @@ func loadConfig() (config, error) {
 		StripeKey:     os.Getenv("STRIPE_SECRET_KEY"),
 		StripeAPIBase: os.Getenv("STRIPE_API_BASE"),
 		StripeWebhook: os.Getenv("STRIPE_WEBHOOK_SECRET"),
+		MetricsAddr:   os.Getenv("OMS_METRICS_ADDR"),
 	}
 	if c.DatabaseURL == "" {
 		return c, errors.New("DATABASE_URL is not set (make run sets it up for you)")

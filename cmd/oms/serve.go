@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/oms/oms/internal/jobs"
 	"github.com/oms/oms/web"
@@ -24,7 +25,8 @@ func serve(ctx context.Context, cfg config, _ []string) error {
 	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error {
 		svc := newService(pool, cfg)
 		srv := web.New(web.Config{ShopName: cfg.ShopName, SecureCookies: secureCookies(cfg),
-			TrackRate: cfg.TrackRate, TrackBurst: cfg.TrackBurst, TrustedProxies: cfg.TrustedProxies}, svc, logger)
+			TrackRate: cfg.TrackRate, TrackBurst: cfg.TrackBurst, TrustedProxies: cfg.TrustedProxies,
+			MetricsElsewhere: cfg.MetricsAddr != ""}, svc, logger)
 		httpSrv := srv.HTTPServer(cfg.Addr)
 		// Event streams never finish by themselves: end them (and the change listener)
 		// as shutdown begins, so that in-flight requests can drain.
@@ -43,8 +45,13 @@ func serve(ctx context.Context, cfg config, _ []string) error {
 			}
 		}
 
-		errc := make(chan error, 1)
+		errc := make(chan error, 2)
 		go func() { errc <- httpSrv.ListenAndServe() }()
+		if cfg.MetricsAddr != "" {
+			metricsSrv := &http.Server{Addr: cfg.MetricsAddr, Handler: metricsHandler(), ReadHeaderTimeout: 5 * time.Second}
+			go func() { errc <- metricsSrv.ListenAndServe() }()
+			defer metricsSrv.Close()
+		}
 		logger.Info("serving", slog.String("addr", cfg.Addr), slog.Bool("jobs", cfg.Jobs))
 
 		var serveErr error
@@ -103,4 +110,11 @@ func secureCookies(cfg config) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip == nil || !ip.IsLoopback()
+}
+
+// metricsHandler serves /metrics alone, for OMS_METRICS_ADDR.
+func metricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.Handler())
+	return mux
 }

@@ -30,6 +30,9 @@ type StaffUser struct {
 	Disabled    bool
 	LastLoginAt *time.Time
 	CreatedAt   time.Time
+	// SessionVersion moves on when the user's sessions must end (password reset, role
+	// change, disabling, "log out everywhere"): a session made with another is void.
+	SessionVersion int
 }
 
 // Actor is who the user is in history rows.

@@ -153,7 +153,8 @@ func (s *Service) ListProducts(ctx context.Context, search, after string, limit 
 	}
 	var qp *string
 	if search = strings.TrimSpace(search); search != "" {
-		qp = &search
+		pattern := queries.EscapeLike(search) // the text as typed: % and _ match themselves
+		qp = &pattern
 	}
 	q := queries.New(s.pool)
 	rows, err := q.ListProducts(ctx, queries.ListProductsParams{Q: qp, After: after, Lim: int32(limit + 1)})

@@ -151,12 +151,19 @@ func planShipment(lines []queries.OrderItem, items []domain.LineQuantity) (shipm
 		return p, nil
 	}
 	unknown, over := domain.LineErrors{}, domain.LineErrors{}
+	seen := map[string]bool{}
 	for i, it := range items {
-		l, ok := byID[normalizeUUID(it.OrderItemID)]
-		if !ok {
+		id := normalizeUUID(it.OrderItemID)
+		l, ok := byID[id]
+		switch {
+		case !ok:
 			unknown.Add(i, "", "order_item_id", "is not a line of this order")
 			continue
+		case seen[id]: // the same line spelt two ways (upper and lower case, braces)
+			unknown.Add(i, id, "order_item_id", "appears more than once")
+			continue
 		}
+		seen[id] = true
 		left := int(l.Quantity - l.FulfilledQuantity)
 		if it.Quantity > left {
 			over.Add(i, l.ID.String(), "quantity", fmt.Sprintf("only %d of %s left to fulfill", left, l.Sku))

@@ -12,16 +12,28 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/queries"
 )
 
-// Login lockout: after MaxLoginFailures wrong passwords in a row the account refuses
-// logins for LoginLockout.
+// Login throttling, per client address and per account from that address: past the free
+// failures each one blocks the key twice as long as the last (1 s, 2 s, 4 s ...), up to
+// LoginMaxBlock; a key with no attempt for LoginWindow starts over. Nobody can lock an
+// account out from elsewhere, and no address may guess on and on.
 const (
-	MaxLoginFailures = 5
-	LoginLockout     = 15 * time.Minute
+	LoginFreeFailures        = 5  // per account, from one address
+	LoginFreeAddressFailures = 20 // per address, whatever the accounts
+	LoginMaxBlock            = 15 * time.Minute
+	LoginWindow              = 15 * time.Minute
 )
+
+// ErrLoginRefused is the one answer to every failed login: a wrong password, an unknown
+// email and a throttled attempt read alike, so that nobody can tell real accounts.
+var ErrLoginRefused = &domain.Error{Code: domain.CodeUnauthorized, Message: "email or password is incorrect, or too many attempts",
+	Fields: map[string]string{"password": "Email or password is incorrect, or there were too many attempts: check them and try again in a moment."}}
 
 // dummyHash is compared against when the email is unknown, so that an unknown email
 // takes about as long to refuse as a wrong password.
@@ -49,13 +61,11 @@ func (s *Service) CreateStaffUser(ctx context.Context, email, name string, role 
 	return staffFromRow(row), nil
 }
 
-// Login checks an email (any case) and password. Wrong credentials give unauthorized,
-// a locked account rate_limited, a disabled account forbidden (only once the password
-// is right, so that guessing learns nothing about the account).
-func (s *Service) Login(ctx context.Context, email, password string) (domain.StaffUser, error) {
+// Login checks an email (any case) and password from client (its address, the key of
+// the throttling). Every failure, throttled or not, is ErrLoginRefused; a disabled
+// account is forbidden only once the password is right, so guessing learns nothing.
+func (s *Service) Login(ctx context.Context, email, password, client string) (domain.StaffUser, error) {
 	email = strings.TrimSpace(email)
-	wrong := &domain.Error{Code: domain.CodeUnauthorized, Message: "email or password is incorrect",
-		Fields: map[string]string{"password": "Email or password is incorrect"}}
 	if email == "" || password == "" {
 		fe := domain.FieldErrors{}
 		if email == "" {
@@ -67,24 +77,38 @@ func (s *Service) Login(ctx context.Context, email, password string) (domain.Sta
 		return domain.StaffUser{}, fe.Err()
 	}
 	q := queries.New(s.pool)
-	row, err := q.BeginLoginAttempt(ctx, queries.BeginLoginAttemptParams{
-		MaxFailures: MaxLoginFailures, LockSeconds: int32(LoginLockout / time.Second), Email: email})
-	if errors.Is(err, pgx.ErrNoRows) {
-		until, lerr := q.StaffLockedUntil(ctx, email)
-		if lerr == nil && until != nil {
-			mins := int(time.Until(*until).Minutes()) + 1
-			return domain.StaffUser{}, &domain.Error{Code: domain.CodeRateLimited,
-				Message: fmt.Sprintf("too many failed logins; try again in %d min", mins),
-				Fields:  map[string]string{"password": fmt.Sprintf("Too many failed attempts. Try again in %d min.", mins)}}
+	accountKey, addressKey := "account:"+strings.ToLower(email)+"|"+client, "ip:"+client
+	blocked := false
+	for _, k := range []struct {
+		key  string
+		free int
+	}{{addressKey, LoginFreeAddressFailures}, {accountKey, LoginFreeFailures}} {
+		row, err := q.ClaimLoginAttempt(ctx, queries.ClaimLoginAttemptParams{Key: k.key, Free: int32(k.free),
+			WindowSeconds: int32(LoginWindow / time.Second), MaxBlockSeconds: int32(LoginMaxBlock / time.Second)})
+		if err != nil {
+			return domain.StaffUser{}, fmt.Errorf("login attempt: %w", err)
 		}
+		blocked = blocked || row
+	}
+	if blocked {
+		loginsRefused.WithLabelValues("throttled").Inc()
+		return domain.StaffUser{}, ErrLoginRefused
+	}
+	row, err := q.GetStaffByEmail(ctx, email)
+	if errors.Is(err, pgx.ErrNoRows) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return domain.StaffUser{}, wrong
+		loginsRefused.WithLabelValues("wrong").Inc()
+		return domain.StaffUser{}, ErrLoginRefused
 	}
 	if err != nil {
-		return domain.StaffUser{}, fmt.Errorf("login attempt: %w", err)
+		return domain.StaffUser{}, fmt.Errorf("login: %w", err)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(row.PasswordHash), []byte(password)) != nil {
-		return domain.StaffUser{}, wrong
+		loginsRefused.WithLabelValues("wrong").Inc()
+		return domain.StaffUser{}, ErrLoginRefused
+	}
+	if err := q.LoginSucceeded(ctx, queries.LoginSucceededParams{AccountKey: accountKey, AddressKey: addressKey}); err != nil {
+		return domain.StaffUser{}, fmt.Errorf("login: %w", err)
 	}
 	if row.Disabled {
 		return domain.StaffUser{}, &domain.Error{Code: domain.CodeForbidden, Message: "this account is disabled",
@@ -95,6 +119,16 @@ func (s *Service) Login(ctx context.Context, email, password string) (domain.Sta
 		return domain.StaffUser{}, fmt.Errorf("record login: %w", err)
 	}
 	return staffFromRow(row), nil
+}
+
+// EndSessions ends every session of staff user id (log out everywhere).
+func (s *Service) EndSessions(ctx context.Context, id string) error {
+	uid, err := uuid.Parse(id)
+	if err != nil {
+		return domain.NotFound("staff user")
+	}
+	_, err = queries.New(s.pool).EndStaffSessions(ctx, uid)
+	return notFound(err, "staff user")
 }
 
 // GetStaffUser returns the staff user with id; the session check calls it on every page.
@@ -201,5 +235,8 @@ func (s *Service) ResetStaffPassword(ctx context.Context, id, password string) (
 
 func staffFromRow(r queries.StaffUser) domain.StaffUser {
 	return domain.StaffUser{ID: r.ID.String(), Email: r.Email, Name: r.Name, Role: domain.Role(r.Role),
-		Disabled: r.Disabled, LastLoginAt: r.LastLoginAt, CreatedAt: r.CreatedAt}
+		Disabled: r.Disabled, LastLoginAt: r.LastLoginAt, CreatedAt: r.CreatedAt, SessionVersion: int(r.SessionVersion)}
 }
+
+var loginsRefused = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "oms_logins_refused_total", Help: "Back-office logins refused: wrong (password or email) or throttled."}, []string{"why"})
