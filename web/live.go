@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/oms/oms/internal/domain"
 )
 
 // Live updates of the order detail page. Services announce every committed change of an
@@ -20,7 +23,10 @@ import (
 
 const (
 	liveHeartbeat = 20 * time.Second
-	liveIdleStop  = time.Minute
+	// liveStreamsPerUser is how many live streams one staff user may hold open (a tab
+	// each); more is refused, so that one account cannot hold every connection.
+	liveStreamsPerUser = 20
+	liveIdleStop       = time.Minute
 	// liveReadyWait is how long a new stream waits for the listener's LISTEN to be in
 	// place before it answers, so that a change made after the page saw "ready" is never
 	// missed; after that it answers anyway (the listener keeps trying to connect).
@@ -41,6 +47,7 @@ type liveHub struct {
 	done    chan struct{}      // closed by Close: every stream ends
 	closed  bool
 	stopped sync.WaitGroup // the listener goroutine
+	perUser map[string]int // open streams by staff user id
 }
 
 // liveSub is one open stream. Its buffer holds one pending "changed": more changes before
@@ -186,6 +193,11 @@ func (s *Server) orderEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	u, _ := staffOf(c)
+	if !s.live.openStream(u.ID) {
+		return domain.Errorf(domain.CodeRateLimited, "too many live pages open; close some tabs")
+	}
+	defer s.live.closeStream(u.ID)
 	sub, ready := s.live.subscribe(o.ID)
 	defer s.live.unsubscribe(sub)
 	wait := time.NewTimer(liveReadyWait)
@@ -215,7 +227,7 @@ func (s *Server) streamOrderEvents(c echo.Context, sub *liveSub, number string) 
 		return nil
 	}
 	w.Flush()
-	beat := time.NewTicker(liveHeartbeat)
+	beat := time.NewTicker(cmp.Or(s.cfg.LiveHeartbeat, liveHeartbeat))
 	defer beat.Stop()
 	for {
 		var msg string
@@ -230,6 +242,11 @@ func (s *Server) streamOrderEvents(c echo.Context, sub *liveSub, number string) 
 			}
 			msg = "event: changed\ndata: " + number + "\n\n"
 		case <-beat.C:
+			// The stream outlives the request's checks: see each time that its session
+			// still holds (logged out, disabled, role changed: the stream ends).
+			if !s.sessionHolds(c) {
+				return nil
+			}
 			msg = ": heartbeat\n\n"
 		}
 		if _, err := w.Write([]byte(msg)); err != nil {
@@ -237,4 +254,39 @@ func (s *Server) streamOrderEvents(c echo.Context, sub *liveSub, number string) 
 		}
 		w.Flush()
 	}
+}
+
+// openStream counts a live stream of user id, refusing one past liveStreamsPerUser.
+func (h *liveHub) openStream(id string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.perUser == nil {
+		h.perUser = map[string]int{}
+	}
+	if h.perUser[id] >= liveStreamsPerUser {
+		return false
+	}
+	h.perUser[id]++
+	return true
+}
+
+func (h *liveHub) closeStream(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.perUser[id]--; h.perUser[id] <= 0 {
+		delete(h.perUser, id)
+	}
+}
+
+// sessionHolds checks again what requireStaff checked when the stream opened: the session
+// still exists (no logout), and its user is enabled, with the same session version and a
+// role that may view orders.
+func (s *Server) sessionHolds(c echo.Context) bool {
+	ctx := context.WithoutCancel(c.Request().Context())
+	if _, found, err := s.sessions.Store.Find(s.sessions.Token(ctx)); err != nil || !found {
+		return false
+	}
+	u, err := s.svc.GetStaffUser(ctx, s.sessions.GetString(ctx, sessionUserKey))
+	return err == nil && !u.Disabled && u.SessionVersion == s.sessions.GetInt(ctx, sessionVersionKey) &&
+		u.Role.Can(domain.PermViewOrders)
 }

@@ -308,7 +308,12 @@ func TestOrderFormsRefuseForgedRequests(t *testing.T) {
 // liveServer is one `oms serve` process's web server over a shared database.
 func (e *pageEnv) liveServer() (*Server, *httptest.Server) {
 	e.t.Helper()
-	s := New(Config{ShopName: "Test Shop"}, e.svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return e.liveServerWith(Config{ShopName: "Test Shop"})
+}
+
+func (e *pageEnv) liveServerWith(cfg Config) (*Server, *httptest.Server) {
+	e.t.Helper()
+	s := New(cfg, e.svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv := httptest.NewUnstartedServer(s.Handler())
 	srv.Config.RegisterOnShutdown(s.Close)
 	srv.Start()
@@ -435,4 +440,57 @@ func TestLiveStreamEndsOnShutdownAndNeedsALogin(t *testing.T) {
 	}
 	anon := e.browser().get("/orders/" + o.Number + "/events")
 	expectStatus(t, anon, http.StatusSeeOther)
+}
+
+// An open stream checks its session at every heartbeat: a logout elsewhere, or the
+// user's sessions ended, closes it. One user may hold only so many streams.
+func TestLiveStreamEndsWithItsSession(t *testing.T) {
+	e := newPageEnv(t)
+	o := e.newOrder("paid")
+	_, srv := e.liveServerWith(Config{ShopName: "Test Shop", LiveHeartbeat: 50 * time.Millisecond})
+	ended := func(events <-chan sseEvent) bool {
+		deadline := time.After(3 * time.Second)
+		for {
+			select {
+			case _, ok := <-events:
+				if !ok {
+					return true
+				}
+			case <-deadline:
+				return false
+			}
+		}
+	}
+	b := e.loggedIn(domain.RoleSupport)
+	events := openEvents(t, b, srv.URL, o.Number)
+	expectStatus(t, b.post("/logout", nil), http.StatusSeeOther)
+	if !ended(events) {
+		t.Error("the stream outlived its session's logout")
+	}
+	b = e.loggedIn(domain.RoleWarehouse)
+	events = openEvents(t, b, srv.URL, o.Number)
+	if err := e.svc.EndSessions(context.Background(), e.users[domain.RoleWarehouse].ID); err != nil {
+		t.Fatal(err)
+	}
+	if !ended(events) {
+		t.Error("the stream outlived the user's sessions")
+	}
+
+	b = e.loggedIn(domain.RoleAdmin)
+	for range liveStreamsPerUser {
+		openEvents(t, b, srv.URL, o.Number)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/orders/"+o.Number+"/events", nil)
+	u, _ := url.Parse(e.srv.URL)
+	for _, c := range b.client.Jar.Cookies(u) {
+		req.AddCookie(c)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("stream %d of one user: %d, want 429", liveStreamsPerUser+1, resp.StatusCode)
+	}
 }

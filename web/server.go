@@ -32,6 +32,10 @@ type Config struct {
 	// MetricsElsewhere: /metrics is served on an address of its own (OMS_METRICS_ADDR),
 	// not here. Otherwise it is served here to loopback clients only.
 	MetricsElsewhere bool
+
+	// LiveHeartbeat is how often an open live-update stream sends a heartbeat and checks
+	// that its session still holds (default 20 s).
+	LiveHeartbeat time.Duration
 }
 
 // clientIP is how a request's client address (rate limits, logs) is read: the
