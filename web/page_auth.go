@@ -152,6 +152,7 @@ func (s *Server) loginSubmit(c echo.Context) error {
 	}
 	s.sessions.Put(ctx, sessionUserKey, u.ID)
 	s.sessions.Put(ctx, sessionVersionKey, u.SessionVersion)
+	s.rotateCSRF(c) // a token seen before the login is worth nothing after it
 	s.log.Info("staff login", "request_id", requestID(c), "staff_id", u.ID)
 	return c.Redirect(http.StatusSeeOther, form.Next)
 }

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/oms/oms/internal/domain"
 )
@@ -33,27 +35,50 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// csrfContextKey is where echo's CSRF middleware leaves the token for the forms.
+// csrfContextKey is where the CSRF middleware leaves the token for the forms.
 const csrfContextKey = "csrf"
 
-// csrf guards the staff pages' state-changing requests. Browsers that send
-// Sec-Fetch-Site are checked by it (same-origin passes, cross-site is refused);
-// others must echo the token from the _csrf cookie in the _csrf form field or, for htmx,
-// the X-CSRF-Token header (set on <body> with hx-headers).
+// sessionCSRFKey holds the session's CSRF token.
+const sessionCSRFKey = "csrf_token"
+
+// csrf guards the staff pages' state-changing requests with a token bound to the session
+// (made with it, new at every login: see rotateCSRF): forms echo it in _csrf, htmx in the
+// X-CSRF-Token header (set on <body> with hx-headers). A browser saying the request comes
+// from another site is refused outright, a sibling subdomain (same-site) included.
 func (s *Server) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
-		ContextKey:     csrfContextKey,
-		CookieName:     "oms_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.cfg.SecureCookies,
-		CookieSameSite: http.SameSiteLaxMode,
-		CookieMaxAge:   int(SessionLifetime.Seconds()),
-		ErrorHandler: func(error, echo.Context) error {
-			return domain.Errorf(domain.CodeForbidden, "this form has expired or did not come from this site; reload the page and try again")
-		},
-	})
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ctx := c.Request().Context()
+			token := s.sessions.GetString(ctx, sessionCSRFKey)
+			if token == "" {
+				token = s.rotateCSRF(c)
+			}
+			c.Set(csrfContextKey, token)
+			switch c.Request().Method {
+			case http.MethodGet, http.MethodHead, http.MethodOptions:
+				return next(c)
+			}
+			site := c.Request().Header.Get("Sec-Fetch-Site")
+			sent := c.Request().Header.Get("X-CSRF-Token")
+			if sent == "" {
+				sent = c.FormValue("_csrf")
+			}
+			if site == "cross-site" || site == "same-site" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
+				return domain.Errorf(domain.CodeForbidden, "this form has expired or did not come from this site; reload the page and try again")
+			}
+			return next(c)
+		}
+	}
+}
+
+// rotateCSRF gives the session a new CSRF token and returns it.
+func (s *Server) rotateCSRF(c echo.Context) string {
+	b := make([]byte, 32)
+	rand.Read(b) //nolint:errcheck // crypto/rand never fails
+	token := base64.RawURLEncoding.EncodeToString(b)
+	s.sessions.Put(c.Request().Context(), sessionCSRFKey, token)
+	c.Set(csrfContextKey, token)
+	return token
 }
 
 // csrfToken is the token to put in forms and hx-headers.

@@ -77,6 +77,7 @@ func (e *pageEnv) loggedIn(r domain.Role) *browser {
 	if p := b.login(string(r)+"@example.com", testPassword); p.Status != http.StatusSeeOther {
 		e.t.Fatalf("login as %s: %d\n%s", r, p.Status, p.Body)
 	}
+	b.get("/") // the CSRF token is new after the login: pick it up
 	return b
 }
 
@@ -528,4 +529,31 @@ func TestSessionsEndWhenTheirUserChanges(t *testing.T) {
 	expectBody(t, laptop.get("/login"), "You have been logged out on every device.")
 	expectStatus(t, phone.get("/"), http.StatusSeeOther)
 	expectStatus(t, laptop.get("/"), http.StatusSeeOther)
+}
+
+// The CSRF token belongs to the session: another session's token is refused, the token
+// changes at login, and a request a browser says comes from a sibling site is refused.
+func TestCSRFTokenIsBoundToTheSession(t *testing.T) {
+	e := newPageEnv(t)
+	admin, other := e.loggedIn(domain.RoleAdmin), e.loggedIn(domain.RoleSupport)
+	admin.get("/settings/tax")
+	other.get("/")
+	form := func(token string) url.Values {
+		return url.Values{"_csrf": {token}, "country": {"US"}, "rate": {"5"}}
+	}
+	expectStatus(t, admin.post("/settings/tax", form(other.csrf)), http.StatusForbidden)
+	expectStatus(t, admin.post("/settings/tax", url.Values{"country": {"US"}, "rate": {"5"}}, "Sec-Fetch-Site", "same-site"), http.StatusForbidden)
+
+	b := e.browser()
+	b.get("/login")
+	before := b.csrf
+	if p := b.login("admin@example.com", testPassword); p.Status != http.StatusSeeOther {
+		t.Fatalf("login: %d", p.Status)
+	}
+	b.get("/settings/tax")
+	if b.csrf == "" || b.csrf == before {
+		t.Fatalf("the CSRF token did not change at login")
+	}
+	expectStatus(t, b.post("/settings/tax", form(before)), http.StatusForbidden)
+	expectStatus(t, b.post("/settings/tax", url.Values{"country": {"US"}, "rate": {"5"}}, "Sec-Fetch-Site", "same-origin"), http.StatusSeeOther)
 }

@@ -32,6 +32,11 @@ func newSessionManager(pool *pgxpool.Pool, secure bool) *scs.SessionManager {
 	sm.IdleTimeout = SessionIdleTimeout
 	sm.Lifetime = SessionLifetime
 	sm.Cookie.Name = "oms_session"
+	if secure {
+		// __Host-: the browser keeps it only from this host over https, for path /, so a
+		// sibling subdomain cannot plant or overwrite it.
+		sm.Cookie.Name = "__Host-oms_session"
+	}
 	sm.Cookie.Path = "/"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
