@@ -16,11 +16,12 @@ GENERATED := 'queries/*.go' 'views/*_templ.go'
 BENCH_FLAGS ?=
 BENCH_READ_FLAGS ?=
 
-.PHONY: help generate check-generated build run test bench bench-read lint vulncheck db db-stop clean
+.PHONY: help generate check-generated build run test fuzz bench bench-read lint vulncheck db db-stop clean
 
 help:
 	@echo "make run              build, start a private PostgreSQL (unless DATABASE_URL is set), migrate, load demo data, serve on :8080"
 	@echo "make test             go vet + go test -race against PostgreSQL (private cluster unless OMS_TEST_DATABASE_URL/DATABASE_URL)"
+	@echo "make fuzz             run every fuzz test for FUZZTIME each (default 10s); crashes become testdata cases"
 	@echo "make bench            API order-creation benchmark beside the raw-SQL pgbench reference (BENCH_FLAGS='-duration 10s')"
 	@echo "make bench-read       every page and list at 1M orders, HTTP beside SQL (BENCH_READ_FLAGS='-orders 3000000')"
 	@echo "make generate         regenerate sqlc and templ code"
@@ -73,6 +74,19 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed:" >&2; echo "$$out" >&2; exit 1; fi
 	$(GO) vet ./...
 	$(TOOL) staticcheck ./...
+
+# Every decoder of outside input has a fuzz test (Fuzz* in *_test.go); make test runs
+# their saved cases, make fuzz looks for new ones. A crash found is saved under the
+# package's testdata/fuzz and becomes a regression case: commit it with the fix.
+FUZZTIME ?= 10s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$target ($(FUZZTIME))"; \
+			$(GO) test $$pkg -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME) >/dev/null || \
+				{ $(GO) test $$pkg -run="^$$target\$$" 2>&1 | tail -20; exit 1; }; \
+		done; \
+	done
 
 # The database is built from the golang.org/x/vulndb module pinned in tools/go.mod, so
 # the check needs no network beyond the module proxy and says the same on every machine

@@ -12,17 +12,23 @@ import (
 )
 
 const createAPIToken = `-- name: CreateAPIToken :one
-INSERT INTO api_tokens (name, token_hash, prefix) VALUES ($1, $2, $3) RETURNING id, name, token_hash, prefix, created_at, last_used_at, revoked_at
+INSERT INTO api_tokens (name, token_hash, prefix, scopes) VALUES ($1, $2, $3, $4) RETURNING id, name, token_hash, prefix, created_at, last_used_at, revoked_at, scopes
 `
 
 type CreateAPITokenParams struct {
 	Name      string
 	TokenHash []byte
 	Prefix    string
+	Scopes    []string
 }
 
 func (q *Queries) CreateAPIToken(ctx context.Context, arg CreateAPITokenParams) (ApiToken, error) {
-	row := q.db.QueryRow(ctx, createAPIToken, arg.Name, arg.TokenHash, arg.Prefix)
+	row := q.db.QueryRow(ctx, createAPIToken,
+		arg.Name,
+		arg.TokenHash,
+		arg.Prefix,
+		arg.Scopes,
+	)
 	var i ApiToken
 	err := row.Scan(
 		&i.ID,
@@ -32,12 +38,13 @@ func (q *Queries) CreateAPIToken(ctx context.Context, arg CreateAPITokenParams) 
 		&i.CreatedAt,
 		&i.LastUsedAt,
 		&i.RevokedAt,
+		&i.Scopes,
 	)
 	return i, err
 }
 
 const listAPITokens = `-- name: ListAPITokens :many
-SELECT id, name, token_hash, prefix, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY created_at DESC
+SELECT id, name, token_hash, prefix, created_at, last_used_at, revoked_at, scopes FROM api_tokens ORDER BY created_at DESC
 `
 
 func (q *Queries) ListAPITokens(ctx context.Context) ([]ApiToken, error) {
@@ -57,6 +64,7 @@ func (q *Queries) ListAPITokens(ctx context.Context) ([]ApiToken, error) {
 			&i.CreatedAt,
 			&i.LastUsedAt,
 			&i.RevokedAt,
+			&i.Scopes,
 		); err != nil {
 			return nil, err
 		}
@@ -83,18 +91,19 @@ func (q *Queries) RevokeAPIToken(ctx context.Context, id uuid.UUID) (int64, erro
 const touchAPIToken = `-- name: TouchAPIToken :one
 UPDATE api_tokens SET last_used_at = now()
 WHERE token_hash = $1 AND revoked_at IS NULL
-RETURNING id, name
+RETURNING id, name, scopes
 `
 
 type TouchAPITokenRow struct {
-	ID   uuid.UUID
-	Name string
+	ID     uuid.UUID
+	Name   string
+	Scopes []string
 }
 
 // Looks a token up by hash and records its use; the service caches the answer for a few seconds.
 func (q *Queries) TouchAPIToken(ctx context.Context, tokenHash []byte) (TouchAPITokenRow, error) {
 	row := q.db.QueryRow(ctx, touchAPIToken, tokenHash)
 	var i TouchAPITokenRow
-	err := row.Scan(&i.ID, &i.Name)
+	err := row.Scan(&i.ID, &i.Name, &i.Scopes)
 	return i, err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
 	"github.com/oms/oms/views"
 )
 
@@ -81,7 +82,7 @@ func (s *Server) fillTokens(c echo.Context, v *views.SettingsView) error {
 	}
 	for _, t := range tokens {
 		v.Tokens = append(v.Tokens, views.TokenRow{ID: t.ID.String(), Name: t.Name, Prefix: t.Prefix,
-			CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt})
+			CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt, Scopes: t.Scopes})
 	}
 	return nil
 }
@@ -257,7 +258,14 @@ func (s *Server) resetStaffPassword(c echo.Context) error {
 
 func (s *Server) createToken(c echo.Context) error {
 	f := settingsForm(c, "name")
-	t, secret, err := s.svc.CreateToken(c.Request().Context(), f.V("name"))
+	form, _ := c.FormParams()
+	f.Values["scopes"] = strings.Join(form["scopes"], ",")
+	scopes, err := domain.ParseScopes(f.V("scopes"))
+	var t service.APIToken
+	var secret string
+	if err == nil {
+		t, secret, err = s.svc.CreateToken(c.Request().Context(), f.V("name"), scopes...)
+	}
 	if err != nil {
 		return s.settingsResult(c, tokensTab, "/settings/tokens", f, err, "")
 	}

@@ -30,7 +30,9 @@ commands:
   migrate                                    apply pending database migrations
   serve                                      serve HTTP on OMS_ADDR and run background jobs
   user add --email E --name N --role R       add a staff user (password read from stdin)
-  token add --name N                         create an API token (printed once)
+  token add --name N [--scopes S,...]        create an API token (printed once), limited to scopes
+                                             (orders:read, orders:write, payments:write,
+                                             catalog:write, exports, webhooks; none: everything)
   demo                                       load demo catalog, stock and orders (idempotent)
   demo --orders N [--years Y] [--seed S]     ... and add N realistic orders over Y years (default 2)
   check                                      audit the database's invariants
@@ -109,16 +111,21 @@ func userCmd(ctx context.Context, cfg config, args []string, stdin io.Reader, st
 
 func tokenCmd(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: oms token add --name N")
+		return errors.New("usage: oms token add --name N [--scopes S,...]")
 	}
 	fs := flag.NewFlagSet("token add", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	name := fs.String("name", "", "what the token is for")
+	scopeList := fs.String("scopes", "", "comma-separated scopes it is limited to (none: the whole API)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return fmt.Errorf("token add: %w", err)
 	}
+	scopes, err := domain.ParseScopes(*scopeList)
+	if err != nil {
+		return fmt.Errorf("token add: %w", err)
+	}
 	return withService(ctx, cfg, func(svc *service.Service) error {
-		t, secret, err := svc.CreateToken(ctx, *name)
+		t, secret, err := svc.CreateToken(ctx, *name, scopes...)
 		if err != nil {
 			return err
 		}

@@ -104,3 +104,23 @@ func TestServeRunsReservationExpiry(t *testing.T) {
 		}
 	}
 }
+
+// oms token add --scopes makes a token limited to those scopes; an unknown scope is
+// refused before anything is written.
+func TestTokenAddWithScopes(t *testing.T) {
+	pool, url := testdb.NewWithURL(t)
+	t.Setenv("DATABASE_URL", url)
+	ctx := context.Background()
+	var out strings.Builder
+	if err := run(ctx, []string{"token", "add", "--name", "x", "--scopes", "orders:read,root"}, nil, &out); err == nil ||
+		!strings.Contains(oneLine(err), `unknown scope "root"`) {
+		t.Fatalf("unknown scope: %v", err)
+	}
+	if err := run(ctx, []string{"token", "add", "--name", "storefront", "--scopes", "orders:write, orders:read"}, nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	var scopes []string
+	if err := pool.QueryRow(ctx, "SELECT scopes FROM api_tokens").Scan(&scopes); err != nil || strings.Join(scopes, ",") != "orders:read,orders:write" {
+		t.Fatalf("stored scopes %v, %v", scopes, err)
+	}
+}

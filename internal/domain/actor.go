@@ -16,6 +16,8 @@ type Actor struct {
 	Type ActorType
 	ID   string // staff user or token id; empty for the system
 	Name string // what history shows in "by"
+	// Scopes limit a token to parts of the API; nil: everything (see Allows).
+	Scopes []Scope
 }
 
 // System is the actor of background jobs and gateway webhooks.

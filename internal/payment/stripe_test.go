@@ -94,3 +94,20 @@ func TestParseWebhook(t *testing.T) {
 		}
 	})
 }
+
+// A signed webhook payload of any shape is read or refused, never a panic.
+func FuzzParseWebhook(f *testing.F) {
+	s := NewStripe(StripeConfig{SecretKey: "sk_test_x", WebhookSecret: "whsec_x"})
+	for _, p := range []string{`{"id":"evt_1","object":"event","type":"refund.updated","data":{"object":{"id":"re_1","status":"failed"}}}`,
+		`{"id":"evt_2","type":"charge.refunded","data":{"object":{"refunds":{"data":[{"id":"re_2"}]}}}}`,
+		`{"id":"evt_3","type":"payment_intent.succeeded","data":{"object":"x"}}`, `{}`, `null`} {
+		f.Add([]byte(p))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		sig := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: "whsec_x", Timestamp: time.Now(), Scheme: "v1"}).Header
+		ev, err := s.ParseWebhook(payload, sig)
+		if err == nil && ev.ID == "" {
+			t.Fatalf("%q parsed into an event without an id", payload)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -213,7 +214,10 @@ func orderFromRow(r queries.Order) (domain.Order, error) {
 // directly (two per order, hundreds per page, where encoding/json's reflection costs
 // more than the rest of the row); anything else goes through encoding/json.
 func decodeAddress(b []byte, a *domain.Address) error {
-	if flatStringObject(b, func(k, v string) {
+	// A key spelt otherwise (encoding/json matches any case) or bytes that are not UTF-8
+	// (encoding/json replaces them) go the slow way, so both ways read alike.
+	known := utf8.Valid(b)
+	if known && flatStringObject(b, func(k, v string) {
 		switch k {
 		case "first_name":
 			a.FirstName = v
@@ -233,8 +237,10 @@ func decodeAddress(b []byte, a *domain.Address) error {
 			a.Country = v
 		case "phone":
 			a.Phone = v
+		default:
+			known = false
 		}
-	}) {
+	}) && known {
 		return nil
 	}
 	*a = domain.Address{}

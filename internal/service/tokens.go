@@ -27,11 +27,12 @@ type APIToken struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+	Scopes     []domain.Scope // nil: the whole API
 }
 
-// CreateToken makes a new API token called name and returns it in clear, the only time it
-// is ever available.
-func (s *Service) CreateToken(ctx context.Context, name string) (APIToken, string, error) {
+// CreateToken makes a new API token called name, limited to scopes (none: the whole
+// API), and returns it in clear, the only time it is ever available.
+func (s *Service) CreateToken(ctx context.Context, name string, scopes ...domain.Scope) (APIToken, string, error) {
 	name = strings.TrimSpace(name)
 	fe := domain.FieldErrors{}
 	domain.ValidateName(fe, "name", name)
@@ -44,8 +45,12 @@ func (s *Service) CreateToken(ctx context.Context, name string) (APIToken, strin
 	}
 	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(secret)
 	hash := sha256.Sum256([]byte(token))
+	var stored []string // NULL: the whole API
+	for _, sc := range scopes {
+		stored = append(stored, string(sc))
+	}
 	row, err := queries.New(s.pool).CreateAPIToken(ctx, queries.CreateAPITokenParams{
-		Name: name, TokenHash: hash[:], Prefix: token[:len(tokenPrefix)+6]})
+		Name: name, TokenHash: hash[:], Prefix: token[:len(tokenPrefix)+6], Scopes: stored})
 	if err != nil {
 		return APIToken{}, "", fmt.Errorf("create token: %w", err)
 	}
@@ -141,12 +146,24 @@ func (s *Service) AuthenticateToken(ctx context.Context, token string) (domain.A
 		}
 		return domain.Actor{}, fmt.Errorf("look up token: %w", err)
 	}
-	actor := domain.Actor{Type: domain.ActorToken, ID: row.ID.String(), Name: row.Name}
+	actor := domain.Actor{Type: domain.ActorToken, ID: row.ID.String(), Name: row.Name, Scopes: scopesOf(row.Scopes)}
 	s.tokens.put(h, tokenCacheEntry{actor: actor, ok: true, expires: now.Add(tokenCacheTTL)})
 	return actor, nil
 }
 
 func tokenFromRow(r queries.ApiToken) APIToken {
 	return APIToken{ID: r.ID, Name: r.Name, Prefix: r.Prefix, CreatedAt: r.CreatedAt,
-		LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+		LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt, Scopes: scopesOf(r.Scopes)}
+}
+
+// scopesOf reads stored scopes: NULL (nil) is the whole API.
+func scopesOf(stored []string) []domain.Scope {
+	if stored == nil {
+		return nil
+	}
+	out := make([]domain.Scope, len(stored))
+	for i, s := range stored {
+		out[i] = domain.Scope(s)
+	}
+	return out
 }

@@ -1,0 +1,43 @@
+package web
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/oms/oms/internal/domain"
+)
+
+// An order body of any shape gets an answer, never a panic.
+func FuzzDecodeOrderJSON(f *testing.F) {
+	for _, s := range []string{`{"customer":{"email":"a@b.c"},"items":[{"sku":"A","quantity":1}]}`, `{}`, `[]`, `{"items":[{"quantity":1e999}]}`,
+		`{"shipping_address":{"city":"\u0000"}}`, `{"coupon_code":"X","notes":"` + "\xff" + `"}`, `{"items":null}`, `"x"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var req domain.NewOrder
+		if decodeJSON(b, &req) == nil {
+			req.Normalize()
+			_ = req.Validate() // an answer for anything decoded, never a panic
+		}
+	})
+}
+
+// A list URL of any shape is parsed and validated or refused, never a panic.
+func FuzzParseOrderFilter(f *testing.F) {
+	for _, s := range []string{"status=paid&sort=-total", "created_from=2026-01-01&created_to=2025-01-01", "total_min=-1", "limit=99999",
+		"cursor=%%%", "status=paid&status=bogus", "q=ORD-2612", "total_max=1e9999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		fl, err := parseOrderFilter(v)
+		if err != nil {
+			return
+		}
+		fl.Normalize()
+		_ = fl.Validate()
+	})
+}
