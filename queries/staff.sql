@@ -54,3 +54,7 @@ UPDATE staff_users SET password_hash = $2, session_version = session_version + 1
 
 -- name: EndStaffSessions :one
 UPDATE staff_users SET session_version = session_version + 1 WHERE id = $1 RETURNING *;
+
+-- name: DeleteOldLoginThrottle :execrows
+-- Keys with no attempt for the decay window and no block left start over anyway.
+DELETE FROM login_throttle WHERE updated_at < sqlc.arg(before)::timestamptz AND blocked_until < now();

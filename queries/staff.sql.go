@@ -7,6 +7,7 @@ package queries
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -81,6 +82,19 @@ func (q *Queries) CreateStaffUser(ctx context.Context, arg CreateStaffUserParams
 		&i.SessionVersion,
 	)
 	return i, err
+}
+
+const deleteOldLoginThrottle = `-- name: DeleteOldLoginThrottle :execrows
+DELETE FROM login_throttle WHERE updated_at < $1::timestamptz AND blocked_until < now()
+`
+
+// Keys with no attempt for the decay window and no block left start over anyway.
+func (q *Queries) DeleteOldLoginThrottle(ctx context.Context, before time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteOldLoginThrottle, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const endStaffSessions = `-- name: EndStaffSessions :one

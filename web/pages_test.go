@@ -307,6 +307,23 @@ func TestLoginThrottlingCannotLockAnyoneOut(t *testing.T) {
 		t.Errorf("after the block: %v", err)
 	}
 
+	// Old keys are forgotten (the cleanup job), blocked ones kept until their block ends.
+	if _, err := e.pool.Exec(ctx, `UPDATE login_throttle SET updated_at = now() - interval '1 hour'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.pool.Exec(ctx, `UPDATE login_throttle SET blocked_until = now() + interval '1 minute' WHERE key = 'ip:192.0.2.50'`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.svc.DeleteOldLoginThrottle(ctx); err != nil || n == 0 {
+		t.Errorf("forgot %d keys (%v)", n, err)
+	}
+	var stale, blocked int
+	e.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE blocked_until <= now()), count(*) FILTER (WHERE key = 'ip:192.0.2.50')
+		FROM login_throttle`).Scan(&stale, &blocked)
+	if stale != 0 || blocked != 1 {
+		t.Errorf("after the cleanup: %d old keys left, blocked key kept: %v", stale, blocked == 1)
+	}
+
 	// The page says the one message, beside the password.
 	p := e.browser().login("support@example.com", "wrong password")
 	expectStatus(t, p, http.StatusUnauthorized)

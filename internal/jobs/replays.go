@@ -9,7 +9,8 @@ import (
 )
 
 // DeleteOldReplaysArgs is the periodic job that forgets the answers of idempotent
-// requests kept longer than service.ReplayKeep.
+// requests kept longer than service.ReplayKeep, and login throttling keys past their
+// decay window.
 type DeleteOldReplaysArgs struct{}
 
 // Kind names the job in the queue.
@@ -24,6 +25,9 @@ type replayCleanupWorker struct {
 }
 
 func (w *replayCleanupWorker) Work(ctx context.Context, _ *river.Job[DeleteOldReplaysArgs]) error {
-	_, err := w.svc.DeleteOldReplays(ctx)
+	if _, err := w.svc.DeleteOldReplays(ctx); err != nil {
+		return err
+	}
+	_, err := w.svc.DeleteOldLoginThrottle(ctx)
 	return err
 }

@@ -121,6 +121,12 @@ func (s *Service) Login(ctx context.Context, email, password, client string) (do
 	return staffFromRow(row), nil
 }
 
+// DeleteOldLoginThrottle forgets throttling keys past the decay window, so that guesses
+// from many addresses do not pile up rows.
+func (s *Service) DeleteOldLoginThrottle(ctx context.Context) (int64, error) {
+	return queries.New(s.pool).DeleteOldLoginThrottle(ctx, time.Now().Add(-LoginWindow))
+}
+
 // EndSessions ends every session of staff user id (log out everywhere).
 func (s *Service) EndSessions(ctx context.Context, id string) error {
 	uid, err := uuid.Parse(id)
