@@ -14,7 +14,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/service"
 	"github.com/oms/oms/views"
 )
@@ -48,12 +47,6 @@ func (s *Server) idempotentAPI(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Write(body)
 		return s.replayable(c, "token:"+actorOf(c).ID, key, h.Sum(nil), next)
 	}
-}
-
-// oncePage is staffPage for a form that moves money or stock: it acts once per one-time
-// token (views.OnceField), so that a double click or a resent form changes nothing more.
-func (s *Server) oncePage(perm domain.Permission) []echo.MiddlewareFunc {
-	return append(s.staffPage(perm), s.oneTimeForm)
 }
 
 // oneTimeForm makes a form's POST act once per one-time token; a form sent without one

@@ -83,3 +83,91 @@ func TestSettingsMakesScopedTokens(t *testing.T) {
 		t.Fatalf("tokens %+v, %v", tokens, err)
 	}
 }
+
+// The authorization matrix, generated from the route table: every route is public (a
+// short list), a staff route with its permission (staffRoute), or an API route with its
+// scope (apiScopes). Each staff route is tried without a session and by each role; each API
+// route without a token and with a token that lacks its scope.
+func TestAuthorizationMatrixFromTheRouteTable(t *testing.T) {
+	e := newPageEnv(t)
+	o := e.newOrder("paid")
+	params := strings.NewReplacer(":number", o.Number, ":id", "00000000-0000-0000-0000-000000000000", ":sku", "TEE-1", "*", "app.css")
+	public := map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /static/*": true,
+		"GET /login": true, "POST /login": true, "POST /logout": true, "POST /logout/everywhere": true, "GET /track": true,
+		"POST /track": true, "GET /api/v1/track/:order_number": true, "POST /webhooks/stripe": true}
+	s := New(Config{}, e.svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	_, scoped, err := e.svc.CreateToken(context.Background(), "scoped", domain.ScopeWebhooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	browsers := map[domain.Role]*browser{}
+	for _, r := range domain.Roles {
+		browsers[r] = e.loggedIn(r)
+	}
+	anon := e.browser()
+	anon.get("/login")
+	// statusOf answers a request's status without reading the body (the live stream never ends).
+	statusOf := func(b *browser, req *http.Request) int {
+		resp, err := b.client.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	tried := 0
+	for _, route := range s.echo.Routes() {
+		key := route.Method + " " + route.Path
+		if route.Method == echo.RouteNotFound || public[key] {
+			continue
+		}
+		path := params.Replace(route.Path)
+		if perm, ok := s.permissions[key]; ok {
+			tried++
+			if st := statusOf(anon, pageRequest(t, e, route.Method, path, anon.csrf)); st != http.StatusSeeOther && st != http.StatusForbidden {
+				t.Errorf("%s without a session: %d", key, st)
+			}
+			for role, b := range browsers {
+				st := statusOf(b, pageRequest(t, e, route.Method, path, b.csrf))
+				switch {
+				case !role.Can(perm) && st != http.StatusForbidden:
+					t.Errorf("%s as %s (lacks %s): %d, want 403", key, role, perm, st)
+				case role.Can(perm) && (st == http.StatusForbidden || st >= 500):
+					t.Errorf("%s as %s: %d, want it allowed", key, role, st)
+				}
+			}
+			continue
+		}
+		if _, ok := apiScopes[key]; ok {
+			tried++
+			if r := (&apiEnv{t: t, srv: e.srv, token: "none"}).do(route.Method, path, map[string]any{}); r.Status != http.StatusUnauthorized {
+				t.Errorf("%s without a token: %d", key, r.Status)
+			}
+			if r := (&apiEnv{t: t, srv: e.srv, token: scoped}).do(route.Method, path, map[string]any{}); r.Status != http.StatusForbidden {
+				t.Errorf("%s with a token lacking its scope: %d", key, r.Status)
+			}
+			continue
+		}
+		t.Errorf("%s is neither public, nor a staff route with a permission, nor an API route with a scope", key)
+	}
+	if tried < 50 {
+		t.Errorf("only %d routes tried", tried)
+	}
+}
+
+// pageRequest is a request of the matrix: a form post carries the CSRF token.
+func pageRequest(t *testing.T, e *pageEnv, method, path, csrf string) *http.Request {
+	t.Helper()
+	var body io.Reader
+	if method != http.MethodGet {
+		body = strings.NewReader(url.Values{"_csrf": {csrf}}.Encode())
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return req
+}

@@ -70,6 +70,9 @@ type Server struct {
 
 	// live fans PostgreSQL's order-change announcements out to open detail pages (live.go).
 	live *liveHub
+
+	// permissions is the permission of every staff route, by "METHOD /path" (staffRoute).
+	permissions map[string]domain.Permission
 }
 
 // New builds the server and its route table.
@@ -77,7 +80,7 @@ func New(cfg Config, svc *service.Service, log *slog.Logger) *Server {
 	if cfg.ShopName == "" {
 		cfg.ShopName = "Demo Shop"
 	}
-	s := &Server{cfg: cfg, svc: svc, log: log}
+	s := &Server{cfg: cfg, svc: svc, log: log, permissions: map[string]domain.Permission{}}
 	s.sessions = newSessionManager(svc.Pool(), cfg.SecureCookies)
 	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		log.Error("session store", slog.Any("err", err))
