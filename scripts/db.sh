@@ -15,7 +15,8 @@ cmd=${1:-url}
 dbname=${2:-postgres}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-data_root="$root/.data"
+# OMS_DATA_DIR: another place for the cluster (a test that stops and starts its own).
+data_root="${OMS_DATA_DIR:-$root/.data}"
 
 say() { echo "db.sh: $*" >&2; }
 die() { say "$*"; exit 1; }

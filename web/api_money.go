@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"reflect"
 	"strconv"
@@ -29,7 +30,7 @@ const moneyWant = `a decimal string such as "19.99"`
 func (m *Money) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil || s == "" || strings.ContainsAny(s, "eE") || len(s) > 40 {
-		m.bad = string(b)
+		m.bad = cmp.Or(string(b), "(nothing)")
 		return nil
 	}
 	d, err := decimal.NewFromString(s)

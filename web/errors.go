@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
 )
 
 // statusOf is the one mapping from domain error codes to HTTP statuses.
@@ -74,6 +75,9 @@ func (s *Server) toDomainError(c echo.Context, err error) *domain.Error {
 		case http.StatusUnauthorized:
 			return domain.Errorf(domain.CodeUnauthorized, "unauthorized")
 		}
+	}
+	if service.DatabaseDown(err) {
+		return domain.Errorf(domain.CodeUnavailable, "the database is unavailable; try again in a moment")
 	}
 	s.log.Error("internal error", slog.String("request_id", requestID(c)), slog.String("path", c.Path()), slog.Any("err", err))
 	return domain.Errorf(domain.CodeInternal, "internal error (request %s)", requestID(c))

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/oms/oms/internal/domain"
@@ -39,5 +40,22 @@ func FuzzParseOrderFilter(f *testing.F) {
 		}
 		fl.Normalize()
 		_ = fl.Validate()
+	})
+}
+
+// An amount of any shape is a decimal or is refused naming its field, never a panic and
+// never a number that lost precision.
+func FuzzMoney(f *testing.F) {
+	for _, s := range []string{`"19.99"`, `19.99`, `"1e3"`, `"-0.00"`, `"  1"`, `null`, `"9999999999999999999999999999.9999"`, `"0x10"`, `"1_000"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m Money
+		if err := m.UnmarshalJSON(b); err != nil {
+			t.Fatalf("%q: %v (a bad amount is remembered, not an error)", b, err)
+		}
+		if m.bad == "" && !strings.HasPrefix(string(b), `"`) {
+			t.Fatalf("%q accepted although it is not a JSON string", b)
+		}
 	})
 }

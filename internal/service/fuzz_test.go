@@ -1,9 +1,13 @@
 package service
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/oms/oms/internal/domain"
 )
@@ -52,5 +56,45 @@ func FuzzDefuseFormula(f *testing.F) {
 		if !strings.HasSuffix(out, s) {
 			t.Fatalf("%q lost text: %q", s, out)
 		}
+	})
+}
+
+// Any customer text makes a CSV and an XLSX file that read back: the CSV cell as written
+// (formulas defused), the XLSX a valid workbook whose cell is text.
+func FuzzExportCells(f *testing.F) {
+	for _, s := range []string{"Ann Lee", "=HYPERLINK(\"x\")", "\x00\x01\x1f", "\xff\xfe", "a\r\nb", "\u202e", strings.Repeat("x", 40_000)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		row := ExportRow{OrderNumber: "ORD-261201-000001", CustomerName: name, Currency: "USD", Country: "US"}
+		var csvOut bytes.Buffer
+		c := newCSVExport(&csvOut)
+		if err := c.row(row); err != nil {
+			return // a text the CSV writer refuses: refused, not a broken file
+		}
+		if err := c.close(); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(&csvOut).ReadAll()
+		if err != nil || len(recs) != 2 {
+			t.Fatalf("%q: the CSV does not read back: %v", name, err)
+		}
+		var xlsxOut bytes.Buffer
+		x, err := newXLSXExport(&xlsxOut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.release()
+		if err := x.row(row); err != nil {
+			return
+		}
+		if err := x.close(); err != nil {
+			return
+		}
+		book, err := excelize.OpenReader(&xlsxOut)
+		if err != nil {
+			t.Fatalf("%q: the XLSX does not open: %v", name, err)
+		}
+		book.Close()
 	})
 }

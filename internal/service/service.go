@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -101,4 +103,23 @@ func notFound(err error, what string) error {
 		return domain.NotFound(what)
 	}
 	return err
+}
+
+// DatabaseDown reports whether err says the database could not be reached or went away
+// mid-request (a restart, a failover): the caller may try again in a moment, and it is
+// not the request's fault nor a bug.
+func DatabaseDown(err error) bool {
+	var ce *pgconn.ConnectError
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &ce), pgconn.SafeToRetry(err), pgconn.Timeout(err):
+		return true
+	case errors.As(err, &pe):
+		// 57P0x: admin shutdown, crash shutdown, cannot connect now; 08: connection exception.
+		return strings.HasPrefix(pe.Code, "57P0") || strings.HasPrefix(pe.Code, "08")
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || strings.Contains(err.Error(), "conn closed")
 }
