@@ -51,9 +51,8 @@ func (s *Server) formErrors(c echo.Context, err error, inputs ...string) (formFa
 		switch {
 		case len(inputs) == 0 || slices.Contains(inputs, k):
 			f.Errors[k] = de.Fields[k]
-		case len(de.Lines) > 0 && !strings.Contains(k, "."):
-			// Named by SKU (out of stock): the lines say it.
-		case len(de.Lines) > 0 && strings.HasPrefix(k, "items["):
+		case len(de.Lines) > 0 && (strings.HasPrefix(k, "items[") || !strings.Contains(k, ".")):
+			// A line's field, or a SKU (out of stock): the lines say it.
 		default:
 			rest = append(rest, sentence(strings.ReplaceAll(fieldName(k), "_", " ")+" "+de.Fields[k]))
 		}

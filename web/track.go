@@ -25,12 +25,6 @@ const (
 	defaultTrackBurst = 20
 )
 
-// trackLimiter limits the public tracking lookups (API and page share one budget) per
-// client address, so that nobody can walk through order numbers and emails.
-func (s *Server) trackLimiter() echo.MiddlewareFunc {
-	return s.rateLimit()
-}
-
 // clientKey is what a per-client limit counts by: an IPv4 address, or the /64 network of
 // an IPv6 one (one customer line gets a whole /64 and could otherwise walk through it).
 func clientKey(addr string) string {
@@ -41,7 +35,9 @@ func clientKey(addr string) string {
 	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
-func (s *Server) rateLimit() echo.MiddlewareFunc {
+// trackLimiter limits the public tracking lookups (API and page share one budget) per
+// client address, so that nobody can walk through order numbers and emails.
+func (s *Server) trackLimiter() echo.MiddlewareFunc {
 	r, burst := s.cfg.TrackRate, s.cfg.TrackBurst
 	if r <= 0 {
 		r = defaultTrackRate

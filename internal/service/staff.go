@@ -83,12 +83,12 @@ func (s *Service) Login(ctx context.Context, email, password, client string) (do
 		key  string
 		free int
 	}{{addressKey, LoginFreeAddressFailures}, {accountKey, LoginFreeFailures}} {
-		row, err := q.ClaimLoginAttempt(ctx, queries.ClaimLoginAttemptParams{Key: k.key, Free: int32(k.free),
+		wasBlocked, err := q.ClaimLoginAttempt(ctx, queries.ClaimLoginAttemptParams{Key: k.key, Free: int32(k.free),
 			WindowSeconds: int32(LoginWindow / time.Second), MaxBlockSeconds: int32(LoginMaxBlock / time.Second)})
 		if err != nil {
 			return domain.StaffUser{}, fmt.Errorf("login attempt: %w", err)
 		}
-		blocked = blocked || row
+		blocked = blocked || wasBlocked
 	}
 	if blocked {
 		loginsRefused.WithLabelValues("throttled").Inc()
