@@ -50,6 +50,14 @@ type Coupon struct {
 	CreatedAt   time.Time
 }
 
+type EmailTemplate struct {
+	Kind      string
+	Enabled   bool
+	Subject   string
+	Body      string
+	UpdatedAt time.Time
+}
+
 type Export struct {
 	ID          uuid.UUID
 	StaffID     uuid.UUID
@@ -143,6 +151,28 @@ type LoginThrottle struct {
 	Failures     int32
 	BlockedUntil time.Time
 	UpdatedAt    time.Time
+}
+
+type Message struct {
+	ID           int64
+	OrderID      uuid.UUID
+	Channel      string
+	Kind         string
+	EndpointID   uuid.NullUUID
+	RefID        uuid.NullUUID
+	PublicID     string
+	Recipient    string
+	State        string
+	Attempts     int32
+	LastError    string
+	ResponseCode *int32
+	Subject      *string
+	TextBody     *string
+	HtmlBody     *string
+	Payload      *string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	SentAt       *time.Time
 }
 
 type Order struct {
@@ -355,4 +385,24 @@ type TaxRate struct {
 	Rate      decimal.Decimal
 	Name      string
 	CreatedAt time.Time
+}
+
+type WebhookAttempt struct {
+	ID           int64
+	MessageID    int64
+	AttemptedAt  time.Time
+	ResponseCode *int32
+	Error        string
+	DurationMs   int32
+}
+
+type WebhookEndpoint struct {
+	ID             uuid.UUID
+	Url            string
+	Events         []string
+	Secret         string
+	Enabled        bool
+	DisabledReason *string
+	FailingSince   *time.Time
+	CreatedAt      time.Time
 }

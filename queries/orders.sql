@@ -26,9 +26,9 @@ SELECT * FROM idempotency_keys WHERE scope = $1 AND key = $2;
 -- name: CreateOrders :many
 -- The whole write of one or more new orders in one statement, so one round trip and one
 -- implicit transaction (service.CreateOrder coalesces concurrent creates into it): the
--- orders, their lines, stock reservations, first history rows, coupon uses and
--- idempotency keys. The database refuses what must not happen, and any refusal undoes
--- all of it (the caller then writes each order alone, to refuse only the one at fault):
+-- orders, their lines, stock reservations, first history rows, coupon uses,
+-- idempotency keys and order.created webhook messages. The database refuses what must
+-- not happen, and any refusal undoes all of it (the caller then writes each order alone, to refuse only the one at fault):
 --   inventory_on_hand_covers_reserved (23514): a SKU lacks stock;
 --   coupons_usage_within_limit (23514): a coupon is used up;
 --   idempotency_keys_pkey (23505): a key was used (a concurrent duplicate waits here
@@ -68,6 +68,12 @@ WITH o AS (
     INSERT INTO order_history (order_id, kind, status, actor, actor_type)
     SELECT (sqlc.arg(ids)::uuid[])[i], 'status', 'created', (sqlc.arg(actors)::text[])[i], (sqlc.arg(actor_types)::text[])[i]
     FROM generate_series(1, cardinality(sqlc.arg(ids)::uuid[])) AS i
+), created_hooks AS (
+    -- order.created for the webhook endpoints that want it (see outbox.sql).
+    INSERT INTO messages (order_id, channel, kind, endpoint_id, public_id, recipient)
+    SELECT o.id, 'webhook', 'order.created', e.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.url
+    FROM o JOIN webhook_endpoints e ON e.enabled AND 'order.created' = ANY(e.events)
+    ORDER BY o.order_number
 ), used AS (
     SELECT (sqlc.arg(used_coupon_ids)::uuid[])[i] AS id, (sqlc.arg(used_coupon_counts)::int[])[i] AS n
     FROM generate_series(1, cardinality(sqlc.arg(used_coupon_ids)::uuid[])) AS i

@@ -45,6 +45,12 @@ WITH o AS (
     INSERT INTO order_history (order_id, kind, status, actor, actor_type)
     SELECT ($1::uuid[])[i], 'status', 'created', ($28::text[])[i], ($29::text[])[i]
     FROM generate_series(1, cardinality($1::uuid[])) AS i
+), created_hooks AS (
+    -- order.created for the webhook endpoints that want it (see outbox.sql).
+    INSERT INTO messages (order_id, channel, kind, endpoint_id, public_id, recipient)
+    SELECT o.id, 'webhook', 'order.created', e.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.url
+    FROM o JOIN webhook_endpoints e ON e.enabled AND 'order.created' = ANY(e.events)
+    ORDER BY o.order_number
 ), used AS (
     SELECT ($30::uuid[])[i] AS id, ($31::int[])[i] AS n
     FROM generate_series(1, cardinality($30::uuid[])) AS i
@@ -121,9 +127,9 @@ type CreateOrdersRow struct {
 
 // The whole write of one or more new orders in one statement, so one round trip and one
 // implicit transaction (service.CreateOrder coalesces concurrent creates into it): the
-// orders, their lines, stock reservations, first history rows, coupon uses and
-// idempotency keys. The database refuses what must not happen, and any refusal undoes
-// all of it (the caller then writes each order alone, to refuse only the one at fault):
+// orders, their lines, stock reservations, first history rows, coupon uses,
+// idempotency keys and order.created webhook messages. The database refuses what must
+// not happen, and any refusal undoes all of it (the caller then writes each order alone, to refuse only the one at fault):
 //
 //	inventory_on_hand_covers_reserved (23514): a SKU lacks stock;
 //	coupons_usage_within_limit (23514): a coupon is used up;

@@ -68,6 +68,9 @@ var apiScopes = map[string]domain.Scope{
 	"POST /api/v1/returns/:id/approve":        domain.ScopePaymentsWrite,
 	"POST /api/v1/returns/:id/reject":         domain.ScopeOrdersWrite,
 	"POST /api/v1/returns/:id/receive":        domain.ScopeOrdersWrite,
+	"GET /api/v1/webhook_endpoints":           domain.ScopeWebhooks,
+	"POST /api/v1/webhook_endpoints":          domain.ScopeWebhooks,
+	"DELETE /api/v1/webhook_endpoints/:id":    domain.ScopeWebhooks,
 }
 
 // requireScope refuses (403, naming the scope) a token limited to scopes that do not

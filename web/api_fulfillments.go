@@ -43,6 +43,8 @@ type trackingEventRequestJSON struct {
 	Status      string `json:"status"`
 	Description string `json:"description"`
 	At          string `json:"at"` // RFC 3339; empty means now
+	// NotifyCustomer false: a delivery this event completes emails nobody.
+	NotifyCustomer *bool `json:"notify_customer"`
 }
 
 type trackingEventResultJSON struct {
@@ -69,7 +71,7 @@ func (s *Server) apiAddTrackingEvent(c echo.Context) error {
 		}
 		in.At = at
 	}
-	r, err := s.svc.AddTrackingEvent(c.Request().Context(), actorOf(c), c.Param("id"), in)
+	r, err := s.svc.AddTrackingEvent(notifyCtx(c, req.NotifyCustomer), actorOf(c), c.Param("id"), in)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
 )
 
 // maxBody is the largest request body the API reads.
@@ -153,4 +155,13 @@ func (jsonSerializer) Serialize(c echo.Context, v any, indent string) error {
 	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	_, err := c.Response().Write(buf.Bytes())
 	return err
+}
+
+// notifyCtx is the request's context, made quiet (service.Quietly: no customer email)
+// when the body says "notify_customer": false; absent, the customer is told.
+func notifyCtx(c echo.Context, notify *bool) context.Context {
+	if notify != nil && !*notify {
+		return service.Quietly(c.Request().Context())
+	}
+	return c.Request().Context()
 }

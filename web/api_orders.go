@@ -64,8 +64,9 @@ func (s *Server) apiListOrders(c echo.Context) error {
 
 func (s *Server) apiTransition(c echo.Context) error {
 	var req struct {
-		Status string `json:"status"`
-		Note   string `json:"note"`
+		Status         string `json:"status"`
+		Note           string `json:"note"`
+		NotifyCustomer *bool  `json:"notify_customer"`
 	}
 	if err := bind(c, &req); err != nil {
 		return err
@@ -73,7 +74,7 @@ func (s *Server) apiTransition(c echo.Context) error {
 	if req.Status == "" {
 		return domain.FieldErrors{"status": "is required"}.Err()
 	}
-	order, err := s.svc.Transition(c.Request().Context(), actorOf(c), c.Param("id"), domain.Status(req.Status), req.Note)
+	order, err := s.svc.Transition(notifyCtx(c, req.NotifyCustomer), actorOf(c), c.Param("id"), domain.Status(req.Status), req.Note)
 	if err != nil {
 		return err
 	}

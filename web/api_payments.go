@@ -21,9 +21,10 @@ type orderPaymentJSON struct {
 
 func (s *Server) apiRecordPayment(c echo.Context) error {
 	var req struct {
-		Amount    *Money `json:"amount"`
-		Gateway   string `json:"gateway"`
-		Reference string `json:"reference"`
+		Amount         *Money `json:"amount"`
+		Gateway        string `json:"gateway"`
+		Reference      string `json:"reference"`
+		NotifyCustomer *bool  `json:"notify_customer"`
 	}
 	if err := bind(c, &req); err != nil {
 		return err
@@ -31,7 +32,7 @@ func (s *Server) apiRecordPayment(c echo.Context) error {
 	if req.Amount == nil {
 		return domain.FieldErrors{"amount": "is required"}.Err()
 	}
-	p, o, err := s.svc.RecordPayment(c.Request().Context(), actorOf(c), c.Param("id"),
+	p, o, err := s.svc.RecordPayment(notifyCtx(c, req.NotifyCustomer), actorOf(c), c.Param("id"),
 		service.NewPayment{Amount: req.Amount.Decimal, Gateway: req.Gateway, Reference: req.Reference})
 	if err != nil {
 		return err
@@ -73,8 +74,9 @@ type orderRefundJSON struct {
 
 func (s *Server) apiRefund(c echo.Context) error {
 	var req struct {
-		Amount *Money `json:"amount"`
-		Reason string `json:"reason"`
+		Amount         *Money `json:"amount"`
+		Reason         string `json:"reason"`
+		NotifyCustomer *bool  `json:"notify_customer"`
 	}
 	if err := bind(c, &req); err != nil {
 		return err
@@ -82,7 +84,7 @@ func (s *Server) apiRefund(c echo.Context) error {
 	if req.Amount == nil {
 		return domain.FieldErrors{"amount": "is required"}.Err()
 	}
-	r, o, err := s.svc.Refund(c.Request().Context(), actorOf(c), c.Param("id"), req.Amount.Decimal, req.Reason)
+	r, o, err := s.svc.Refund(notifyCtx(c, req.NotifyCustomer), actorOf(c), c.Param("id"), req.Amount.Decimal, req.Reason)
 	if err != nil {
 		return err
 	}
@@ -93,13 +95,14 @@ func (s *Server) apiRefund(c echo.Context) error {
 
 func (s *Server) apiCancel(c echo.Context) error {
 	var req struct {
-		Reason string `json:"reason"`
-		Refund bool   `json:"refund"`
+		Reason         string `json:"reason"`
+		Refund         bool   `json:"refund"`
+		NotifyCustomer *bool  `json:"notify_customer"`
 	}
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	o, _, err := s.svc.Cancel(c.Request().Context(), actorOf(c), c.Param("id"), req.Reason, req.Refund)
+	o, _, err := s.svc.Cancel(notifyCtx(c, req.NotifyCustomer), actorOf(c), c.Param("id"), req.Reason, req.Refund)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func TestRecordPayment(t *testing.T) {
 		if got := historyKinds(o); !slices.Equal(got, want) {
 			t.Errorf("history = %v, want %v", got, want)
 		}
-		for _, h := range o.History[1:] {
+		for _, h := range changes(o)[1:] {
 			if h.By != "test" {
 				t.Errorf("history %s by %q, want the token's name", h.Status, h.By)
 			}
@@ -34,7 +34,7 @@ func TestRecordPayment(t *testing.T) {
 		// Each row's note is its own: the payment says what was paid, the step to paid
 		// why, the step passed through nothing.
 		var notes []string
-		for _, h := range o.History[1:] {
+		for _, h := range changes(o)[1:] {
 			notes = append(notes, h.Note)
 		}
 		if want := []string{"manual payment of 40.00 USD (reference bank)", "", "paid in full"}; !slices.Equal(notes, want) {
@@ -257,7 +257,7 @@ func TestCancel(t *testing.T) {
 		if c.Status != "cancelled" || c.CancelledAt == nil || len(c.Refunds) != 0 {
 			t.Fatalf("cancelled order = %s %v", c.Status, c.CancelledAt)
 		}
-		if h := c.History[len(c.History)-1]; h.Status != "cancelled" || h.Note != "customer asked" || h.By != "test" {
+		if h := changes(c)[len(changes(c))-1]; h.Status != "cancelled" || h.Note != "customer asked" || h.By != "test" {
 			t.Errorf("history = %+v", h)
 		}
 		if inv := e.inventory("TEE-M"); inv.Reserved != 0 || inv.OnHand != 10 {

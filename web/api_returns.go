@@ -80,12 +80,13 @@ func (s *Server) apiListReturns(c echo.Context) error {
 
 func (s *Server) apiApproveReturn(c echo.Context) error {
 	var req struct {
-		Note string `json:"note"`
+		Note           string `json:"note"`
+		NotifyCustomer *bool  `json:"notify_customer"`
 	}
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	r, err := s.svc.ApproveReturn(c.Request().Context(), actorOf(c), c.Param("id"), req.Note)
+	r, err := s.svc.ApproveReturn(notifyCtx(c, req.NotifyCustomer), actorOf(c), c.Param("id"), req.Note)
 	if err != nil {
 		return err
 	}
@@ -108,12 +109,13 @@ func (s *Server) apiRejectReturn(c echo.Context) error {
 
 func (s *Server) apiReceiveReturn(c echo.Context) error {
 	var req struct {
-		Restock bool `json:"restock"`
+		Restock        bool  `json:"restock"`
+		NotifyCustomer *bool `json:"notify_customer"`
 	}
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	r, err := s.svc.ReceiveReturn(c.Request().Context(), actorOf(c), c.Param("id"), req.Restock)
+	r, err := s.svc.ReceiveReturn(notifyCtx(c, req.NotifyCustomer), actorOf(c), c.Param("id"), req.Restock)
 	if err != nil {
 		return err
 	}

@@ -203,6 +203,8 @@ func timeline(o domain.Order) []views.TimelineEntry {
 			e.Title, e.Status, e.Badge = "Shipment", h.Status, "fulfillment"
 		case "return":
 			e.Title, e.Status, e.Badge = "Return "+h.Status, h.Status, "return"
+		case "notification":
+			e.Title, e.Status, e.Badge = "Customer email", h.Status, "return"
 		case "comment":
 			e.Title = h.Actor + " commented"
 		default:

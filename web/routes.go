@@ -48,6 +48,9 @@ func (s *Server) routes() {
 	api.POST("/returns/:id/approve", s.apiApproveReturn)
 	api.POST("/returns/:id/reject", s.apiRejectReturn)
 	api.POST("/returns/:id/receive", s.apiReceiveReturn)
+	api.GET("/webhook_endpoints", s.apiListWebhookEndpoints)
+	api.POST("/webhook_endpoints", s.apiCreateWebhookEndpoint)
+	api.DELETE("/webhook_endpoints/:id", s.apiDeleteWebhookEndpoint)
 
 	// Payment gateways' callbacks: no token, each verified by its own signature
 	e.POST("/webhooks/stripe", s.stripeWebhook)
@@ -122,6 +125,16 @@ func (s *Server) routes() {
 	s.staffRoute(http.MethodPost, "/settings/coupons", s.saveCoupon, domain.PermManageSettings, false)
 	s.staffRoute(http.MethodPost, "/settings/coupons/:id", s.saveCoupon, domain.PermManageSettings, false)
 	s.staffRoute(http.MethodPost, "/settings/coupons/:id/delete", s.deleteCoupon, domain.PermManageSettings, false)
+	s.staffRoute(http.MethodGet, "/settings/emails", s.showSettings(emailsTab), domain.PermManageSettings, false)
+	s.staffRoute(http.MethodGet, "/settings/emails/:kind", s.showSettings(emailsTab), domain.PermManageSettings, false)
+	s.staffRoute(http.MethodPost, "/settings/emails/:kind", s.saveEmail, domain.PermManageSettings, false)
+	s.staffRoute(http.MethodPost, "/settings/emails/:kind/preview", s.previewEmail, domain.PermManageSettings, false)
+	s.staffRoute(http.MethodGet, "/settings/webhooks", s.showSettings(webhooksTab), domain.PermManageSettings, false)
+	s.staffRoute(http.MethodPost, "/settings/webhooks", s.createWebhook, domain.PermManageSettings, false)
+	s.staffRoute(http.MethodGet, "/settings/webhooks/:id", s.showSettings(webhooksTab), domain.PermManageSettings, false)
+	s.staffRoute(http.MethodPost, "/settings/webhooks/:id/delete", s.deleteWebhook, domain.PermManageSettings, false)
+	s.staffRoute(http.MethodPost, "/settings/webhooks/:id/enable", s.enableWebhook, domain.PermManageSettings, false)
+	s.staffRoute(http.MethodPost, "/settings/webhooks/:id/deliveries/:delivery/redeliver", s.redeliverWebhook, domain.PermManageSettings, false)
 }
 
 // staffRoute registers a staff page or form: session, CSRF, a logged-in user and perm;

@@ -96,7 +96,12 @@ func TestAuthorizationMatrixFromTheRouteTable(t *testing.T) {
 		"GET /login": true, "POST /login": true, "POST /logout": true, "POST /logout/everywhere": true, "GET /track": true,
 		"POST /track": true, "GET /api/v1/track/:order_number": true, "POST /webhooks/stripe": true}
 	s := New(Config{}, e.svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	// Two tokens of one scope each: every route lacks the scope of one of them.
 	_, scoped, err := e.svc.CreateToken(context.Background(), "scoped", domain.ScopeWebhooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, exportsOnly, err := e.svc.CreateToken(context.Background(), "exports only", domain.ScopeExports)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,12 +143,16 @@ func TestAuthorizationMatrixFromTheRouteTable(t *testing.T) {
 			}
 			continue
 		}
-		if _, ok := apiScopes[key]; ok {
+		if scope, ok := apiScopes[key]; ok {
 			tried++
+			lacking := scoped
+			if scope == domain.ScopeWebhooks {
+				lacking = exportsOnly
+			}
 			if r := (&apiEnv{t: t, srv: e.srv, token: "none"}).do(route.Method, path, map[string]any{}); r.Status != http.StatusUnauthorized {
 				t.Errorf("%s without a token: %d", key, r.Status)
 			}
-			if r := (&apiEnv{t: t, srv: e.srv, token: scoped}).do(route.Method, path, map[string]any{}); r.Status != http.StatusForbidden {
+			if r := (&apiEnv{t: t, srv: e.srv, token: lacking}).do(route.Method, path, map[string]any{}); r.Status != http.StatusForbidden {
 				t.Errorf("%s with a token lacking its scope: %d", key, r.Status)
 			}
 			continue

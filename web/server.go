@@ -81,6 +81,8 @@ func New(cfg Config, svc *service.Service, log *slog.Logger) *Server {
 		cfg.ShopName = "Demo Shop"
 	}
 	s := &Server{cfg: cfg, svc: svc, log: log, permissions: map[string]domain.Permission{}}
+	// Webhooks carry the order as this API writes it.
+	svc.SetEventEncoder(eventBody)
 	s.sessions = newSessionManager(svc.Pool(), cfg.SecureCookies)
 	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		log.Error("session store", slog.Any("err", err))

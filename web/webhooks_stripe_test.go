@@ -72,7 +72,7 @@ func TestStripeWebhook(t *testing.T) {
 		if got := historyKinds(o); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("history = %v, want %v", got, want)
 		}
-		if pay := o.History[2]; pay.By != "stripe" || !strings.Contains(pay.Note, pi.ID) || o.History[4].By != "stripe" {
+		if pay := changes(o)[2]; pay.By != "stripe" || !strings.Contains(pay.Note, pi.ID) || changes(o)[4].By != "stripe" {
 			t.Errorf("history = %+v", pay)
 		}
 		before := len(o.History)

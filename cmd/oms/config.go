@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oms/oms/internal/mail"
 )
 
 // config is every setting, read from the environment with sane defaults (see README).
@@ -25,6 +28,10 @@ type config struct {
 	TrackBurst     int
 	TrustedProxies []*net.IPNet // peers whose X-Forwarded-For is believed
 	MetricsAddr    string       // where /metrics is served; empty: on Addr, to loopback clients
+	Mailer         *mail.Sender // nil: OMS_SMTP_URL is not set, emails stay queued
+	PublicURL      string       // where customers reach the OMS, for the links in emails
+	// WebhooksAllowPrivate lets webhook endpoints be on loopback or private addresses.
+	WebhooksAllowPrivate bool
 }
 
 func loadConfig() (config, error) {
@@ -55,6 +62,25 @@ func loadConfig() (config, error) {
 	}
 	if c.TrustedProxies, err = parseCIDRs(os.Getenv("OMS_TRUSTED_PROXIES")); err != nil {
 		return c, fmt.Errorf("OMS_TRUSTED_PROXIES: %w", err)
+	}
+	if smtp := os.Getenv("OMS_SMTP_URL"); smtp != "" {
+		if c.Mailer, err = mail.New(mail.Config{URL: smtp, From: envOr("OMS_MAIL_FROM", c.ShopName+" <shop@localhost>")}); err != nil {
+			return c, fmt.Errorf("OMS_SMTP_URL / OMS_MAIL_FROM: %w", err)
+		}
+	}
+	c.PublicURL = os.Getenv("OMS_PUBLIC_URL")
+	if c.PublicURL == "" {
+		_, port, _ := net.SplitHostPort(c.Addr)
+		c.PublicURL = "http://localhost:" + port
+	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fmt.Errorf("OMS_PUBLIC_URL must be an absolute http(s) URL such as https://shop.example.com, got %q", c.PublicURL)
+	}
+	switch v := os.Getenv("OMS_WEBHOOKS_ALLOW_PRIVATE"); v {
+	case "", "false":
+	case "true":
+		c.WebhooksAllowPrivate = true
+	default:
+		return c, fmt.Errorf("OMS_WEBHOOKS_ALLOW_PRIVATE must be true or false, got %q", v)
 	}
 	return c, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/payment"
 	"github.com/oms/oms/internal/service"
+	"github.com/oms/oms/internal/webhook"
 	"github.com/oms/oms/migrations"
 	"github.com/oms/oms/queries"
 )
@@ -168,8 +169,14 @@ func openPool(ctx context.Context, cfg config) (*pgxpool.Pool, error) {
 }
 
 func newService(pool *pgxpool.Pool, cfg config) *service.Service {
-	return service.New(pool, service.Config{ReservationTTL: cfg.ReservationTTL,
-		Stripe: payment.NewStripe(payment.StripeConfig{SecretKey: cfg.StripeKey, APIBase: cfg.StripeAPIBase, WebhookSecret: cfg.StripeWebhook})})
+	sc := service.Config{ReservationTTL: cfg.ReservationTTL,
+		Stripe:   payment.NewStripe(payment.StripeConfig{SecretKey: cfg.StripeKey, APIBase: cfg.StripeAPIBase, WebhookSecret: cfg.StripeWebhook}),
+		Webhooks: webhook.NewClient(cfg.WebhooksAllowPrivate, 0), WebhooksAllowPrivate: cfg.WebhooksAllowPrivate,
+		ShopName: cfg.ShopName, PublicURL: cfg.PublicURL}
+	if cfg.Mailer != nil { // not a nil *mail.Sender in the interface: the service tells "none" by nil
+		sc.Mailer = cfg.Mailer
+	}
+	return service.New(pool, sc)
 }
 
 // oneLine keeps the failure message to the one line the contract promises.

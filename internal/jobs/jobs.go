@@ -37,7 +37,10 @@ type Config struct {
 	// RefundReconcileInterval is how often refunds pending too long are asked about
 	// again (default 5m).
 	RefundReconcileInterval time.Duration
-	Logger                  *slog.Logger
+	// MessageFirstRetry is the wait before an email or webhook that failed is tried
+	// again (default 30s); it doubles at each attempt.
+	MessageFirstRetry time.Duration
+	Logger            *slog.Logger
 }
 
 // singlePeriodic are the insert options of a periodic job: at most one waiting or running
@@ -74,6 +77,9 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 	if cfg.RefundReconcileInterval <= 0 {
 		cfg.RefundReconcileInterval = 5 * time.Minute
 	}
+	if cfg.MessageFirstRetry <= 0 {
+		cfg.MessageFirstRetry = 30 * time.Second
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -104,6 +110,9 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 	}
 	if err := river.AddWorkerSafely(workers, &replayCleanupWorker{svc: svc}); err != nil {
 		return nil, fmt.Errorf("register replay cleanup worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &messageWorker{svc: svc, log: cfg.Logger, firstRetry: cfg.MessageFirstRetry}); err != nil {
+		return nil, fmt.Errorf("register message worker: %w", err)
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		// The queue's own chatter (job counts every few seconds) stays out of the log.

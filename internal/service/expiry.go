@@ -39,7 +39,8 @@ func (s *Service) ExpireReservations(ctx context.Context, olderThan time.Time, l
 			if (st != domain.StatusCreated && st != domain.StatusPending) || !row.CreatedAt.Before(olderThan) {
 				return nil
 			}
-			if _, err := s.changeStatus(ctx, q, row, domain.StatusCancelled, domain.System, note); err != nil {
+			// Quietly: an abandoned checkout is not an order the customer is told was cancelled.
+			if _, err := s.changeStatus(Quietly(ctx), q, row, domain.StatusCancelled, domain.System, note); err != nil {
 				return fmt.Errorf("expire %s: %w", row.OrderNumber, err)
 			}
 			cancelled = true

@@ -31,6 +31,9 @@ func (s *Service) Fulfill(ctx context.Context, actor domain.Actor, idOrNumber st
 	if err := in.Validate(); err != nil {
 		return domain.Fulfillment{}, domain.Order{}, err
 	}
+	if !in.NotifyCustomer {
+		ctx = Quietly(ctx)
+	}
 	var out domain.Fulfillment
 	var order domain.Order
 	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
@@ -70,6 +73,9 @@ func (s *Service) Fulfill(ctx context.Context, actor domain.Actor, idOrNumber st
 		}
 		if err := addHistory(ctx, q, row, "fulfillment", string(fstatus),
 			domain.ShipmentNote(plan.shipped(), in.Carrier, in.TrackingNumber), actor); err != nil {
+			return err
+		}
+		if err := publish(ctx, q, row.ID, news{email: domain.EmailShipped, events: []domain.EventType{domain.EventFulfillmentCreated}, ref: f.ID}); err != nil {
 			return err
 		}
 		if domain.Status(row.Status) == domain.StatusPaid {
@@ -274,6 +280,9 @@ func (s *Service) AddTrackingEvent(ctx context.Context, actor domain.Actor, fulf
 			if err := addHistory(ctx, q, row, "fulfillment", updated.Status, eventNote(updated, in), actor); err != nil {
 				return err
 			}
+		}
+		if err := publish(ctx, q, row.ID, news{events: []domain.EventType{domain.EventFulfillmentUpdated}, ref: fid}); err != nil {
+			return err
 		}
 		if updated.Status == domain.ShipmentDelivered && domain.Status(row.Status) == domain.StatusShipped &&
 			domain.FulfillmentStatus(row.FulfillmentStatus) == domain.FulfillmentFulfilled {

@@ -68,6 +68,9 @@ func (s *Service) changeStatus(ctx context.Context, q *queries.Queries, row quer
 	if err := addHistory(ctx, q, row, "status", string(to), note, actor); err != nil {
 		return row, err
 	}
+	if err := publish(ctx, q, row.ID, statusNews(to)); err != nil {
+		return row, err
+	}
 	if to == domain.StatusCancelled {
 		if _, err := q.ReleaseOrderReservations(ctx, row.ID); err != nil {
 			return row, fmt.Errorf("release stock of %s: %w", row.OrderNumber, err)

@@ -141,6 +141,9 @@ func (s *Service) insertRefund(ctx context.Context, tx pgx.Tx, q *queries.Querie
 			return queries.Refund{}, fmt.Errorf("enqueue refund %s: %w", id, err)
 		}
 	}
+	if err := publish(ctx, q, orderID, refundNews(domain.EventRefundCreated, status, id)); err != nil {
+		return queries.Refund{}, err
+	}
 	return ref, nil
 }
 
@@ -158,4 +161,15 @@ func refundFromRow(r queries.Refund) domain.Refund {
 		out.ReturnID = r.ReturnID.UUID.String()
 	}
 	return out
+}
+
+// refundNews is what a refund's creation or settling tells: the event, and the
+// customer's email once the money is on its way back (a card refund when the gateway
+// says it succeeded).
+func refundNews(ev domain.EventType, status string, id uuid.UUID) news {
+	n := news{events: []domain.EventType{ev}, ref: id}
+	if status == payment.RefundSucceeded {
+		n.email = domain.EmailRefundIssued
+	}
+	return n
 }

@@ -133,6 +133,9 @@ func (s *Service) settleRefundPartTx(ctx context.Context, q *queries.Queries, re
 	if ref.Status == payment.RefundPending {
 		return nil // another part is still on its way
 	}
+	if err := publish(ctx, q, row.ID, refundNews(domain.EventRefundUpdated, ref.Status, ref.ID)); err != nil {
+		return err
+	}
 	note := fmt.Sprintf("refund of %s %s succeeded at Stripe", domain.FormatAmount(ref.Amount, row.Currency), row.Currency)
 	if ref.Status == payment.RefundFailed || ref.Failure != "" {
 		note = fmt.Sprintf("refund of %s %s failed (%s); what failed may be refunded again", domain.FormatAmount(ref.Amount, row.Currency),

@@ -117,6 +117,9 @@ func (s *Service) RequestReturn(ctx context.Context, actor domain.Actor, orderID
 		if err := addHistory(ctx, q, row, "return", domain.ReturnRequested, note, actor); err != nil {
 			return err
 		}
+		if err := publish(ctx, q, row.ID, news{events: []domain.EventType{domain.EventReturnRequested}, ref: ret.ID}); err != nil {
+			return err
+		}
 		out, err = getReturn(ctx, q, ret.ID)
 		return err
 	})
@@ -209,6 +212,10 @@ func (s *Service) ApproveReturn(ctx context.Context, actor domain.Actor, returnI
 		if err := addHistory(ctx, q, row, "return", domain.ReturnApproved, msg, actor); err != nil {
 			return err
 		}
+		if err := publish(ctx, q, row.ID, news{email: domain.EmailReturnApproved,
+			events: []domain.EventType{domain.EventReturnApproved}, ref: ret.ID}); err != nil {
+			return err
+		}
 		if domain.Status(row.Status) == domain.StatusDelivered {
 			if row, err = s.changeStatus(ctx, q, row, domain.StatusReturned, actor, "return approved"); err != nil {
 				return err
@@ -250,6 +257,9 @@ func (s *Service) RejectReturn(ctx context.Context, actor domain.Actor, returnID
 			msg += ": " + note
 		}
 		if err := addHistory(ctx, q, row, "return", domain.ReturnRejected, msg, actor); err != nil {
+			return err
+		}
+		if err := publish(ctx, q, row.ID, news{events: []domain.EventType{domain.EventReturnRejected}, ref: ret.ID}); err != nil {
 			return err
 		}
 		out, err = getReturn(ctx, q, ret.ID)
@@ -298,6 +308,10 @@ func (s *Service) ReceiveReturn(ctx context.Context, actor domain.Actor, returnI
 			msg += " and restocked"
 		}
 		if err := addHistory(ctx, q, row, "return", domain.ReturnReceived, msg, actor); err != nil {
+			return err
+		}
+		if err := publish(ctx, q, row.ID, news{email: domain.EmailReturnReceived,
+			events: []domain.EventType{domain.EventReturnReceived}, ref: ret.ID}); err != nil {
 			return err
 		}
 		out, err = getReturn(ctx, q, ret.ID)

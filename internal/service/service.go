@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/payment"
+	"github.com/oms/oms/internal/webhook"
 	"github.com/oms/oms/queries"
 )
 
@@ -32,6 +34,15 @@ type Config struct {
 	// AfterGatewayCall, for fault-injection tests only, runs between a gateway's answer
 	// and its recording (the worst moment to fail); an error stops the recording there.
 	AfterGatewayCall func() error
+
+	// Telling customers and other systems (deliver.go).
+	Mailer   Mailer          // nil: no SMTP server; emails stay queued
+	Webhooks *webhook.Client // nil: webhooks wait
+	// WebhooksAllowPrivate lets endpoints be on loopback or private addresses
+	// (OMS_WEBHOOKS_ALLOW_PRIVATE; tests and closed networks).
+	WebhooksAllowPrivate bool
+	ShopName             string // what emails are signed with
+	PublicURL            string // where customers reach the OMS, for the links in emails
 }
 
 // Service runs the use cases against one PostgreSQL database.
@@ -45,6 +56,8 @@ type Service struct {
 	// queue enqueues jobs in the use case's transaction; it works none (internal/jobs
 	// does, in the processes that run jobs).
 	queue *river.Client[pgx.Tx]
+	// encoder writes webhook bodies (SetEventEncoder).
+	encoder atomic.Pointer[EventEncoder]
 }
 
 // New returns a Service using pool.

@@ -1,0 +1,69 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/emails"
+	"github.com/oms/oms/queries"
+)
+
+// ListEmailTemplates returns every kind of customer email, in Settings' order.
+func (s *Service) ListEmailTemplates(ctx context.Context) ([]domain.EmailTemplate, error) {
+	rows, err := queries.New(s.pool).ListEmailTemplates(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list email templates: %w", err)
+	}
+	out := make([]domain.EmailTemplate, len(rows))
+	for i, r := range rows {
+		out[i] = templateFromRow(r)
+	}
+	return out, nil
+}
+
+// SaveEmailTemplate switches a kind on or off and sets its subject and text; emails
+// already queued keep what they were written with at their first attempt.
+func (s *Service) SaveEmailTemplate(ctx context.Context, t domain.EmailTemplate) (domain.EmailTemplate, error) {
+	t.Subject, t.Body = strings.TrimSpace(t.Subject), strings.TrimSpace(t.Body)
+	if err := t.Check(); err != nil {
+		return t, err
+	}
+	row, err := queries.New(s.pool).UpdateEmailTemplate(ctx, queries.UpdateEmailTemplateParams{Kind: string(t.Kind),
+		Enabled: t.Enabled, Subject: t.Subject, Body: t.Body})
+	if err != nil {
+		return t, notFound(err, "email kind")
+	}
+	return templateFromRow(row), nil
+}
+
+// PreviewEmail renders t for a made-up order (no customer's data is shown), as Settings
+// previews it.
+func (s *Service) PreviewEmail(ctx context.Context, t domain.EmailTemplate) (emails.Email, error) {
+	if err := t.Check(); err != nil {
+		return emails.Email{}, err
+	}
+	now := s.now()
+	o := domain.Order{Number: "1001", Currency: "EUR", Customer: domain.Customer{Name: "Ada Lovelace", Email: "ada@example.com"},
+		Items: []domain.OrderItem{
+			{SKU: "TEE-M", Name: "T-shirt, medium", Quantity: 2, UnitPrice: decimal.RequireFromString("19.00"), Total: decimal.RequireFromString("38.00")},
+			{SKU: "MUG", Name: "Mug", Quantity: 1, UnitPrice: decimal.RequireFromString("12.00"), Total: decimal.RequireFromString("12.00")}},
+		Subtotal: decimal.RequireFromString("50.00"), Shipping: decimal.RequireFromString("4.90"),
+		Tax: decimal.RequireFromString("10.43"), Total: decimal.RequireFromString("54.90"), CreatedAt: now}
+	d := emails.Data{ShopName: s.cfg.ShopName, PublicURL: s.cfg.PublicURL, Order: o}
+	switch t.Kind {
+	case domain.EmailShipped:
+		d.Shipment = &domain.Fulfillment{Carrier: "dhl", TrackingNumber: "00340434161234567890",
+			TrackingURL: domain.TrackingURL("dhl", "00340434161234567890"), ShippedAt: &now}
+	case domain.EmailRefundIssued:
+		d.Refund = &domain.Refund{Amount: decimal.RequireFromString("12.00"), Status: "succeeded", CreatedAt: now}
+	}
+	return emails.Render(ctx, t, d)
+}
+
+func templateFromRow(r queries.EmailTemplate) domain.EmailTemplate {
+	return domain.EmailTemplate{Kind: domain.EmailKind(r.Kind), Enabled: r.Enabled, Subject: r.Subject, Body: r.Body}
+}
