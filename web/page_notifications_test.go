@@ -78,3 +78,26 @@ func TestSettingsWebhooks(t *testing.T) {
 	expectBody(t, admin.get("/settings/webhooks"), "Endpoint deleted.", "No webhook endpoints yet")
 	expectStatus(t, admin.get("/settings/webhooks/"+id), http.StatusNotFound)
 }
+
+// The payment form emails the customer (order confirmed) when its box is ticked, as it
+// is at first, and not when it is unticked.
+func TestPaymentFormEmailsTheCustomerUnlessUnticked(t *testing.T) {
+	e := newPageEnv(t)
+	b := e.loggedIn(domain.RoleSupport)
+	emails := func(orderID string) int {
+		var n int
+		_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FROM messages WHERE order_id = $1 AND channel = 'email'`, orderID).Scan(&n)
+		return n
+	}
+	told := e.newOrder("created")
+	expectBody(t, b.get("/orders/"+told.Number+"/payment"), `name="notify" checked`)
+	expectStatus(t, b.post("/orders/"+told.Number+"/payment", url.Values{"amount": {told.Total.String()}, "notify": {"on"}}), http.StatusSeeOther)
+	if n := emails(told.ID); n != 1 {
+		t.Errorf("ticked: %d emails queued, want 1", n)
+	}
+	quiet := e.newOrder("created")
+	expectStatus(t, b.post("/orders/"+quiet.Number+"/payment", url.Values{"amount": {quiet.Total.String()}}), http.StatusSeeOther)
+	if n := emails(quiet.ID); n != 0 {
+		t.Errorf("unticked: %d emails queued, want 0", n)
+	}
+}

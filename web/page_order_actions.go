@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -46,7 +47,8 @@ func (s *Server) showOrderForm(c echo.Context, kind string, prefill func(*views.
 	if err != nil {
 		return err
 	}
-	f := views.OrderForm{Kind: kind, Order: o, Form: views.Form{Values: map[string]string{}, Errors: views.Errors{}}}
+	// The customer is emailed unless unticked (when the email kind is on in Settings).
+	f := views.OrderForm{Kind: kind, Order: o, Form: views.Form{Values: map[string]string{"notify": "on"}, Errors: views.Errors{}}}
 	prefill(&f)
 	return s.renderOrderForm(c, http.StatusOK, f)
 }
@@ -61,7 +63,7 @@ func (s *Server) recordPayment(c echo.Context) error {
 	amount, err := formAmount(v)
 	if err == nil {
 		var o domain.Order
-		_, o, err = s.svc.RecordPayment(c.Request().Context(), actorOf(c), c.Param("number"),
+		_, o, err = s.svc.RecordPayment(notifyIf(c, v), actorOf(c), c.Param("number"),
 			service.NewPayment{Amount: amount, Reference: v.V("reference")})
 		if err == nil {
 			s.flashSuccess(c, fmt.Sprintf("Payment of %s recorded for %s; it is now %s.", views.FormatMoney(amount, o.Currency),
@@ -87,7 +89,7 @@ func (s *Server) refund(c echo.Context) error {
 			return domain.CheckNote("reason", v.V("reason"))
 		})
 	}
-	_, o, err := s.svc.Refund(c.Request().Context(), actorOf(c), c.Param("number"), amount, v.V("reason"))
+	_, o, err := s.svc.Refund(notifyIf(c, v), actorOf(c), c.Param("number"), amount, v.V("reason"))
 	if err != nil {
 		return s.orderFormRefused(c, "refund", v, err)
 	}
@@ -103,7 +105,7 @@ func (s *Server) cancel(c echo.Context) error {
 			return domain.CheckNote("reason", v.V("reason"))
 		})
 	}
-	o, refunded, err := s.svc.Cancel(c.Request().Context(), actorOf(c), c.Param("number"), v.V("reason"), v.Checked("refund"))
+	o, refunded, err := s.svc.Cancel(notifyIf(c, v), actorOf(c), c.Param("number"), v.V("reason"), v.Checked("refund"))
 	if err != nil {
 		return s.orderFormRefused(c, "cancel", v, err)
 	}
@@ -118,12 +120,21 @@ func (s *Server) cancel(c echo.Context) error {
 // orderFormValues reads what an order action form sends.
 func orderFormValues(c echo.Context) views.Form {
 	f := views.Form{Values: map[string]string{}, Errors: views.Errors{}}
-	for _, k := range []string{"amount", "reference", "reason", "refund"} {
+	for _, k := range []string{"amount", "reference", "reason", "refund", "notify"} {
 		if v := strings.TrimSpace(c.FormValue(k)); v != "" {
 			f.Values[k] = v
 		}
 	}
 	return f
+}
+
+// notifyIf is the request's context, quiet (no customer email) unless the form's
+// "Email the customer" box is ticked.
+func notifyIf(c echo.Context, v views.Form) context.Context {
+	if v.Checked("notify") {
+		return c.Request().Context()
+	}
+	return service.Quietly(c.Request().Context())
 }
 
 // formAmount reads the amount of a payment or refund form.
