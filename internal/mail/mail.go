@@ -332,6 +332,7 @@ func (s *Sender) message(m Message) (*gomail.Msg, error) {
 	msg.ToMailAddress(&netmail.Address{Name: oneLine(m.ToName), Address: to.Address})
 	msg.Subject(oneLine(m.Subject))
 	msg.SetMessageIDWithValue(id)
+	seen := map[string]bool{}
 	for name, value := range m.Headers {
 		if !fieldName(name) {
 			return nil, fmt.Errorf("message %s: bad header name %q", m.ID, name)
@@ -340,10 +341,14 @@ func (s *Sender) message(m Message) (*gomail.Msg, error) {
 		if reserved[canon] || strings.HasPrefix(canon, "Content-") {
 			return nil, fmt.Errorf("message %s: header %s is not for Message.Headers", m.ID, name)
 		}
+		if seen[canon] {
+			return nil, fmt.Errorf("message %s: header %s twice", m.ID, name)
+		}
+		seen[canon] = true
 		if strings.ContainsAny(value, "\r\n") {
 			return nil, fmt.Errorf("message %s: header %s: a line break in its value", m.ID, name)
 		}
-		msg.SetGenHeader(gomail.Header(canon), value)
+		msg.SetGenHeader(gomail.Header(name), value) // as the caller spells it
 	}
 	switch {
 	case m.Text != "" && m.HTML != "":
