@@ -611,3 +611,24 @@ func TestTimeoutAfterData(t *testing.T) {
 		})
 	}
 }
+
+func TestConcurrentSends(t *testing.T) {
+	srv := mailtest.Start(t)
+	s := newSender(t, Config{URL: srv.URL()})
+	errs := make(chan error, 10)
+	for i := range 10 {
+		go func() { errs <- send(t, s, message(fmt.Sprintf("email-c%d", i))) }()
+	}
+	for range 10 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	ids := map[string]bool{}
+	for _, m := range srv.WaitFor(t, 10, wait) {
+		ids[m.MessageID] = true
+	}
+	if len(ids) != 10 {
+		t.Errorf("%d distinct Message-IDs, want 10", len(ids))
+	}
+}
