@@ -143,9 +143,11 @@ type Message struct {
 	// ID is the Message-ID, e.g. "<email-123@oms.local>" (the angle brackets are
 	// optional): made by the caller from its outbox row, so that every retry of one
 	// email carries the same one and a receiver can tell a duplicate. Required.
-	ID      string
-	To      string // a bare address: bob@example.com
-	ToName  string // optional display name
+	ID string
+	To string // a bare address: bob@example.com
+	// ToName (optional) and Subject are one line each: line breaks, tabs and other
+	// control characters become spaces, and runs of spaces one.
+	ToName  string
 	Subject string
 	Text    string // the text/plain part
 	HTML    string // the text/html part; with Text: multipart/alternative
