@@ -19,7 +19,8 @@ BENCH_READ_FLAGS ?=
 .PHONY: help generate check-generated build run test fuzz bench bench-read lint vulncheck db db-stop clean
 
 help:
-	@echo "make run              build, start a private PostgreSQL (unless DATABASE_URL is set), migrate, load demo data, serve on :8080"
+	@echo "make run              build, start a private PostgreSQL (unless DATABASE_URL is set), migrate, load demo data, serve on :8080;"
+	@echo "                       Mailpit catches the emails (unless OMS_SMTP_URL is set): inbox on :8025"
 	@echo "make test             go vet + go test -race against PostgreSQL (private cluster unless OMS_TEST_DATABASE_URL/DATABASE_URL)"
 	@echo "make fuzz             run every fuzz test for FUZZTIME each (default 10s); crashes become testdata cases"
 	@echo "make bench            API order-creation benchmark beside the raw-SQL pgbench reference (BENCH_FLAGS='-duration 10s')"

@@ -1,11 +1,109 @@
 #!/usr/bin/env bash
-# `make run`: database, migrations, demo data and a demo admin, then `oms serve`.
+# `make run`: database, migrations, demo data and a demo admin, Mailpit to catch the
+# emails (unless OMS_SMTP_URL is set), then `oms serve`. Ctrl-C stops the OMS and
+# Mailpit; the database keeps running (make db-stop).
+#
+#   OMS_ADDR          where the OMS listens (default 127.0.0.1:8080)
+#   OMS_MAILPIT_SMTP  Mailpit's SMTP address (default 127.0.0.1:1025; a port alone: on 127.0.0.1)
+#   OMS_MAILPIT_UI    Mailpit's web inbox and API (default 127.0.0.1:8025)
+#   OMS_MAILPIT       a Mailpit binary to use instead of bin/mailpit (built from tools/go.mod)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 oms="$root/bin/oms"
 admin_email=admin@example.com
 admin_password=demo-admin-password
+
+die() { echo "run: $*" >&2; exit 1; }
+listening() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+# host:port, or a port alone (on 127.0.0.1); ":port" means every interface, checked on 127.0.0.1.
+hostport() {
+	local v=$1
+	[[ $v == *:* ]] || v=127.0.0.1:$v
+	local host=${v%:*} port=${v##*:}
+	host=${host#[}
+	host=${host%]}
+	[[ $port =~ ^[0-9]+$ ]] || die "bad address '$1' (want host:port or a port)"
+	echo "${host:-127.0.0.1} $port"
+}
+# host port -> host:port, [host]:port for an IPv6 address.
+joinhp() { if [[ $1 == *:* ]]; then echo "[$1]:$2"; else echo "$1:$2"; fi; }
+
+# One `make run` per checkout at a time; one owner per port on the machine.
+mkdir -p "$root/.data"
+if command -v flock >/dev/null 2>&1; then
+	exec 8>"$root/.data/run.lock"
+	flock -n 8 || die "another 'make run' is running in this checkout ($root); stop it first (Ctrl-C)"
+fi
+
+# Loopback only: plain http is then development, so cookies need no TLS (see
+# OMS_SECURE_COOKIES); set OMS_ADDR=:8080 to be reached from elsewhere (behind TLS).
+addr=${OMS_ADDR:-127.0.0.1:8080}
+export OMS_ADDR=$addr
+port=${addr##*:}
+hp=$(hostport "$addr")
+read -r oms_host oms_port <<<"$hp"
+! listening "$oms_host" "$oms_port" ||
+	die "$oms_host:$oms_port is taken (another 'make run'?); set OMS_ADDR, e.g. OMS_ADDR=127.0.0.1:8090"
+
+# Mailpit: unless OMS_SMTP_URL names a server, every email the OMS sends lands in it.
+mailpit_pid=
+if [[ -z "${OMS_SMTP_URL:-}" ]]; then
+	hp=$(hostport "${OMS_MAILPIT_SMTP:-127.0.0.1:1025}")
+	read -r smtp_host smtp_port <<<"$hp"
+	hp=$(hostport "${OMS_MAILPIT_UI:-127.0.0.1:8025}")
+	read -r ui_host ui_port <<<"$hp"
+	taken() {
+		die "$1:$2 is taken (another 'make run', or the Mailpit of another checkout?); set $3 to another port, or OMS_SMTP_URL to use a running SMTP server"
+	}
+	! listening "$smtp_host" "$smtp_port" || taken "$smtp_host" "$smtp_port" OMS_MAILPIT_SMTP
+	! listening "$ui_host" "$ui_port" || taken "$ui_host" "$ui_port" OMS_MAILPIT_UI
+
+	mailpit=${OMS_MAILPIT:-$root/bin/mailpit}
+	if [[ -z "${OMS_MAILPIT:-}" ]]; then
+		# Built once per version pinned in tools/go.mod.
+		want=$(cd "$root" && go list -modfile=tools/go.mod -m -f '{{.Version}}' github.com/axllent/mailpit)
+		have=$(go version -m "$mailpit" 2>/dev/null | awk '$1 == "mod" && $2 == "github.com/axllent/mailpit" { print $3 }') || true
+		if [[ "$have" != "$want" ]]; then
+			echo "run: building Mailpit $want into bin/mailpit (once; a minute or two)"
+			(cd "$root" && go build -modfile=tools/go.mod -o "$mailpit" \
+				-ldflags "-X github.com/axllent/mailpit/config.Version=$want" github.com/axllent/mailpit)
+		fi
+	fi
+	[[ -x "$mailpit" ]] || die "no Mailpit binary at $mailpit"
+
+	smtp_addr=$(joinhp "$smtp_host" "$smtp_port")
+	ui_addr=$(joinhp "$ui_host" "$ui_port")
+	mkdir -p "$root/.data/mailpit"
+	echo "run: starting Mailpit (SMTP $smtp_addr, inbox $ui_addr; log: .data/mailpit.log)"
+	# Its own stdin and log, without the lock: it does not outlive this script (trap below).
+	"$mailpit" --smtp "$smtp_addr" --listen "$ui_addr" \
+		--database "$root/.data/mailpit/mailpit.db" --disable-version-check --smtp-disable-rdns \
+		</dev/null >>"$root/.data/mailpit.log" 2>&1 8>&- &
+	mailpit_pid=$!
+	stop_mailpit() {
+		[[ -n "$mailpit_pid" ]] || return 0
+		if kill "$mailpit_pid" 2>/dev/null; then
+			for _ in $(seq 1 50); do
+				kill -0 "$mailpit_pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			kill -KILL "$mailpit_pid" 2>/dev/null || true
+		fi
+		wait "$mailpit_pid" 2>/dev/null || true
+		mailpit_pid=
+	}
+	trap stop_mailpit EXIT
+	for _ in $(seq 1 100); do
+		kill -0 "$mailpit_pid" 2>/dev/null || { tail -n 20 "$root/.data/mailpit.log" >&2; die "Mailpit did not start"; }
+		listening "$smtp_host" "$smtp_port" && listening "$ui_host" "$ui_port" && break
+		sleep 0.1
+	done
+	listening "$smtp_host" "$smtp_port" || die "Mailpit does not listen on $smtp_addr (see .data/mailpit.log)"
+
+	export OMS_SMTP_URL="smtp://$smtp_addr"
+	export OMS_MAIL_FROM=${OMS_MAIL_FROM:-Demo Shop <shop@example.com>}
+fi
 
 DATABASE_URL=$("$root/scripts/db.sh" url oms)
 export DATABASE_URL
@@ -38,16 +136,37 @@ if [[ "$staff" == 0 || -z "$staff" ]]; then
 	fi
 fi
 
-# Loopback only: plain http is then development, so cookies need no TLS (see
-# OMS_SECURE_COOKIES); set OMS_ADDR=:8080 to be reached from elsewhere (behind TLS).
-addr=${OMS_ADDR:-127.0.0.1:8080}
-export OMS_ADDR=$addr
-port=${addr##*:}
+if [[ -n "$mailpit_pid" ]]; then
+	inbox=$ui_addr
+	[[ $ui_host == 127.0.0.1 || $ui_host == 0.0.0.0 ]] && inbox=localhost:$ui_port
+	email="inbox:      http://${inbox}  (Mailpit catches every email; SMTP on $smtp_addr)"
+	if [[ -z "${OMS_MAILPIT:-}" ]]; then
+		# The Go module has no compiled web page (Mailpit's releases do): its API works.
+		email+=$'\n'"              built from source, its page is blank: the API lists them, /api/v1/messages,"
+		email+=$'\n'"              and shows one, /view/<ID>.html; or OMS_MAILPIT=<a released mailpit>"
+	fi
+else
+	# The password stays out of the banner.
+	email="email:      $(sed -E 's#(://[^:/@]*):[^@/]*@#\1:xxxxx@#' <<<"$OMS_SMTP_URL")"
+fi
 cat <<MSG
 
   OMS:        http://localhost:${port}
   demo login: ${admin_email} / ${admin_password}
   database:   ${DATABASE_URL%%\?*}
+  ${email}
 
 MSG
-exec "$oms" serve
+
+# Not exec: this script stays to stop Mailpit when the OMS ends. Ctrl-C reaches the OMS
+# from the terminal; a TERM or HUP sent to this script is passed on to it.
+"$oms" serve 8>&- &
+oms_pid=$!
+trap 'kill -TERM "$oms_pid" 2>/dev/null || true' INT TERM HUP
+status=0
+wait "$oms_pid" || status=$?
+while kill -0 "$oms_pid" 2>/dev/null; do
+	status=0
+	wait "$oms_pid" || status=$?
+done
+exit "$status"

@@ -143,9 +143,11 @@ type Message struct {
 	// ID is the Message-ID, e.g. "<email-123@oms.local>" (the angle brackets are
 	// optional): made by the caller from its outbox row, so that every retry of one
 	// email carries the same one and a receiver can tell a duplicate. Required.
-	ID      string
-	To      string // a bare address: bob@example.com
-	ToName  string // optional display name
+	ID string
+	To string // a bare address: bob@example.com
+	// ToName (optional) and Subject are one line each: line breaks, tabs and other
+	// control characters become spaces, and runs of spaces one.
+	ToName  string
 	Subject string
 	Text    string // the text/plain part
 	HTML    string // the text/html part; with Text: multipart/alternative
@@ -332,6 +334,7 @@ func (s *Sender) message(m Message) (*gomail.Msg, error) {
 	msg.ToMailAddress(&netmail.Address{Name: oneLine(m.ToName), Address: to.Address})
 	msg.Subject(oneLine(m.Subject))
 	msg.SetMessageIDWithValue(id)
+	seen := map[string]bool{}
 	for name, value := range m.Headers {
 		if !fieldName(name) {
 			return nil, fmt.Errorf("message %s: bad header name %q", m.ID, name)
@@ -340,10 +343,14 @@ func (s *Sender) message(m Message) (*gomail.Msg, error) {
 		if reserved[canon] || strings.HasPrefix(canon, "Content-") {
 			return nil, fmt.Errorf("message %s: header %s is not for Message.Headers", m.ID, name)
 		}
+		if seen[canon] {
+			return nil, fmt.Errorf("message %s: header %s twice", m.ID, name)
+		}
+		seen[canon] = true
 		if strings.ContainsAny(value, "\r\n") {
 			return nil, fmt.Errorf("message %s: header %s: a line break in its value", m.ID, name)
 		}
-		msg.SetGenHeader(gomail.Header(canon), value)
+		msg.SetGenHeader(gomail.Header(name), value) // as the caller spells it
 	}
 	switch {
 	case m.Text != "" && m.HTML != "":

@@ -72,6 +72,9 @@ func TestSend(t *testing.T) {
 	check("X-OMS-Order", got.Headers.Get("X-OMS-Order"), "1042")
 	check("Text", got.Text, "Hello Bob,\nyour order is confirmed.\n")
 	check("HTML", got.HTML, "<p>Hello Bob,</p>\n<p>your order is confirmed.</p>\n")
+	if !strings.Contains(string(got.Raw), "\r\nX-OMS-Order: 1042\r\n") {
+		t.Errorf("X-OMS-Order not written as spelt:\n%s", got.Raw)
+	}
 	if ct := got.Headers.Get("Content-Type"); !strings.HasPrefix(ct, "multipart/alternative;") {
 		t.Errorf("Content-Type = %q, want multipart/alternative", ct)
 	}
@@ -441,6 +444,7 @@ func TestHeaderInjection(t *testing.T) {
 		"space in the name":     {"X OMS": "1"},
 		"colon in the name":     {"X-OMS:": "1"},
 		"line break in name":    {"X-A\r\nBcc": "evil@example.com"},
+		"twice":                 {"X-OMS-Order": "1", "x-oms-order": "2"},
 	} {
 		m := message("email-inject")
 		m.Headers = headers
@@ -605,5 +609,26 @@ func TestTimeoutAfterData(t *testing.T) {
 				t.Fatalf("Send = %v after %s, want a timeout, soon", err, time.Since(start))
 			}
 		})
+	}
+}
+
+func TestConcurrentSends(t *testing.T) {
+	srv := mailtest.Start(t)
+	s := newSender(t, Config{URL: srv.URL()})
+	errs := make(chan error, 10)
+	for i := range 10 {
+		go func() { errs <- send(t, s, message(fmt.Sprintf("email-c%d", i))) }()
+	}
+	for range 10 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	ids := map[string]bool{}
+	for _, m := range srv.WaitFor(t, 10, wait) {
+		ids[m.MessageID] = true
+	}
+	if len(ids) != 10 {
+		t.Errorf("%d distinct Message-IDs, want 10", len(ids))
 	}
 }
