@@ -121,3 +121,10 @@ LIMIT $2;
 
 -- name: ListAttempts :many
 SELECT * FROM webhook_attempts WHERE message_id = ANY(sqlc.arg(ids)::bigint[]) ORDER BY message_id, id;
+
+-- name: DeleteOldMessages :execrows
+-- Forgets messages done with (sent or given up) before done_before, a batch at a time;
+-- an email's history rows stay with its order.
+DELETE FROM messages WHERE id IN (
+    SELECT m.id FROM messages m WHERE m.state IN ('sent', 'failed') AND m.updated_at < sqlc.arg(done_before)::timestamptz LIMIT 10000
+);

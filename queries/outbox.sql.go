@@ -12,6 +12,22 @@ import (
 	"github.com/google/uuid"
 )
 
+const deleteOldMessages = `-- name: DeleteOldMessages :execrows
+DELETE FROM messages WHERE id IN (
+    SELECT m.id FROM messages m WHERE m.state IN ('sent', 'failed') AND m.updated_at < $1::timestamptz LIMIT 10000
+)
+`
+
+// Forgets messages done with (sent or given up) before done_before, a batch at a time;
+// an email's history rows stay with its order.
+func (q *Queries) DeleteOldMessages(ctx context.Context, doneBefore time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteOldMessages, doneBefore)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteWebhookEndpoint = `-- name: DeleteWebhookEndpoint :execrows
 DELETE FROM webhook_endpoints WHERE id = $1
 `

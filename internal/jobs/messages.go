@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync"
@@ -28,7 +29,7 @@ func (w *messageWorker) Work(ctx context.Context, job *river.Job[service.Deliver
 		if errors.Is(err, service.ErrNoMailer) {
 			w.noMailer.Do(func() { w.log.Warn("customer emails are queued but not sent", slog.Any("err", err)) })
 		}
-		return river.JobSnooze(wait)
+		return river.JobSnooze(backOff(wait, job.Metadata))
 	}
 	if err != nil {
 		w.log.Warn("message not sent yet; it will be retried", slog.Int64("message", job.Args.MessageID),
@@ -45,4 +46,15 @@ func (w *messageWorker) NextRetry(job *river.Job[service.DeliverMessageArgs]) ti
 		wait *= 2
 	}
 	return time.Now().Add(min(wait, 6*time.Hour))
+}
+
+// backOff doubles a snooze at each one the job has had (River counts them in its
+// metadata), up to a minute: a message waiting behind one that is being retried for
+// hours asks again less and less often.
+func backOff(wait time.Duration, metadata []byte) time.Duration {
+	var m struct {
+		Snoozes int `json:"snoozes"`
+	}
+	_ = json.Unmarshal(metadata, &m)
+	return min(wait<<min(max(m.Snoozes, 0), 6), max(wait, time.Minute))
 }

@@ -8,9 +8,9 @@ import (
 	"github.com/oms/oms/internal/service"
 )
 
-// DeleteOldReplaysArgs is the periodic job that forgets the answers of idempotent
-// requests kept longer than service.ReplayKeep, and login throttling keys past their
-// decay window.
+// DeleteOldReplaysArgs is the hourly clean-up: it forgets the answers of idempotent
+// requests kept longer than service.ReplayKeep, login throttling keys past their decay
+// window, and outbox messages done with longer than service.MessageKeep ago.
 type DeleteOldReplaysArgs struct{}
 
 // Kind names the job in the queue.
@@ -28,6 +28,9 @@ func (w *replayCleanupWorker) Work(ctx context.Context, _ *river.Job[DeleteOldRe
 	if _, err := w.svc.DeleteOldReplays(ctx); err != nil {
 		return err
 	}
-	_, err := w.svc.DeleteOldLoginThrottle(ctx)
+	if _, err := w.svc.DeleteOldLoginThrottle(ctx); err != nil {
+		return err
+	}
+	_, err := w.svc.DeleteOldMessages(ctx)
 	return err
 }

@@ -93,4 +93,15 @@ func TestPublishIsPartOfTheChangesTransaction(t *testing.T) {
 	if m, j, h := counts(); m != 4 || j != 4 || h != 1 {
 		t.Fatalf("after a quiet change: %d messages, %d jobs, %d history rows; want 4, 4, 1", m, j, h)
 	}
+	// Done with for longer than MessageKeep: forgotten; still to send or recent: kept.
+	if _, err := pool.Exec(ctx, `UPDATE messages SET state = 'sent', updated_at = now() - interval '31 days'
+		WHERE id = (SELECT min(id) FROM messages)`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := svc.DeleteOldMessages(ctx); err != nil || n != 1 {
+		t.Fatalf("DeleteOldMessages: %d, %v; want 1", n, err)
+	}
+	if m, _, h := counts(); m != 3 || h != 1 {
+		t.Fatalf("after clean-up: %d messages, %d history rows; want 3, 1", m, h)
+	}
 }

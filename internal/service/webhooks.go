@@ -227,3 +227,11 @@ func endpointFromRow(r queries.WebhookEndpoint) WebhookEndpoint {
 	}
 	return out
 }
+
+// MessageKeep is how long sent or given-up messages (and their delivery log) are kept.
+const MessageKeep = 30 * 24 * time.Hour
+
+// DeleteOldMessages forgets up to 10000 messages done with longer than MessageKeep ago.
+func (s *Service) DeleteOldMessages(ctx context.Context) (int64, error) {
+	return queries.New(s.pool).DeleteOldMessages(ctx, s.now().Add(-MessageKeep))
+}
