@@ -26,7 +26,7 @@ INSERT INTO email_templates (kind, subject, body) VALUES
 ('delivered', 'Order {order_number} was delivered',
  E'Hello {customer_name},\n\nyour order {order_number} has been delivered. We hope you enjoy it.'),
 ('cancelled', 'Order {order_number} was cancelled',
- E'Hello {customer_name},\n\nyour order {order_number} has been cancelled. Any payment you made is refunded.'),
+ E'Hello {customer_name},\n\nyour order {order_number} has been cancelled. If we refund a payment, a separate email tells you when it is on its way.'),
 ('refund_issued', 'A refund for order {order_number}',
  E'Hello {customer_name},\n\nwe have refunded {refund_amount} for your order {order_number}. It may take a few days to reach your account.'),
 ('return_approved', 'Your return for order {order_number} is approved',

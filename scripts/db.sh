@@ -2,7 +2,11 @@
 # Prints a DATABASE_URL (alone, on stdout) for the OMS to use.
 #
 #   scripts/db.sh [url [DBNAME]]   the URL; DBNAME (default postgres) is created if missing
-#   scripts/db.sh stop             stops the private cluster
+#   scripts/db.sh replica [DBNAME] the URL of DBNAME on a streaming replica of the private
+#                                  cluster (made once with pg_basebackup -R, under
+#                                  .data/pg-replica, port OMS_PG_REPLICA_PORT or the next
+#                                  free one; kept in .data/pg-replica.port)
+#   scripts/db.sh stop             stops the private cluster (and its replica)
 #   scripts/db.sh status           says whether the private cluster runs
 #
 # When DATABASE_URL is set it is printed as is and nothing is started. Otherwise a
@@ -22,8 +26,8 @@ say() { echo "db.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
 
 case "$cmd" in
-url | start | stop | status) ;;
-*) die "unknown command '$cmd' (use: url [DBNAME] | stop | status)" ;;
+url | start | replica | stop | status) ;;
+*) die "unknown command '$cmd' (use: url [DBNAME] | replica [DBNAME] | stop | status)" ;;
 esac
 
 if [[ -n "${DATABASE_URL:-}" && "$cmd" != stop && "$cmd" != status ]]; then
@@ -119,9 +123,14 @@ mkdir -p "$sockdir"
 pg() { "${as_pg[@]}" "$bindir/$1" "${@:2}"; }
 
 running() { [[ -f "$pgdata/PG_VERSION" ]] && pg pg_ctl -D "$pgdata" status >/dev/null 2>&1; }
+replica_data="$data_root/pg-replica"
+replica_running() { [[ -f "$replica_data/PG_VERSION" ]] && pg pg_ctl -D "$replica_data" status >/dev/null 2>&1; }
 
 case "$cmd" in
 stop)
+	if replica_running; then
+		pg pg_ctl -D "$replica_data" -m fast -w stop >&2
+	fi
 	if running; then
 		pg pg_ctl -D "$pgdata" -m fast -w stop >&2
 	else
@@ -217,6 +226,52 @@ if [[ "$dbname" != postgres ]]; then
 	if [[ -z $(psql_admin -tAc "select 1 from pg_database where datname = '$dbname'") ]]; then
 		psql_admin -c "create database $dbname" >/dev/null
 	fi
+fi
+
+# The replica: a copy of the running cluster (pg_basebackup -R writes the standby
+# settings), started on a port of its own; it follows the primary by streaming
+# replication and answers read-only queries (hot standby).
+if [[ "$cmd" == replica ]]; then
+	rportfile="$data_root/pg-replica.port"
+	if [[ -n "${OMS_PG_REPLICA_PORT:-}" ]]; then
+		rport=$OMS_PG_REPLICA_PORT
+	elif [[ -s "$rportfile" ]]; then
+		rport=$(<"$rportfile")
+	else
+		rport=$((port + 1))
+		while listening "$rport"; do
+			((rport++ < 54499)) || die "no free port for the replica; set OMS_PG_REPLICA_PORT"
+		done
+	fi
+	if [[ ! -f "$replica_data/PG_VERSION" ]]; then
+		say "making a streaming replica in $replica_data (pg_basebackup -R)"
+		mkdir -p "$replica_data"
+		[[ -n "${pguser:-}" ]] && chown "$pguser" "$replica_data"
+		chmod 700 "$replica_data"
+		pg pg_basebackup -h 127.0.0.1 -p "$port" -U postgres -D "$replica_data" -R -X stream -c fast >&2 ||
+			die "pg_basebackup failed"
+		printf '\n# --- OMS private replica (scripts/db.sh replica) ---\nport = %s\nhot_standby = on\n' "$rport" |
+			"${as_pg[@]}" tee -a "$replica_data/postgresql.conf" >/dev/null
+		echo "$rport" >"$rportfile"
+	fi
+	if ! replica_running; then
+		say "starting the replica on 127.0.0.1:$rport (log: $data_root/pg-replica.log)"
+		touch "$data_root/pg-replica.log"
+		[[ -n "${pguser:-}" ]] && chown "$pguser" "$data_root/pg-replica.log"
+		if ! (close_fds && pg pg_ctl -D "$replica_data" -l "$data_root/pg-replica.log" -o "-p $rport" -w -t 60 start >/dev/null); then
+			tail -n 20 "$data_root/pg-replica.log" >&2 || true
+			die "the replica did not start"
+		fi
+	fi
+	# The database may be new on the primary: wait until the replica has replayed it.
+	for _ in $(seq 1 100); do
+		if [[ -n $("$bindir/psql" -X -h 127.0.0.1 -p "$rport" -U postgres -d postgres -tAc "select 1 from pg_database where datname = '$dbname'" 2>/dev/null) ]]; then
+			printf 'postgres://postgres@127.0.0.1:%s/%s?sslmode=disable\n' "$rport" "$dbname"
+			exit 0
+		fi
+		sleep 0.1
+	done
+	die "the replica does not have database $dbname"
 fi
 
 printf 'postgres://postgres@127.0.0.1:%s/%s?sslmode=disable\n' "$port" "$dbname"

@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
 	"github.com/oms/oms/views"
 )
 
@@ -28,7 +30,29 @@ func (s *Server) pageChain() []echo.MiddlewareFunc {
 // staffPage is the middleware of a staff page: session, CSRF, a logged-in enabled user,
 // and permission perm.
 func (s *Server) staffPage(perm domain.Permission) []echo.MiddlewareFunc {
-	return []echo.MiddlewareFunc{s.loadSession, s.csrfMW, s.requireStaff, requirePerm(perm)}
+	return []echo.MiddlewareFunc{s.loadSession, s.csrfMW, s.requireStaff, requirePerm(perm), s.readYourWrites}
+}
+
+// readYourWrites sends a staff user's reads to the primary for a while after they
+// changed something (any form post), so that the page after it, and the list they go
+// back to, show their change even when lists are read from a replica that is a little
+// behind (at most its lag bound, which the window covers twice over).
+func (s *Server) readYourWrites(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		bound := s.svc.ReplicaMaxLag()
+		if bound == 0 {
+			return next(c)
+		}
+		ctx := c.Request().Context()
+		now := time.Now()
+		if m := c.Request().Method; m != http.MethodGet && m != http.MethodHead {
+			s.sessions.Put(ctx, sessionWroteKey, now.UnixMilli())
+		}
+		if wrote := s.sessions.GetInt64(ctx, sessionWroteKey); wrote != 0 && now.Sub(time.UnixMilli(wrote)) < 2*bound+time.Second {
+			c.SetRequest(c.Request().WithContext(service.Primary(ctx)))
+		}
+		return next(c)
+	}
 }
 
 // requireStaff admits requests whose session belongs to an existing, enabled staff user

@@ -35,7 +35,12 @@ type pageEnv struct {
 func newPageEnv(t testing.TB) *pageEnv {
 	t.Helper()
 	pool := testdb.New(t)
-	svc := service.New(pool, service.Config{})
+	return newPageEnvOn(t, pool, service.New(pool, service.Config{}))
+}
+
+// newPageEnvOn serves svc (on pool) with a staff user of each role.
+func newPageEnvOn(t testing.TB, pool *pgxpool.Pool, svc *service.Service) *pageEnv {
+	t.Helper()
 	s := New(Config{ShopName: "Test Shop"}, svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)

@@ -23,6 +23,8 @@ const (
 	sessionUserKey = "staff_user_id"
 	// sessionVersionKey: the user's session version when the session was made.
 	sessionVersionKey = "staff_session_version"
+	// sessionWroteKey is when the user last changed something (readYourWrites).
+	sessionWroteKey = "wrote_at"
 	sessionFlashKey   = "flash"
 )
 

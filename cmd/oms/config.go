@@ -32,6 +32,8 @@ type config struct {
 	PublicURL      string       // where customers reach the OMS, for the links in emails
 	// WebhooksAllowPrivate lets webhook endpoints be on loopback or private addresses.
 	WebhooksAllowPrivate bool
+	ReadDatabaseURL      string        // a streaming replica for lists, search, dashboard, exports; "" none
+	ReadMaxLag           time.Duration // how far behind it may be and still be read
 }
 
 func loadConfig() (config, error) {
@@ -74,6 +76,10 @@ func loadConfig() (config, error) {
 		c.PublicURL = "http://localhost:" + port
 	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("OMS_PUBLIC_URL must be an absolute http(s) URL such as https://shop.example.com, got %q", c.PublicURL)
+	}
+	c.ReadDatabaseURL = os.Getenv("OMS_READ_DATABASE_URL")
+	if c.ReadMaxLag, err = time.ParseDuration(envOr("OMS_READ_MAX_LAG", "5s")); err != nil || c.ReadMaxLag <= 0 {
+		return c, fmt.Errorf("OMS_READ_MAX_LAG must be a positive duration such as 5s, got %q", os.Getenv("OMS_READ_MAX_LAG"))
 	}
 	switch v := os.Getenv("OMS_WEBHOOKS_ALLOW_PRIVATE"); v {
 	case "", "false":

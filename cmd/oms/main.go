@@ -145,7 +145,19 @@ func withPool(ctx context.Context, cfg config, fn func(*pgxpool.Pool) error) err
 }
 
 func withService(ctx context.Context, cfg config, fn func(*service.Service) error) error {
-	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error { return fn(newService(pool, cfg)) })
+	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error { return fn(newService(pool, nil, cfg)) })
+}
+
+// openReplica connects to OMS_READ_DATABASE_URL lazily: a replica that is down at start
+// only means reads stay on the primary until it answers.
+func openReplica(ctx context.Context, cfg config) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(cfg.ReadDatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("OMS_READ_DATABASE_URL: %w", err)
+	}
+	pc.MaxConns = max(pc.MaxConns, 32)
+	pc.AfterConnect = queries.RegisterTypes
+	return pgxpool.NewWithConfig(ctx, pc)
 }
 
 func openPool(ctx context.Context, cfg config) (*pgxpool.Pool, error) {
@@ -168,11 +180,12 @@ func openPool(ctx context.Context, cfg config) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-func newService(pool *pgxpool.Pool, cfg config) *service.Service {
+// newService is the service on pool, reading lists from replica when it is not nil.
+func newService(pool, replica *pgxpool.Pool, cfg config) *service.Service {
 	sc := service.Config{ReservationTTL: cfg.ReservationTTL,
 		Stripe:   payment.NewStripe(payment.StripeConfig{SecretKey: cfg.StripeKey, APIBase: cfg.StripeAPIBase, WebhookSecret: cfg.StripeWebhook}),
 		Webhooks: webhook.NewClient(cfg.WebhooksAllowPrivate, 0), WebhooksAllowPrivate: cfg.WebhooksAllowPrivate,
-		ShopName: cfg.ShopName, PublicURL: cfg.PublicURL}
+		ShopName: cfg.ShopName, PublicURL: cfg.PublicURL, Replica: replica, ReplicaMaxLag: cfg.ReadMaxLag}
 	if cfg.Mailer != nil { // not a nil *mail.Sender in the interface: the service tells "none" by nil
 		sc.Mailer = cfg.Mailer
 	}

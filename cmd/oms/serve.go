@@ -23,7 +23,16 @@ import (
 func serve(ctx context.Context, cfg config, _ []string) error {
 	tuneGC()
 	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error {
-		svc := newService(pool, cfg)
+		var replica *pgxpool.Pool
+		if cfg.ReadDatabaseURL != "" {
+			var err error
+			if replica, err = openReplica(ctx, cfg); err != nil {
+				return err
+			}
+			defer replica.Close()
+		}
+		svc := newService(pool, replica, cfg)
+		go svc.WatchReplica(ctx, time.Second, logger)
 		srv := web.New(web.Config{ShopName: cfg.ShopName, SecureCookies: secureCookies(cfg),
 			TrackRate: cfg.TrackRate, TrackBurst: cfg.TrackBurst, TrustedProxies: cfg.TrustedProxies,
 			MetricsElsewhere: cfg.MetricsAddr != ""}, svc, logger)

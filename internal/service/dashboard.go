@@ -75,7 +75,7 @@ func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
 	since := today.AddDate(0, 0, -(dashboardDays - 1))
 	d := Dashboard{StatusCounts: map[domain.Status]int{}, LowStockBelow: LowStockThreshold}
 
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := s.reader(ctx).BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return d, fmt.Errorf("dashboard: %w", err)
 	}

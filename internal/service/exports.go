@@ -165,7 +165,8 @@ func (s *Service) StartExport(ctx context.Context, actor domain.Actor, f domain.
 	if err := f.Validate(); err != nil {
 		return Export{}, err
 	}
-	plan, err := planSearch(ctx, queries.New(s.pool), f)
+	db := s.reader(ctx)
+	plan, err := planSearch(ctx, queries.New(db), f)
 	if err != nil {
 		return Export{}, err
 	}
@@ -173,7 +174,7 @@ func (s *Service) StartExport(ctx context.Context, actor domain.Actor, f domain.
 	if err != nil {
 		return Export{}, err
 	}
-	total, exact, err := plan.count(ctx, s.pool)
+	total, exact, err := plan.count(ctx, db)
 	if err != nil {
 		return Export{}, fmt.Errorf("export: %w", err)
 	}

@@ -131,7 +131,8 @@ func (s *Service) ExportOrders(ctx context.Context, f domain.OrderFilter, format
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	plan, err := planSearch(ctx, queries.New(s.pool), f)
+	db := s.reader(ctx) // an export may be a little behind, as a list may
+	plan, err := planSearch(ctx, queries.New(db), f)
 	if err != nil {
 		return err
 	}
@@ -166,7 +167,7 @@ func (s *Service) ExportOrders(ctx context.Context, f domain.OrderFilter, format
 	}
 	search := plan.search
 	search.Limit = 0
-	err = queries.New(queries.CustomPlans(s.pool)).ForEachExportOrder(ctx, search, func(o *queries.ExportOrder) error {
+	err = queries.New(queries.CustomPlans(db)).ForEachExportOrder(ctx, search, func(o *queries.ExportOrder) error {
 		if err := enc.row(exportRowOf(o)); err != nil {
 			return err
 		}

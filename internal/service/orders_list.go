@@ -64,8 +64,10 @@ func (s *Service) ListOrders(ctx context.Context, f domain.OrderFilter, detail D
 	if err := f.Validate(); err != nil {
 		return OrderPage{}, err
 	}
-	// One snapshot for the counters and the page, so that they agree.
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	// One snapshot for the counters and the page, so that they agree; all of it from one
+	// server (the replica while it keeps up).
+	db := s.reader(ctx)
+	tx, err := db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return OrderPage{}, fmt.Errorf("list orders: %w", err)
 	}
@@ -98,15 +100,15 @@ func (s *Service) ListOrders(ctx context.Context, f domain.OrderFilter, detail D
 	counted := make(chan struct{})
 	go func() {
 		defer close(counted)
-		count.n, count.exact, count.err = plan.count(ctx, s.pool)
+		count.n, count.exact, count.err = plan.count(ctx, db)
 	}()
 	defer func() { <-counted }() // never leave the count running
 	page := OrderPage{}
 	switch detail {
 	case Everything:
-		page.Orders, err = loadOrders(ctx, queries.New(s.pool), rows)
+		page.Orders, err = loadOrders(ctx, queries.New(db), rows)
 	case WithLines:
-		page.Orders, err = loadOrderLines(ctx, queries.New(queries.GenericPlans(s.pool)), rows)
+		page.Orders, err = loadOrderLines(ctx, queries.New(queries.GenericPlans(db)), rows)
 	default:
 		page.Orders, err = ordersFromRows(rows)
 	}

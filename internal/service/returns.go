@@ -389,7 +389,7 @@ func (s *Service) ListReturns(ctx context.Context, f ReturnFilter) (ReturnPage, 
 	if err := fe.Err(); err != nil {
 		return ReturnPage{}, err
 	}
-	q := queries.New(s.pool)
+	q := queries.New(s.reader(ctx))
 	rows, err := q.ListReturnsQueue(ctx, p)
 	if err != nil {
 		return ReturnPage{}, fmt.Errorf("list returns: %w", err)

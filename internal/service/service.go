@@ -43,6 +43,12 @@ type Config struct {
 	WebhooksAllowPrivate bool
 	ShopName             string // what emails are signed with
 	PublicURL            string // where customers reach the OMS, for the links in emails
+
+	// Replica is a streaming replica the lists, search, dashboard and exports read from
+	// while it keeps up (replica.go); nil: none.
+	Replica *pgxpool.Pool
+	// ReplicaMaxLag is how far behind the replica may be and still be read (default 5s).
+	ReplicaMaxLag time.Duration
 }
 
 // Service runs the use cases against one PostgreSQL database.
@@ -58,6 +64,7 @@ type Service struct {
 	queue *river.Client[pgx.Tx]
 	// encoder writes webhook bodies (SetEventEncoder).
 	encoder atomic.Pointer[EventEncoder]
+	replica *replica // nil: none
 }
 
 // New returns a Service using pool.
@@ -72,7 +79,14 @@ func New(pool *pgxpool.Pool, cfg Config) *Service {
 	if err != nil {
 		panic(fmt.Sprintf("job queue client: %v", err)) // an insert-only configuration is always valid
 	}
-	return &Service{pool: pool, cfg: cfg, now: time.Now, queue: queue, writer: &orderWriter{pool: pool}}
+	s := &Service{pool: pool, cfg: cfg, now: time.Now, queue: queue, writer: &orderWriter{pool: pool}}
+	if cfg.Replica != nil {
+		if cfg.ReplicaMaxLag <= 0 {
+			cfg.ReplicaMaxLag = 5 * time.Second
+		}
+		s.replica = &replica{pool: cfg.Replica, maxLag: cfg.ReplicaMaxLag}
+	}
+	return s
 }
 
 // Pool exposes the database for health checks and the job queue.
