@@ -25,7 +25,7 @@ const (
 	sessionVersionKey = "staff_session_version"
 	// sessionWroteKey is when the user last changed something (readYourWrites).
 	sessionWroteKey = "wrote_at"
-	sessionFlashKey   = "flash"
+	sessionFlashKey = "flash"
 )
 
 func newSessionManager(pool *pgxpool.Pool, secure bool) *scs.SessionManager {
