@@ -6,7 +6,8 @@
 #   OMS_ADDR          where the OMS listens (default 127.0.0.1:8080)
 #   OMS_MAILPIT_SMTP  Mailpit's SMTP address (default 127.0.0.1:1025; a port alone: on 127.0.0.1)
 #   OMS_MAILPIT_UI    Mailpit's web inbox and API (default 127.0.0.1:8025)
-#   OMS_MAILPIT       a Mailpit binary to use instead of bin/mailpit (built from tools/go.mod)
+#   OMS_MAILPIT       a Mailpit binary to use instead of bin/mailpit (built from tools/go.mod with
+#                     its web page by scripts/mailpit-build.sh)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -60,16 +61,8 @@ if [[ -z "${OMS_SMTP_URL:-}" ]]; then
 	! listening "$ui_host" "$ui_port" || taken "$ui_host" "$ui_port" OMS_MAILPIT_UI
 
 	mailpit=${OMS_MAILPIT:-$root/bin/mailpit}
-	if [[ -z "${OMS_MAILPIT:-}" ]]; then
-		# Built once per version pinned in tools/go.mod.
-		want=$(cd "$root" && go list -modfile=tools/go.mod -m -f '{{.Version}}' github.com/axllent/mailpit)
-		have=$(go version -m "$mailpit" 2>/dev/null | awk '$1 == "mod" && $2 == "github.com/axllent/mailpit" { print $3 }') || true
-		if [[ "$have" != "$want" ]]; then
-			echo "run: building Mailpit $want into bin/mailpit (once; a minute or two)"
-			(cd "$root" && go build -modfile=tools/go.mod -o "$mailpit" \
-				-ldflags "-X github.com/axllent/mailpit/config.Version=$want" github.com/axllent/mailpit)
-		fi
-	fi
+	# Built once per version pinned in tools/go.mod, with its web page when npm is there.
+	[[ -n "${OMS_MAILPIT:-}" ]] || "$root/scripts/mailpit-build.sh"
 	[[ -x "$mailpit" ]] || die "no Mailpit binary at $mailpit"
 
 	smtp_addr=$(joinhp "$smtp_host" "$smtp_port")
@@ -141,9 +134,16 @@ if [[ -n "$mailpit_pid" ]]; then
 	[[ $ui_host == 127.0.0.1 || $ui_host == 0.0.0.0 ]] && inbox=localhost:$ui_port
 	email="inbox:      http://${inbox}  (Mailpit catches every email; SMTP on $smtp_addr)"
 	if [[ -z "${OMS_MAILPIT:-}" ]]; then
-		# The Go module has no compiled web page (Mailpit's releases do): its API works.
-		email+=$'\n'"              built from source, its page is blank: the API lists them, /api/v1/messages,"
-		email+=$'\n'"              and shows one, /view/<ID>.html; or OMS_MAILPIT=<a released mailpit>"
+		# Built without its web page when npm was missing or failed (scripts/mailpit-build.sh).
+		blank=
+		case $(cat "$root/bin/mailpit.built" 2>/dev/null || true) in
+		*" no-npm") blank="no npm to build it: install Node.js and npm, then make run again" ;;
+		*" npm-failed") blank="npm failed, see .data/mailpit-build/build.log; rm bin/mailpit to retry" ;;
+		esac
+		if [[ -n "$blank" ]]; then
+			email+=$'\n'"              its page is blank ($blank);"
+			email+=$'\n'"              the API lists the emails, /api/v1/messages, and shows one, /view/<ID>.html"
+		fi
 	fi
 else
 	# The password stays out of the banner.
