@@ -19,7 +19,8 @@ func TestSettingsCustomerEmails(t *testing.T) {
 	expectBody(t, admin.get("/settings/emails"), "Customer emails", "Order confirmed", "Order {order_number} is on its way", "Return received")
 	edit := admin.get("/settings/emails/shipped")
 	expectStatus(t, edit, http.StatusOK)
-	expectBody(t, edit, "Shipped email", "Order 1001 is on its way", "As saved", "srcdoc=", "00340434161234567890")
+	// srcdoc holds the HTML part as a document (escaped once), not as text (escaped twice).
+	expectBody(t, edit, "Shipped email", "Order 1001 is on its way", "As saved", `srcdoc="&lt;!doctype html&gt;`, "00340434161234567890")
 
 	pv := admin.post("/settings/emails/shipped/preview", url.Values{"subject": {"Parcel for {customer_name}"}, "body": {"Hi!\n\nIt left."}, "enabled": {"on"}})
 	expectStatus(t, pv, http.StatusOK)
