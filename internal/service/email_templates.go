@@ -52,7 +52,7 @@ func (s *Service) PreviewEmail(ctx context.Context, t domain.EmailTemplate) (ema
 			{SKU: "TEE-M", Name: "T-shirt, medium", Quantity: 2, UnitPrice: decimal.RequireFromString("19.00"), Total: decimal.RequireFromString("38.00")},
 			{SKU: "MUG", Name: "Mug", Quantity: 1, UnitPrice: decimal.RequireFromString("12.00"), Total: decimal.RequireFromString("12.00")}},
 		Subtotal: decimal.RequireFromString("50.00"), Shipping: decimal.RequireFromString("4.90"),
-		Tax: decimal.RequireFromString("10.43"), Total: decimal.RequireFromString("54.90"), CreatedAt: now}
+		Tax: decimal.RequireFromString("9.52"), Total: decimal.RequireFromString("64.42"), CreatedAt: now}
 	d := emails.Data{ShopName: s.cfg.ShopName, PublicURL: s.cfg.PublicURL, Order: o}
 	switch t.Kind {
 	case domain.EmailShipped:
