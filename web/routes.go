@@ -49,6 +49,9 @@ func (s *Server) routes() {
 	api.POST("/returns/:id/reject", s.apiRejectReturn)
 	api.POST("/returns/:id/receive", s.apiReceiveReturn)
 
+	// The API's description (OpenAPI 3.1): no token
+	e.GET("/api/v1/openapi.json", openAPI)
+
 	// Payment gateways' callbacks: no token, each verified by its own signature
 	e.POST("/webhooks/stripe", s.stripeWebhook)
 
