@@ -37,8 +37,7 @@ func newPageEnv(t testing.TB) *pageEnv {
 	pool := testdb.New(t)
 	svc := service.New(pool, service.Config{})
 	s := New(Config{ShopName: "Test Shop"}, svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
+	srv := newTestServer(t, s.Handler())
 	e := &pageEnv{t: t, srv: srv, svc: svc, pool: pool, users: map[domain.Role]domain.StaffUser{}}
 	for _, r := range domain.Roles {
 		u, err := svc.CreateStaffUser(context.Background(), string(r)+"@example.com", "Test "+string(r), r, testPassword)
