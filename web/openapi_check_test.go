@@ -91,6 +91,9 @@ func (c *openAPIChecker) check(req *http.Request, resp *http.Response, body []by
 		if resp.StatusCode < 400 || resp.StatusCode >= 500 {
 			return "", []string{fmt.Sprintf("the document has no operation %s %s, yet the server answered %d", req.Method, req.URL.Path, resp.StatusCode)}
 		}
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			return "", []string{fmt.Sprintf("an undocumented request's refusal is %q, not the JSON error body", ct)}
+		}
 		_, errs := c.schemas.ValidateSchemaBytes(c.errorBody, body)
 		return "", describe("an undocumented request's refusal is not the Error body", errs)
 	}

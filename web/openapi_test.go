@@ -256,6 +256,7 @@ func TestOpenAPICheckIsStrict(t *testing.T) {
 		{"a method not described, served", "DELETE", "/api/v1/products/TEE-M", "", 200, jsonType, string(good), false},
 		{"a path not described, refused", "GET", "/api/v1/nothing", "", 404, jsonType, `{"error":{"code":"not_found","message":"no such page"}}`, true},
 		{"a refusal that is not the error body", "GET", "/api/v1/nothing", "", 404, jsonType, `not found`, false},
+		{"a refusal that is not JSON", "GET", "/api/v1/nothing", "", 404, http.Header{"Content-Type": {"text/plain"}}, `{"error":{"code":"not_found","message":"no"}}`, false},
 		{"an accepted request with an undescribed field", "PUT", "/api/v1/products/TEE-M", `{"name":"Tee","price":"1.00","currency":"USD","colour":"red"}`, 200, jsonType, string(good), false},
 		{"an accepted request as described", "PUT", "/api/v1/products/TEE-M", `{"name":"Tee","price":"1.00","currency":"USD"}`, 200, jsonType, string(good), true},
 	}
