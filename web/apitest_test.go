@@ -31,8 +31,7 @@ func newAPIEnv(t testing.TB) *apiEnv {
 	pool := testdb.New(t)
 	svc := service.New(pool, service.Config{})
 	s := New(Config{ShopName: "Test Shop"}, svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
+	srv := newTestServer(t, s.Handler())
 	_, token, err := svc.CreateToken(context.Background(), "test")
 	if err != nil {
 		t.Fatalf("create token: %v", err)

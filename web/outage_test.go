@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -64,8 +63,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := service.New(pool, service.Config{})
-	srv := httptest.NewServer(New(Config{ShopName: "Outage"}, svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
-	t.Cleanup(srv.Close)
+	srv := newTestServer(t, New(Config{ShopName: "Outage"}, svc, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 	e := &apiEnv{t: t, srv: srv, svc: svc, pool: pool}
 	if _, e.token, err = svc.CreateToken(ctx, "load"); err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -45,8 +44,7 @@ func (e *pageEnv) runJobs() {
 func (e *pageEnv) otherProcess(b *browser) *browser {
 	e.t.Helper()
 	s := New(Config{ShopName: "Test Shop"}, service.New(e.pool, service.Config{}), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(s.Handler())
-	e.t.Cleanup(srv.Close)
+	srv := newTestServer(e.t, s.Handler())
 	other := *e
 	other.srv = srv
 	return &browser{e: &other, client: b.client, csrf: b.csrf}

@@ -314,7 +314,7 @@ func (e *pageEnv) liveServer() (*Server, *httptest.Server) {
 func (e *pageEnv) liveServerWith(cfg Config) (*Server, *httptest.Server) {
 	e.t.Helper()
 	s := New(cfg, e.svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewUnstartedServer(s.Handler())
+	srv := httptest.NewUnstartedServer(checkedByOpenAPI(e.t, s.Handler()))
 	srv.Config.RegisterOnShutdown(s.Close)
 	srv.Start()
 	e.t.Cleanup(func() { s.Close(); srv.Close() })

@@ -42,8 +42,7 @@ func newPageEnv(t testing.TB) *pageEnv {
 func newPageEnvOn(t testing.TB, pool *pgxpool.Pool, svc *service.Service) *pageEnv {
 	t.Helper()
 	s := New(Config{ShopName: "Test Shop"}, svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
+	srv := newTestServer(t, s.Handler())
 	e := &pageEnv{t: t, srv: srv, svc: svc, pool: pool, users: map[domain.Role]domain.StaffUser{}}
 	for _, r := range domain.Roles {
 		u, err := svc.CreateStaffUser(context.Background(), string(r)+"@example.com", "Test "+string(r), r, testPassword)

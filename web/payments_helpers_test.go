@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -103,8 +102,7 @@ func newStripeEnvWith(t testing.TB, tune func(base string, cfg *service.Config) 
 	cfg.Stripe = payment.NewStripe(payment.StripeConfig{SecretKey: "sk_test_123", APIBase: base, WebhookSecret: testWebhookSecret})
 	svc := service.New(pool, cfg)
 	s := New(Config{ShopName: "Test Shop"}, svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
+	srv := newTestServer(t, s.Handler())
 	_, token, err := svc.CreateToken(context.Background(), "test")
 	if err != nil {
 		t.Fatalf("create token: %v", err)

@@ -52,6 +52,9 @@ func (s *Server) routes() {
 	api.POST("/webhook_endpoints", s.apiCreateWebhookEndpoint)
 	api.DELETE("/webhook_endpoints/:id", s.apiDeleteWebhookEndpoint)
 
+	// The API's description (OpenAPI 3.1): no token
+	e.GET("/api/v1/openapi.json", openAPI)
+
 	// Payment gateways' callbacks: no token, each verified by its own signature
 	e.POST("/webhooks/stripe", s.stripeWebhook)
 

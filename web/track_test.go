@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -189,8 +188,7 @@ func TestPublicTrackingIsRateLimitedPerAddress(t *testing.T) {
 	e := newAPIEnv(t)
 	// A separate server with a small budget, so that the test is quick and exact.
 	s := New(Config{ShopName: "Test Shop", TrackRate: 0.01, TrackBurst: 3}, e.svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
+	srv := newTestServer(t, s.Handler())
 	get := func(path string) *http.Response {
 		resp, err := http.Get(srv.URL + path)
 		if err != nil {
@@ -236,8 +234,7 @@ func TestPublicTrackingIsRateLimitedPerAddress(t *testing.T) {
 	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
 	proxied := New(Config{ShopName: "Test Shop", TrackRate: 0.01, TrackBurst: 1, TrustedProxies: []*net.IPNet{loopback}},
 		e.svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	psrv := httptest.NewServer(proxied.Handler())
-	defer psrv.Close()
+	psrv := newTestServer(t, proxied.Handler())
 	via := func(xff string) int {
 		req, _ := http.NewRequest("GET", psrv.URL+"/api/v1/track/ORD-1?email=a@example.com", nil)
 		req.Header.Set("X-Forwarded-For", xff)
