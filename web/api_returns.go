@@ -95,12 +95,13 @@ func (s *Server) apiApproveReturn(c echo.Context) error {
 
 func (s *Server) apiRejectReturn(c echo.Context) error {
 	var req struct {
-		Note string `json:"note"`
+		Note           string `json:"note"`
+		NotifyCustomer *bool  `json:"notify_customer"` // a rejection emails nobody today
 	}
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	r, err := s.svc.RejectReturn(c.Request().Context(), actorOf(c), c.Param("id"), req.Note)
+	r, err := s.svc.RejectReturn(notifyCtx(c, req.NotifyCustomer), actorOf(c), c.Param("id"), req.Note)
 	if err != nil {
 		return err
 	}

@@ -52,8 +52,7 @@ func newNotifyEnv(t *testing.T, tune func(*service.Config)) *notifyEnv {
 	}
 	svc := service.New(pool, cfg)
 	s := New(Config{ShopName: "Test Shop"}, svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
+	srv := newTestServer(t, s.Handler())
 	_, token, err := svc.CreateToken(context.Background(), "test")
 	if err != nil {
 		t.Fatal(err)
