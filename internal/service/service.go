@@ -43,6 +43,11 @@ type Config struct {
 	WebhooksAllowPrivate bool
 	ShopName             string // what emails are signed with
 	PublicURL            string // where customers reach the OMS, for the links in emails
+
+	// Direct reaches the database without a transaction pooler (OMS_DIRECT_DATABASE_URL):
+	// the live updates' listener connects as it does, since LISTEN needs a session of
+	// its own. nil: as the pool does.
+	Direct *pgxpool.Pool
 }
 
 // Service runs the use cases against one PostgreSQL database.
