@@ -290,6 +290,22 @@ type apiOrder struct {
 	} `json:"history"`
 }
 
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func decodeJSON(t *testing.T, resp *http.Response, out any) {
+	t.Helper()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("decode %s: %v", resp.Request.URL, err)
+	}
+}
+
 // newOrderBody is an order of quantity of sku for email.
 func newOrderBody(email, sku string, quantity int) map[string]any {
 	return map[string]any{
