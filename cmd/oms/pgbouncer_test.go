@@ -24,7 +24,8 @@ import (
 // named prepared statements, which a transaction pooler cannot follow), and
 // OMS_DIRECT_DATABASE_URL straight to PostgreSQL for what needs a session of its own
 // (migrations' advisory lock, the live updates' LISTEN, the job queue). Two processes
-// serve the API, pages and live updates through it, and run jobs.
+// serve the API, pages and live updates through it, and run jobs, some of them enqueued
+// through it.
 func TestBehindPgBouncerTransactionMode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the oms binary and runs PgBouncer and two `oms serve` processes")
@@ -139,6 +140,33 @@ func TestBehindPgBouncerTransactionMode(t *testing.T) {
 	}
 	events.expect(t, "changed", 30*time.Second)
 	events.cancel()
+
+	// A job enqueued through the pooler, in the transaction that asks for it (River's
+	// insert), worked from the direct connection: a bulk cancellation from the list.
+	form := url.Values{"reason": {"duplicates"}, "confirmed": {"1"}}
+	for _, o := range orders[2:5] {
+		form.Add("ids", o.ID)
+	}
+	br.get(b.URL + "/orders")
+	st, h, page := br.post(b.URL+"/orders/bulk/cancel", form)
+	bulk, ok := strings.CutPrefix(h.Get("Location"), "/orders/bulk/")
+	if st != http.StatusSeeOther || !ok {
+		t.Fatalf("bulk cancel: %d %q\n%.1000s", st, h.Get("Location"), page)
+	}
+	bulk, _, _ = strings.Cut(bulk, "?")
+	db, err := pgx.Connect(ctx, direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	waitFor(t, 2*time.Minute, "the bulk cancellation done", func() (bool, string) {
+		var done int
+		var finished bool
+		if err := db.QueryRow(ctx, "SELECT done, finished_at IS NOT NULL FROM bulk_cancellations WHERE id = $1", bulk).Scan(&done, &finished); err != nil {
+			t.Fatal(err)
+		}
+		return finished && done == 3, fmt.Sprintf("%d of 3 done", done)
+	})
 
 	// Jobs: the unpaid orders expire (the queue on the direct connection, the work
 	// through the pooler).
