@@ -17,12 +17,32 @@ import (
 //go:embed *.sql
 var FS embed.FS
 
+// upLock is the session advisory lock that `oms migrate` holds while it migrates.
+const upLock = 0x6f6d735f6d696772 // "oms_migr"
+
 // Up applies every pending migration: the OMS schema (goose) and the job queue's
-// tables (river). Running it again is a no-op.
+// tables (river). Running it again is a no-op, and so is running it in several
+// processes at once (each `oms serve` deployment step may): they take turns.
 func Up(ctx context.Context, pool *pgxpool.Pool) error {
+	// River's migrator takes no lock of its own: two processes migrating a fresh
+	// database at once would both create its types. One session lock covers both steps;
+	// it needs a session of its own (a direct connection, not a transaction pooler).
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", upLock); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", upLock) //nolint:errcheck // released with the session anyway
+	return up(ctx, pool)
+}
+
+func up(ctx context.Context, pool *pgxpool.Pool) error {
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
-	// The session lock lets several processes run `oms migrate` at once safely.
+	// goose's own session lock, kept for its table's sake.
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
 		return fmt.Errorf("migration lock: %w", err)

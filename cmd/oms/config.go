@@ -34,6 +34,19 @@ type config struct {
 	WebhooksAllowPrivate bool
 	ReadDatabaseURL      string        // a streaming replica for lists, search, dashboard, exports; "" none
 	ReadMaxLag           time.Duration // how far behind it may be and still be read
+	// DirectDatabaseURL reaches the same database as DatabaseURL without a transaction
+	// pooler in between, for what needs a session of its own: migrations and the demo
+	// loader (advisory locks), the live updates' LISTEN, the job queue (its LISTEN).
+	// OMS_DIRECT_DATABASE_URL; empty: DatabaseURL (see directURL).
+	DirectDatabaseURL string
+}
+
+// directURL is where session-bound work connects: OMS_DIRECT_DATABASE_URL, or DATABASE_URL.
+func (c config) directURL() string {
+	if c.DirectDatabaseURL != "" {
+		return c.DirectDatabaseURL
+	}
+	return c.DatabaseURL
 }
 
 func loadConfig() (config, error) {
@@ -88,6 +101,7 @@ func loadConfig() (config, error) {
 	default:
 		return c, fmt.Errorf("OMS_WEBHOOKS_ALLOW_PRIVATE must be true or false, got %q", v)
 	}
+	c.DirectDatabaseURL = os.Getenv("OMS_DIRECT_DATABASE_URL")
 	return c, nil
 }
 

@@ -25,7 +25,8 @@ func demoCmd(ctx context.Context, cfg config, args []string, stdout io.Writer) e
 	if *orders < 0 || *years <= 0 || *years > 20 {
 		return fmt.Errorf("demo: --orders must be positive and --years between 0 and 20")
 	}
-	return withService(ctx, cfg, func(svc *service.Service) error {
+	// The loader holds a session advisory lock and COPYs: a direct connection.
+	return withService(ctx, cfg.direct(), func(svc *service.Service) error {
 		if err := demo.LoadShop(ctx, svc, stdout); err != nil {
 			return err
 		}

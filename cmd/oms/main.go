@@ -58,7 +58,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "migrate":
-		return withPool(ctx, cfg, func(pool *pgxpool.Pool) error {
+		// Migrations hold session advisory locks: never through a transaction pooler.
+		return withPool(ctx, cfg.direct(), func(pool *pgxpool.Pool) error {
 			if err := migrations.Up(ctx, pool); err != nil {
 				return err
 			}
@@ -145,7 +146,7 @@ func withPool(ctx context.Context, cfg config, fn func(*pgxpool.Pool) error) err
 }
 
 func withService(ctx context.Context, cfg config, fn func(*service.Service) error) error {
-	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error { return fn(newService(pool, nil, cfg)) })
+	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error { return fn(newService(pool, cfg)) })
 }
 
 // openReplica connects to OMS_READ_DATABASE_URL lazily: a replica that is down at start
@@ -180,16 +181,26 @@ func openPool(ctx context.Context, cfg config) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-// newService is the service on pool, reading lists from replica when it is not nil.
-func newService(pool, replica *pgxpool.Pool, cfg config) *service.Service {
+func newService(pool *pgxpool.Pool, cfg config) *service.Service {
+	return service.New(pool, serviceConfig(cfg))
+}
+
+func serviceConfig(cfg config) service.Config {
 	sc := service.Config{ReservationTTL: cfg.ReservationTTL,
 		Stripe:   payment.NewStripe(payment.StripeConfig{SecretKey: cfg.StripeKey, APIBase: cfg.StripeAPIBase, WebhookSecret: cfg.StripeWebhook}),
 		Webhooks: webhook.NewClient(cfg.WebhooksAllowPrivate, 0), WebhooksAllowPrivate: cfg.WebhooksAllowPrivate,
-		ShopName: cfg.ShopName, PublicURL: cfg.PublicURL, Replica: replica, ReplicaMaxLag: cfg.ReadMaxLag}
+		ShopName: cfg.ShopName, PublicURL: cfg.PublicURL, ReplicaMaxLag: cfg.ReadMaxLag}
 	if cfg.Mailer != nil { // not a nil *mail.Sender in the interface: the service tells "none" by nil
 		sc.Mailer = cfg.Mailer
 	}
-	return service.New(pool, sc)
+	return sc
+}
+
+// direct is cfg with DatabaseURL set to the direct connection (OMS_DIRECT_DATABASE_URL),
+// for the commands that need sessions of their own.
+func (c config) direct() config {
+	c.DatabaseURL = c.directURL()
+	return c
 }
 
 // oneLine keeps the failure message to the one line the contract promises.

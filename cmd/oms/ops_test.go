@@ -59,7 +59,7 @@ func TestServeRunsReservationExpiry(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		svc := newService(pool, nil, config{ReservationTTL: time.Minute})
+		svc := newService(pool, config{ReservationTTL: time.Minute})
 		order, _, err := svc.CreateOrder(ctx, domain.System, domain.NewOrder{
 			Customer:        domain.Customer{Email: "ann@example.com", Name: "Ann"},
 			ShippingAddress: domain.Address{FirstName: "Ann", LastName: "Lee", Address1: "1 Main St", City: "Springfield", Country: "US"},

@@ -9,12 +9,15 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/oms/oms/internal/jobs"
+	"github.com/oms/oms/internal/service"
+	"github.com/oms/oms/queries"
 	"github.com/oms/oms/web"
 )
 
@@ -23,15 +26,32 @@ import (
 func serve(ctx context.Context, cfg config, _ []string) error {
 	tuneGC()
 	return withPool(ctx, cfg, func(pool *pgxpool.Pool) error {
-		var replica *pgxpool.Pool
-		if cfg.ReadDatabaseURL != "" {
+		// Behind a transaction pooler (DATABASE_URL through PgBouncer), what needs a
+		// session of its own connects directly: the live updates' LISTEN and the queue.
+		direct := pool
+		if cfg.DirectDatabaseURL == "" && strings.Contains(cfg.DatabaseURL, "default_query_exec_mode") {
+			logger.Warn("DATABASE_URL sets default_query_exec_mode, as for a transaction pooler, but OMS_DIRECT_DATABASE_URL " +
+				"is not set: through such a pooler LISTEN hears nothing (no live updates on order pages; the job queue polls) " +
+				"and migrations' locks do not hold (docs/scaling.md)")
+		}
+		if cfg.directURL() != cfg.DatabaseURL {
 			var err error
-			if replica, err = openReplica(ctx, cfg); err != nil {
+			if direct, err = openDirectPool(ctx, cfg.directURL()); err != nil {
+				return err
+			}
+			defer direct.Close()
+		}
+		sc := serviceConfig(cfg)
+		sc.Direct = direct
+		if cfg.ReadDatabaseURL != "" {
+			replica, err := openReplica(ctx, cfg)
+			if err != nil {
 				return err
 			}
 			defer replica.Close()
+			sc.Replica = replica
 		}
-		svc := newService(pool, replica, cfg)
+		svc := service.New(pool, sc)
 		go svc.WatchReplica(ctx, time.Second, logger)
 		srv := web.New(web.Config{ShopName: cfg.ShopName, SecureCookies: secureCookies(cfg),
 			TrackRate: cfg.TrackRate, TrackBurst: cfg.TrackBurst, TrustedProxies: cfg.TrustedProxies,
@@ -45,7 +65,7 @@ func serve(ctx context.Context, cfg config, _ []string) error {
 		var runner *jobs.Runner
 		if cfg.Jobs {
 			var err error
-			if runner, err = jobs.New(pool, svc, jobs.Config{Logger: logger}); err != nil {
+			if runner, err = jobs.New(direct, svc, jobs.Config{Logger: logger}); err != nil {
 				return err
 			}
 			// Not ctx: on SIGTERM the queue is stopped below, after the HTTP server.
@@ -84,6 +104,29 @@ func serve(ctx context.Context, cfg config, _ []string) error {
 		}
 		return serveErr
 	})
+}
+
+// openDirectPool connects to OMS_DIRECT_DATABASE_URL: a small pool, for the job queue
+// (its LISTEN holds one connection; fetching and completing jobs use a few more) and
+// the template of the live updates' listener.
+func openDirectPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("OMS_DIRECT_DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		pc.MaxConns = 10
+	}
+	pc.AfterConnect = queries.RegisterTypes
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("connect to OMS_DIRECT_DATABASE_URL: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("OMS_DIRECT_DATABASE_URL unreachable: %w", err)
+	}
+	return pool, nil
 }
 
 // tuneGC sets the collector for a server, unless GOGC or GOMEMLIMIT say otherwise. A

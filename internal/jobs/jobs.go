@@ -122,7 +122,9 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.ExpiryInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return ExpireReservationsArgs{}, nil },
+				func() (river.JobArgs, *river.InsertOpts) {
+					return ExpireReservationsArgs{}, expiryPeriodicOpts(cfg.ExpiryInterval)
+				},
 				&river.PeriodicJobOpts{ID: "expire_reservations", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.ExportCleanupInterval),
 				func() (river.JobArgs, *river.InsertOpts) { return DeleteExpiredExportsArgs{}, nil },

@@ -43,7 +43,11 @@ func (s *Service) ListenOrderChanges(ctx context.Context, log *slog.Logger, conn
 }
 
 func (s *Service) listenOnce(ctx context.Context, connected func(), changed func(orderID string)) error {
-	cfg := s.pool.Config().ConnConfig.Copy()
+	pool := s.pool
+	if s.cfg.Direct != nil {
+		pool = s.cfg.Direct // not through a transaction pooler, which would lose the LISTEN
+	}
+	cfg := pool.Config().ConnConfig.Copy()
 	connectCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	conn, err := pgx.ConnectConfig(connectCtx, cfg)
 	cancel()

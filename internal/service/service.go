@@ -49,6 +49,10 @@ type Config struct {
 	Replica *pgxpool.Pool
 	// ReplicaMaxLag is how far behind the replica may be and still be read (default 5s).
 	ReplicaMaxLag time.Duration
+	// Direct reaches the database without a transaction pooler (OMS_DIRECT_DATABASE_URL):
+	// the live updates' listener connects as it does, since LISTEN needs a session of
+	// its own. nil: as the pool does.
+	Direct *pgxpool.Pool
 }
 
 // Service runs the use cases against one PostgreSQL database.
