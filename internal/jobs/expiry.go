@@ -23,18 +23,6 @@ func (ExpireReservationsArgs) InsertOpts() river.InsertOpts {
 	return singlePeriodic
 }
 
-// expiryPeriodicOpts are the insert options of the periodic expiry: one job per
-// interval (ByPeriod), not one at a time. A process killed while it runs the expiry
-// leaves that job "running" until River rescues it (RescueStuckJobsAfter, 20 minutes):
-// unique by state alone, no later expiry could be scheduled until then, and the stock of
-// every unpaid order would stay reserved that long. Runs may overlap when one outlasts
-// the interval, which ExpireReservations allows (SKIP LOCKED, each order checked again
-// under its lock). River's periods are whole seconds at least.
-func expiryPeriodicOpts(interval time.Duration) *river.InsertOpts {
-	return &river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByPeriod: max(interval, time.Second),
-		ByState: singlePeriodic.UniqueOpts.ByState}}
-}
-
 type expiryWorker struct {
 	river.WorkerDefaults[ExpireReservationsArgs]
 	svc   *service.Service

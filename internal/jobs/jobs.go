@@ -49,6 +49,19 @@ type Config struct {
 var singlePeriodic = river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
 	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
 
+// periodicOpts are the insert options of a periodic job: one job per interval
+// (ByPeriod), not one at a time. A process killed while it runs one leaves that job
+// "running" until River rescues it (RescueStuckJobsAfter, 20 minutes): unique by state
+// alone, no later run could be scheduled until then (the reservation expiry stalled so,
+// and unpaid orders kept their stock). Runs may overlap when one outlasts the interval;
+// each periodic job allows that (expiry and refund settling claim rows under locks, the
+// counters fold under an advisory lock, clean-ups delete). River's periods are whole
+// seconds at least.
+func periodicOpts(interval time.Duration) *river.InsertOpts {
+	return &river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByPeriod: max(interval, time.Second),
+		ByState: singlePeriodic.UniqueOpts.ByState}}
+}
+
 // Runner is the job queue client with the OMS's workers and schedules.
 type Runner struct {
 	client *river.Client[pgx.Tx]
@@ -123,20 +136,20 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.ExpiryInterval),
 				func() (river.JobArgs, *river.InsertOpts) {
-					return ExpireReservationsArgs{}, expiryPeriodicOpts(cfg.ExpiryInterval)
+					return ExpireReservationsArgs{}, periodicOpts(cfg.ExpiryInterval)
 				},
 				&river.PeriodicJobOpts{ID: "expire_reservations", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.ExportCleanupInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return DeleteExpiredExportsArgs{}, nil },
+				func() (river.JobArgs, *river.InsertOpts) { return DeleteExpiredExportsArgs{}, periodicOpts(cfg.ExportCleanupInterval) },
 				&river.PeriodicJobOpts{ID: "delete_expired_exports", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.OrderStatsInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return CompactOrderStatsArgs{}, nil },
+				func() (river.JobArgs, *river.InsertOpts) { return CompactOrderStatsArgs{}, periodicOpts(cfg.OrderStatsInterval) },
 				&river.PeriodicJobOpts{ID: "compact_order_stats", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.RefundReconcileInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return ReconcileRefundsArgs{}, nil },
+				func() (river.JobArgs, *river.InsertOpts) { return ReconcileRefundsArgs{}, periodicOpts(cfg.RefundReconcileInterval) },
 				&river.PeriodicJobOpts{ID: "reconcile_refunds", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
-				func() (river.JobArgs, *river.InsertOpts) { return DeleteOldReplaysArgs{}, nil },
+				func() (river.JobArgs, *river.InsertOpts) { return DeleteOldReplaysArgs{}, periodicOpts(time.Hour) },
 				&river.PeriodicJobOpts{ID: "delete_old_replays", RunOnStart: true}),
 		},
 		// A job still running at shutdown gets this long before its context is cancelled;
