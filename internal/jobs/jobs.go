@@ -140,13 +140,19 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 				},
 				&river.PeriodicJobOpts{ID: "expire_reservations", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.ExportCleanupInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return DeleteExpiredExportsArgs{}, periodicOpts(cfg.ExportCleanupInterval) },
+				func() (river.JobArgs, *river.InsertOpts) {
+					return DeleteExpiredExportsArgs{}, periodicOpts(cfg.ExportCleanupInterval)
+				},
 				&river.PeriodicJobOpts{ID: "delete_expired_exports", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.OrderStatsInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return CompactOrderStatsArgs{}, periodicOpts(cfg.OrderStatsInterval) },
+				func() (river.JobArgs, *river.InsertOpts) {
+					return CompactOrderStatsArgs{}, periodicOpts(cfg.OrderStatsInterval)
+				},
 				&river.PeriodicJobOpts{ID: "compact_order_stats", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.RefundReconcileInterval),
-				func() (river.JobArgs, *river.InsertOpts) { return ReconcileRefundsArgs{}, periodicOpts(cfg.RefundReconcileInterval) },
+				func() (river.JobArgs, *river.InsertOpts) {
+					return ReconcileRefundsArgs{}, periodicOpts(cfg.RefundReconcileInterval)
+				},
 				&river.PeriodicJobOpts{ID: "reconcile_refunds", RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return DeleteOldReplaysArgs{}, periodicOpts(time.Hour) },
