@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -60,6 +61,8 @@ type Server struct {
 	svc  *service.Service
 	log  *slog.Logger
 	echo *echo.Echo
+	// draining: shutting down; /readyz says so (Drain).
+	draining atomic.Bool
 
 	// renderErrorPage draws the HTML error page for browser requests (set by the pages).
 	renderErrorPage func(c echo.Context, status int, de *domain.Error)

@@ -34,6 +34,9 @@ type config struct {
 	WebhooksAllowPrivate bool
 	ReadDatabaseURL      string        // a streaming replica for lists, search, dashboard, exports; "" none
 	ReadMaxLag           time.Duration // how far behind it may be and still be read
+	// DrainDelay: on SIGTERM, how long /readyz answers 503 while requests are still served,
+	// before the listener closes (OMS_DRAIN_DELAY; 0: close at once).
+	DrainDelay time.Duration
 	// DirectDatabaseURL reaches the same database as DatabaseURL without a transaction
 	// pooler in between, for what needs a session of its own: migrations and the demo
 	// loader (advisory locks), the live updates' LISTEN, the job queue (its LISTEN).
@@ -89,6 +92,9 @@ func loadConfig() (config, error) {
 		c.PublicURL = "http://localhost:" + port
 	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, fmt.Errorf("OMS_PUBLIC_URL must be an absolute http(s) URL such as https://shop.example.com, got %q", c.PublicURL)
+	}
+	if c.DrainDelay, err = time.ParseDuration(envOr("OMS_DRAIN_DELAY", "0s")); err != nil || c.DrainDelay < 0 {
+		return c, fmt.Errorf("OMS_DRAIN_DELAY must be a duration such as 10s, got %q", os.Getenv("OMS_DRAIN_DELAY"))
 	}
 	c.ReadDatabaseURL = os.Getenv("OMS_READ_DATABASE_URL")
 	if c.ReadMaxLag, err = time.ParseDuration(envOr("OMS_READ_MAX_LAG", "5s")); err != nil || c.ReadMaxLag <= 0 {

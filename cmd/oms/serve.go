@@ -89,6 +89,13 @@ func serve(ctx context.Context, cfg config, _ []string) error {
 			serveErr = fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 		case <-ctx.Done():
 		}
+		if serveErr == nil && cfg.DrainDelay > 0 {
+			// Load balancers see /readyz fail and stop sending requests; those already
+			// sent are still served. Then the listener closes.
+			srv.Drain()
+			logger.Info("draining: /readyz answers 503", slog.Duration("for", cfg.DrainDelay))
+			time.Sleep(cfg.DrainDelay)
+		}
 		logger.Info("shutting down: finishing in-flight requests and jobs")
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -170,3 +170,50 @@ func TestSecureCookiesUnlessLoopbackOnly(t *testing.T) {
 		t.Error("on/off must override auto")
 	}
 }
+
+// With OMS_DRAIN_DELAY, a SIGTERM first turns /readyz to 503 while requests are still
+// served (a load balancer stops sending new ones), and only then closes the listener.
+func TestServeDrainsBeforeClosing(t *testing.T) {
+	_, url := testdb.NewWithURL(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	serveCtx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(serveCtx, config{DatabaseURL: url, Addr: addr, ReservationTTL: time.Hour, DrainDelay: 2 * time.Second}, nil)
+	}()
+	base := "http://" + addr
+	waitReady(t, base+"/healthz")
+	status := func(path string) int {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := status("/readyz"); st != http.StatusOK {
+		t.Fatalf("/readyz before SIGTERM: %d", st)
+	}
+	stop()
+	deadline := time.Now().Add(time.Second)
+	for status("/readyz") != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz did not turn 503 on SIGTERM")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st := status("/healthz"); st != http.StatusOK {
+		t.Errorf("while draining, /healthz answered %d: requests must still be served", st)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("serve returned %v", err)
+	}
+	if st := status("/healthz"); st != 0 {
+		t.Errorf("still answering after the drain: %d", st)
+	}
+}
