@@ -351,6 +351,14 @@ func (d *demo) plan() []demoPlan {
 		}
 	}
 	slices.SortFunc(plans, func(a, b demoPlan) int { return a.at.Compare(b.at) })
+	// A minute at least between two orders: an order's times land a little after its
+	// planned moment (by how long its creation took), and two orders planned closer than
+	// that could swap places, their numbers then out of time order.
+	for i := len(plans) - 2; i >= 0; i-- {
+		if latest := plans[i+1].at.Add(-time.Minute); plans[i].at.After(latest) {
+			plans[i].at = latest
+		}
+	}
 	return plans
 }
 
