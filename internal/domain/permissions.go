@@ -10,6 +10,11 @@ const (
 	PermExportOrders     Permission = "orders.export"
 	PermTransitionOrders Permission = "orders.transition" // change status along the state machine
 	PermCancelOrders     Permission = "orders.cancel"
+	PermCreateOrders     Permission = "orders.create"   // take an order for a customer (/orders/new)
+	PermEditOrders       Permission = "orders.edit"     // contact, addresses and lines of an unshipped order
+	PermDiscountOrders   Permission = "orders.discount" // a manual discount on a staff-made order
+	PermTagOrders        Permission = "orders.tag"
+	PermHoldOrders       Permission = "orders.hold" // put on hold and release
 	PermComment          Permission = "orders.comment"
 	PermRecordPayments   Permission = "payments.record"
 	PermRefund           Permission = "refunds.create"
@@ -29,25 +34,28 @@ const (
 // Permissions lists every permission in the order the README's matrix shows them.
 var Permissions = []Permission{
 	PermViewDashboard, PermViewOrders, PermExportOrders, PermTransitionOrders, PermCancelOrders,
+	PermCreateOrders, PermEditOrders, PermDiscountOrders, PermTagOrders, PermHoldOrders,
 	PermComment, PermRecordPayments, PermRefund, PermFulfill, PermViewReturns, PermCreateReturns,
 	PermDecideReturns, PermReceiveReturns, PermViewProducts, PermEditProducts, PermAdjustStock,
 	PermManageStaff, PermManageTokens, PermManageSettings,
 }
 
 // rolePermissions is the permission matrix. Admin may do everything. Support answers
-// customers: orders, money and return decisions, but touches neither stock nor settings.
-// Warehouse handles physical goods: it fulfills, receives returned parcels and adjusts
-// stock after a count (each adjustment is recorded with a reason and the user's name),
-// but never moves money or decides returns.
+// customers: orders (taking them on the phone, editing, tagging, holding), money and
+// return decisions, but touches neither stock nor settings, and gives no manual discount.
+// Warehouse handles physical goods: it fulfills, receives returned parcels, adjusts stock
+// after a count (each adjustment is recorded with a reason and the user's name) and may
+// hold an order it finds a problem with, but never moves money or decides returns.
 var rolePermissions = map[Role][]Permission{
 	RoleAdmin: Permissions,
 	RoleSupport: {
 		PermViewDashboard, PermViewOrders, PermExportOrders, PermTransitionOrders, PermCancelOrders,
+		PermCreateOrders, PermEditOrders, PermTagOrders, PermHoldOrders,
 		PermComment, PermRecordPayments, PermRefund, PermViewReturns, PermCreateReturns,
 		PermDecideReturns, PermViewProducts,
 	},
 	RoleWarehouse: {
-		PermViewDashboard, PermViewOrders, PermFulfill, PermViewReturns, PermReceiveReturns,
+		PermViewDashboard, PermViewOrders, PermHoldOrders, PermFulfill, PermViewReturns, PermReceiveReturns,
 		PermViewProducts, PermAdjustStock,
 	},
 }
