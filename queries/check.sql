@@ -227,3 +227,15 @@ ORDER BY 1;
 -- For the test that keeps the SQL rules equal to internal/domain's.
 SELECT oms_payment_status(sqlc.arg(total)::numeric, sqlc.arg(paid)::numeric, sqlc.arg(refunded)::numeric)::text AS payment_status,
        oms_fulfillment_status(sqlc.arg(ordered)::bigint, sqlc.arg(fulfilled)::bigint)::text AS fulfillment_status;
+
+-- name: CheckOrderTags :many
+-- order_tags holds each order's tags, each once, at the order's placing time (the
+-- triggers of migration 00014), and nothing else.
+SELECT coalesce(o.order_number, coalesce(w.order_id, t.order_id)::text)::text AS subject,
+       CASE WHEN t.tag IS NULL THEN format('tag %L is on the order but missing from order_tags', w.tag)
+            ELSE format('order_tags has tag %L at %s, which the order does not have', t.tag, t.created_at) END::text AS detail
+FROM (SELECT DISTINCT unnest(tags) COLLATE "C" AS tag, created_at, id AS order_id FROM orders) w
+FULL JOIN order_tags t ON t.tag = w.tag AND t.created_at = w.created_at AND t.order_id = w.order_id
+LEFT JOIN orders o ON o.id = coalesce(w.order_id, t.order_id)
+WHERE w.tag IS NULL OR t.tag IS NULL
+ORDER BY 1, 2;

@@ -353,6 +353,44 @@ func (q *Queries) CheckOrderStateCounts(ctx context.Context) ([]CheckOrderStateC
 	return items, nil
 }
 
+const checkOrderTags = `-- name: CheckOrderTags :many
+SELECT coalesce(o.order_number, coalesce(w.order_id, t.order_id)::text)::text AS subject,
+       CASE WHEN t.tag IS NULL THEN format('tag %L is on the order but missing from order_tags', w.tag)
+            ELSE format('order_tags has tag %L at %s, which the order does not have', t.tag, t.created_at) END::text AS detail
+FROM (SELECT DISTINCT unnest(tags) COLLATE "C" AS tag, created_at, id AS order_id FROM orders) w
+FULL JOIN order_tags t ON t.tag = w.tag AND t.created_at = w.created_at AND t.order_id = w.order_id
+LEFT JOIN orders o ON o.id = coalesce(w.order_id, t.order_id)
+WHERE w.tag IS NULL OR t.tag IS NULL
+ORDER BY 1, 2
+`
+
+type CheckOrderTagsRow struct {
+	Subject string
+	Detail  string
+}
+
+// order_tags holds each order's tags, each once, at the order's placing time (the
+// triggers of migration 00014), and nothing else.
+func (q *Queries) CheckOrderTags(ctx context.Context) ([]CheckOrderTagsRow, error) {
+	rows, err := q.db.Query(ctx, checkOrderTags)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CheckOrderTagsRow{}
+	for rows.Next() {
+		var i CheckOrderTagsRow
+		if err := rows.Scan(&i.Subject, &i.Detail); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const checkPaidMatchesPayments = `-- name: CheckPaidMatchesPayments :many
 SELECT o.order_number::text AS subject,
        format('paid %s, but its completed payments add up to %s', trim_scale(o.paid), trim_scale(coalesce(p.amount, 0)))::text AS detail

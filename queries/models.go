@@ -208,6 +208,10 @@ type Order struct {
 	SearchWords       []string
 	LineSummary       string
 	RefundPending     decimal.Decimal
+	Tags              []string
+	HoldReason        *string
+	HeldBy            *string
+	HeldAt            *time.Time
 }
 
 type OrderDailyStat struct {
@@ -262,6 +266,12 @@ type OrderStateCount struct {
 	PaymentStatus     string
 	FulfillmentStatus string
 	Orders            int64
+}
+
+type OrderTag struct {
+	Tag       string
+	CreatedAt time.Time
+	OrderID   uuid.UUID
 }
 
 type Payment struct {

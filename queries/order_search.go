@@ -34,6 +34,11 @@ type OrderSearch struct {
 	// start too many search words to list: they filter the orders' rows instead.
 	Words      [][]string
 	BroadWords []string
+	// Tag: only orders with this tag, read like a name word from its own index range
+	// (order_tags, migration 00014), in list order.
+	Tag string
+	// Held: only orders on hold (true) or not on hold (false).
+	Held *bool
 
 	// States limits the list to these status combinations. With MergeStates, and a
 	// sort by date, each is read as its own index range and the ranges are merged in
@@ -60,7 +65,7 @@ type OrderSearch struct {
 // OnlyStates tells whether the search filters on nothing but the statuses, so that the
 // status counters count its matches.
 func (s OrderSearch) OnlyStates() bool {
-	return !s.hasQ() && s.Email == "" && s.CreatedFrom == nil && s.CreatedTo == nil &&
+	return !s.hasQ() && s.Tag == "" && s.Held == nil && s.Email == "" && s.CreatedFrom == nil && s.CreatedTo == nil &&
 		!s.TotalMin.Valid && !s.TotalMax.Valid && len(s.IDs) == 0
 }
 
@@ -72,7 +77,7 @@ func (s OrderSearch) hasQ() bool {
 // search words' index alone counts its matches.
 func (s OrderSearch) onlyWords() bool {
 	w := s
-	w.Words, w.BroadWords = nil, nil
+	w.Words, w.BroadWords, w.Tag = nil, nil, ""
 	return !w.hasQ() && w.OnlyStates() && len(s.States) == 0
 }
 
@@ -92,7 +97,8 @@ func (s OrderSearch) narrowed() bool {
 const orderColumns = `o.id, o.order_number, o.status, o.payment_status, o.fulfillment_status, o.currency,
  o.subtotal, o.discount, o.shipping, o.tax, o.total, o.paid, o.refunded, o.refund_pending, o.customer_email, o.customer_name,
  o.customer_phone, o.shipping_address, o.billing_address, o.notes, o.source, o.coupon_code, o.coupon_id,
- o.item_count, o.created_at, o.updated_at, o.paid_at, o.shipped_at, o.delivered_at, o.cancelled_at`
+ o.item_count, o.created_at, o.updated_at, o.paid_at, o.shipped_at, o.delivered_at, o.cancelled_at,
+ o.tags, o.hold_reason, o.held_by, o.held_at`
 
 // prefixEnd is past every string that starts with a prefix in byte order (the order of
 // text_pattern_ops and of COLLATE "C"): U+10FFFF is the largest code point.
@@ -142,6 +148,9 @@ func (s OrderSearch) where(args *sqlArgs) []string {
 	if len(s.IDs) > 0 {
 		conds = append(conds, "o.id = ANY("+args.add(s.IDs)+"::uuid[])")
 	}
+	if s.Held != nil {
+		conds = append(conds, map[bool]string{true: "o.hold_reason IS NOT NULL", false: "o.hold_reason IS NULL"}[*s.Held])
+	}
 	return conds
 }
 
@@ -160,16 +169,23 @@ func stateCond(states []OrderState, args *sqlArgs) string {
 		args.add(s), args.add(p), args.add(f))
 }
 
-// wordMatches is the (created_at, order_id) of the orders that have a search word of
-// each entry of s.Words, newest first when read in that order: one index range per
-// search word, merged, and joined on the order. after, when set, is a keyset position
+// wordMatches is the (created_at, order_id) of the orders that have s.Tag (if any) and
+// a search word of each entry of s.Words, newest first when read in that order: one
+// index range per search word or tag, merged, and joined on the order. after, when set, is a keyset position
 // that every range starts after.
 func (s OrderSearch) wordMatches(args *sqlArgs, after string) string {
 	var from string
-	for i, words := range s.Words {
+	ranges := s.Words
+	if s.Tag != "" {
+		ranges = append([][]string{nil}, s.Words...) // nil: the tag's range, first
+	}
+	for i, words := range ranges {
 		branches := make([]string, len(words))
 		for j, w := range words {
 			branches[j] = "SELECT created_at, order_id FROM order_search_words WHERE word = " + args.add(w) + after
+		}
+		if words == nil {
+			branches = []string{"SELECT created_at, order_id FROM order_tags WHERE tag = " + args.add(s.Tag) + after}
 		}
 		u := fmt.Sprintf("(%s) w%d", strings.Join(branches, " UNION ALL "), i)
 		if i == 0 {
@@ -255,7 +271,27 @@ func (s OrderSearch) selectSQL(cols string) (string, []any) {
 		limit = " LIMIT " + strconv.Itoa(n)
 	}
 
-	if len(s.Words) > 0 {
+	if s.narrowed() {
+		// The few orders the q names, read by its index first; then the rest on them.
+		var inner sqlArgs
+		conds := s.where(&inner)
+		if s.Tag != "" {
+			conds = append(conds, "o.tags @> ARRAY["+inner.add(s.Tag)+"::text]")
+		}
+		found := fmt.Sprintf("SELECT %s FROM orders o WHERE %s", cols, and(conds))
+		args = inner
+		conds = nil
+		if len(s.States) > 0 {
+			conds = append(conds, stateCond(s.States, &args))
+		}
+		if s.AfterID != uuid.Nil {
+			conds = append(conds, keyset("o", "id"))
+		}
+		return fmt.Sprintf("WITH found AS MATERIALIZED (%s) SELECT * FROM found o WHERE %s ORDER BY o.%s %s, o.id %s%s",
+			found, and(conds), col, dir, dir, limit), args
+	}
+
+	if len(s.Words) > 0 || s.Tag != "" {
 		conds := s.where(&args)
 		if len(s.States) > 0 {
 			conds = append(conds, stateCond(s.States, &args))
@@ -275,22 +311,6 @@ func (s OrderSearch) selectSQL(cols string) (string, []any) {
 		matches := s.wordMatches(&args, after)
 		return fmt.Sprintf("SELECT %s FROM %s JOIN orders o ON o.id = w0.order_id WHERE %s ORDER BY w0.created_at %s, w0.order_id %s%s",
 			cols, matches, and(conds), dir, dir, limit), args
-	}
-
-	if s.narrowed() {
-		// The few orders the q names, read by its index first; then the rest on them.
-		var inner sqlArgs
-		found := fmt.Sprintf("SELECT %s FROM orders o WHERE %s", cols, and(s.where(&inner)))
-		args = inner
-		var conds []string
-		if len(s.States) > 0 {
-			conds = append(conds, stateCond(s.States, &args))
-		}
-		if s.AfterID != uuid.Nil {
-			conds = append(conds, keyset("o", "id"))
-		}
-		return fmt.Sprintf("WITH found AS MATERIALIZED (%s) SELECT * FROM found o WHERE %s ORDER BY o.%s %s, o.id %s%s",
-			found, and(conds), col, dir, dir, limit), args
 	}
 
 	conds := s.where(&args)
@@ -333,7 +353,7 @@ func orderFields(o *Order) []any {
 		&o.Subtotal, &o.Discount, &o.Shipping, &o.Tax, &o.Total, &o.Paid, &o.Refunded, &o.RefundPending, &o.CustomerEmail,
 		&o.CustomerName, &o.CustomerPhone, &o.ShippingAddress, &o.BillingAddress, &o.Notes, &o.Source,
 		&o.CouponCode, &o.CouponID, &o.ItemCount, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.ShippedAt,
-		&o.DeliveredAt, &o.CancelledAt}
+		&o.DeliveredAt, &o.CancelledAt, &o.Tags, &o.HoldReason, &o.HeldBy, &o.HeldAt}
 }
 
 // CountOrders counts the matches exactly up to limit; past it, it returns an estimate
@@ -347,7 +367,7 @@ func (q *Queries) CountOrders(ctx context.Context, s OrderSearch, limit int) (n 
 	var sql, unlimited string
 	read := int64(limit + 1) // how many entries the count reads at most
 	switch {
-	case len(s.Words) == 1 && s.onlyWords():
+	case len(s.Words) == 1 && s.Tag == "" && s.onlyWords():
 		// The words' index alone, without the orders: entries, and distinct orders among
 		// them (an order can have two words that start with one word of q). Each order
 		// has a few search words, so entries past three times the limit are past it.
@@ -355,7 +375,12 @@ func (q *Queries) CountOrders(ctx context.Context, s OrderSearch, limit int) (n 
 		unlimited = "SELECT 1 FROM " + matches
 		read = 3 * int64(limit+1)
 		sql = fmt.Sprintf("SELECT count(*), count(DISTINCT order_id) FROM (SELECT w0.order_id FROM %s LIMIT %d) m", matches, read)
-	case len(s.BroadWords) == 1 && s.onlyWords():
+	case s.Tag != "" && len(s.Words) == 0 && len(s.BroadWords) == 0 && s.onlyWords():
+		// The tag's index range alone: an order has each tag once.
+		matches := "order_tags WHERE tag = " + args.add(s.Tag)
+		unlimited = "SELECT 1 FROM " + matches
+		sql = fmt.Sprintf("SELECT count(*), count(*) FROM (SELECT 1 FROM %s LIMIT %d) m", matches, read)
+	case len(s.BroadWords) == 1 && s.Tag == "" && s.onlyWords():
 		p := args.add(s.BroadWords[0])
 		matches := fmt.Sprintf("order_search_words WHERE word >= lower(%[1]s) AND word < lower(%[1]s) || '%[2]s'", p, prefixEnd)
 		unlimited = "SELECT 1 FROM " + matches
@@ -370,6 +395,9 @@ func (q *Queries) CountOrders(ctx context.Context, s OrderSearch, limit int) (n 
 		// common each word, the count reads only the orders that have them all).
 		for _, words := range s.Words {
 			conds = append(conds, "o.search_words && "+args.add(words)+"::text[]")
+		}
+		if s.Tag != "" {
+			conds = append(conds, "o.id IN (SELECT order_id FROM order_tags WHERE tag = "+args.add(s.Tag)+")")
 		}
 		unlimited = "SELECT 1 FROM orders o WHERE " + and(conds)
 		sql = fmt.Sprintf("SELECT count(*), count(*) FROM (%s LIMIT %d) m", unlimited, limit+1)
@@ -394,6 +422,16 @@ func (q *Queries) CountOrders(ctx context.Context, s OrderSearch, limit int) (n 
 		return int64(limit) + 1, false, nil
 	}
 	return max(int64(explained[0].Plan.Rows), int64(limit)+1), false, nil
+}
+
+// CountHeld counts the held orders in these status combinations (what the warehouse
+// queue takes from the status counters): from the held orders' partial index alone
+// (migration 00014), however many orders there are.
+func (q *Queries) CountHeld(ctx context.Context, states []OrderState) (int64, error) {
+	var args sqlArgs
+	var n int64
+	err := q.db.QueryRow(ctx, "SELECT count(*) FROM orders o WHERE o.hold_reason IS NOT NULL AND "+stateCond(states, &args), args...).Scan(&n)
+	return n, err
 }
 
 // ExpandSearchWord lists the search words that start with prefix (lowered as the

@@ -12,7 +12,7 @@ import (
 )
 
 const getOrderByID = `-- name: GetOrderByID :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending FROM orders WHERE id = $1
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at FROM orders WHERE id = $1
 `
 
 func (q *Queries) GetOrderByID(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -51,12 +51,16 @@ func (q *Queries) GetOrderByID(ctx context.Context, id uuid.UUID) (Order, error)
 		&i.SearchWords,
 		&i.LineSummary,
 		&i.RefundPending,
+		&i.Tags,
+		&i.HoldReason,
+		&i.HeldBy,
+		&i.HeldAt,
 	)
 	return i, err
 }
 
 const getOrderByNumber = `-- name: GetOrderByNumber :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending FROM orders WHERE order_number = $1
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at FROM orders WHERE order_number = $1
 `
 
 func (q *Queries) GetOrderByNumber(ctx context.Context, orderNumber string) (Order, error) {
@@ -95,6 +99,10 @@ func (q *Queries) GetOrderByNumber(ctx context.Context, orderNumber string) (Ord
 		&i.SearchWords,
 		&i.LineSummary,
 		&i.RefundPending,
+		&i.Tags,
+		&i.HoldReason,
+		&i.HeldBy,
+		&i.HeldAt,
 	)
 	return i, err
 }
@@ -397,7 +405,7 @@ func (q *Queries) ListReturnsForOrders(ctx context.Context, orderIds []uuid.UUID
 }
 
 const lockOrder = `-- name: LockOrder :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at FROM orders WHERE id = $1 FOR UPDATE
 `
 
 // Every change to an order starts here: the row stays locked until the change commits.
@@ -437,6 +445,10 @@ func (q *Queries) LockOrder(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.SearchWords,
 		&i.LineSummary,
 		&i.RefundPending,
+		&i.Tags,
+		&i.HoldReason,
+		&i.HeldBy,
+		&i.HeldAt,
 	)
 	return i, err
 }

@@ -30,6 +30,8 @@ type orderJSON struct {
 	Notes             string            `json:"notes"`
 	Source            string            `json:"source"`
 	CouponCode        *string           `json:"coupon_code"`
+	Tags              []string          `json:"tags"`
+	Hold              *holdJSON         `json:"hold"`
 	Items             []itemJSON        `json:"items"`
 	Payments          []paymentJSON     `json:"payments"`
 	Refunds           []refundJSON      `json:"refunds"`
@@ -42,6 +44,12 @@ type orderJSON struct {
 	ShippedAt         *apiTime          `json:"shipped_at"`
 	DeliveredAt       *apiTime          `json:"delivered_at"`
 	CancelledAt       *apiTime          `json:"cancelled_at"`
+}
+
+type holdJSON struct {
+	Reason string  `json:"reason"`
+	By     string  `json:"by"`
+	At     apiTime `json:"at"`
 }
 
 type itemJSON struct {
@@ -175,6 +183,10 @@ func toOrderJSON(o domain.Order) orderJSON {
 	}
 	if o.CouponCode != "" {
 		out.CouponCode = &o.CouponCode
+	}
+	out.Tags = append([]string{}, o.Tags...)
+	if o.Hold != nil {
+		out.Hold = &holdJSON{Reason: o.Hold.Reason, By: o.Hold.By, At: apiTime(o.Hold.At.UTC())}
 	}
 	for _, it := range o.Items {
 		out.Items = append(out.Items, itemJSON{ID: it.ID, SKU: it.SKU, Name: it.Name, Quantity: it.Quantity,

@@ -24,7 +24,7 @@ func statusOf(code string) int {
 	case domain.CodeNotFound:
 		return http.StatusNotFound
 	case domain.CodeInvalidTransition, domain.CodeOutOfStock, domain.CodeIdempotencyKeyReused,
-		domain.CodeAlreadyProcessed, domain.CodeConflict, domain.CodeInventoryBelowReserved:
+		domain.CodeAlreadyProcessed, domain.CodeConflict, domain.CodeInventoryBelowReserved, domain.CodeOnHold:
 		return http.StatusConflict
 	case domain.CodeTooLarge:
 		return http.StatusRequestEntityTooLarge

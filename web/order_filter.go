@@ -28,6 +28,16 @@ func parseOrderFilter(v url.Values) (domain.OrderFilter, error) {
 		f.FulfillmentStatuses = append(f.FulfillmentStatuses, domain.FulfillmentStatus(s))
 	}
 	f.IDs = multi(v, "ids")
+	f.Tag = v.Get("tag")
+	switch v.Get("held") {
+	case "":
+	case "true":
+		f.Held = new(true)
+	case "false":
+		f.Held = new(false)
+	default:
+		fe.Add("held", "must be true or false")
+	}
 	f.CreatedFrom = parseTimeParam(fe, v, "created_from", false)
 	f.CreatedTo = parseTimeParam(fe, v, "created_to", true)
 	f.TotalMin = parseDecimalParam(fe, v, "total_min")

@@ -19,6 +19,9 @@ func (s *Server) packingSlip(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := domain.CheckNotHeld(o); err != nil {
+		return err
+	}
 	return s.renderSlips(c, []domain.Order{o}, "/orders/"+o.Number)
 }
 
@@ -41,10 +44,13 @@ func (s *Server) packingSlips(c echo.Context) error {
 			}
 			return err
 		}
+		if o.Hold != nil { // not to be packed: it must not ship
+			continue
+		}
 		orders = append(orders, o)
 	}
 	if len(orders) == 0 {
-		return domain.Errorf(domain.CodeNotFound, "none of the selected orders exists")
+		return domain.Errorf(domain.CodeNotFound, "none of the selected orders exists or is free to ship (not on hold)")
 	}
 	return s.renderSlips(c, orders, backToList(c))
 }

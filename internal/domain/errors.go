@@ -27,6 +27,7 @@ const (
 	CodeQuantityExceedsReturnable  = "quantity_exceeds_returnable"
 	CodeProductUnavailable         = "product_unavailable"
 	CodeCouponInvalid              = "coupon_invalid"
+	CodeOnHold                     = "on_hold"
 	CodeRateLimited                = "rate_limited"
 	CodeUnavailable                = "unavailable"
 	CodeInternal                   = "internal"

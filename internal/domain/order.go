@@ -166,6 +166,8 @@ type Order struct {
 	Source            string
 	CouponCode        string
 	ItemCount         int
+	Tags              []string // sorted; never nil when read
+	Hold              *Hold    // nil: not on hold
 	Items             []OrderItem
 	Payments          []Payment
 	Refunds           []Refund

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -35,6 +36,8 @@ type OrderFilter struct {
 	TotalMin            decimal.NullDecimal
 	TotalMax            decimal.NullDecimal
 	IDs                 []string // only these orders (bulk export of a selection)
+	Tag                 string   // only orders with this tag
+	Held                *bool    // only orders on hold (true) or not (false)
 	Sort                string
 	Limit               int
 	Cursor              string
@@ -48,6 +51,7 @@ func (f *OrderFilter) Normalize() {
 	if f.Limit == 0 {
 		f.Limit = DefaultPageSize
 	}
+	f.Tag = strings.Join(strings.Fields(strings.ToLower(f.Tag)), " ")
 }
 
 // Validate checks the filter; field names are the list's query parameters.
@@ -70,6 +74,11 @@ func (f OrderFilter) Validate() error {
 	}
 	validateText(fe, "q", f.Q, MaxName, false)
 	validateText(fe, "email", f.Email, MaxName, false)
+	if f.Tag != "" {
+		if _, err := NormalizeTags([]string{f.Tag}); err != nil {
+			fe.Add("tag", "must be a tag: at most 40 letters a-z, digits, spaces, - _ and :")
+		}
+	}
 	if !slices.Contains([]string{SortCreatedAsc, SortCreatedDesc, SortTotalAsc, SortTotalDesc}, f.Sort) {
 		fe.Add("sort", "must be one of created_at, -created_at, total, -total")
 	}

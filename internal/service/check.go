@@ -127,6 +127,10 @@ func (s *Service) Audit(ctx context.Context) (CheckReport, error) {
 			r, err := q.CheckOrderDailyStats(ctx)
 			return collect("daily counters = orders and revenue", r, err)
 		},
+		func() ([]Violation, error) {
+			r, err := q.CheckOrderTags(ctx)
+			return collect("order_tags = orders' tags", r, err)
+		},
 	}
 	for _, check := range checks {
 		v, err := check()

@@ -125,11 +125,12 @@ const (
 )
 
 // FulfillmentQueueFilter is the warehouse queue: paid and processing orders with items
-// left to ship, oldest first.
+// left to ship, not on hold, oldest first.
 func FulfillmentQueueFilter(limit int) domain.OrderFilter {
 	return domain.OrderFilter{
 		Statuses:            slices.Clone(domain.ShippingStatuses),
 		FulfillmentStatuses: []domain.FulfillmentStatus{domain.FulfillmentUnfulfilled, domain.FulfillmentPartiallyFulfilled},
+		Held:                new(false), // held orders must not ship
 		Sort:                domain.SortCreatedAsc, Limit: limit,
 	}
 }

@@ -45,6 +45,13 @@ func (s *Service) Fulfill(ctx context.Context, actor domain.Actor, idOrNumber st
 			return domain.Errorf(domain.CodeInvalidTransition,
 				"order %s is %s: only paid or processing orders can be fulfilled", row.OrderNumber, st)
 		}
+		o, err := orderFromRow(row)
+		if err != nil {
+			return err
+		}
+		if err := domain.CheckNotHeld(o); err != nil {
+			return err
+		}
 		lines, err := q.ListItemsForOrders(ctx, []uuid.UUID{row.ID})
 		if err != nil {
 			return fmt.Errorf("items of %s: %w", row.OrderNumber, err)

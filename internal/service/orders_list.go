@@ -182,8 +182,20 @@ func planSearch(ctx context.Context, q *queries.Queries, f domain.OrderFilter) (
 		p.search.NoMatch = p.search.NoMatch || len(states) == 0
 		p.search.MergeStates = float64(matched) < mergeBelow*float64(all)
 	}
-	if p.search.OnlyStates() {
+	unheld := p.search
+	unheld.Held = nil
+	switch {
+	case p.search.OnlyStates():
 		p.counted = &matched
+	case p.search.Held != nil && !*p.search.Held && len(p.search.States) > 0 && unheld.OnlyStates():
+		// The warehouse queue: the counters less the held orders among them, which are
+		// few and counted from their own index.
+		held, err := q.CountHeld(ctx, p.search.States)
+		if err != nil {
+			return searchPlan{}, fmt.Errorf("count held orders: %w", err)
+		}
+		left := matched - held
+		p.counted = &left
 	}
 	return p, nil
 }
@@ -211,7 +223,7 @@ func (p searchPlan) count(ctx context.Context, db queries.Batcher) (int64, bool,
 func toSearch(f domain.OrderFilter) (queries.OrderSearch, []string, *cursor, error) {
 	s := queries.OrderSearch{
 		Email: f.Email, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo,
-		TotalMin: f.TotalMin, TotalMax: f.TotalMax,
+		TotalMin: f.TotalMin, TotalMax: f.TotalMax, Tag: f.Tag, Held: f.Held,
 		SortByTotal: f.Sort == domain.SortTotalAsc || f.Sort == domain.SortTotalDesc,
 		Descending:  f.Sort == domain.SortCreatedDesc || f.Sort == domain.SortTotalDesc,
 	}

@@ -201,6 +201,13 @@ func orderFromRow(r queries.Order) (domain.Order, error) {
 	if r.CouponCode != nil {
 		o.CouponCode = *r.CouponCode
 	}
+	o.Tags = r.Tags
+	if o.Tags == nil {
+		o.Tags = []string{}
+	}
+	if r.HoldReason != nil && r.HeldBy != nil && r.HeldAt != nil {
+		o.Hold = &domain.Hold{Reason: *r.HoldReason, By: *r.HeldBy, At: *r.HeldAt}
+	}
 	if err := decodeAddress(r.ShippingAddress, &o.ShippingAddress); err != nil {
 		return domain.Order{}, fmt.Errorf("order %s shipping address: %w", r.OrderNumber, err)
 	}
