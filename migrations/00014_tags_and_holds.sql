@@ -47,12 +47,21 @@ ALTER TABLE orders ENABLE ALWAYS TRIGGER orders_tags_insert;
 ALTER TABLE orders ENABLE ALWAYS TRIGGER orders_tags_update;
 ALTER TABLE orders ENABLE ALWAYS TRIGGER orders_tags_delete;
 
+-- History records changes of tags and holds.
+ALTER TABLE order_history DROP CONSTRAINT order_history_kind_check,
+    ADD CONSTRAINT order_history_kind_check
+        CHECK (kind IN ('status', 'payment', 'fulfillment', 'refund', 'return', 'comment', 'notification', 'tags', 'hold'));
+
 -- Held orders are few: the list of them, and how many of a status filter's matches are
 -- held (what the warehouse queue takes from the status counters), read this alone.
 CREATE INDEX orders_held_idx ON orders (created_at DESC, id DESC)
     INCLUDE (status, payment_status, fulfillment_status) WHERE hold_reason IS NOT NULL;
 
 -- +goose Down
+DELETE FROM order_history WHERE kind IN ('tags', 'hold');
+ALTER TABLE order_history DROP CONSTRAINT order_history_kind_check,
+    ADD CONSTRAINT order_history_kind_check
+        CHECK (kind IN ('status', 'payment', 'fulfillment', 'refund', 'return', 'comment', 'notification'));
 DROP INDEX orders_held_idx;
 DROP TRIGGER orders_tags_delete ON orders;
 DROP TRIGGER orders_tags_update ON orders;
