@@ -60,6 +60,8 @@ func TestCheck(t *testing.T) {
 			"no stranded reservations", ""},
 		{"StatusWithoutHistory", "UPDATE orders SET status = 'pending'",
 			"history records the status", ""},
+		{"TagCopyDrifts", "INSERT INTO order_tags (tag, created_at, order_id) SELECT 'ghost', created_at, id FROM orders",
+			"order_tags = orders' tags", ""},
 		{"OrphanReservation", "UPDATE inventory_reservations SET order_item_id = gen_random_uuid()",
 			"reservations belong to order lines", ""},
 	}
