@@ -128,7 +128,7 @@ func (s *Server) finishBulk(c echo.Context, ids []string, sum views.BulkSummary,
 // bulkRefused answers a bulk request refused as a whole (nothing selected, unknown
 // status): a flash on the list it came from.
 func (s *Server) bulkRefused(c echo.Context, err error) error {
-	inputs := []string{"order_ids", "status", "note", "reason", "format"}
+	inputs := []string{"order_ids", "status", "note", "reason", "format", "tag"}
 	fail, err := s.formErrors(c, err, inputs...)
 	if err != nil {
 		return err

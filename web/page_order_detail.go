@@ -207,6 +207,10 @@ func timeline(o domain.Order) []views.TimelineEntry {
 			e.Title, e.Status, e.Badge = "Customer email", h.Status, "return"
 		case "comment":
 			e.Title = h.Actor + " commented"
+		case "tags":
+			e.Title = "Tags changed"
+		case "hold":
+			e.Title, e.Badge = map[string]string{"on_hold": "Put on hold", "released": "Released from hold"}[h.Status], "return"
 		default:
 			e.Title = views.Humanize(h.Kind)
 		}

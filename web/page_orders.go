@@ -139,6 +139,7 @@ func (s *Server) ordersView(c echo.Context, q url.Values) views.OrdersView {
 			Fulfillments: valueSet(q, "fulfillment_status"),
 			CreatedFrom:  q.Get("created_from"), CreatedTo: q.Get("created_to"),
 			TotalMin: q.Get("total_min"), TotalMax: q.Get("total_max"),
+			Tag: q.Get("tag"), Held: q.Get("held"),
 		},
 	}
 	if v.Sort == "" {
@@ -224,7 +225,7 @@ func orderRow(o domain.Order) views.OrderRow {
 	return views.OrderRow{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt,
 		CustomerName: name, CustomerEmail: o.Customer.Email, Total: o.Total, Currency: o.Currency,
 		Status: string(o.Status), PaymentStatus: string(o.PaymentStatus), Fulfillment: string(o.FulfillmentStatus),
-		Items: o.ItemCount, Country: o.ShippingAddress.Country}
+		Items: o.ItemCount, Country: o.ShippingAddress.Country, Tags: o.Tags, Held: o.Hold != nil}
 }
 
 // pageLinks sets the first, previous and next page links. Keyset pages go forward by

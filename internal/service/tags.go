@@ -24,6 +24,18 @@ func (s *Service) SetTags(ctx context.Context, actor domain.Actor, idOrNumber st
 	})
 }
 
+// EditTags adds some tags to an order and removes others, under the order's lock (two
+// people adding a tag each keep both). Errors about add name the field "tag".
+func (s *Service) EditTags(ctx context.Context, actor domain.Actor, idOrNumber string, add, remove []string) (domain.Order, error) {
+	add, err := domain.NormalizeTags(add)
+	if err != nil {
+		return domain.Order{}, domain.FieldErrors{"tag": "tags are at most 40 letters a-z, digits, spaces, - _ and :, separated by commas"}.Err()
+	}
+	return s.changeOrder(ctx, idOrNumber, func(q *queries.Queries, row queries.Order) error {
+		return editTags(ctx, q, row, add, remove, actor)
+	})
+}
+
 // BulkTag adds a tag to (or, with remove, takes it off) each order, each in its own
 // transaction like BulkTransition: one order failing does not stop the others. An order
 // that would pass domain.MaxTags fails alone.
@@ -33,22 +45,30 @@ func (s *Service) BulkTag(ctx context.Context, actor domain.Actor, ids []string,
 	if err != nil {
 		fe.Add("tag", "must be a tag: at most 40 letters a-z, digits, spaces, - _ and :")
 	}
+	add, drop := norm, []string(nil)
+	if remove {
+		add, drop = nil, norm
+	}
 	return s.bulk(ctx, ids, fe, func(id string) error {
 		return s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
 			row, err := lockOrder(ctx, q, id)
 			if err != nil {
 				return err
 			}
-			tags := slices.DeleteFunc(slices.Clone(row.Tags), func(t string) bool { return t == norm[0] })
-			if !remove {
-				tags = append(tags, norm[0])
-			}
-			if tags, err = domain.NormalizeTags(tags); err != nil {
-				return domain.Errorf(domain.CodeValidationFailed, "order %s already has %d tags, the most an order may have", row.OrderNumber, domain.MaxTags)
-			}
-			return setTags(ctx, q, row, tags, actor)
+			return editTags(ctx, q, row, add, drop, actor)
 		})
 	})
+}
+
+// editTags adds normalized tags to a locked order and removes others.
+func editTags(ctx context.Context, q *queries.Queries, row queries.Order, add, remove []string, actor domain.Actor) error {
+	tags := slices.DeleteFunc(slices.Clone(row.Tags), func(t string) bool { return slices.Contains(remove, t) })
+	tags, err := domain.NormalizeTags(append(tags, add...))
+	if err != nil {
+		return domain.Errorf(domain.CodeValidationFailed, "order %s would have more than %d tags, the most an order may have",
+			row.OrderNumber, domain.MaxTags)
+	}
+	return setTags(ctx, q, row, tags, actor)
 }
 
 // setTags writes an order's normalized tags and a history row, unless they are the same.
