@@ -82,4 +82,3 @@ func (s *Server) bulkTag(c echo.Context) error {
 	}
 	return s.finishBulk(c, ids, sum, res)
 }
-
