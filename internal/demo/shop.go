@@ -335,6 +335,29 @@ func (d *demo) orders(ctx context.Context) (int, error) {
 	if err := <-errs; err != nil {
 		return 0, err
 	}
+	// A few tags, and one paid order on hold, so that the list and the warehouse queue
+	// show them.
+	held := false
+	for i, w := range work {
+		var tags []string
+		if i%9 == 4 {
+			tags = append(tags, "vip")
+		}
+		if i%13 == 6 {
+			tags = append(tags, "gift wrap")
+		}
+		if len(tags) > 0 {
+			if _, err := d.s.SetTags(ctx, d.staff(), w.order.ID, tags); err != nil {
+				return 0, fmt.Errorf("demo order %s: %w", w.order.Number, err)
+			}
+		}
+		if !held && w.plan.outcome == OutPaid {
+			held = true
+			if _, err := d.s.Hold(ctx, d.staff(), w.order.ID, "Customer asked us to wait for their second order and ship both together"); err != nil {
+				return 0, fmt.Errorf("demo order %s: %w", w.order.Number, err)
+			}
+		}
+	}
 	return len(plans), nil
 }
 

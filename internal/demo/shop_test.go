@@ -56,6 +56,12 @@ func TestLoadShop(t *testing.T) {
 		if n := e.intQuery("SELECT count(*) FROM inventory WHERE on_hand - reserved < 6"); n < 3 {
 			t.Errorf("%d low-stock products", n)
 		}
+		if n := e.intQuery("SELECT count(*) FROM orders WHERE 'vip' = ANY(tags)"); n < 10 {
+			t.Errorf("%d vip orders, want a few dozen", n)
+		}
+		if n := e.intQuery("SELECT count(*) FROM orders WHERE hold_reason IS NOT NULL AND status = 'paid'"); n != 1 {
+			t.Errorf("%d paid orders on hold, want 1", n)
+		}
 	})
 
 	t.Run("HistorySpreadsOverWeeks", func(t *testing.T) {
