@@ -45,6 +45,10 @@ func (s *Service) Fulfill(ctx context.Context, actor domain.Actor, idOrNumber st
 			return domain.Errorf(domain.CodeInvalidTransition,
 				"order %s is %s: only paid or processing orders can be fulfilled", row.OrderNumber, st)
 		}
+		if row.Paid.LessThan(row.Total) { // an edit added to its total
+			return domain.Errorf(domain.CodeInvalidTransition, "order %s owes %s %s since it was edited: record the payment before shipping",
+				row.OrderNumber, domain.FormatAmount(row.Total.Sub(row.Paid), row.Currency), row.Currency)
+		}
 		lines, err := q.ListItemsForOrders(ctx, []uuid.UUID{row.ID})
 		if err != nil {
 			return fmt.Errorf("items of %s: %w", row.OrderNumber, err)
