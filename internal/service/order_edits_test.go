@@ -195,7 +195,7 @@ func TestEditRecomputesShippingTaxAndCoupon(t *testing.T) {
 	e.exec("INSERT INTO coupons (code, kind, value, min_subtotal) VALUES ('SAVE10', 'percent', 10, 50)")
 	o, _, err := e.svc.CreateOrder(e.ctx, opsStaff, domain.NewOrder{Customer: domain.Customer{Email: "ann@example.com"},
 		ShippingAddress: domain.Address{FirstName: "Ann", LastName: "Lee", Address1: "1 Main St", City: "Springfield", Country: "US"},
-		Items: []domain.ItemRequest{{SKU: "A", Quantity: 6}}, CouponCode: "SAVE10"}, nil)
+		Items:           []domain.ItemRequest{{SKU: "A", Quantity: 6}}, CouponCode: "SAVE10"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
