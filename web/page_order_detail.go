@@ -146,9 +146,13 @@ func possibleActions(o domain.Order, lines []views.DetailLine) []permittedAction
 			cancel = true
 		}
 	}
-	// Payments are taken while created or pending, not only on the way to paid.
-	if (o.Status == domain.StatusCreated || o.Status == domain.StatusPending) && o.Outstanding().IsPositive() {
+	// Payments are taken while created or pending, not only on the way to paid, and for
+	// what an edit added to a paid order.
+	if o.Balance().Outstanding.IsPositive() {
 		add(domain.PermRecordPayments, payment)
+	}
+	if domain.CheckLinesEditable(o) == nil {
+		add(domain.PermEditOrders, views.OrderAction{Key: "edit", Label: "Edit", Href: base + "/edit"})
 	}
 	if o.Status == domain.StatusDelivered || o.Status == domain.StatusReturned {
 		createReturn()
@@ -205,6 +209,8 @@ func timeline(o domain.Order) []views.TimelineEntry {
 			e.Title, e.Status, e.Badge = "Return "+h.Status, h.Status, "return"
 		case "notification":
 			e.Title, e.Status, e.Badge = "Customer email", h.Status, "return"
+		case "edit":
+			e.Title = "Order edited"
 		case "comment":
 			e.Title = h.Actor + " commented"
 		default:
