@@ -151,15 +151,15 @@ func possibleActions(o domain.Order, lines []views.DetailLine) []permittedAction
 	if o.Balance().Outstanding.IsPositive() {
 		add(domain.PermRecordPayments, payment)
 	}
-	if domain.CheckLinesEditable(o) == nil {
-		add(domain.PermEditOrders, views.OrderAction{Key: "edit", Label: "Edit", Href: base + "/edit"})
-	}
 	if o.Status == domain.StatusDelivered || o.Status == domain.StatusReturned {
 		createReturn()
 	}
 	refund()
 	if o.Status.Ships() || o.Status == domain.StatusShipped {
 		add(domain.PermFulfill, views.OrderAction{Key: "packing-slip", Label: "Print packing slip", Href: base + "/packing-slip"})
+	}
+	if domain.CheckLinesEditable(o) == nil {
+		add(domain.PermEditOrders, views.OrderAction{Key: "edit", Label: "Edit", Href: base + "/edit"})
 	}
 	if cancel {
 		add(domain.PermCancelOrders, views.OrderAction{Key: "cancel", Label: "Cancel order", Href: base + "/cancel", Style: "danger"})
