@@ -30,6 +30,7 @@ func TestOrderActionsPrimaryIsTheNaturalNextStep(t *testing.T) {
 		{domain.StatusPending, "45", 3, 0, domain.RoleSupport, []string{"Mark as paid", "Refund", "Edit", "Cancel order"}, "Mark as paid"},
 		{domain.StatusPaid, "45", 3, 0, domain.RoleAdmin, []string{"Fulfill items", "Mark as processing", "Refund", "Print packing slip", "Edit", "Cancel order"}, "Fulfill items"},
 		{domain.StatusPaid, "45", 3, 0, domain.RoleSupport, []string{"Mark as processing", "Refund", "Edit", "Cancel order"}, "Mark as processing"},
+		{domain.StatusPaid, "40", 3, 0, domain.RoleSupport, []string{"Record payment", "Mark as processing", "Refund", "Edit", "Cancel order"}, "Record payment"},
 		{domain.StatusPaid, "45", 3, 0, domain.RoleWarehouse, []string{"Fulfill items", "Print packing slip"}, "Fulfill items"},
 		{domain.StatusProcessing, "45", 1, 0, domain.RoleAdmin, []string{"Fulfill items", "Refund", "Print packing slip", "Edit", "Cancel order"}, "Fulfill items"},
 		{domain.StatusProcessing, "45", 1, 0, domain.RoleSupport, []string{"Refund", "Edit", "Cancel order"}, ""},

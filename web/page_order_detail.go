@@ -74,7 +74,11 @@ func orderActions(p views.Page, o domain.Order, lines []views.DetailLine) []view
 			out = append(out, a.OrderAction)
 		}
 	}
-	for _, key := range naturalSteps[o.Status] {
+	steps := naturalSteps[o.Status]
+	if o.Status.Ships() && o.Balance().Outstanding.IsPositive() {
+		steps = append([]string{"payment"}, steps...) // an edit added to the total: it ships once paid
+	}
+	for _, key := range steps {
 		if i := slices.IndexFunc(out, func(a views.OrderAction) bool { return a.Key == key }); i >= 0 {
 			a := out[i]
 			a.Style = "primary"
