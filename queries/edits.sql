@@ -36,35 +36,6 @@ FROM want JOIN locked ON locked.sku = want.sku
 WHERE inv.sku = want.sku AND (want.delta <= 0 OR inv.on_hand - inv.reserved >= want.delta)
 RETURNING inv.sku;
 
--- name: ReleaseLineReservations :many
--- Releases the given number of reserved units of each line, newest reservation first;
--- a reservation released in part is split into a released row and the reserved rest.
--- Answers what each SKU gave back (for AdjustReserved).
-WITH want AS (
-    SELECT (sqlc.arg(item_ids)::uuid[])[i] AS order_item_id, (sqlc.arg(quantities)::int[])[i] AS qty
-    FROM generate_series(1, cardinality(sqlc.arg(item_ids)::uuid[])) AS i
-), open AS (
-    SELECT r.id, r.order_item_id, r.sku, r.quantity,
-           coalesce(sum(r.quantity) OVER (PARTITION BY r.order_item_id ORDER BY r.created_at DESC, r.id DESC
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::int AS before
-    FROM inventory_reservations r JOIN want w ON w.order_item_id = r.order_item_id
-    WHERE r.order_id = sqlc.arg(order_id) AND r.status = 'reserved'
-), take AS (
-    SELECT o.id, o.order_item_id, o.sku, o.quantity, least(o.quantity, greatest(w.qty - o.before, 0))::int AS take
-    FROM open o JOIN want w ON w.order_item_id = o.order_item_id
-), whole AS (
-    UPDATE inventory_reservations r SET status = 'released', updated_at = now()
-    FROM take t WHERE r.id = t.id AND t.take = t.quantity
-), part AS (
-    UPDATE inventory_reservations r SET quantity = r.quantity - t.take, updated_at = now()
-    FROM take t WHERE r.id = t.id AND t.take > 0 AND t.take < t.quantity
-), split AS (
-    INSERT INTO inventory_reservations (order_id, order_item_id, sku, quantity, status)
-    SELECT sqlc.arg(order_id), t.order_item_id, t.sku, t.take, 'released'
-    FROM take t WHERE t.take > 0 AND t.take < t.quantity
-)
-SELECT t.sku, sum(t.take)::int AS released FROM take t WHERE t.take > 0 GROUP BY t.sku ORDER BY t.sku;
-
 -- name: SetLineQuantities :exec
 -- The lines left after an edit removed units: each with its new quantity and total.
 UPDATE order_items oi SET quantity = w.qty, total = w.total

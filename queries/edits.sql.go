@@ -178,67 +178,6 @@ func (q *Queries) InsertOrderLines(ctx context.Context, arg InsertOrderLinesPara
 	return err
 }
 
-const releaseLineReservations = `-- name: ReleaseLineReservations :many
-WITH want AS (
-    SELECT ($1::uuid[])[i] AS order_item_id, ($2::int[])[i] AS qty
-    FROM generate_series(1, cardinality($1::uuid[])) AS i
-), open AS (
-    SELECT r.id, r.order_item_id, r.sku, r.quantity,
-           coalesce(sum(r.quantity) OVER (PARTITION BY r.order_item_id ORDER BY r.created_at DESC, r.id DESC
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::int AS before
-    FROM inventory_reservations r JOIN want w ON w.order_item_id = r.order_item_id
-    WHERE r.order_id = $3 AND r.status = 'reserved'
-), take AS (
-    SELECT o.id, o.order_item_id, o.sku, o.quantity, least(o.quantity, greatest(w.qty - o.before, 0))::int AS take
-    FROM open o JOIN want w ON w.order_item_id = o.order_item_id
-), whole AS (
-    UPDATE inventory_reservations r SET status = 'released', updated_at = now()
-    FROM take t WHERE r.id = t.id AND t.take = t.quantity
-), part AS (
-    UPDATE inventory_reservations r SET quantity = r.quantity - t.take, updated_at = now()
-    FROM take t WHERE r.id = t.id AND t.take > 0 AND t.take < t.quantity
-), split AS (
-    INSERT INTO inventory_reservations (order_id, order_item_id, sku, quantity, status)
-    SELECT $3, t.order_item_id, t.sku, t.take, 'released'
-    FROM take t WHERE t.take > 0 AND t.take < t.quantity
-)
-SELECT t.sku, sum(t.take)::int AS released FROM take t WHERE t.take > 0 GROUP BY t.sku ORDER BY t.sku
-`
-
-type ReleaseLineReservationsParams struct {
-	ItemIds    []uuid.UUID
-	Quantities []int32
-	OrderID    uuid.UUID
-}
-
-type ReleaseLineReservationsRow struct {
-	Sku      string
-	Released int32
-}
-
-// Releases the given number of reserved units of each line, newest reservation first;
-// a reservation released in part is split into a released row and the reserved rest.
-// Answers what each SKU gave back (for AdjustReserved).
-func (q *Queries) ReleaseLineReservations(ctx context.Context, arg ReleaseLineReservationsParams) ([]ReleaseLineReservationsRow, error) {
-	rows, err := q.db.Query(ctx, releaseLineReservations, arg.ItemIds, arg.Quantities, arg.OrderID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ReleaseLineReservationsRow{}
-	for rows.Next() {
-		var i ReleaseLineReservationsRow
-		if err := rows.Scan(&i.Sku, &i.Released); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const setLineQuantities = `-- name: SetLineQuantities :exec
 UPDATE order_items oi SET quantity = w.qty, total = w.total
 FROM (SELECT unnest($2::uuid[]) AS id, unnest($3::int[]) AS qty,

@@ -198,13 +198,13 @@ func normalizeUUID(s string) string {
 // shipStock commits the lines' reservations and takes the goods out of stock.
 func shipStock(ctx context.Context, q *queries.Queries, row queries.Order, p shipment) error {
 	ids, qtys := p.arrays()
-	committed, err := q.CommitReservations(ctx, queries.CommitReservationsParams{ItemIds: ids, Quantities: qtys, OrderID: row.ID})
+	committed, err := q.SettleReservations(ctx, queries.SettleReservationsParams{ItemIds: ids, Quantities: qtys, OrderID: row.ID, ToStatus: "committed"})
 	if err != nil {
 		return fmt.Errorf("commit reservations of %s: %w", row.OrderNumber, err)
 	}
 	fromReserved := map[uuid.UUID]int{}
 	for _, c := range committed {
-		fromReserved[c.OrderItemID] = int(c.Committed)
+		fromReserved[c.OrderItemID] = int(c.Settled)
 	}
 	type skuQty struct{ shipped, reserved int }
 	bySKU := map[string]*skuQty{}

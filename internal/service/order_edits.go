@@ -220,12 +220,12 @@ func (s *Service) moveEditStock(ctx context.Context, q *queries.Queries, row que
 		for i, id := range ids {
 			uids[i], qtys[i] = uuid.MustParse(id), int32(plan.Reduced[id])
 		}
-		released, err := q.ReleaseLineReservations(ctx, queries.ReleaseLineReservationsParams{OrderID: row.ID, ItemIds: uids, Quantities: qtys})
+		released, err := q.SettleReservations(ctx, queries.SettleReservationsParams{OrderID: row.ID, ItemIds: uids, Quantities: qtys, ToStatus: "released"})
 		if err != nil {
 			return fmt.Errorf("release stock of %s: %w", row.OrderNumber, err)
 		}
 		for _, r := range released {
-			delta[r.Sku] -= int(r.Released)
+			delta[r.Sku] -= int(r.Settled)
 		}
 	}
 	for _, a := range plan.Added {
