@@ -155,15 +155,7 @@ func (e OrderEdit) Validate() error {
 		if i >= MaxOrderLines {
 			break
 		}
-		p := fmt.Sprintf("add[%d]", i)
-		if it.SKU == "" {
-			fe.Add(p+".sku", "is required")
-		} else if !ValidSKU(it.SKU) {
-			fe.Add(p+".sku", "is not a valid SKU")
-		}
-		if it.Quantity < 1 || it.Quantity > MaxLineQuantity {
-			fe.Add(p+".quantity", fmt.Sprintf("must be between 1 and %d", MaxLineQuantity))
-		}
+		it.validate(fe, fmt.Sprintf("add[%d]", i))
 	}
 	for i, it := range e.Remove {
 		if i >= MaxOrderLines {

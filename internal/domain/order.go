@@ -103,20 +103,23 @@ func (o *NewOrder) Validate() error {
 		if len(o.Items) > MaxOrderLines {
 			break
 		}
-		p := fmt.Sprintf("items[%d]", i)
-		if it.SKU == "" {
-			fe.Add(p+".sku", "is required")
-		} else if !ValidSKU(it.SKU) {
-			fe.Add(p+".sku", "is not a valid SKU")
-		}
-		if it.Quantity < 1 || it.Quantity > MaxLineQuantity {
-			fe.Add(p+".quantity", fmt.Sprintf("must be between 1 and %d", MaxLineQuantity))
-		}
+		it.validate(fe, fmt.Sprintf("items[%d]", i))
 	}
 	validateText(fe, "coupon_code", o.CouponCode, 64, false)
 	validateText(fe, "notes", o.Notes, MaxNote, false)
 	validateText(fe, "source", o.Source, 64, false)
 	return fe.Err()
+}
+
+func (it ItemRequest) validate(fe FieldErrors, prefix string) {
+	if it.SKU == "" {
+		fe.Add(prefix+".sku", "is required")
+	} else if !ValidSKU(it.SKU) {
+		fe.Add(prefix+".sku", "is not a valid SKU")
+	}
+	if it.Quantity < 1 || it.Quantity > MaxLineQuantity {
+		fe.Add(prefix+".quantity", fmt.Sprintf("must be between 1 and %d", MaxLineQuantity))
+	}
 }
 
 func (c Customer) validate(fe FieldErrors, prefix string) {
