@@ -303,3 +303,24 @@ func TestEditRacingAFulfillmentOfTheSameLine(t *testing.T) {
 	}
 	e.mustBeClean()
 }
+
+func TestPatchToAnotherCountryRepricesTaxAndSaysWhatChanged(t *testing.T) {
+	e := newEditEnv(t)
+	o := e.pay(e.order("ann@example.com", "A", 2)) // 20.00 + 2.00 US tax + 5.00
+	ship := o.ShippingAddress
+	ship.Country, ship.Region, ship.City = "de", "", "Berlin"
+	o, err := e.svc.PatchOrder(e.ctx, opsStaff, o.Number, domain.OrderPatch{ShippingAddress: &ship})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustMoney(t, "tax", o.Tax, "0.00")
+	mustMoney(t, "refund due", o.Balance().RefundDue, "2.00")
+	note := lastEdit(o)
+	for _, want := range []string{"shipping_address.city: Springfield → Berlin", "shipping_address.country: US → DE",
+		"shipping_address.region: IL → (empty)", "total 27.00 → 25.00 USD"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("history %q lacks %q", note, want)
+		}
+	}
+	e.mustBeClean()
+}
