@@ -115,6 +115,7 @@ ORDER BY o.created_at, o.id;
 SELECT o.order_number::text AS subject,
        concat_ws('; ',
          CASE WHEN o.status IN ('paid', 'processing', 'shipped', 'delivered', 'returned', 'refunded') AND o.paid < o.total
+                   AND NOT (o.status IN ('paid', 'processing') AND coalesce(edited.yes, false))
               THEN format('status %s but paid %s < total %s', o.status, trim_scale(o.paid), trim_scale(o.total)) END,
          CASE WHEN o.status IN ('shipped', 'delivered', 'returned', 'refunded') AND o.fulfillment_status <> 'fulfilled'
               THEN format('status %s but fulfillment_status %s', o.status, o.fulfillment_status) END,
@@ -132,7 +133,12 @@ SELECT o.order_number::text AS subject,
               THEN 'status cancelled but no cancelled_at' END
        )::text AS detail
 FROM orders o
-WHERE (o.status IN ('paid', 'processing', 'shipped', 'delivered', 'returned', 'refunded') AND (o.paid < o.total OR o.paid_at IS NULL))
+-- An edit may raise a paid order's total: it then owes the difference until it ships
+-- (service.Fulfill refuses to ship an order with money outstanding).
+LEFT JOIN LATERAL (SELECT true AS yes FROM order_history oh WHERE oh.order_id = o.id AND oh.kind = 'edit' LIMIT 1) edited
+       ON o.paid < o.total
+WHERE (o.status IN ('paid', 'processing', 'shipped', 'delivered', 'returned', 'refunded')
+       AND ((o.paid < o.total AND NOT (o.status IN ('paid', 'processing') AND coalesce(edited.yes, false))) OR o.paid_at IS NULL))
    OR (o.status IN ('shipped', 'delivered', 'returned', 'refunded') AND (o.fulfillment_status <> 'fulfilled' OR o.shipped_at IS NULL))
    OR (o.status IN ('created', 'pending') AND o.fulfillment_status <> 'unfulfilled')
    OR (o.status = 'refunded' AND o.payment_status <> 'refunded')

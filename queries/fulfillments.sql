@@ -1,8 +1,9 @@
--- name: CommitReservations :many
--- Moves an order's reserved stock to committed for the shipped quantity of each line,
--- oldest reservation first; a reservation shipped in part is split into a committed row
--- and the reserved rest. Answers what each line took from its reservations (a line
--- missing from the answer had none). The order row must be locked.
+-- name: SettleReservations :many
+-- Settles an order's reserved stock for the given quantity of each line, oldest
+-- reservation first: 'committed' when the units ship (Fulfill), 'released' when an edit
+-- removes them (EditOrder). A reservation settled in part is split into a settled row and
+-- the reserved rest. Answers what each line took from its reservations (a line missing
+-- from the answer had none). The order row must be locked.
 WITH want AS (
     SELECT (sqlc.arg(item_ids)::uuid[])[i] AS order_item_id, (sqlc.arg(quantities)::int[])[i] AS qty
     FROM generate_series(1, cardinality(sqlc.arg(item_ids)::uuid[])) AS i
@@ -16,17 +17,17 @@ WITH want AS (
     SELECT o.id, o.order_item_id, o.sku, o.quantity, least(o.quantity, greatest(w.qty - o.before, 0))::int AS take
     FROM open o JOIN want w ON w.order_item_id = o.order_item_id
 ), whole AS (
-    UPDATE inventory_reservations r SET status = 'committed', updated_at = now()
+    UPDATE inventory_reservations r SET status = sqlc.arg(to_status)::text, updated_at = now()
     FROM take t WHERE r.id = t.id AND t.take = t.quantity
 ), part AS (
     UPDATE inventory_reservations r SET quantity = r.quantity - t.take, updated_at = now()
     FROM take t WHERE r.id = t.id AND t.take > 0 AND t.take < t.quantity
 ), split AS (
     INSERT INTO inventory_reservations (order_id, order_item_id, sku, quantity, status)
-    SELECT sqlc.arg(order_id), t.order_item_id, t.sku, t.take, 'committed'
+    SELECT sqlc.arg(order_id), t.order_item_id, t.sku, t.take, sqlc.arg(to_status)::text
     FROM take t WHERE t.take > 0 AND t.take < t.quantity
 )
-SELECT t.order_item_id, sum(t.take)::int AS committed FROM take t WHERE t.take > 0 GROUP BY t.order_item_id;
+SELECT t.order_item_id, t.sku, sum(t.take)::int AS settled FROM take t WHERE t.take > 0 GROUP BY t.order_item_id, t.sku;
 
 -- name: ShipStock :many
 -- Shipped goods leave the warehouse: on_hand drops by what shipped and reserved by what

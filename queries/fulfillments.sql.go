@@ -29,68 +29,6 @@ func (q *Queries) AddFulfilledQuantities(ctx context.Context, arg AddFulfilledQu
 	return err
 }
 
-const commitReservations = `-- name: CommitReservations :many
-WITH want AS (
-    SELECT ($1::uuid[])[i] AS order_item_id, ($2::int[])[i] AS qty
-    FROM generate_series(1, cardinality($1::uuid[])) AS i
-), open AS (
-    SELECT r.id, r.order_item_id, r.sku, r.quantity,
-           coalesce(sum(r.quantity) OVER (PARTITION BY r.order_item_id ORDER BY r.created_at, r.id
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::int AS before
-    FROM inventory_reservations r JOIN want w ON w.order_item_id = r.order_item_id
-    WHERE r.order_id = $3 AND r.status = 'reserved'
-), take AS (
-    SELECT o.id, o.order_item_id, o.sku, o.quantity, least(o.quantity, greatest(w.qty - o.before, 0))::int AS take
-    FROM open o JOIN want w ON w.order_item_id = o.order_item_id
-), whole AS (
-    UPDATE inventory_reservations r SET status = 'committed', updated_at = now()
-    FROM take t WHERE r.id = t.id AND t.take = t.quantity
-), part AS (
-    UPDATE inventory_reservations r SET quantity = r.quantity - t.take, updated_at = now()
-    FROM take t WHERE r.id = t.id AND t.take > 0 AND t.take < t.quantity
-), split AS (
-    INSERT INTO inventory_reservations (order_id, order_item_id, sku, quantity, status)
-    SELECT $3, t.order_item_id, t.sku, t.take, 'committed'
-    FROM take t WHERE t.take > 0 AND t.take < t.quantity
-)
-SELECT t.order_item_id, sum(t.take)::int AS committed FROM take t WHERE t.take > 0 GROUP BY t.order_item_id
-`
-
-type CommitReservationsParams struct {
-	ItemIds    []uuid.UUID
-	Quantities []int32
-	OrderID    uuid.UUID
-}
-
-type CommitReservationsRow struct {
-	OrderItemID uuid.UUID
-	Committed   int32
-}
-
-// Moves an order's reserved stock to committed for the shipped quantity of each line,
-// oldest reservation first; a reservation shipped in part is split into a committed row
-// and the reserved rest. Answers what each line took from its reservations (a line
-// missing from the answer had none). The order row must be locked.
-func (q *Queries) CommitReservations(ctx context.Context, arg CommitReservationsParams) ([]CommitReservationsRow, error) {
-	rows, err := q.db.Query(ctx, commitReservations, arg.ItemIds, arg.Quantities, arg.OrderID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []CommitReservationsRow{}
-	for rows.Next() {
-		var i CommitReservationsRow
-		if err := rows.Scan(&i.OrderItemID, &i.Committed); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const countUndeliveredFulfillments = `-- name: CountUndeliveredFulfillments :one
 SELECT count(*)::int FROM fulfillments WHERE order_id = $1 AND status <> 'delivered'
 `
@@ -355,6 +293,76 @@ func (q *Queries) SetFulfillmentStatus(ctx context.Context, arg SetFulfillmentSt
 		&i.HeldAt,
 	)
 	return i, err
+}
+
+const settleReservations = `-- name: SettleReservations :many
+WITH want AS (
+    SELECT ($1::uuid[])[i] AS order_item_id, ($2::int[])[i] AS qty
+    FROM generate_series(1, cardinality($1::uuid[])) AS i
+), open AS (
+    SELECT r.id, r.order_item_id, r.sku, r.quantity,
+           coalesce(sum(r.quantity) OVER (PARTITION BY r.order_item_id ORDER BY r.created_at, r.id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::int AS before
+    FROM inventory_reservations r JOIN want w ON w.order_item_id = r.order_item_id
+    WHERE r.order_id = $3 AND r.status = 'reserved'
+), take AS (
+    SELECT o.id, o.order_item_id, o.sku, o.quantity, least(o.quantity, greatest(w.qty - o.before, 0))::int AS take
+    FROM open o JOIN want w ON w.order_item_id = o.order_item_id
+), whole AS (
+    UPDATE inventory_reservations r SET status = $4::text, updated_at = now()
+    FROM take t WHERE r.id = t.id AND t.take = t.quantity
+), part AS (
+    UPDATE inventory_reservations r SET quantity = r.quantity - t.take, updated_at = now()
+    FROM take t WHERE r.id = t.id AND t.take > 0 AND t.take < t.quantity
+), split AS (
+    INSERT INTO inventory_reservations (order_id, order_item_id, sku, quantity, status)
+    SELECT $3, t.order_item_id, t.sku, t.take, $4::text
+    FROM take t WHERE t.take > 0 AND t.take < t.quantity
+)
+SELECT t.order_item_id, t.sku, sum(t.take)::int AS settled FROM take t WHERE t.take > 0 GROUP BY t.order_item_id, t.sku
+`
+
+type SettleReservationsParams struct {
+	ItemIds    []uuid.UUID
+	Quantities []int32
+	OrderID    uuid.UUID
+	ToStatus   string
+}
+
+type SettleReservationsRow struct {
+	OrderItemID uuid.UUID
+	Sku         string
+	Settled     int32
+}
+
+// Settles an order's reserved stock for the given quantity of each line, oldest
+// reservation first: 'committed' when the units ship (Fulfill), 'released' when an edit
+// removes them (EditOrder). A reservation settled in part is split into a settled row and
+// the reserved rest. Answers what each line took from its reservations (a line missing
+// from the answer had none). The order row must be locked.
+func (q *Queries) SettleReservations(ctx context.Context, arg SettleReservationsParams) ([]SettleReservationsRow, error) {
+	rows, err := q.db.Query(ctx, settleReservations,
+		arg.ItemIds,
+		arg.Quantities,
+		arg.OrderID,
+		arg.ToStatus,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SettleReservationsRow{}
+	for rows.Next() {
+		var i SettleReservationsRow
+		if err := rows.Scan(&i.OrderItemID, &i.Sku, &i.Settled); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const shipStock = `-- name: ShipStock :many

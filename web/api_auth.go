@@ -54,6 +54,8 @@ var apiScopes = map[string]domain.Scope{
 	"POST /api/v1/orders/bulk/status":         domain.ScopeOrdersWrite,
 	"GET /api/v1/orders/export":               domain.ScopeExports,
 	"GET /api/v1/orders/:id":                  domain.ScopeOrdersRead,
+	"PATCH /api/v1/orders/:id":                domain.ScopeOrdersWrite,
+	"POST /api/v1/orders/:id/edits":           domain.ScopeOrdersWrite,
 	"POST /api/v1/orders/:id/transitions":     domain.ScopeOrdersWrite,
 	"POST /api/v1/orders/:id/payments":        domain.ScopePaymentsWrite,
 	"POST /api/v1/orders/:id/payment_intents": domain.ScopePaymentsWrite,

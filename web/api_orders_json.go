@@ -44,6 +44,14 @@ type orderJSON struct {
 	ShippedAt         *apiTime          `json:"shipped_at"`
 	DeliveredAt       *apiTime          `json:"delivered_at"`
 	CancelledAt       *apiTime          `json:"cancelled_at"`
+	Balance           balanceJSON       `json:"balance"`
+}
+
+// balanceJSON is what the order still owes (outstanding) or is owed back (refund_due),
+// e.g. after an edit changed its total; both "0.00" when it is square.
+type balanceJSON struct {
+	Outstanding string `json:"outstanding"`
+	RefundDue   string `json:"refund_due"`
 }
 
 type holdJSON struct {
@@ -181,6 +189,8 @@ func toOrderJSON(o domain.Order) orderJSON {
 		CreatedAt: apiTime(o.CreatedAt.UTC()), UpdatedAt: apiTime(o.UpdatedAt.UTC()), PaidAt: utcPtr(o.PaidAt),
 		ShippedAt: utcPtr(o.ShippedAt), DeliveredAt: utcPtr(o.DeliveredAt), CancelledAt: utcPtr(o.CancelledAt),
 	}
+	b := o.Balance()
+	out.Balance = balanceJSON{Outstanding: money(b.Outstanding), RefundDue: money(b.RefundDue)}
 	if o.CouponCode != "" {
 		out.CouponCode = &o.CouponCode
 	}

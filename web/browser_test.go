@@ -514,3 +514,39 @@ func TestBrowserDoubleClickRefundsOnce(t *testing.T) {
 		t.Fatalf("%d refunds, refunded %s: want one refund of 10.00", len(got.Refunds), got.Refunded)
 	}
 }
+
+// The edit page: add a product, review what it does to the total, confirm; the order
+// page then shows what is outstanding.
+func TestBrowserEditOrderReviewsThenConfirms(t *testing.T) {
+	e := newUIEnv(t)
+	o := e.order(uiGrace, "paid")
+	s := e.session("support")
+	s.login(domain.RoleSupport)
+	s.open("/orders/"+o.Number, "order-before-edit")
+	if st := s.submit(fmt.Sprintf(`.order-header a[href="/orders/%s/edit"]`, o.Number), "edit-page"); st != 200 {
+		s.fatalf("edit page: status %d", st)
+	}
+	s.setValue(`[name="add[0].sku"]`, "TEE-1")
+	s.setValue(`[name="add[0].quantity"]`, "2")
+	s.setValue(`[name="remove_`+o.Items[0].ID+`"]`, "1")
+	s.setValue("#reason", "customer asked on the phone")
+	if st := s.submit(`#edit-lines button.btn-primary`, "edit-review"); st != 200 {
+		s.fatalf("review: status %d", st)
+	}
+	review := s.text("#edit-lines")
+	for _, want := range []string{"+2 × TEE-1 at 25.00", "−1 × MUG-1", "$87.50", "$37.50 is outstanding"} {
+		if !strings.Contains(review, want) {
+			t.Errorf("review lacks %q: %s", want, review)
+		}
+	}
+	if st := s.submit(`#edit-lines button.btn-primary`, "order-after-edit"); st != 200 {
+		s.fatalf("confirm: status %d", st)
+	}
+	s.expectLocation("/orders/" + o.Number)
+	if f := s.flash(); !strings.Contains(f, "$37.50 is outstanding") {
+		t.Errorf("flash %q", f)
+	}
+	if got := e.getOrder(o.Number); got.Total.String() != "87.5" || len(got.Items) != 3 {
+		t.Errorf("after the edit: total %s, %d lines", got.Total, len(got.Items))
+	}
+}

@@ -26,10 +26,15 @@ func (s *Server) paymentForm(c echo.Context) error {
 	})
 }
 
-// refundForm is GET /orders/{number}/refund: the amount starts at all that is refundable.
+// refundForm is GET /orders/{number}/refund: the amount starts at what an edit left owed
+// back, else at all that is refundable.
 func (s *Server) refundForm(c echo.Context) error {
 	return s.showOrderForm(c, "refund", func(f *views.OrderForm) {
-		f.Form.Values["amount"] = domain.FormatAmount(f.Max(), f.Order.Currency)
+		amount := f.Max()
+		if due := f.Order.Balance().RefundDue; due.IsPositive() {
+			amount = due
+		}
+		f.Form.Values["amount"] = domain.FormatAmount(amount, f.Order.Currency)
 	})
 }
 

@@ -74,7 +74,11 @@ func orderActions(p views.Page, o domain.Order, lines []views.DetailLine) []view
 			out = append(out, a.OrderAction)
 		}
 	}
-	for _, key := range naturalSteps[o.Status] {
+	steps := naturalSteps[o.Status]
+	if o.Status.Ships() && o.Balance().Outstanding.IsPositive() {
+		steps = append([]string{"payment"}, steps...) // an edit added to the total: it ships once paid
+	}
+	for _, key := range steps {
 		if i := slices.IndexFunc(out, func(a views.OrderAction) bool { return a.Key == key }); i >= 0 {
 			a := out[i]
 			a.Style = "primary"
@@ -146,8 +150,9 @@ func possibleActions(o domain.Order, lines []views.DetailLine) []permittedAction
 			cancel = true
 		}
 	}
-	// Payments are taken while created or pending, not only on the way to paid.
-	if (o.Status == domain.StatusCreated || o.Status == domain.StatusPending) && o.Outstanding().IsPositive() {
+	// Payments are taken while created or pending, not only on the way to paid, and for
+	// what an edit added to a paid order.
+	if o.Balance().Outstanding.IsPositive() {
 		add(domain.PermRecordPayments, payment)
 	}
 	if o.Status == domain.StatusDelivered || o.Status == domain.StatusReturned {
@@ -156,6 +161,9 @@ func possibleActions(o domain.Order, lines []views.DetailLine) []permittedAction
 	refund()
 	if o.Status.Ships() || o.Status == domain.StatusShipped {
 		add(domain.PermFulfill, views.OrderAction{Key: "packing-slip", Label: "Print packing slip", Href: base + "/packing-slip"})
+	}
+	if domain.CheckLinesEditable(o) == nil {
+		add(domain.PermEditOrders, views.OrderAction{Key: "edit", Label: "Edit", Href: base + "/edit"})
 	}
 	if cancel {
 		add(domain.PermCancelOrders, views.OrderAction{Key: "cancel", Label: "Cancel order", Href: base + "/cancel", Style: "danger"})
@@ -205,6 +213,8 @@ func timeline(o domain.Order) []views.TimelineEntry {
 			e.Title, e.Status, e.Badge = "Return "+h.Status, h.Status, "return"
 		case "notification":
 			e.Title, e.Status, e.Badge = "Customer email", h.Status, "return"
+		case "edit":
+			e.Title = "Order edited"
 		case "comment":
 			e.Title = h.Actor + " commented"
 		case "tags":

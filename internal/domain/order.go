@@ -55,9 +55,7 @@ type NewOrder struct {
 
 // Normalize trims whitespace, upper-cases codes and fills the billing address.
 func (o *NewOrder) Normalize() {
-	o.Customer.Email = strings.TrimSpace(o.Customer.Email)
-	o.Customer.Name = strings.TrimSpace(o.Customer.Name)
-	o.Customer.Phone = strings.TrimSpace(o.Customer.Phone)
+	o.Customer.normalize()
 	o.ShippingAddress.normalize()
 	if o.BillingAddress == nil {
 		b := o.ShippingAddress
@@ -72,6 +70,12 @@ func (o *NewOrder) Normalize() {
 	o.Source = strings.TrimSpace(o.Source)
 }
 
+func (c *Customer) normalize() {
+	c.Email = strings.TrimSpace(c.Email)
+	c.Name = strings.TrimSpace(c.Name)
+	c.Phone = strings.TrimSpace(c.Phone)
+}
+
 func (a *Address) normalize() {
 	for _, f := range []*string{&a.FirstName, &a.LastName, &a.Address1, &a.Address2, &a.City, &a.Region, &a.PostalCode, &a.Phone} {
 		*f = strings.TrimSpace(*f)
@@ -84,9 +88,7 @@ func (a *Address) normalize() {
 // the request's JSON paths.
 func (o *NewOrder) Validate() error {
 	fe := FieldErrors{}
-	ValidateEmail(fe, "customer.email", o.Customer.Email)
-	validateText(fe, "customer.name", o.Customer.Name, MaxName, false)
-	validatePhone(fe, "customer.phone", o.Customer.Phone)
+	o.Customer.validate(fe, "customer")
 	o.ShippingAddress.validate(fe, "shipping_address")
 	if o.BillingAddress != nil {
 		o.BillingAddress.validate(fe, "billing_address")
@@ -101,20 +103,29 @@ func (o *NewOrder) Validate() error {
 		if len(o.Items) > MaxOrderLines {
 			break
 		}
-		p := fmt.Sprintf("items[%d]", i)
-		if it.SKU == "" {
-			fe.Add(p+".sku", "is required")
-		} else if !ValidSKU(it.SKU) {
-			fe.Add(p+".sku", "is not a valid SKU")
-		}
-		if it.Quantity < 1 || it.Quantity > MaxLineQuantity {
-			fe.Add(p+".quantity", fmt.Sprintf("must be between 1 and %d", MaxLineQuantity))
-		}
+		it.validate(fe, fmt.Sprintf("items[%d]", i))
 	}
 	validateText(fe, "coupon_code", o.CouponCode, 64, false)
 	validateText(fe, "notes", o.Notes, MaxNote, false)
 	validateText(fe, "source", o.Source, 64, false)
 	return fe.Err()
+}
+
+func (it ItemRequest) validate(fe FieldErrors, prefix string) {
+	if it.SKU == "" {
+		fe.Add(prefix+".sku", "is required")
+	} else if !ValidSKU(it.SKU) {
+		fe.Add(prefix+".sku", "is not a valid SKU")
+	}
+	if it.Quantity < 1 || it.Quantity > MaxLineQuantity {
+		fe.Add(prefix+".quantity", fmt.Sprintf("must be between 1 and %d", MaxLineQuantity))
+	}
+}
+
+func (c Customer) validate(fe FieldErrors, prefix string) {
+	ValidateEmail(fe, prefix+".email", c.Email)
+	validateText(fe, prefix+".name", c.Name, MaxName, false)
+	validatePhone(fe, prefix+".phone", c.Phone)
 }
 
 func (a Address) validate(fe FieldErrors, prefix string) {

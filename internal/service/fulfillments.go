@@ -52,6 +52,10 @@ func (s *Service) Fulfill(ctx context.Context, actor domain.Actor, idOrNumber st
 		if err := domain.CheckNotHeld(o); err != nil {
 			return err
 		}
+		if row.Paid.LessThan(row.Total) { // an edit added to its total
+			return domain.Errorf(domain.CodeInvalidTransition, "order %s owes %s %s since it was edited: record the payment before shipping",
+				row.OrderNumber, domain.FormatAmount(row.Total.Sub(row.Paid), row.Currency), row.Currency)
+		}
 		lines, err := q.ListItemsForOrders(ctx, []uuid.UUID{row.ID})
 		if err != nil {
 			return fmt.Errorf("items of %s: %w", row.OrderNumber, err)
@@ -201,13 +205,13 @@ func normalizeUUID(s string) string {
 // shipStock commits the lines' reservations and takes the goods out of stock.
 func shipStock(ctx context.Context, q *queries.Queries, row queries.Order, p shipment) error {
 	ids, qtys := p.arrays()
-	committed, err := q.CommitReservations(ctx, queries.CommitReservationsParams{ItemIds: ids, Quantities: qtys, OrderID: row.ID})
+	committed, err := q.SettleReservations(ctx, queries.SettleReservationsParams{ItemIds: ids, Quantities: qtys, OrderID: row.ID, ToStatus: "committed"})
 	if err != nil {
 		return fmt.Errorf("commit reservations of %s: %w", row.OrderNumber, err)
 	}
 	fromReserved := map[uuid.UUID]int{}
 	for _, c := range committed {
-		fromReserved[c.OrderItemID] = int(c.Committed)
+		fromReserved[c.OrderItemID] = int(c.Settled)
 	}
 	type skuQty struct{ shipped, reserved int }
 	bySKU := map[string]*skuQty{}

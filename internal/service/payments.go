@@ -285,10 +285,7 @@ func (s *Service) intentCanceled(ctx context.Context, q *queries.Queries, intent
 func (s *Service) applyMoney(ctx context.Context, q *queries.Queries, row queries.Order, actor domain.Actor, kind, note string) (queries.Order, error) {
 	updated, err := q.SumOrderPayments(ctx, row.ID)
 	if err != nil {
-		switch _, constraint := pgCode(err); constraint {
-		case "orders_paid_within_total":
-			return row, exceedsOutstanding(row, row.Total.Sub(row.Paid))
-		case "orders_refunded_within_paid":
+		if _, constraint := pgCode(err); constraint == "orders_refunded_within_paid" {
 			return row, domain.RefundExceedsPaid(row.Paid.Sub(row.Refunded), amountIn(row.Currency))
 		}
 		return row, fmt.Errorf("sum payments of %s: %w", row.OrderNumber, err)
@@ -333,13 +330,18 @@ func (s *Service) followMoney(ctx context.Context, q *queries.Queries, row queri
 	return row, nil
 }
 
-// checkPayable refuses payments for orders past the point of taking money.
+// checkPayable refuses payments for orders past the point of taking money: a paid or
+// processing order takes one only for what an edit added to its total.
 func checkPayable(row queries.Order) error {
 	switch domain.Status(row.Status) {
 	case domain.StatusCreated, domain.StatusPending:
 		return nil
+	case domain.StatusPaid, domain.StatusProcessing:
+		if row.Paid.LessThan(row.Total) {
+			return nil
+		}
 	}
-	return domain.Errorf(domain.CodeInvalidTransition, "order %s is %s: payments are taken only while an order is created or pending",
+	return domain.Errorf(domain.CodeInvalidTransition, "order %s is %s: payments are taken only while an order is created or pending, or owes what an edit added",
 		row.OrderNumber, row.Status)
 }
 
