@@ -26,6 +26,7 @@ type config struct {
 	StripeWebhook  string
 	TrackRate      float64 // public tracking lookups per second per client address
 	TrackBurst     int
+	ReturnWindow   time.Duration // customers may ask for a return this long after delivery
 	TrustedProxies []*net.IPNet // peers whose X-Forwarded-For is believed
 	MetricsAddr    string       // where /metrics is served; empty: on Addr, to loopback clients
 	Mailer         *mail.Sender // nil: OMS_SMTP_URL is not set, emails stay queued
@@ -78,6 +79,11 @@ func loadConfig() (config, error) {
 	if c.TrackBurst, err = strconv.Atoi(envOr("OMS_TRACK_BURST", "20")); err != nil || c.TrackBurst < 1 {
 		return c, fmt.Errorf("OMS_TRACK_BURST must be a positive whole number, got %q", os.Getenv("OMS_TRACK_BURST"))
 	}
+	days, err := strconv.Atoi(envOr("OMS_RETURN_WINDOW", "30"))
+	if err != nil || days < 1 || days > 3650 {
+		return c, fmt.Errorf("OMS_RETURN_WINDOW must be a whole number of days from 1 to 3650, got %q", os.Getenv("OMS_RETURN_WINDOW"))
+	}
+	c.ReturnWindow = time.Duration(days) * 24 * time.Hour
 	if c.TrustedProxies, err = parseCIDRs(os.Getenv("OMS_TRUSTED_PROXIES")); err != nil {
 		return c, fmt.Errorf("OMS_TRUSTED_PROXIES: %w", err)
 	}

@@ -149,6 +149,7 @@ type TrackingItem struct {
 
 // TrackingReturn is one of the order's returns as the customer sees it: no staff note.
 type TrackingReturn struct {
+	ID        string
 	Status    string
 	Reason    string
 	Items     []TrackingReturnLine
@@ -175,7 +176,10 @@ func NewTrackingView(o Order, returnWindow time.Duration) TrackingView {
 	v := TrackingView{OrderNumber: o.Number, Status: o.Status, PlacedAt: o.CreatedAt,
 		Items: []TrackingItem{}, Fulfillments: []Fulfillment{}, Timeline: []TimelineStep{}, Returns: []TrackingReturn{},
 		ReturnsUntil: CustomerReturnsUntil(o, returnWindow)}
-	returnable := o.Returnable()
+	returnable := map[string]int{} // none before delivery, though shipped lines count for staff
+	if v.ReturnsUntil != nil {
+		returnable = o.Returnable()
+	}
 	names := map[string]string{}
 	for _, it := range o.Items {
 		v.Items = append(v.Items, TrackingItem{ID: it.ID, Name: it.Name, Quantity: it.Quantity, Returnable: returnable[it.ID]})
@@ -191,11 +195,16 @@ func NewTrackingView(o Order, returnWindow time.Duration) TrackingView {
 		}
 	}
 	for _, r := range o.Returns {
-		tr := TrackingReturn{Status: r.Status, Reason: r.Reason, CreatedAt: r.CreatedAt}
+		tr := TrackingReturn{ID: r.ID, Status: r.Status, Reason: r.Reason, CreatedAt: r.CreatedAt}
 		for _, it := range r.Items {
 			tr.Items = append(tr.Items, TrackingReturnLine{ItemID: it.OrderItemID, Name: names[it.OrderItemID], Quantity: it.Quantity, Reason: it.Reason})
 		}
 		v.Returns = append(v.Returns, tr)
 	}
 	return v
+}
+
+// ReturnsOpen reports whether the customer may ask for a return at now.
+func (v TrackingView) ReturnsOpen(now time.Time) bool {
+	return v.ReturnsUntil != nil && !now.After(*v.ReturnsUntil)
 }
