@@ -26,11 +26,10 @@ type config struct {
 	StripeWebhook  string
 	TrackRate      float64 // public tracking lookups per second per client address
 	TrackBurst     int
-	ReturnWindow   time.Duration // customers may ask for a return this long after delivery
-	TrustedProxies []*net.IPNet  // peers whose X-Forwarded-For is believed
-	MetricsAddr    string        // where /metrics is served; empty: on Addr, to loopback clients
-	Mailer         *mail.Sender  // nil: OMS_SMTP_URL is not set, emails stay queued
-	PublicURL      string        // where customers reach the OMS, for the links in emails
+	TrustedProxies []*net.IPNet // peers whose X-Forwarded-For is believed
+	MetricsAddr    string       // where /metrics is served; empty: on Addr, to loopback clients
+	Mailer         *mail.Sender // nil: OMS_SMTP_URL is not set, emails stay queued
+	PublicURL      string       // where customers reach the OMS, for the links in emails
 	// WebhooksAllowPrivate lets webhook endpoints be on loopback or private addresses.
 	WebhooksAllowPrivate bool
 	ReadDatabaseURL      string        // a streaming replica for lists, search, dashboard, exports; "" none
@@ -43,6 +42,8 @@ type config struct {
 	// loader (advisory locks), the live updates' LISTEN, the job queue (its LISTEN).
 	// OMS_DIRECT_DATABASE_URL; empty: DatabaseURL (see directURL).
 	DirectDatabaseURL string
+	// ReturnWindow: how long after delivery customers may ask for a return themselves.
+	ReturnWindow time.Duration
 }
 
 // directURL is where session-bound work connects: OMS_DIRECT_DATABASE_URL, or DATABASE_URL.
