@@ -1209,7 +1209,7 @@ func trackReturnForm(p TrackPage, f TrackReturnForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 103, ". Choose how many of each item you are sending back and why.</p><form class=\"return-form\" method=\"post\" action=\"/track/returns\" novalidate><input type=\"hidden\" name=\"order_number\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 103, ". Choose how many of each item you are sending back and why.</p><form class=\"return-form\" method=\"post\" action=\"/track/returns#return-title\" novalidate><input type=\"hidden\" name=\"order_number\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -123,7 +123,9 @@ func (s *Server) pageTrackReturn(c echo.Context) error {
 	}
 	if err == nil {
 		q := url.Values{"order_number": {p.OrderNumber}, "email": {p.Email}, "return": {"requested"}}
-		return c.Redirect(http.StatusSeeOther, "/track?"+q.Encode())
+		// #top: the browser would otherwise keep the form's #return-title, which puts a
+		// refused form's errors in view, and scroll past the confirmation.
+		return c.Redirect(http.StatusSeeOther, "/track?"+q.Encode()+"#top")
 	}
 	fail, fatal := s.formErrors(c, err, "reason")
 	v, lookup := s.svc.TrackOrder(ctx, p.OrderNumber, p.Email)
