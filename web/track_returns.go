@@ -86,16 +86,23 @@ func (s *Server) renderTrackedOrder(c echo.Context, status int, p views.TrackPag
 	switch {
 	case open && returnable > 0:
 		if f == nil {
-			f = &views.TrackReturnForm{Reasons: map[string]string{}, Errors: views.Errors{}}
-			for _, it := range v.Items {
-				f.Lines = append(f.Lines, views.QuantityLine{ItemID: it.ID, Name: it.Name, Ordered: it.Quantity, Most: it.Returnable, Quantity: "0"})
-			}
+			f = newTrackReturnForm(v)
 		}
 		p.Return = f
 	case f != nil: // refused, and no form to show it on: say why above the order
 		p.Invalid = f.Errors[""]
 	}
 	return s.renderTrack(c, status, p)
+}
+
+// newTrackReturnForm is the empty return form of order v: a line per item, taking up to
+// what the customer may still return.
+func newTrackReturnForm(v domain.TrackingView) *views.TrackReturnForm {
+	f := &views.TrackReturnForm{Reasons: map[string]string{}, Errors: views.Errors{}}
+	for _, it := range v.Items {
+		f.Lines = append(f.Lines, views.QuantityLine{ItemID: it.ID, Name: it.Name, Ordered: it.Quantity, Most: it.Returnable, Quantity: "0"})
+	}
+	return f
 }
 
 // pageTrackReturn is POST /track/returns: the tracking page's return form (qty_{line id}
@@ -139,10 +146,10 @@ func (s *Server) pageTrackReturn(c echo.Context) error {
 	if lookup != nil {
 		return lookup
 	}
-	f := &views.TrackReturnForm{Reason: in.Reason, Reasons: map[string]string{}, Errors: fail.Errors}
+	f := newTrackReturnForm(v)
+	f.Reason, f.Errors = in.Reason, fail.Errors
 	for _, it := range v.Items {
 		f.Reasons[it.ID] = strings.TrimSpace(c.FormValue("reason_" + it.ID))
-		f.Lines = append(f.Lines, views.QuantityLine{ItemID: it.ID, Name: it.Name, Ordered: it.Quantity, Most: it.Returnable, Quantity: "0"})
 	}
 	placeQuantities(f.Lines, qty, fail)
 	if qty.Bad {
