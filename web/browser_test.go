@@ -550,3 +550,45 @@ func TestBrowserEditOrderReviewsThenConfirms(t *testing.T) {
 		t.Errorf("after the edit: total %s, %d lines", got.Total, len(got.Items))
 	}
 }
+
+func TestBrowserCustomerRequestsAReturnOnTheTrackingPage(t *testing.T) {
+	e := newUIEnv(t)
+	o := e.order(uiGrace, "delivered")
+	mug := o.Items[0].ID
+
+	b := e.session("customer")
+	b.open("/track", "track-lookup")
+	b.typeInto("#order_number", o.Number)
+	b.typeInto("#email", uiGrace.email)
+	b.submit(`form.track-form button[type=submit]`, "track-return-form")
+	if b.count(`form.return-form fieldset`) != 2 {
+		b.fatalf("return form lines: %d, want 2", b.count(`form.return-form fieldset`))
+	}
+
+	// Too many mugs: refused beside the mug's line, what was typed kept.
+	b.setValue("#qty-"+mug, "3")
+	b.setValue("#reason-"+mug, "Damaged or defective")
+	b.typeInto("#return-reason", "The handle came off")
+	if st := b.submit(`form.return-form button[type=submit]`, "track-return-refused"); st != 422 {
+		b.fatalf("status %d, want 422", st)
+	}
+	if msg := b.text("#err-qty-" + mug); !strings.Contains(msg, "At most 2 of MUG-1") {
+		t.Errorf("mug line error %q", msg)
+	}
+	if v := uiEval[string](b, `document.getElementById("return-reason").value`); v != "The handle came off" {
+		t.Errorf("reason kept as %q", v)
+	}
+
+	b.setValue("#qty-"+mug, "1")
+	b.submit(`form.return-form button[type=submit]`, "track-return-requested")
+	if !strings.Contains(b.text(".track-notice-success"), "We have your return request") {
+		b.fatalf("no confirmation: %q", b.text("main"))
+	}
+	if r := b.text(".returns"); !strings.Contains(r, "Requested") || !strings.Contains(r, "Damaged or defective") {
+		t.Errorf("the customer's returns read %q", r)
+	}
+	got := e.getOrder(o.Number)
+	if len(got.Returns) != 1 || got.Returns[0].Status != domain.ReturnRequested || got.Returns[0].Items[0].Quantity != 1 {
+		t.Fatalf("returns = %+v", got.Returns)
+	}
+}

@@ -63,6 +63,8 @@ func TestHostileRequestCorpus(t *testing.T) {
 			request{"list filter", "GET", "/api/v1/orders?status=" + url.QueryEscape(v), nil, nil},
 			request{"list cursor", "GET", "/api/v1/orders?cursor=" + url.QueryEscape(v), nil, nil},
 			request{"tracking number", "GET", "/api/v1/track/" + esc + "?email=" + url.QueryEscape("corpus@example.com"), nil, []string{"Authorization", ""}},
+			request{"customer return's line and reason", "POST", "/api/v1/track/" + o.OrderNumber + "/returns?email=" + url.QueryEscape("corpus@example.com"),
+				map[string]any{"items": []any{map[string]any{"item_id": v, "quantity": 1, "reason": v}}, "reason": v}, []string{"Authorization", ""}},
 		)
 	}
 	for _, body := range []string{`{`, `[]`, `null`, `"x"`, `{"amount": 1}`, `{"amount": "1", "extra": 1}`,

@@ -46,18 +46,10 @@ func (s *Server) renderOrderDetail(c echo.Context, status int, edit func(*views.
 
 // detailLines adds to each line what is left to ship and what may still be returned.
 func detailLines(o domain.Order) []views.DetailLine {
-	requested := map[string]int{}
-	for _, r := range o.Returns {
-		if r.Status == domain.ReturnRequested {
-			for _, it := range r.Items {
-				requested[it.OrderItemID] += it.Quantity
-			}
-		}
-	}
+	returnable := o.Returnable()
 	out := make([]views.DetailLine, len(o.Items))
 	for i, it := range o.Items {
-		out[i] = views.DetailLine{Item: it, Left: it.Quantity - it.FulfilledQuantity,
-			Returnable: max(it.FulfilledQuantity-it.ReturnedQuantity-requested[it.ID], 0)}
+		out[i] = views.DetailLine{Item: it, Left: it.Quantity - it.FulfilledQuantity, Returnable: returnable[it.ID]}
 	}
 	return out
 }

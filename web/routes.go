@@ -68,6 +68,8 @@ func (s *Server) routes() {
 	e.GET("/api/v1/track/:order_number", s.apiPublicTracking, track)
 	e.GET("/track", s.pageTrack, track)
 	e.POST("/track", s.pageTrack, track)
+	e.POST("/api/v1/track/:order_number/returns", s.apiPublicReturn, track)
+	e.POST("/track/returns", s.pageTrackReturn, track, sameOrigin)
 
 	// Staff back-office: session login, CSRF on every form, one permission per route
 	// (domain/permissions.go), forms that move money or stock act once per form drawn

@@ -18,7 +18,8 @@ import (
 // list, so that a route cannot become public by mistake.
 var publicRoutes = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true, "GET /static/*": true,
 	"GET /login": true, "POST /login": true, "POST /logout": true, "POST /logout/everywhere": true, "GET /track": true,
-	"POST /track": true, "GET /api/v1/track/:order_number": true, "GET /api/v1/openapi.json": true, "POST /webhooks/stripe": true}
+	"POST /track": true, "GET /api/v1/track/:order_number": true,
+	"POST /api/v1/track/:order_number/returns": true, "POST /track/returns": true, "GET /api/v1/openapi.json": true, "POST /webhooks/stripe": true}
 
 // Every API route needs one scope, named in apiScopes: a route added without one fails
 // here (and is refused to every scoped token meanwhile).

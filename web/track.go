@@ -70,11 +70,15 @@ type publicTrackingJSON struct {
 	Items        []publicItemJSON          `json:"items"`
 	Fulfillments []publicFulfillmentJSON   `json:"fulfillments"`
 	Timeline     []publicTimelineEntryJSON `json:"timeline"`
+	Returns      []publicReturnJSON        `json:"returns"`
+	ReturnsUntil *apiTime                  `json:"returns_until"`
 }
 
 type publicItemJSON struct {
-	Name     string `json:"name"`
-	Quantity int    `json:"quantity"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Quantity   int    `json:"quantity"`
+	Returnable int    `json:"returnable"`
 }
 
 type publicFulfillmentJSON struct {
@@ -94,9 +98,17 @@ type publicTimelineEntryJSON struct {
 
 func toPublicTrackingJSON(v domain.TrackingView) publicTrackingJSON {
 	out := publicTrackingJSON{OrderNumber: v.OrderNumber, Status: string(v.Status), PlacedAt: v.PlacedAt.UTC(),
-		Items: []publicItemJSON{}, Fulfillments: []publicFulfillmentJSON{}, Timeline: []publicTimelineEntryJSON{}}
+		Items: []publicItemJSON{}, Fulfillments: []publicFulfillmentJSON{}, Timeline: []publicTimelineEntryJSON{},
+		Returns: []publicReturnJSON{}, ReturnsUntil: utcPtr(v.ReturnsUntil)}
 	for _, it := range v.Items {
-		out.Items = append(out.Items, publicItemJSON{Name: it.Name, Quantity: it.Quantity})
+		out.Items = append(out.Items, publicItemJSON{ID: it.ID, Name: it.Name, Quantity: it.Quantity, Returnable: it.Returnable})
+	}
+	for _, r := range v.Returns {
+		pr := publicReturnJSON{ID: r.ID, Status: r.Status, Reason: r.Reason, CreatedAt: apiTime(r.CreatedAt), Items: []publicReturnItemJSON{}}
+		for _, it := range r.Items {
+			pr.Items = append(pr.Items, publicReturnItemJSON{ItemID: it.ItemID, Quantity: it.Quantity, Reason: it.Reason})
+		}
+		out.Returns = append(out.Returns, pr)
 	}
 	for _, f := range v.Fulfillments {
 		pf := publicFulfillmentJSON{Carrier: f.Carrier, TrackingNumber: f.TrackingNumber, Status: f.Status,
@@ -149,8 +161,8 @@ func (s *Server) pageTrack(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p.Order = &v
-	return s.renderTrack(c, http.StatusOK, p)
+	p.ReturnRequested = c.QueryParam("return") == "requested"
+	return s.renderTrackedOrder(c, http.StatusOK, p, v, nil)
 }
 
 // renderTrack draws the tracking page. It is public and may show an order, so it is

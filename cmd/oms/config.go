@@ -42,6 +42,8 @@ type config struct {
 	// loader (advisory locks), the live updates' LISTEN, the job queue (its LISTEN).
 	// OMS_DIRECT_DATABASE_URL; empty: DatabaseURL (see directURL).
 	DirectDatabaseURL string
+	// ReturnWindow: how long after delivery customers may ask for a return themselves.
+	ReturnWindow time.Duration
 }
 
 // directURL is where session-bound work connects: OMS_DIRECT_DATABASE_URL, or DATABASE_URL.
@@ -78,6 +80,11 @@ func loadConfig() (config, error) {
 	if c.TrackBurst, err = strconv.Atoi(envOr("OMS_TRACK_BURST", "20")); err != nil || c.TrackBurst < 1 {
 		return c, fmt.Errorf("OMS_TRACK_BURST must be a positive whole number, got %q", os.Getenv("OMS_TRACK_BURST"))
 	}
+	days, err := strconv.Atoi(envOr("OMS_RETURN_WINDOW", "30"))
+	if err != nil || days < 1 || days > 3650 {
+		return c, fmt.Errorf("OMS_RETURN_WINDOW must be a whole number of days from 1 to 3650, got %q", os.Getenv("OMS_RETURN_WINDOW"))
+	}
+	c.ReturnWindow = time.Duration(days) * 24 * time.Hour
 	if c.TrustedProxies, err = parseCIDRs(os.Getenv("OMS_TRUSTED_PROXIES")); err != nil {
 		return c, fmt.Errorf("OMS_TRUSTED_PROXIES: %w", err)
 	}

@@ -186,7 +186,7 @@ func newService(pool *pgxpool.Pool, cfg config) *service.Service {
 }
 
 func serviceConfig(cfg config) service.Config {
-	sc := service.Config{ReservationTTL: cfg.ReservationTTL,
+	sc := service.Config{ReservationTTL: cfg.ReservationTTL, ReturnWindow: cfg.ReturnWindow,
 		Stripe:   payment.NewStripe(payment.StripeConfig{SecretKey: cfg.StripeKey, APIBase: cfg.StripeAPIBase, WebhookSecret: cfg.StripeWebhook}),
 		Webhooks: webhook.NewClient(cfg.WebhooksAllowPrivate, 0), WebhooksAllowPrivate: cfg.WebhooksAllowPrivate,
 		ShopName: cfg.ShopName, PublicURL: cfg.PublicURL, ReplicaMaxLag: cfg.ReadMaxLag}

@@ -155,14 +155,17 @@ func TestTrackingViewShowsNothingInternal(t *testing.T) {
 			Items: []LineQuantity{{OrderItemID: "i1", Quantity: 2}}, ShippedAt: &shipped}},
 		History: []HistoryEntry{{Kind: "status", Status: "created", Actor: "test"}, {Kind: "comment", Note: "secret"},
 			{Kind: "payment", Status: "completed", Note: "ref 123"}, {Kind: "status", Status: "paid", Actor: "Bob"}}}
-	v := NewTrackingView(o)
+	v := NewTrackingView(o, 30*24*time.Hour)
 	if len(v.Timeline) != 2 || v.Timeline[0].Status != StatusCreated || v.Timeline[1].Status != StatusPaid {
 		t.Errorf("timeline = %+v, want the status changes only", v.Timeline)
 	}
 	if f := v.Fulfillments[0]; f.ID != "" || f.Items != nil || f.Carrier != "UPS" || f.TrackingURL != "https://x" {
 		t.Errorf("fulfillment = %+v", f)
 	}
-	if len(v.Items) != 1 || v.Items[0] != (TrackingItem{Name: "Tee", Quantity: 2}) {
+	if len(v.Items) != 1 || v.Items[0] != (TrackingItem{ID: "i1", Name: "Tee", Quantity: 2}) {
 		t.Errorf("items = %+v", v.Items)
+	}
+	if v.ReturnsUntil != nil {
+		t.Errorf("returns until %v for an order not delivered", v.ReturnsUntil)
 	}
 }

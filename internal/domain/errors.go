@@ -25,6 +25,7 @@ const (
 	CodePaymentExceedsOutstanding  = "payment_exceeds_outstanding"
 	CodeQuantityExceedsFulfillable = "quantity_exceeds_fulfillable"
 	CodeQuantityExceedsReturnable  = "quantity_exceeds_returnable"
+	CodeReturnNotAllowed           = "return_not_allowed"
 	CodeProductUnavailable         = "product_unavailable"
 	CodeCouponInvalid              = "coupon_invalid"
 	CodeOnHold                     = "on_hold"

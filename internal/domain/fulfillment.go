@@ -135,12 +135,33 @@ type TrackingView struct {
 	Items        []TrackingItem
 	Fulfillments []Fulfillment // only the carrier-facing fields are shown
 	Timeline     []TimelineStep
+	Returns      []TrackingReturn
+	ReturnsUntil *time.Time // until when the customer may ask for a return; nil: not delivered
 }
 
 // TrackingItem is one line as the customer sees it.
 type TrackingItem struct {
+	ID         string
+	Name       string
+	Quantity   int
+	Returnable int // delivered, not returned, not asked for by an open return
+}
+
+// TrackingReturn is one of the order's returns as the customer sees it: no staff note.
+type TrackingReturn struct {
+	ID        string
+	Status    string
+	Reason    string
+	Items     []TrackingReturnLine
+	CreatedAt time.Time
+}
+
+// TrackingReturnLine is a line of a return, named.
+type TrackingReturnLine struct {
+	ItemID   string
 	Name     string
 	Quantity int
+	Reason   string
 }
 
 // TimelineStep is one status change of the order.
@@ -149,12 +170,20 @@ type TimelineStep struct {
 	At     time.Time
 }
 
-// NewTrackingView takes from o only what a customer may see.
-func NewTrackingView(o Order) TrackingView {
+// NewTrackingView takes from o only what a customer may see; returnWindow is how long
+// after delivery the customer may ask for a return.
+func NewTrackingView(o Order, returnWindow time.Duration) TrackingView {
 	v := TrackingView{OrderNumber: o.Number, Status: o.Status, PlacedAt: o.CreatedAt,
-		Items: []TrackingItem{}, Fulfillments: []Fulfillment{}, Timeline: []TimelineStep{}}
+		Items: []TrackingItem{}, Fulfillments: []Fulfillment{}, Timeline: []TimelineStep{}, Returns: []TrackingReturn{},
+		ReturnsUntil: CustomerReturnsUntil(o, returnWindow)}
+	returnable := map[string]int{} // none before delivery, though shipped lines count for staff
+	if v.ReturnsUntil != nil {
+		returnable = o.Returnable()
+	}
+	names := map[string]string{}
 	for _, it := range o.Items {
-		v.Items = append(v.Items, TrackingItem{Name: it.Name, Quantity: it.Quantity})
+		v.Items = append(v.Items, TrackingItem{ID: it.ID, Name: it.Name, Quantity: it.Quantity, Returnable: returnable[it.ID]})
+		names[it.ID] = it.Name
 	}
 	for _, f := range o.Fulfillments {
 		v.Fulfillments = append(v.Fulfillments, Fulfillment{Carrier: f.Carrier, TrackingNumber: f.TrackingNumber,
@@ -165,5 +194,17 @@ func NewTrackingView(o Order) TrackingView {
 			v.Timeline = append(v.Timeline, TimelineStep{Status: Status(h.Status), At: h.At})
 		}
 	}
+	for _, r := range o.Returns {
+		tr := TrackingReturn{ID: r.ID, Status: r.Status, Reason: r.Reason, CreatedAt: r.CreatedAt}
+		for _, it := range r.Items {
+			tr.Items = append(tr.Items, TrackingReturnLine{ItemID: it.OrderItemID, Name: names[it.OrderItemID], Quantity: it.Quantity, Reason: it.Reason})
+		}
+		v.Returns = append(v.Returns, tr)
+	}
 	return v
+}
+
+// ReturnsOpen reports whether the customer may ask for a return at now.
+func (v TrackingView) ReturnsOpen(now time.Time) bool {
+	return v.ReturnsUntil != nil && !now.After(*v.ReturnsUntil)
 }

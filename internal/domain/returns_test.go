@@ -1,7 +1,9 @@
 package domain
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -76,5 +78,33 @@ func TestReturnRefundPartsAddUpToPaid(t *testing.T) {
 	}
 	if !sum.Equal(paid) {
 		t.Fatalf("returns one by one gave back %s, want exactly %s", sum, paid)
+	}
+}
+
+func TestCustomerReturnsWithinTheWindowOfADeliveredOrder(t *testing.T) {
+	delivered := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	window := 30 * 24 * time.Hour
+	o := Order{Number: "ORD-1", Status: StatusDelivered, DeliveredAt: &delivered,
+		Items:   []OrderItem{{ID: "a", Quantity: 3, FulfilledQuantity: 3, ReturnedQuantity: 1}, {ID: "b", Quantity: 1, FulfilledQuantity: 1}},
+		Returns: []Return{{Status: ReturnRequested, Items: []LineQuantity{{OrderItemID: "a", Quantity: 1}}}, {Status: ReturnRejected, Items: []LineQuantity{{OrderItemID: "b", Quantity: 1}}}}}
+	if r := o.Returnable(); r["a"] != 1 || r["b"] != 1 {
+		t.Errorf("returnable = %v, want a:1 (one returned, one requested) b:1 (the rejected return frees it)", r)
+	}
+	if err := CheckCustomerReturn(o, []LineQuantity{{OrderItemID: "b", Quantity: 1}}, window, delivered.Add(window)); err != nil {
+		t.Errorf("on the window's last moment: %v", err)
+	}
+	if err := CheckCustomerReturn(o, []LineQuantity{{OrderItemID: "b", Quantity: 1}}, window, delivered.Add(window+time.Second)); ErrorCode(err) != CodeReturnNotAllowed ||
+		!strings.Contains(err.Error(), "until Mar 31, 2026") {
+		t.Errorf("after the window: %v", err)
+	}
+	if err := CheckCustomerReturn(o, []LineQuantity{{OrderItemID: "a", Quantity: 1, Reason: "again"}}, window, delivered); ErrorCode(err) != CodeConflict {
+		t.Errorf("the same units as a waiting request: %v, want conflict", err)
+	}
+	for _, st := range []Status{StatusShipped, StatusRefunded, StatusCancelled} {
+		o := o
+		o.Status = st
+		if err := CheckCustomerReturn(o, nil, window, delivered); ErrorCode(err) != CodeReturnNotAllowed {
+			t.Errorf("%s: %v", st, err)
+		}
 	}
 }

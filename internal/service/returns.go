@@ -26,6 +26,16 @@ type NewReturn struct {
 // quantity is at most what was fulfilled, less what is returned and what other open
 // returns ask for.
 func (s *Service) RequestReturn(ctx context.Context, actor domain.Actor, orderIDOrNumber string, in NewReturn) (domain.OrderReturn, error) {
+	return s.requestReturn(ctx, actor, in, func(q *queries.Queries, _ NewReturn) (queries.Order, error) {
+		return lockOrder(ctx, q, orderIDOrNumber)
+	})
+}
+
+// requestReturn opens a return of the order lock finds and locks in the return's
+// transaction; lock may check more (see RequestCustomerReturn), given the valid request
+// with its line ids spelled as stored.
+func (s *Service) requestReturn(ctx context.Context, actor domain.Actor, in NewReturn,
+	lock func(*queries.Queries, NewReturn) (queries.Order, error)) (domain.OrderReturn, error) {
 	fe := domain.FieldErrors{}
 	domain.ValidateNote(fe, "reason", in.Reason)
 	ids := make([]uuid.UUID, len(in.Items))
@@ -58,15 +68,17 @@ func (s *Service) RequestReturn(ctx context.Context, actor domain.Actor, orderID
 	if err := le.Err(domain.CodeValidationFailed, "the request has invalid fields"); err != nil {
 		return domain.OrderReturn{}, err
 	}
+	in.Items = slices.Clone(in.Items)
+	for i := range in.Items {
+		in.Items[i].OrderItemID = ids[i].String()
+	}
 	var out domain.OrderReturn
 	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
-		row, err := lockOrder(ctx, q, orderIDOrNumber)
+		row, err := lock(q, in)
 		if err != nil {
 			return err
 		}
-		switch domain.Status(row.Status) {
-		case domain.StatusDelivered, domain.StatusReturned:
-		default:
+		if !domain.AcceptsReturns(domain.Status(row.Status)) {
 			return domain.Errorf(domain.CodeInvalidTransition, "order %s is %s: returns are accepted once it is delivered",
 				row.OrderNumber, row.Status)
 		}

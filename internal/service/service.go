@@ -27,6 +27,7 @@ import (
 // Config holds the settings the use cases depend on.
 type Config struct {
 	ReservationTTL time.Duration   // unpaid orders are cancelled after this
+	ReturnWindow   time.Duration   // customers may ask for a return this long after delivery (default 30 days)
 	Stripe         *payment.Stripe // nil: Stripe is not configured (payment intents and webhooks answer 503)
 	// ExportChunkBytes is the size of the chunks a background export's file is stored
 	// in (default 1 MiB): what the job and a download hold in memory at most.
@@ -75,6 +76,9 @@ type Service struct {
 func New(pool *pgxpool.Pool, cfg Config) *Service {
 	if cfg.ReservationTTL == 0 {
 		cfg.ReservationTTL = 30 * time.Minute
+	}
+	if cfg.ReturnWindow <= 0 {
+		cfg.ReturnWindow = 30 * 24 * time.Hour
 	}
 	if cfg.ExportChunkBytes <= 0 {
 		cfg.ExportChunkBytes = 1 << 20
