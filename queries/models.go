@@ -176,38 +176,40 @@ type Message struct {
 }
 
 type Order struct {
-	ID                uuid.UUID
-	OrderNumber       string
-	Status            string
-	PaymentStatus     string
-	FulfillmentStatus string
-	Currency          string
-	Subtotal          decimal.Decimal
-	Discount          decimal.Decimal
-	Shipping          decimal.Decimal
-	Tax               decimal.Decimal
-	Total             decimal.Decimal
-	Paid              decimal.Decimal
-	Refunded          decimal.Decimal
-	CustomerEmail     string
-	CustomerName      string
-	CustomerPhone     string
-	ShippingAddress   []byte
-	BillingAddress    []byte
-	Notes             string
-	Source            string
-	CouponCode        *string
-	CouponID          uuid.NullUUID
-	ItemCount         int32
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	PaidAt            *time.Time
-	ShippedAt         *time.Time
-	DeliveredAt       *time.Time
-	CancelledAt       *time.Time
-	SearchWords       []string
-	LineSummary       string
-	RefundPending     decimal.Decimal
+	ID                   uuid.UUID
+	OrderNumber          string
+	Status               string
+	PaymentStatus        string
+	FulfillmentStatus    string
+	Currency             string
+	Subtotal             decimal.Decimal
+	Discount             decimal.Decimal
+	Shipping             decimal.Decimal
+	Tax                  decimal.Decimal
+	Total                decimal.Decimal
+	Paid                 decimal.Decimal
+	Refunded             decimal.Decimal
+	CustomerEmail        string
+	CustomerName         string
+	CustomerPhone        string
+	ShippingAddress      []byte
+	BillingAddress       []byte
+	Notes                string
+	Source               string
+	CouponCode           *string
+	CouponID             uuid.NullUUID
+	ItemCount            int32
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+	PaidAt               *time.Time
+	ShippedAt            *time.Time
+	DeliveredAt          *time.Time
+	CancelledAt          *time.Time
+	SearchWords          []string
+	LineSummary          string
+	RefundPending        decimal.Decimal
+	ManualDiscount       decimal.Decimal
+	ManualDiscountReason string
 }
 
 type OrderDailyStat struct {
