@@ -524,6 +524,12 @@ func TestBrowserSupportTakesAnOrderOnThePhone(t *testing.T) {
 	b.open("/orders", "orders")
 	b.submit(`a[href="/orders/new"]`, "new-order-empty")
 	b.expectLocation("/orders/new")
+	if st := b.submit(`#new-order button.btn-primary`, "new-order-errors"); st != 422 {
+		b.fatalf("an empty order: status %d, want 422", st)
+	}
+	if !b.visible(`[id="err-customer.email"]`) || !b.visible(`[id="err-shipping_address.city"]`) {
+		t.Errorf("no errors beside the email and the city: %s", b.text("main"))
+	}
 
 	add := func(typed, sku string, lines int) {
 		b.setValue("#product-q", "")
@@ -537,6 +543,7 @@ func TestBrowserSupportTakesAnOrderOnThePhone(t *testing.T) {
 	b.waitText("#order-total", "$35.00")
 	b.setValue(`input[name="items[0].quantity"]`, "3")
 	b.waitText("#order-total", "$55.00")
+	b.waitText("#line-total-0", "$30.00")
 
 	for sel, v := range map[string]string{
 		"customer.email": "ada@example.com", "customer.name": "Ada Lovelace", "shipping_address.first_name": "Ada",

@@ -77,14 +77,14 @@ func (s *Server) previewNewOrder(c echo.Context) error {
 	return s.renderNewOrder(c, http.StatusOK, f)
 }
 
-// newOrderTotals is POST /orders/new/totals: the totals card alone.
+// newOrderTotals is POST /orders/new/totals: the totals card and line totals alone.
 func (s *Server) newOrderTotals(c echo.Context) error {
 	f, in, err := s.readNewOrder(c)
 	if err != nil {
 		return err
 	}
 	s.price(c, &f, in)
-	return render(c, http.StatusOK, views.NewOrderTotals(f))
+	return render(c, http.StatusOK, views.NewOrderTotalsAnswer(f))
 }
 
 // productSearch is GET /orders/new/products?q=: the search's results alone.
