@@ -187,6 +187,7 @@ func TestManualDiscountIsAnAdminsWithAReason(t *testing.T) {
 	if h := o.History[0]; h.Note != "Manual discount of 5.00 USD: Parcel was late last time" || h.Actor != "Test admin" {
 		t.Errorf("creation history = %+v", h)
 	}
+	expectBody(t, admin.get("/orders/"+o.Number), "Manual discount", "-$5.00", "Manual discount of 5.00 USD: Parcel was late last time")
 }
 
 func TestWarehouseCannotTakeOrders(t *testing.T) {
@@ -197,5 +198,24 @@ func TestWarehouseCannotTakeOrders(t *testing.T) {
 	expectStatus(t, b.post("/orders/new", phoneOrder()), http.StatusForbidden)
 	if strings.Contains(b.get("/orders").Body, `href="/orders/new"`) {
 		t.Error("warehouse sees New order")
+	}
+}
+
+// The API offers no manual discount: one sent is not applied (or the request is refused).
+func TestAPICannotGiveAManualDiscount(t *testing.T) {
+	e := newAPIEnv(t)
+	e.product("MUG-1", "10.00", 5)
+	body := orderBody("ann@example.com", "MUG-1", 1)
+	body["manual_discount"] = "5.00"
+	body["manual_discount_reason"] = "because"
+	r := e.do("POST", "/api/v1/orders", body)
+	if r.Status == http.StatusCreated {
+		var o orderJSON
+		r.JSON(t, &o)
+		if o.ManualDiscount != "0.00" || o.Total != "10.00" {
+			t.Errorf("API order: manual_discount %s, total %s; want 0.00 and 10.00", o.ManualDiscount, o.Total)
+		}
+	} else if r.Status != http.StatusBadRequest && r.Status != http.StatusUnprocessableEntity {
+		t.Errorf("status %d: %s", r.Status, r.Body)
 	}
 }
