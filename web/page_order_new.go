@@ -3,8 +3,10 @@ package web
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -229,8 +231,11 @@ func (s *Server) price(c echo.Context, f *views.NewOrderForm, in domain.NewOrder
 			f.PriceError = "The totals cannot be computed right now; try Recalculate."
 			return
 		}
-		f.PriceError = sentence(cmp.Or(fail.Errors["coupon_code"], fail.Message))
 		delete(fail.Errors, "") // the totals card says it
+		f.PriceError = sentence(fail.Message)
+		if keys := slices.Sorted(maps.Keys(fail.Errors)); len(keys) > 0 { // the first field at fault, in words
+			f.PriceError = sentence(strings.ReplaceAll(fieldName(keys[0]), "_", " ") + " " + fail.Errors[keys[0]])
+		}
 		placeNewOrderErrors(f, fail)
 		return
 	}

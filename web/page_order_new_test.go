@@ -152,7 +152,7 @@ func TestStaffOrderErrorsAreShownBesideTheirFields(t *testing.T) {
 	t.Run("coupon", func(t *testing.T) {
 		p := b.post("/orders/new", phoneOrder("coupon_code", "NOPE"))
 		expectStatus(t, p, http.StatusUnprocessableEntity)
-		expectBody(t, p, `id="err-coupon_code"`, "does not exist", `value="NOPE"`)
+		expectBody(t, p, `id="err-coupon_code"`, "Coupon code does not exist.", `value="NOPE"`)
 	})
 	var n int
 	if err := e.pool.QueryRow(context.Background(), "SELECT count(*) FROM orders").Scan(&n); err != nil || n != 0 {
