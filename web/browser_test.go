@@ -515,6 +515,11 @@ func TestBrowserDoubleClickRefundsOnce(t *testing.T) {
 	}
 }
 
+// htmxReady is true once htmx has set up every element that makes a request (content it
+// just swapped in is set up a moment after it appears).
+const htmxReady = `Array.from(document.querySelectorAll("[hx-get],[hx-post]")).every(function (el) {
+	var d = el["htmx-internal-data"]; return !!(d && d.initHash); })`
+
 func TestBrowserSupportTakesAnOrderOnThePhone(t *testing.T) {
 	e := newUIEnv(t)
 	e.product("MUG-1", "Enamel mug", "10.00", 50)
@@ -535,8 +540,10 @@ func TestBrowserSupportTakesAnOrderOnThePhone(t *testing.T) {
 		b.setValue("#product-q", "")
 		b.typeInto("#product-q", typed)
 		b.waitFor("the search finds "+sku, fmt.Sprintf(`!!document.querySelector('#product-results button[value=%q]')`, sku))
+		b.waitFor("htmx ready", htmxReady)
 		b.click(fmt.Sprintf(`#product-results button[value=%q]`, sku))
 		b.waitFor(fmt.Sprintf("%d lines", lines), fmt.Sprintf(`document.querySelectorAll('#order-lines input[name$=".sku"]').length === %d`, lines))
+		b.waitFor("htmx ready", htmxReady)
 	}
 	add("mug", "MUG-1", 1)
 	add("TEE", "TEE-1", 2)
@@ -574,4 +581,23 @@ func TestBrowserSupportTakesAnOrderOnThePhone(t *testing.T) {
 			t.Errorf("%s reserved %d (%v), want %d", sku, inv.Reserved, err, want)
 		}
 	}
+
+	// An admin finds Ada from the start of her email and gives a manual discount.
+	a := e.session("admin")
+	a.login(domain.RoleAdmin)
+	a.open("/orders/new", "")
+	a.typeInto(`input[name="customer.email"]`, "ada@")
+	a.waitFor("htmx ready", htmxReady)
+	a.click(`button[name="lookup"]`)
+	a.waitFor("Ada's details filled in", `document.querySelector('input[name="shipping_address.city"]').value === "London"`)
+	a.typeInto("#product-q", "mug")
+	a.waitFor("the search finds the mug", `!!document.querySelector('#product-results button[value="MUG-1"]')`)
+	a.waitFor("htmx ready", htmxReady)
+	a.click(`#product-results button[value="MUG-1"]`)
+	a.waitText("#order-total", "$10.00")
+	a.waitFor("htmx ready", htmxReady)
+	a.typeInto(`input[name="manual_discount"]`, "2.50")
+	a.waitText("#totals", "Manual discount")
+	a.waitText("#order-total", "$7.50")
+	a.shot("new-order-discount")
 }

@@ -96,13 +96,17 @@ func (o *NewOrder) Validate() error {
 		o.BillingAddress.validate(fe, "billing_address")
 	}
 	o.validatePricing(fe)
+	if o.ManualDiscount.IsPositive() && o.ManualDiscountReason == "" {
+		fe.Add("manual_discount_reason", "is required with a manual discount")
+	}
 	validateText(fe, "notes", o.Notes, MaxNote, false)
 	validateText(fe, "source", o.Source, 64, false)
 	return fe.Err()
 }
 
 // ValidatePricing checks what pricing a new order needs (its lines, coupon code and
-// manual discount), so that an order being typed in can be priced before it is complete.
+// manual discount), so that an order being typed in can be priced before it is complete
+// (the discount's reason may come after its amount).
 func (o *NewOrder) ValidatePricing() error {
 	fe := FieldErrors{}
 	o.validatePricing(fe)
@@ -138,14 +142,10 @@ func (o *NewOrder) validatePricing(fe FieldErrors) {
 var maxManualDiscount = decimal.New(1, 12)
 
 func (o *NewOrder) validateManualDiscount(fe FieldErrors) {
-	switch {
-	case o.ManualDiscount.IsNegative() || o.ManualDiscount.GreaterThan(maxManualDiscount):
+	if o.ManualDiscount.IsNegative() || o.ManualDiscount.GreaterThan(maxManualDiscount) {
 		fe.Add("manual_discount", "must be an amount from 0")
-	case o.ManualDiscount.IsPositive() && o.ManualDiscountReason == "":
-		fe.Add("manual_discount_reason", "is required with a manual discount")
-	default:
-		validateText(fe, "manual_discount_reason", o.ManualDiscountReason, MaxNote, false)
 	}
+	validateText(fe, "manual_discount_reason", o.ManualDiscountReason, MaxNote, false)
 }
 
 func (a Address) validate(fe FieldErrors, prefix string) {
