@@ -221,8 +221,8 @@ func NewOrderPage(p Page, f NewOrderForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if f.CanDiscount {
-					templ_7745c5c3_Err = Input(Field{Label: "Manual discount (" + f.currency() + ")", Name: "manual_discount", Value: f.V("manual_discount"), Errors: f.Errors,
-						Hint: "Taken off after the coupon; shown in the order's history.",
+					templ_7745c5c3_Err = Input(Field{Label: "Manual discount", Name: "manual_discount", Value: f.V("manual_discount"), Errors: f.Errors,
+						Hint: "An amount in the order's currency, taken off after the coupon; shown in the order's history.",
 						Attrs: templ.Attributes{"inputmode": "decimal", "autocomplete": "off", "hx-post": "/orders/new/totals", "hx-target": "#totals",
 							"hx-swap": "outerHTML", "hx-trigger": "input changed delay:500ms"}}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
@@ -682,7 +682,7 @@ func newOrderLines(f NewOrderForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if it, ok := f.pricedLine(i); ok {
-					templ_7745c5c3_Err = Money(it.UnitPrice, f.currency()).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = Money(it.UnitPrice, f.Priced.Currency).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -892,7 +892,7 @@ func lineTotal(f NewOrderForm, i int, oob bool) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if it, ok := f.pricedLine(i); ok {
-			templ_7745c5c3_Err = Money(it.Total, f.currency()).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Money(it.Total, f.Priced.Currency).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -946,13 +946,6 @@ func (f NewOrderForm) pricedLine(i int) (domain.OrderItem, bool) {
 	return f.Priced.Items[i], true
 }
 
-func (f NewOrderForm) currency() string {
-	if f.Priced != nil {
-		return f.Priced.Currency
-	}
-	return "in the order's currency"
-}
-
 // NewOrderTotals are the order's totals as CreateOrder will compute them.
 func NewOrderTotals(f NewOrderForm) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -983,7 +976,7 @@ func NewOrderTotals(f NewOrderForm) templ.Component {
 			var templ_7745c5c3_Var41 string
 			templ_7745c5c3_Var41, templ_7745c5c3_Err = templ.JoinStringErrs(f.PriceError)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `order_new.templ`, Line: 263, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `order_new.templ`, Line: 256, Col: 40}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var41))
 			if templ_7745c5c3_Err != nil {
@@ -1002,7 +995,7 @@ func NewOrderTotals(f NewOrderForm) templ.Component {
 			var templ_7745c5c3_Var42 string
 			templ_7745c5c3_Var42, templ_7745c5c3_Err = templ.JoinStringErrs(Plural(o.ItemCount, "item", "items"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `order_new.templ`, Line: 267, Col: 56}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `order_new.templ`, Line: 260, Col: 56}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var42))
 			if templ_7745c5c3_Err != nil {
@@ -1028,7 +1021,7 @@ func NewOrderTotals(f NewOrderForm) templ.Component {
 				var templ_7745c5c3_Var43 string
 				templ_7745c5c3_Var43, templ_7745c5c3_Err = templ.JoinStringErrs(o.CouponCode)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `order_new.templ`, Line: 270, Col: 55}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `order_new.templ`, Line: 263, Col: 55}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var43))
 				if templ_7745c5c3_Err != nil {
@@ -1141,7 +1134,7 @@ func customerCard(f NewOrderForm) templ.Component {
 			var templ_7745c5c3_Var45 string
 			templ_7745c5c3_Var45, templ_7745c5c3_Err = templ.JoinStringErrs(f.Found)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `order_new.templ`, Line: 302, Col: 47}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `order_new.templ`, Line: 295, Col: 47}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var45))
 			if templ_7745c5c3_Err != nil {
@@ -1196,7 +1189,7 @@ func addressCard(f NewOrderForm, prefix, title string) templ.Component {
 		var templ_7745c5c3_Var47 string
 		templ_7745c5c3_Var47, templ_7745c5c3_Err = templ.JoinStringErrs(title)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `order_new.templ`, Line: 314, Col: 32}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `order_new.templ`, Line: 307, Col: 32}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var47))
 		if templ_7745c5c3_Err != nil {
