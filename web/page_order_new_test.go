@@ -175,6 +175,10 @@ func TestManualDiscountIsAnAdminsWithAReason(t *testing.T) {
 	expectStatus(t, p, http.StatusUnprocessableEntity)
 	expectBody(t, p, `id="err-manual_discount_reason"`, "is required with a manual discount")
 
+	p = admin.post("/orders/new", phoneOrder("manual_discount", "1e999999999", "manual_discount_reason", "huge"))
+	expectStatus(t, p, http.StatusUnprocessableEntity)
+	expectBody(t, p, `id="err-manual_discount"`, "must be a number such as 19.99")
+
 	p = admin.post("/orders/new/totals", phoneOrder("manual_discount", "5.555", "manual_discount_reason", "x"))
 	expectBody(t, p, "Manual discount", "-$5.56", "$39.44")
 
