@@ -70,7 +70,8 @@ FROM generate_series(1, cardinality(sqlc.arg(item_ids)::uuid[])) AS i;
 -- name: SetOrderAmounts :one
 -- An order's amounts and the columns kept from its lines, after an edit; the statement
 -- triggers keep the counters (revenue, statuses) in step.
-UPDATE orders SET subtotal = sqlc.arg(subtotal), discount = sqlc.arg(discount), shipping = sqlc.arg(shipping),
+UPDATE orders SET subtotal = sqlc.arg(subtotal), discount = sqlc.arg(discount),
+    manual_discount = sqlc.arg(manual_discount), shipping = sqlc.arg(shipping),
     tax = sqlc.arg(tax), total = sqlc.arg(total), payment_status = sqlc.arg(payment_status),
     item_count = sqlc.arg(item_count), line_summary = sqlc.arg(line_summary), updated_at = now()
 WHERE id = sqlc.arg(id)

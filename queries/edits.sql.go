@@ -204,23 +204,25 @@ func (q *Queries) SetLineQuantities(ctx context.Context, arg SetLineQuantitiesPa
 }
 
 const setOrderAmounts = `-- name: SetOrderAmounts :one
-UPDATE orders SET subtotal = $1, discount = $2, shipping = $3,
-    tax = $4, total = $5, payment_status = $6,
-    item_count = $7, line_summary = $8, updated_at = now()
-WHERE id = $9
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at
+UPDATE orders SET subtotal = $1, discount = $2,
+    manual_discount = $3, shipping = $4,
+    tax = $5, total = $6, payment_status = $7,
+    item_count = $8, line_summary = $9, updated_at = now()
+WHERE id = $10
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason
 `
 
 type SetOrderAmountsParams struct {
-	Subtotal      decimal.Decimal
-	Discount      decimal.Decimal
-	Shipping      decimal.Decimal
-	Tax           decimal.Decimal
-	Total         decimal.Decimal
-	PaymentStatus string
-	ItemCount     int32
-	LineSummary   string
-	ID            uuid.UUID
+	Subtotal       decimal.Decimal
+	Discount       decimal.Decimal
+	ManualDiscount decimal.Decimal
+	Shipping       decimal.Decimal
+	Tax            decimal.Decimal
+	Total          decimal.Decimal
+	PaymentStatus  string
+	ItemCount      int32
+	LineSummary    string
+	ID             uuid.UUID
 }
 
 // An order's amounts and the columns kept from its lines, after an edit; the statement
@@ -229,6 +231,7 @@ func (q *Queries) SetOrderAmounts(ctx context.Context, arg SetOrderAmountsParams
 	row := q.db.QueryRow(ctx, setOrderAmounts,
 		arg.Subtotal,
 		arg.Discount,
+		arg.ManualDiscount,
 		arg.Shipping,
 		arg.Tax,
 		arg.Total,
@@ -275,6 +278,8 @@ func (q *Queries) SetOrderAmounts(ctx context.Context, arg SetOrderAmountsParams
 		&i.HoldReason,
 		&i.HeldBy,
 		&i.HeldAt,
+		&i.ManualDiscount,
+		&i.ManualDiscountReason,
 	)
 	return i, err
 }
@@ -284,7 +289,7 @@ UPDATE orders SET customer_email = $1, customer_name = $2,
     customer_phone = $3, shipping_address = $4,
     billing_address = $5, notes = $6, updated_at = now()
 WHERE id = $7
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason
 `
 
 type SetOrderContactParams struct {
@@ -346,6 +351,8 @@ func (q *Queries) SetOrderContact(ctx context.Context, arg SetOrderContactParams
 		&i.HoldReason,
 		&i.HeldBy,
 		&i.HeldAt,
+		&i.ManualDiscount,
+		&i.ManualDiscountReason,
 	)
 	return i, err
 }

@@ -40,7 +40,7 @@ SELECT * FROM idempotency_keys WHERE scope = $1 AND key = $2;
 WITH o AS (
     INSERT INTO orders (id, currency, subtotal, discount, shipping, tax, total,
         customer_email, customer_name, customer_phone, shipping_address, billing_address,
-        notes, source, coupon_code, coupon_id, item_count, line_summary)
+        notes, source, coupon_code, coupon_id, item_count, line_summary, manual_discount, manual_discount_reason)
     SELECT (sqlc.arg(ids)::uuid[])[i], (sqlc.arg(currencies)::text[])[i], (sqlc.arg(subtotals)::numeric[])[i],
            (sqlc.arg(discounts)::numeric[])[i], (sqlc.arg(shippings)::numeric[])[i], (sqlc.arg(taxes)::numeric[])[i],
            (sqlc.arg(totals)::numeric[])[i], (sqlc.arg(customer_emails)::text[])[i],
@@ -49,7 +49,8 @@ WITH o AS (
            (sqlc.arg(notes)::text[])[i], (sqlc.arg(sources)::text[])[i],
            nullif((sqlc.arg(coupon_codes)::text[])[i], ''),
            nullif((sqlc.arg(coupon_ids)::uuid[])[i], '00000000-0000-0000-0000-000000000000'),
-           (sqlc.arg(item_counts)::int[])[i], (sqlc.arg(line_summaries)::text[])[i]
+           (sqlc.arg(item_counts)::int[])[i], (sqlc.arg(line_summaries)::text[])[i],
+           (sqlc.arg(manual_discounts)::numeric[])[i], (sqlc.arg(manual_discount_reasons)::text[])[i]
     FROM generate_series(1, cardinality(sqlc.arg(ids)::uuid[])) AS i
     ORDER BY i
     RETURNING id, order_number, created_at
@@ -65,8 +66,9 @@ WITH o AS (
            (sqlc.arg(item_ids)::uuid[])[i], (sqlc.arg(skus)::text[])[i], (sqlc.arg(quantities)::int[])[i]
     FROM generate_series(1, cardinality(sqlc.arg(item_ids)::uuid[])) AS i
 ), history AS (
-    INSERT INTO order_history (order_id, kind, status, actor, actor_type)
-    SELECT (sqlc.arg(ids)::uuid[])[i], 'status', 'created', (sqlc.arg(actors)::text[])[i], (sqlc.arg(actor_types)::text[])[i]
+    INSERT INTO order_history (order_id, kind, status, note, actor, actor_type)
+    SELECT (sqlc.arg(ids)::uuid[])[i], 'status', 'created', (sqlc.arg(history_notes)::text[])[i],
+           (sqlc.arg(actors)::text[])[i], (sqlc.arg(actor_types)::text[])[i]
     FROM generate_series(1, cardinality(sqlc.arg(ids)::uuid[])) AS i
 ), created_hooks AS (
     -- order.created for the webhook endpoints that want it (see outbox.sql).

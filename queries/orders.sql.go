@@ -17,7 +17,7 @@ const createOrders = `-- name: CreateOrders :many
 WITH o AS (
     INSERT INTO orders (id, currency, subtotal, discount, shipping, tax, total,
         customer_email, customer_name, customer_phone, shipping_address, billing_address,
-        notes, source, coupon_code, coupon_id, item_count, line_summary)
+        notes, source, coupon_code, coupon_id, item_count, line_summary, manual_discount, manual_discount_reason)
     SELECT ($1::uuid[])[i], ($2::text[])[i], ($3::numeric[])[i],
            ($4::numeric[])[i], ($5::numeric[])[i], ($6::numeric[])[i],
            ($7::numeric[])[i], ($8::text[])[i],
@@ -26,24 +26,26 @@ WITH o AS (
            ($13::text[])[i], ($14::text[])[i],
            nullif(($15::text[])[i], ''),
            nullif(($16::uuid[])[i], '00000000-0000-0000-0000-000000000000'),
-           ($17::int[])[i], ($18::text[])[i]
+           ($17::int[])[i], ($18::text[])[i],
+           ($19::numeric[])[i], ($20::text[])[i]
     FROM generate_series(1, cardinality($1::uuid[])) AS i
     ORDER BY i
     RETURNING id, order_number, created_at
 ), lines AS (
     INSERT INTO order_items (id, order_id, position, sku, name, quantity, unit_price, total)
-    SELECT ($19::uuid[])[i], ($20::uuid[])[i], ($21::int[])[i],
-           ($22::text[])[i], ($23::text[])[i], ($24::int[])[i],
-           ($25::numeric[])[i], ($26::numeric[])[i]
-    FROM generate_series(1, cardinality($19::uuid[])) AS i
+    SELECT ($21::uuid[])[i], ($22::uuid[])[i], ($23::int[])[i],
+           ($24::text[])[i], ($25::text[])[i], ($26::int[])[i],
+           ($27::numeric[])[i], ($28::numeric[])[i]
+    FROM generate_series(1, cardinality($21::uuid[])) AS i
 ), reservations AS (
     INSERT INTO inventory_reservations (id, order_id, order_item_id, sku, quantity)
-    SELECT ($27::uuid[])[i], ($20::uuid[])[i],
-           ($19::uuid[])[i], ($22::text[])[i], ($24::int[])[i]
-    FROM generate_series(1, cardinality($19::uuid[])) AS i
+    SELECT ($29::uuid[])[i], ($22::uuid[])[i],
+           ($21::uuid[])[i], ($24::text[])[i], ($26::int[])[i]
+    FROM generate_series(1, cardinality($21::uuid[])) AS i
 ), history AS (
-    INSERT INTO order_history (order_id, kind, status, actor, actor_type)
-    SELECT ($1::uuid[])[i], 'status', 'created', ($28::text[])[i], ($29::text[])[i]
+    INSERT INTO order_history (order_id, kind, status, note, actor, actor_type)
+    SELECT ($1::uuid[])[i], 'status', 'created', ($30::text[])[i],
+           ($31::text[])[i], ($32::text[])[i]
     FROM generate_series(1, cardinality($1::uuid[])) AS i
 ), created_hooks AS (
     -- order.created for the webhook endpoints that want it (see outbox.sql).
@@ -52,71 +54,74 @@ WITH o AS (
     FROM o JOIN webhook_endpoints e ON e.enabled AND 'order.created' = ANY(e.events)
     ORDER BY o.order_number
 ), used AS (
-    SELECT ($30::uuid[])[i] AS id, ($31::int[])[i] AS n
-    FROM generate_series(1, cardinality($30::uuid[])) AS i
+    SELECT ($33::uuid[])[i] AS id, ($34::int[])[i] AS n
+    FROM generate_series(1, cardinality($33::uuid[])) AS i
 ), coupon_use AS (
     UPDATE coupons c SET used_count = c.used_count + used.n FROM used WHERE c.id = used.id
 ), idempotency AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, order_id)
-    SELECT ($32::text[])[i], ($33::text[])[i],
-           ($34::bytea[])[i], ($1::uuid[])[i]
+    SELECT ($35::text[])[i], ($36::text[])[i],
+           ($37::bytea[])[i], ($1::uuid[])[i]
     FROM generate_series(1, cardinality($1::uuid[])) AS i
-    WHERE ($33::text[])[i] <> ''
+    WHERE ($36::text[])[i] <> ''
     RETURNING 1
 ), want AS (
-    SELECT ($35::text[])[i] AS sku, ($36::int[])[i] AS qty
-    FROM generate_series(1, cardinality($35::text[])) AS i
+    SELECT ($38::text[])[i] AS sku, ($39::int[])[i] AS qty
+    FROM generate_series(1, cardinality($38::text[])) AS i
 ), locked AS (
-    SELECT inv.sku FROM inventory inv WHERE inv.sku = ANY($35::text[]) ORDER BY inv.sku FOR UPDATE
+    SELECT inv.sku FROM inventory inv WHERE inv.sku = ANY($38::text[]) ORDER BY inv.sku FOR UPDATE
 ), reserved AS (
     UPDATE inventory inv SET reserved = inv.reserved + want.qty, updated_at = now()
     FROM want JOIN locked ON locked.sku = want.sku
     WHERE inv.sku = want.sku
       -- Taking the keys comes first, so that a repeat is answered as a repeat even when
       -- the first request took the last units (a key conflict raises before any shortage).
-      AND (NOT $37::bool OR EXISTS (SELECT 1 FROM idempotency))
+      AND (NOT $40::bool OR EXISTS (SELECT 1 FROM idempotency))
 )
 SELECT id, order_number, created_at FROM o
 `
 
 type CreateOrdersParams struct {
-	Ids               []uuid.UUID
-	Currencies        []string
-	Subtotals         []decimal.Decimal
-	Discounts         []decimal.Decimal
-	Shippings         []decimal.Decimal
-	Taxes             []decimal.Decimal
-	Totals            []decimal.Decimal
-	CustomerEmails    []string
-	CustomerNames     []string
-	CustomerPhones    []string
-	ShippingAddresses [][]byte
-	BillingAddresses  [][]byte
-	Notes             []string
-	Sources           []string
-	CouponCodes       []string
-	CouponIds         []uuid.UUID
-	ItemCounts        []int32
-	LineSummaries     []string
-	ItemIds           []uuid.UUID
-	ItemOrderIds      []uuid.UUID
-	Positions         []int32
-	Skus              []string
-	Names             []string
-	Quantities        []int32
-	UnitPrices        []decimal.Decimal
-	LineTotals        []decimal.Decimal
-	ReservationIds    []uuid.UUID
-	Actors            []string
-	ActorTypes        []string
-	UsedCouponIds     []uuid.UUID
-	UsedCouponCounts  []int32
-	IdempotencyScopes []string
-	IdempotencyKeys   []string
-	RequestHashes     [][]byte
-	ReserveSkus       []string
-	ReserveQuantities []int32
-	Keyed             bool
+	Ids                   []uuid.UUID
+	Currencies            []string
+	Subtotals             []decimal.Decimal
+	Discounts             []decimal.Decimal
+	Shippings             []decimal.Decimal
+	Taxes                 []decimal.Decimal
+	Totals                []decimal.Decimal
+	CustomerEmails        []string
+	CustomerNames         []string
+	CustomerPhones        []string
+	ShippingAddresses     [][]byte
+	BillingAddresses      [][]byte
+	Notes                 []string
+	Sources               []string
+	CouponCodes           []string
+	CouponIds             []uuid.UUID
+	ItemCounts            []int32
+	LineSummaries         []string
+	ManualDiscounts       []decimal.Decimal
+	ManualDiscountReasons []string
+	ItemIds               []uuid.UUID
+	ItemOrderIds          []uuid.UUID
+	Positions             []int32
+	Skus                  []string
+	Names                 []string
+	Quantities            []int32
+	UnitPrices            []decimal.Decimal
+	LineTotals            []decimal.Decimal
+	ReservationIds        []uuid.UUID
+	HistoryNotes          []string
+	Actors                []string
+	ActorTypes            []string
+	UsedCouponIds         []uuid.UUID
+	UsedCouponCounts      []int32
+	IdempotencyScopes     []string
+	IdempotencyKeys       []string
+	RequestHashes         [][]byte
+	ReserveSkus           []string
+	ReserveQuantities     []int32
+	Keyed                 bool
 }
 
 type CreateOrdersRow struct {
@@ -160,6 +165,8 @@ func (q *Queries) CreateOrders(ctx context.Context, arg CreateOrdersParams) ([]C
 		arg.CouponIds,
 		arg.ItemCounts,
 		arg.LineSummaries,
+		arg.ManualDiscounts,
+		arg.ManualDiscountReasons,
 		arg.ItemIds,
 		arg.ItemOrderIds,
 		arg.Positions,
@@ -169,6 +176,7 @@ func (q *Queries) CreateOrders(ctx context.Context, arg CreateOrdersParams) ([]C
 		arg.UnitPrices,
 		arg.LineTotals,
 		arg.ReservationIds,
+		arg.HistoryNotes,
 		arg.Actors,
 		arg.ActorTypes,
 		arg.UsedCouponIds,

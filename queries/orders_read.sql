@@ -37,3 +37,15 @@ WHERE r.order_id = ANY(sqlc.arg(order_ids)::uuid[]);
 
 -- name: ListHistoryForOrders :many
 SELECT * FROM order_history WHERE order_id = ANY(sqlc.arg(order_ids)::uuid[]) ORDER BY order_id, id;
+
+-- name: LatestCustomerByEmail :one
+-- The customer and addresses of the newest order of an email, else of the first email
+-- (alphabetically) matching prefix (a LIKE pattern ending in %), both lower-cased: each
+-- reads orders_email_idx and stops at its first row.
+(SELECT customer_email, customer_name, customer_phone, shipping_address, billing_address
+ FROM orders WHERE lower(customer_email) = sqlc.arg(email)::text ORDER BY created_at DESC LIMIT 1)
+UNION ALL
+(SELECT customer_email, customer_name, customer_phone, shipping_address, billing_address
+ FROM orders WHERE lower(customer_email) LIKE sqlc.arg(prefix)::text
+ ORDER BY lower(customer_email), created_at DESC LIMIT 1)
+LIMIT 1;

@@ -12,7 +12,7 @@ import (
 )
 
 const getOrderByID = `-- name: GetOrderByID :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at FROM orders WHERE id = $1
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason FROM orders WHERE id = $1
 `
 
 func (q *Queries) GetOrderByID(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -55,12 +55,14 @@ func (q *Queries) GetOrderByID(ctx context.Context, id uuid.UUID) (Order, error)
 		&i.HoldReason,
 		&i.HeldBy,
 		&i.HeldAt,
+		&i.ManualDiscount,
+		&i.ManualDiscountReason,
 	)
 	return i, err
 }
 
 const getOrderByNumber = `-- name: GetOrderByNumber :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at FROM orders WHERE order_number = $1
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason FROM orders WHERE order_number = $1
 `
 
 func (q *Queries) GetOrderByNumber(ctx context.Context, orderNumber string) (Order, error) {
@@ -103,6 +105,47 @@ func (q *Queries) GetOrderByNumber(ctx context.Context, orderNumber string) (Ord
 		&i.HoldReason,
 		&i.HeldBy,
 		&i.HeldAt,
+		&i.ManualDiscount,
+		&i.ManualDiscountReason,
+	)
+	return i, err
+}
+
+const latestCustomerByEmail = `-- name: LatestCustomerByEmail :one
+(SELECT customer_email, customer_name, customer_phone, shipping_address, billing_address
+ FROM orders WHERE lower(customer_email) = $1::text ORDER BY created_at DESC LIMIT 1)
+UNION ALL
+(SELECT customer_email, customer_name, customer_phone, shipping_address, billing_address
+ FROM orders WHERE lower(customer_email) LIKE $2::text
+ ORDER BY lower(customer_email), created_at DESC LIMIT 1)
+LIMIT 1
+`
+
+type LatestCustomerByEmailParams struct {
+	Email  string
+	Prefix string
+}
+
+type LatestCustomerByEmailRow struct {
+	CustomerEmail   string
+	CustomerName    string
+	CustomerPhone   string
+	ShippingAddress []byte
+	BillingAddress  []byte
+}
+
+// The customer and addresses of the newest order of an email, else of the first email
+// (alphabetically) matching prefix (a LIKE pattern ending in %), both lower-cased: each
+// reads orders_email_idx and stops at its first row.
+func (q *Queries) LatestCustomerByEmail(ctx context.Context, arg LatestCustomerByEmailParams) (LatestCustomerByEmailRow, error) {
+	row := q.db.QueryRow(ctx, latestCustomerByEmail, arg.Email, arg.Prefix)
+	var i LatestCustomerByEmailRow
+	err := row.Scan(
+		&i.CustomerEmail,
+		&i.CustomerName,
+		&i.CustomerPhone,
+		&i.ShippingAddress,
+		&i.BillingAddress,
 	)
 	return i, err
 }
@@ -405,7 +448,7 @@ func (q *Queries) ListReturnsForOrders(ctx context.Context, orderIds []uuid.UUID
 }
 
 const lockOrder = `-- name: LockOrder :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason FROM orders WHERE id = $1 FOR UPDATE
 `
 
 // Every change to an order starts here: the row stays locked until the change commits.
@@ -449,6 +492,8 @@ func (q *Queries) LockOrder(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.HoldReason,
 		&i.HeldBy,
 		&i.HeldAt,
+		&i.ManualDiscount,
+		&i.ManualDiscountReason,
 	)
 	return i, err
 }

@@ -18,6 +18,7 @@ type orderJSON struct {
 	Currency          string            `json:"currency"`
 	Subtotal          string            `json:"subtotal"`
 	Discount          string            `json:"discount"`
+	ManualDiscount    string            `json:"manual_discount"`
 	Shipping          string            `json:"shipping"`
 	Tax               string            `json:"tax"`
 	Total             string            `json:"total"`
@@ -181,7 +182,7 @@ func toOrderJSON(o domain.Order) orderJSON {
 		ID: o.ID, OrderNumber: o.Number, Status: string(o.Status), PaymentStatus: string(o.PaymentStatus),
 		FulfillmentStatus: string(o.FulfillmentStatus), Currency: o.Currency,
 		Subtotal: money(o.Subtotal), Discount: money(o.Discount), Shipping: money(o.Shipping), Tax: money(o.Tax),
-		Total: money(o.Total), Paid: money(o.Paid), Refunded: money(o.Refunded), RefundPending: money(o.RefundPending),
+		ManualDiscount: money(o.ManualDiscount), Total: money(o.Total), Paid: money(o.Paid), Refunded: money(o.Refunded), RefundPending: money(o.RefundPending),
 		Customer: o.Customer, ShippingAddress: o.ShippingAddress, BillingAddress: o.BillingAddress,
 		Notes: o.Notes, Source: o.Source,
 		Items: []itemJSON{}, Payments: []paymentJSON{}, Refunds: []refundJSON{}, Fulfillments: []fulfillmentJSON{},

@@ -592,3 +592,90 @@ func TestBrowserCustomerRequestsAReturnOnTheTrackingPage(t *testing.T) {
 		t.Fatalf("returns = %+v", got.Returns)
 	}
 }
+
+// htmxReady is true once htmx has set up every element that makes a request (content it
+// just swapped in is set up a moment after it appears).
+const htmxReady = `Array.from(document.querySelectorAll("[hx-get],[hx-post]")).every(function (el) {
+	var d = el["htmx-internal-data"]; return !!(d && d.initHash); })`
+
+func TestBrowserSupportTakesAnOrderOnThePhone(t *testing.T) {
+	e := newUIEnv(t)
+	e.product("MUG-1", "Enamel mug", "10.00", 50)
+	e.product("TEE-1", "Cotton tee", "25.00", 20)
+	b := e.session("support")
+	b.login(domain.RoleSupport)
+	b.open("/orders", "orders")
+	b.submit(`a[href="/orders/new"]`, "new-order-empty")
+	b.expectLocation("/orders/new")
+	if st := b.submit(`#new-order button.btn-primary`, "new-order-errors"); st != 422 {
+		b.fatalf("an empty order: status %d, want 422", st)
+	}
+	if !b.visible(`[id="err-customer.email"]`) || !b.visible(`[id="err-shipping_address.city"]`) {
+		t.Errorf("no errors beside the email and the city: %s", b.text("main"))
+	}
+
+	add := func(typed, sku string, lines int) {
+		b.setValue("#product-q", "")
+		b.typeInto("#product-q", typed)
+		b.waitFor("the search finds "+sku, fmt.Sprintf(`!!document.querySelector('#product-results button[value=%q]')`, sku))
+		b.waitFor("htmx ready", htmxReady)
+		b.click(fmt.Sprintf(`#product-results button[value=%q]`, sku))
+		b.waitFor(fmt.Sprintf("%d lines", lines), fmt.Sprintf(`document.querySelectorAll('#order-lines input[name$=".sku"]').length === %d`, lines))
+		b.waitFor("htmx ready", htmxReady)
+	}
+	add("mug", "MUG-1", 1)
+	add("TEE", "TEE-1", 2)
+	b.waitText("#order-total", "$35.00")
+	b.setValue(`input[name="items[0].quantity"]`, "3")
+	b.waitText("#order-total", "$55.00")
+	b.waitText("#line-total-0", "$30.00")
+
+	for sel, v := range map[string]string{
+		"customer.email": "ada@example.com", "customer.name": "Ada Lovelace", "shipping_address.first_name": "Ada",
+		"shipping_address.last_name": "Lovelace", "shipping_address.address1": "12 St James's Square",
+		"shipping_address.city": "London", "shipping_address.postal_code": "SW1Y 4JH", "shipping_address.country": "GB",
+	} {
+		b.typeInto(fmt.Sprintf(`input[name=%q]`, sel), v)
+	}
+	b.shot("new-order-filled")
+	if st := b.submit(`#new-order button.btn-primary`, "order-created"); st != 200 {
+		b.fatalf("create order: status %d", st)
+	}
+	loc := b.location()
+	number, ok := strings.CutSuffix(strings.TrimPrefix(loc, "/orders/"), "/payment")
+	if !ok {
+		b.fatalf("after creating: %s, want the order's payment form", loc)
+	}
+	if !strings.Contains(b.flash(), "created for ada@example.com") {
+		t.Errorf("flash = %q", b.flash())
+	}
+	o := e.getOrder(number)
+	if len(o.Items) != 2 || o.Items[0].SKU != "MUG-1" || o.Items[0].Quantity != 3 || o.Items[1].SKU != "TEE-1" ||
+		o.Source != "staff" || o.Total.String() != "55" {
+		t.Errorf("order %s: source %s, total %s, items %+v", number, o.Source, o.Total, o.Items)
+	}
+	for sku, want := range map[string]int{"MUG-1": 3, "TEE-1": 1} {
+		if inv, err := e.svc.GetInventory(context.Background(), sku); err != nil || inv.Reserved != want {
+			t.Errorf("%s reserved %d (%v), want %d", sku, inv.Reserved, err, want)
+		}
+	}
+
+	// An admin finds Ada from the start of her email and gives a manual discount.
+	a := e.session("admin")
+	a.login(domain.RoleAdmin)
+	a.open("/orders/new", "")
+	a.typeInto(`input[name="customer.email"]`, "ada@")
+	a.waitFor("htmx ready", htmxReady)
+	a.click(`button[name="lookup"]`)
+	a.waitFor("Ada's details filled in", `document.querySelector('input[name="shipping_address.city"]').value === "London"`)
+	a.typeInto("#product-q", "mug")
+	a.waitFor("the search finds the mug", `!!document.querySelector('#product-results button[value="MUG-1"]')`)
+	a.waitFor("htmx ready", htmxReady)
+	a.click(`#product-results button[value="MUG-1"]`)
+	a.waitText("#order-total", "$10.00")
+	a.waitFor("htmx ready", htmxReady)
+	a.typeInto(`input[name="manual_discount"]`, "2.50")
+	a.waitText("#totals", "Manual discount")
+	a.waitText("#order-total", "$7.50")
+	a.shot("new-order-discount")
+}

@@ -86,9 +86,12 @@ func formDecimal(fe domain.FieldErrors, field, s string) decimal.Decimal {
 		fe.Add(field, "is required")
 		return decimal.Zero
 	}
+	// Exponents are refused as the API refuses them: "1e999999999" parses, and then costs
+	// a huge number of digits to compare or round.
 	d, err := decimal.NewFromString(s)
-	if err != nil {
+	if err != nil || strings.ContainsAny(s, "eE") || len(s) > 40 {
 		fe.Add(field, "must be a number such as 19.99")
+		return decimal.Zero
 	}
 	return d
 }

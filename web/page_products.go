@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
 	"github.com/oms/oms/views"
 )
 
@@ -32,9 +33,7 @@ func (s *Server) renderProducts(c echo.Context, status int, adjust views.AdjustF
 	}
 	v := views.ProductsView{Query: q, Adjust: adjust, Back: c.Request().URL.RequestURI()}
 	for _, p := range page.Products {
-		v.Rows = append(v.Rows, views.ProductRow{SKU: p.Product.SKU, Name: p.Product.Name, Price: p.Product.Price,
-			SalePrice: p.Product.SalePrice, Currency: p.Product.Currency, Active: p.Product.Active,
-			OnHand: p.Stock.OnHand, Reserved: p.Stock.Reserved, Available: p.Stock.Available()})
+		v.Rows = append(v.Rows, productRow(p))
 	}
 	v.Pager = views.Pager{Noun: "products", Total: page.Total, From: from, To: from + len(v.Rows) - 1}
 	if len(v.Rows) == 0 {
@@ -153,4 +152,11 @@ func (s *Server) productRefused(c echo.Context, title string, f views.ProductFor
 	}
 	f.Errors = fail.Errors
 	return render(c, fail.Status, views.ProductFormPage(s.page(c, title, "products"), f))
+}
+
+// productRow is a product with its stock as lists show it.
+func productRow(p service.ProductStock) views.ProductRow {
+	return views.ProductRow{SKU: p.Product.SKU, Name: p.Product.Name, Price: p.Product.Price,
+		SalePrice: p.Product.SalePrice, Currency: p.Product.Currency, Active: p.Product.Active,
+		OnHand: p.Stock.OnHand, Reserved: p.Stock.Reserved, Available: p.Stock.Available()}
 }

@@ -159,19 +159,25 @@ type TotalsInput struct {
 	Coupon   *Coupon       // nil: none
 	Shipping *ShippingRate // nil: free
 	TaxRate  decimal.Decimal
+	// ManualDiscount is an amount staff take off (a staff-made order): see ComputeTotals.
+	ManualDiscount decimal.Decimal
 }
 
 // Totals are an order's amounts, each already rounded to the currency's minor units.
 type Totals struct {
 	Subtotal decimal.Decimal
-	Discount decimal.Decimal
-	Shipping decimal.Decimal
-	Tax      decimal.Decimal
-	Total    decimal.Decimal
+	Discount decimal.Decimal // the coupon's and the manual discount together
+	// ManualDiscount is the part of Discount that staff took off by hand.
+	ManualDiscount decimal.Decimal
+	Shipping       decimal.Decimal
+	Tax            decimal.Decimal
+	Total          decimal.Decimal
 }
 
 // ComputeTotals prices an order: subtotal of the lines, the coupon's discount (never more
-// than the subtotal), shipping (free at or above the rate's threshold, judged on the
+// than the subtotal), then the manual discount (rounded to the currency, never more than
+// what the coupon left of the subtotal; Discount holds both, ManualDiscount the manual
+// part as applied), shipping (free at or above the rate's threshold, judged on the
 // discounted subtotal), and tax on the discounted subtotal. Each amount is rounded once.
 // It returns a coupon_invalid error when the coupon does not apply to this order.
 func ComputeTotals(in TotalsInput) (Totals, error) {
@@ -194,6 +200,10 @@ func ComputeTotals(in TotalsInput) (Totals, error) {
 			t.Discount = Round(c.Value, in.Currency)
 		}
 		t.Discount = decimal.Min(t.Discount, t.Subtotal)
+	}
+	if in.ManualDiscount.IsPositive() {
+		t.ManualDiscount = decimal.Min(Round(in.ManualDiscount, in.Currency), t.Subtotal.Sub(t.Discount))
+		t.Discount = t.Discount.Add(t.ManualDiscount)
 	}
 
 	discounted := t.Subtotal.Sub(t.Discount)

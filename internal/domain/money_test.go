@@ -348,6 +348,59 @@ func assertTotalsInvariant(t *testing.T, tot domain.Totals) {
 	}
 }
 
+func TestComputeTotalsManualDiscountComesAfterTheCoupon(t *testing.T) {
+	type want struct{ manual, discount, shipping, tax, total string }
+	tests := []struct {
+		name   string
+		in     domain.TotalsInput
+		manual string
+		want   want
+	}{
+		{"taken off the subtotal; tax on what is left",
+			domain.TotalsInput{Currency: "USD", Lines: []domain.Line{totalsLine("50.00", 2)}, TaxRate: decOf("0.10")},
+			"5.00", want{"5.00", "5.00", "0", "9.50", "104.50"}},
+		{"after a percent coupon, which is computed on the whole subtotal",
+			domain.TotalsInput{Currency: "USD", Lines: []domain.Line{totalsLine("100.00", 1)}, Coupon: percentOff("10")},
+			"20.00", want{"20.00", "30.00", "0", "0", "70.00"}},
+		{"rounded to the currency, half to even",
+			domain.TotalsInput{Currency: "USD", Lines: []domain.Line{totalsLine("10.00", 1)}},
+			"1.125", want{"1.12", "1.12", "0", "0", "8.88"}},
+		{"JPY has no minor units",
+			domain.TotalsInput{Currency: "JPY", Lines: []domain.Line{totalsLine("1200", 1)}},
+			"100.5", want{"100", "100", "0", "0", "1100"}},
+		{"never more than what the coupon left",
+			domain.TotalsInput{Currency: "USD", Lines: []domain.Line{totalsLine("30.00", 1)}, Coupon: fixedOff("10.00", "USD"),
+				Shipping: flatShipping("4.00"), TaxRate: decOf("0.10")},
+			"50.00", want{"20.00", "30.00", "4.00", "0", "4.00"}},
+		{"can bring the order under the free shipping threshold",
+			domain.TotalsInput{Currency: "USD", Lines: []domain.Line{totalsLine("55.00", 1)}, Shipping: shippingFreeAt("5.00", "50.00")},
+			"10.00", want{"10.00", "10.00", "5.00", "0", "50.00"}},
+		{"none: the totals of before",
+			domain.TotalsInput{Currency: "USD", Lines: []domain.Line{totalsLine("55.00", 1)}, Shipping: shippingFreeAt("5.00", "50.00")},
+			"0", want{"0", "0", "0", "0", "55.00"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.in.ManualDiscount = decOf(tt.manual)
+			got, err := domain.ComputeTotals(tt.in)
+			if err != nil {
+				t.Fatalf("ComputeTotals: %v", err)
+			}
+			for _, c := range []struct {
+				field string
+				got   decimal.Decimal
+				want  string
+			}{{"manual discount", got.ManualDiscount, tt.want.manual}, {"discount", got.Discount, tt.want.discount},
+				{"shipping", got.Shipping, tt.want.shipping}, {"tax", got.Tax, tt.want.tax}, {"total", got.Total, tt.want.total}} {
+				if !c.got.Equal(decOf(c.want)) {
+					t.Errorf("%s = %s, want %s", c.field, c.got, c.want)
+				}
+			}
+			assertTotalsInvariant(t, got)
+		})
+	}
+}
+
 func TestComputeTotalsRefusesCouponThatDoesNotApply(t *testing.T) {
 	tests := []struct {
 		name        string

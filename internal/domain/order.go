@@ -51,6 +51,9 @@ type NewOrder struct {
 	CouponCode      string        `json:"coupon_code"`
 	Notes           string        `json:"notes"`
 	Source          string        `json:"source"`
+	// A manual discount is for staff-made orders only (/orders/new): the API cannot send it.
+	ManualDiscount       decimal.Decimal `json:"-"`
+	ManualDiscountReason string          `json:"-"`
 }
 
 // Normalize trims whitespace, upper-cases codes and fills the billing address.
@@ -68,6 +71,7 @@ func (o *NewOrder) Normalize() {
 	}
 	o.CouponCode = strings.ToUpper(strings.TrimSpace(o.CouponCode))
 	o.Source = strings.TrimSpace(o.Source)
+	o.ManualDiscountReason = strings.TrimSpace(o.ManualDiscountReason)
 }
 
 func (c *Customer) normalize() {
@@ -93,6 +97,25 @@ func (o *NewOrder) Validate() error {
 	if o.BillingAddress != nil {
 		o.BillingAddress.validate(fe, "billing_address")
 	}
+	o.validatePricing(fe)
+	if o.ManualDiscount.IsPositive() && o.ManualDiscountReason == "" {
+		fe.Add("manual_discount_reason", "is required with a manual discount")
+	}
+	validateText(fe, "notes", o.Notes, MaxNote, false)
+	validateText(fe, "source", o.Source, 64, false)
+	return fe.Err()
+}
+
+// ValidatePricing checks what pricing a new order needs (its lines, coupon code and
+// manual discount), so that an order being typed in can be priced before it is complete
+// (the discount's reason may come after its amount).
+func (o *NewOrder) ValidatePricing() error {
+	fe := FieldErrors{}
+	o.validatePricing(fe)
+	return fe.Err()
+}
+
+func (o *NewOrder) validatePricing(fe FieldErrors) {
 	switch {
 	case len(o.Items) == 0:
 		fe.Add("items", "must have at least one line")
@@ -106,9 +129,17 @@ func (o *NewOrder) Validate() error {
 		it.validate(fe, fmt.Sprintf("items[%d]", i))
 	}
 	validateText(fe, "coupon_code", o.CouponCode, 64, false)
-	validateText(fe, "notes", o.Notes, MaxNote, false)
-	validateText(fe, "source", o.Source, 64, false)
-	return fe.Err()
+	o.validateManualDiscount(fe)
+}
+
+// maxManualDiscount bounds a typed discount (it is capped by the subtotal anyway).
+var maxManualDiscount = decimal.New(1, 12)
+
+func (o *NewOrder) validateManualDiscount(fe FieldErrors) {
+	if o.ManualDiscount.IsNegative() || o.ManualDiscount.GreaterThan(maxManualDiscount) {
+		fe.Add("manual_discount", "must be an amount from 0")
+	}
+	validateText(fe, "manual_discount_reason", o.ManualDiscountReason, MaxNote, false)
 }
 
 func (it ItemRequest) validate(fe FieldErrors, prefix string) {
@@ -156,41 +187,43 @@ func validatePhone(fe FieldErrors, field, s string) {
 
 // Order is an order with everything that hangs off it.
 type Order struct {
-	ID                string
-	Number            string
-	Status            Status
-	PaymentStatus     PaymentStatus
-	FulfillmentStatus FulfillmentStatus
-	Currency          string
-	Subtotal          decimal.Decimal
-	Discount          decimal.Decimal
-	Shipping          decimal.Decimal
-	Tax               decimal.Decimal
-	Total             decimal.Decimal
-	Paid              decimal.Decimal
-	Refunded          decimal.Decimal // succeeded refunds only
-	RefundPending     decimal.Decimal // refunds on their way back: they count against Refundable
-	Customer          Customer
-	ShippingAddress   Address
-	BillingAddress    Address
-	Notes             string
-	Source            string
-	CouponCode        string
-	ItemCount         int
-	Tags              []string // sorted; never nil when read
-	Hold              *Hold    // nil: not on hold
-	Items             []OrderItem
-	Payments          []Payment
-	Refunds           []Refund
-	Fulfillments      []Fulfillment
-	Returns           []Return
-	History           []HistoryEntry
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
-	PaidAt            *time.Time
-	ShippedAt         *time.Time
-	DeliveredAt       *time.Time
-	CancelledAt       *time.Time
+	ID                   string
+	Number               string
+	Status               Status
+	PaymentStatus        PaymentStatus
+	FulfillmentStatus    FulfillmentStatus
+	Currency             string
+	Subtotal             decimal.Decimal
+	Discount             decimal.Decimal
+	Shipping             decimal.Decimal
+	Tax                  decimal.Decimal
+	Total                decimal.Decimal
+	Paid                 decimal.Decimal
+	Refunded             decimal.Decimal // succeeded refunds only
+	RefundPending        decimal.Decimal // refunds on their way back: they count against Refundable
+	Customer             Customer
+	ShippingAddress      Address
+	BillingAddress       Address
+	Notes                string
+	Source               string
+	CouponCode           string
+	ManualDiscount       decimal.Decimal // staff's part of Discount (a staff-made order)
+	ManualDiscountReason string          // why staff gave ManualDiscount
+	ItemCount            int
+	Tags                 []string // sorted; never nil when read
+	Hold                 *Hold    // nil: not on hold
+	Items                []OrderItem
+	Payments             []Payment
+	Refunds              []Refund
+	Fulfillments         []Fulfillment
+	Returns              []Return
+	History              []HistoryEntry
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+	PaidAt               *time.Time
+	ShippedAt            *time.Time
+	DeliveredAt          *time.Time
+	CancelledAt          *time.Time
 }
 
 // Outstanding is what is still to be paid.

@@ -344,14 +344,19 @@ func (s *Service) repriceOrder(ctx context.Context, q *queries.Queries, row quer
 	}
 	ps := domain.DerivePaymentStatus(t.Total, row.Paid, row.Refunded)
 	updated, err := q.SetOrderAmounts(ctx, queries.SetOrderAmountsParams{ID: row.ID, Subtotal: t.Subtotal, Discount: t.Discount,
+		ManualDiscount: t.ManualDiscount,
 		Shipping: t.Shipping, Tax: t.Tax, Total: t.Total, PaymentStatus: string(ps), ItemCount: int32(count),
 		LineSummary: domain.LineSummary(items)})
 	if err != nil {
 		return row, nil, fmt.Errorf("amounts of %s: %w", row.OrderNumber, err)
 	}
 	var changes []string
+	money := func(d decimal.Decimal) string { return domain.FormatAmount(d, row.Currency) }
+	if !t.ManualDiscount.Equal(row.ManualDiscount) {
+		changes = append(changes, fmt.Sprintf("manual discount %s → %s %s (never more than the subtotal after the coupon)",
+			money(row.ManualDiscount), money(t.ManualDiscount), row.Currency))
+	}
 	if !t.Total.Equal(row.Total) {
-		money := func(d decimal.Decimal) string { return domain.FormatAmount(d, row.Currency) }
 		changes = append(changes, fmt.Sprintf("total %s → %s %s", money(row.Total), money(t.Total), row.Currency))
 	}
 	if string(ps) != row.PaymentStatus {
@@ -366,7 +371,9 @@ func (s *Service) totals(ctx context.Context, q *queries.Queries, row queries.Or
 	if err != nil {
 		return domain.Totals{}, fmt.Errorf("rates for %s: %w", row.OrderNumber, err)
 	}
-	in := domain.TotalsInput{Currency: row.Currency, TaxRate: rates.TaxRate,
+	// The manual discount stored is what was applied: an edit keeps it, or shrinks it when
+	// the lines left are worth less.
+	in := domain.TotalsInput{Currency: row.Currency, TaxRate: rates.TaxRate, ManualDiscount: row.ManualDiscount,
 		Shipping: &domain.ShippingRate{Amount: rates.ShippingAmount, FreeAbove: rates.ShippingFreeAbove}}
 	for _, it := range items {
 		in.Lines = append(in.Lines, domain.Line{UnitPrice: it.UnitPrice, Quantity: it.Quantity})

@@ -324,3 +324,43 @@ func TestPatchToAnotherCountryRepricesTaxAndSaysWhatChanged(t *testing.T) {
 	}
 	e.mustBeClean()
 }
+
+// A staff-made order's manual discount survives an edit, and shrinks to what is left of
+// the subtotal when the lines left are worth less than it.
+func TestEditKeepsTheManualDiscountOrShrinksIt(t *testing.T) {
+	e := newEditEnv(t)
+	in := domain.NewOrder{Customer: domain.Customer{Email: "ann@example.com", Name: "Ann Lee"},
+		ShippingAddress: domain.Address{FirstName: "Ann", LastName: "Lee", Address1: "1 Main St",
+			City: "Springfield", Region: "IL", PostalCode: "62701", Country: "US"},
+		Items:          []domain.ItemRequest{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 2}},
+		ManualDiscount: decimal.RequireFromString("8.00"), ManualDiscountReason: "late delivery last time"}
+	o, _, err := e.svc.CreateOrder(e.ctx, opsStaff, in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustMoney(t, "total", o.Total, "17.10") // 19.00 - 8.00 = 11.00; tax 1.10; shipping 5.00
+
+	o, err = e.edit(o, domain.OrderEdit{Add: []domain.ItemRequest{{SKU: "A", Quantity: 1}}})
+	if err != nil {
+		t.Fatalf("add: %v", err)
+	}
+	mustMoney(t, "manual discount after adding", o.ManualDiscount, "8.00")
+	mustMoney(t, "total after adding", o.Total, "28.10") // 29.00 - 8.00 = 21.00; tax 2.10; shipping 5.00
+
+	o, err = e.edit(o, domain.OrderEdit{Remove: []domain.LineQuantity{{OrderItemID: o.Items[0].ID, Quantity: 1}, {OrderItemID: o.Items[2].ID, Quantity: 1}}})
+	if err != nil {
+		t.Fatalf("remove: %v", err)
+	}
+	mustMoney(t, "manual discount after removing", o.ManualDiscount, "8.00") // 9.00 of B left
+	o, err = e.edit(o, domain.OrderEdit{Remove: []domain.LineQuantity{{OrderItemID: o.Items[0].ID, Quantity: 1}}})
+	if err != nil {
+		t.Fatalf("remove B: %v", err)
+	}
+	mustMoney(t, "manual discount shrunk", o.ManualDiscount, "4.50") // 4.50 of B left
+	mustMoney(t, "discount", o.Discount, "4.50")
+	mustMoney(t, "total", o.Total, "5.00") // shipping alone
+	if note := lastEdit(o); !strings.Contains(note, "manual discount 8.00 → 4.50 USD") {
+		t.Errorf("history %q", note)
+	}
+	e.mustBeClean()
+}

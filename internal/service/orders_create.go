@@ -73,7 +73,7 @@ func (s *Service) CreateOrder(ctx context.Context, actor domain.Actor, in domain
 	}
 	order.Number, order.CreatedAt, order.UpdatedAt = created.OrderNumber, created.CreatedAt, created.CreatedAt
 	order.History = []domain.HistoryEntry{{Kind: "status", Status: string(domain.StatusCreated),
-		Actor: actor.Name, ActorType: actor.Type, At: created.CreatedAt}}
+		Note: w.rows.HistoryNotes[0], Actor: actor.Name, ActorType: actor.Type, At: created.CreatedAt}}
 	ordersCreated.Inc()
 	return order, false, nil
 }
@@ -164,7 +164,7 @@ func (s *Service) priceOrder(ctx context.Context, in domain.NewOrder, lines map[
 		Customer: in.Customer, ShippingAddress: in.ShippingAddress, BillingAddress: *in.BillingAddress,
 		Notes: in.Notes, Source: in.Source, CouponCode: in.CouponCode,
 	}
-	totalsIn := domain.TotalsInput{Currency: currency}
+	totalsIn := domain.TotalsInput{Currency: currency, ManualDiscount: in.ManualDiscount}
 	for _, it := range in.Items {
 		r := bySKU[it.SKU]
 		price := domain.Product{Price: r.Price, SalePrice: r.SalePrice}.EffectivePrice()
@@ -196,6 +196,9 @@ func (s *Service) priceOrder(ctx context.Context, in domain.NewOrder, lines map[
 		return pricedOrder{}, err
 	}
 	o.Subtotal, o.Discount, o.Shipping, o.Tax, o.Total = t.Subtotal, t.Discount, t.Shipping, t.Tax, t.Total
+	if o.ManualDiscount = t.ManualDiscount; o.ManualDiscount.IsPositive() {
+		o.ManualDiscountReason = in.ManualDiscountReason
+	}
 	o.Paid, o.Refunded = decimal.Zero, decimal.Zero
 	priced.order = o
 	return priced, nil
@@ -232,6 +235,8 @@ func newOrderWrite(ctx context.Context, o domain.Order, p pricedOrder, actor dom
 		ItemCounts: []int32{int32(o.ItemCount)}, LineSummaries: []string{domain.LineSummary(o.Items)},
 		Actors: []string{actor.Name}, ActorTypes: []string{string(actor.Type)},
 		IdempotencyScopes: []string{""}, IdempotencyKeys: []string{""}, RequestHashes: [][]byte{{}},
+		ManualDiscounts: []decimal.Decimal{o.ManualDiscount}, ManualDiscountReasons: []string{o.ManualDiscountReason},
+		HistoryNotes: []string{creationNote(o)},
 	}}
 	if p.coupon != nil {
 		w.rows.CouponCodes[0], w.rows.CouponIds[0], w.couponID = p.coupon.Code, p.couponID, p.couponID
@@ -248,6 +253,58 @@ func newOrderWrite(ctx context.Context, o domain.Order, p pricedOrder, actor dom
 		w.rows.LineTotals = append(w.rows.LineTotals, it.Total)
 	}
 	return w
+}
+
+// creationNote is the note of an order's first history row: its manual discount, if any.
+func creationNote(o domain.Order) string {
+	if !o.ManualDiscount.IsPositive() {
+		return ""
+	}
+	return "Manual discount of " + domain.FormatAmount(o.ManualDiscount, o.Currency) + " " + o.Currency + ": " + o.ManualDiscountReason
+}
+
+// PreviewOrder prices a new order exactly as CreateOrder does (catalog, rates, coupon,
+// manual discount), writing and reserving nothing: the totals of the staff order form.
+// Only what pricing needs is checked (lines, coupon code, manual discount).
+func (s *Service) PreviewOrder(ctx context.Context, in domain.NewOrder) (domain.Order, error) {
+	in.Normalize()
+	if err := in.ValidatePricing(); err != nil {
+		return domain.Order{}, err
+	}
+	priced, err := s.priceOrder(ctx, in, mergeLines(in.Items))
+	return priced.order, err
+}
+
+// PreviousCustomer is a customer as their newest order has them: what the staff order
+// form fills in for a returning customer.
+type PreviousCustomer struct {
+	Customer                        domain.Customer
+	ShippingAddress, BillingAddress domain.Address
+}
+
+// FindPreviousCustomer looks up the newest order of email, or else of the first email
+// starting with what was typed; found is false when there is none.
+func (s *Service) FindPreviousCustomer(ctx context.Context, email string) (p PreviousCustomer, found bool, err error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if len(email) < 3 {
+		return p, false, domain.FieldErrors{"customer.email": "type at least 3 characters of the email"}.Err()
+	}
+	row, err := queries.New(s.pool).LatestCustomerByEmail(ctx, queries.LatestCustomerByEmailParams{
+		Email: email, Prefix: queries.EscapeLike(email) + "%"})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, fmt.Errorf("find previous customer: %w", err)
+	}
+	p.Customer = domain.Customer{Email: row.CustomerEmail, Name: row.CustomerName, Phone: row.CustomerPhone}
+	if err := decodeAddress(row.ShippingAddress, &p.ShippingAddress); err != nil {
+		return p, false, fmt.Errorf("previous customer's shipping address: %w", err)
+	}
+	if err := decodeAddress(row.BillingAddress, &p.BillingAddress); err != nil {
+		return p, false, fmt.Errorf("previous customer's billing address: %w", err)
+	}
+	return p, true, nil
 }
 
 // outOfStock builds the out_of_stock error naming every SKU that lacks stock now.

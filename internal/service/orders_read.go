@@ -195,6 +195,7 @@ func orderFromRow(r queries.Order) (domain.Order, error) {
 		Total: r.Total, Paid: r.Paid, Refunded: r.Refunded, RefundPending: r.RefundPending,
 		Customer: domain.Customer{Email: r.CustomerEmail, Name: r.CustomerName, Phone: r.CustomerPhone},
 		Notes:    r.Notes, Source: r.Source, ItemCount: int(r.ItemCount),
+		ManualDiscount: r.ManualDiscount, ManualDiscountReason: r.ManualDiscountReason,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, PaidAt: r.PaidAt, ShippedAt: r.ShippedAt,
 		DeliveredAt: r.DeliveredAt, CancelledAt: r.CancelledAt,
 	}

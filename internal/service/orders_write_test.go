@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/oms/oms/internal/domain"
 )
 
@@ -100,4 +102,40 @@ func TestCreateOfAGoneRequestIsNotWritten(t *testing.T) {
 	if n := e.intQuery(`SELECT count(*) FROM orders`); n != 0 {
 		t.Errorf("%d orders", n)
 	}
+}
+
+// A manual discount stays with its own order when orders are written together: each
+// order of a batch keeps its discount, its reason and its creation note, and one
+// without any has none.
+func TestManualDiscountsStayWithTheirOrdersInABatch(t *testing.T) {
+	t.Parallel()
+	e := newOpsEnv(t)
+	e.stock("PLENTY", "10.00", 100_000)
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			in := domain.NewOrder{Customer: domain.Customer{Email: fmt.Sprintf("c%d@example.com", i), Name: "C"},
+				ShippingAddress: domain.Address{FirstName: "C", LastName: "D", Address1: "1 Main St", City: "Town", Country: "US"},
+				Items:           []domain.ItemRequest{{SKU: "PLENTY", Quantity: 2}}, Source: "staff"}
+			if i%2 == 1 {
+				in.ManualDiscount, in.ManualDiscountReason = decimal.NewFromInt(int64(i%10)), fmt.Sprintf("reason %d", i)
+			}
+			if _, _, err := e.svc.CreateOrder(e.ctx, opsStaff, in, nil); err != nil {
+				t.Errorf("order %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	// c<i>: odd i has a discount of i%10 (a whole number) with "reason <i>", even none.
+	bad := e.intQuery(`SELECT count(*) FROM orders o JOIN order_history h ON h.order_id = o.id AND h.status = 'created'
+		CROSS JOIN LATERAL (SELECT substring(o.customer_email FROM 'c(\d+)@')::int AS i) n
+		WHERE o.manual_discount <> CASE WHEN n.i % 2 = 1 THEN n.i % 10 ELSE 0 END
+		   OR o.discount <> o.manual_discount
+		   OR o.manual_discount_reason <> CASE WHEN n.i % 2 = 1 THEN 'reason ' || n.i ELSE '' END
+		   OR h.note <> CASE WHEN n.i % 2 = 1 THEN format('Manual discount of %s.00 USD: reason %s', n.i % 10, n.i) ELSE '' END
+		   OR o.total <> 20 - o.manual_discount`)
+	if n := e.intQuery(`SELECT count(*) FROM orders`); n != 40 || bad != 0 {
+		t.Errorf("%d orders, %d with another order's discount, reason or note", n, bad)
+	}
+	e.mustBeClean()
 }
