@@ -345,7 +345,7 @@ func (s *Service) repriceOrder(ctx context.Context, q *queries.Queries, row quer
 	ps := domain.DerivePaymentStatus(t.Total, row.Paid, row.Refunded)
 	updated, err := q.SetOrderAmounts(ctx, queries.SetOrderAmountsParams{ID: row.ID, Subtotal: t.Subtotal, Discount: t.Discount,
 		ManualDiscount: t.ManualDiscount,
-		Shipping: t.Shipping, Tax: t.Tax, Total: t.Total, PaymentStatus: string(ps), ItemCount: int32(count),
+		Shipping:       t.Shipping, Tax: t.Tax, Total: t.Total, PaymentStatus: string(ps), ItemCount: int32(count),
 		LineSummary: domain.LineSummary(items)})
 	if err != nil {
 		return row, nil, fmt.Errorf("amounts of %s: %w", row.OrderNumber, err)
