@@ -16,11 +16,9 @@ func TestLoadShop(t *testing.T) {
 	if err := demo.LoadShop(e.ctx, e.svc, &out); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
-	took := time.Since(start)
-	t.Logf("%s(took %s)", out.String(), took)
-	if took > 30*time.Second {
-		t.Errorf("demo took %s, want under 30s", took)
-	}
+	// How long it took is logged, not asserted: timings belong to benchmarks (a loaded
+	// machine made a bound here fail).
+	t.Logf("%s(took %s)", out.String(), time.Since(start))
 
 	t.Run("CheckIsClean", func(t *testing.T) { e.mustBeClean() })
 
