@@ -61,6 +61,9 @@ func (s *Service) PatchOrder(ctx context.Context, actor domain.Actor, idOrNumber
 		if err := addHistory(ctx, q, row, "edit", "", strings.Join(changes, "; "), actor); err != nil {
 			return err
 		}
+		if row, err = s.followMoney(ctx, q, row, actor); err != nil { // a lower total may be paid in full now
+			return err
+		}
 		out, err = s.getOrder(ctx, q, row.ID.String())
 		return err
 	})
@@ -136,6 +139,9 @@ func (s *Service) EditOrder(ctx context.Context, actor domain.Actor, idOrNumber 
 		}
 		note := strings.Join(append(plan.Changes, more...), "; ") + ". Reason: " + e.Reason
 		if err := addHistory(ctx, q, row, "edit", "", note, actor); err != nil {
+			return err
+		}
+		if row, err = s.followMoney(ctx, q, row, actor); err != nil { // a lower total may be paid in full now
 			return err
 		}
 		if row, err = s.followEditedLines(ctx, q, row, plan.Items, actor); err != nil {
@@ -349,6 +355,11 @@ func (s *Service) repriceOrder(ctx context.Context, q *queries.Queries, row quer
 		LineSummary: domain.LineSummary(items)})
 	if err != nil {
 		return row, nil, fmt.Errorf("amounts of %s: %w", row.OrderNumber, err)
+	}
+	if ps == domain.PaymentCompleted && row.PaymentStatus != string(ps) { // as applyMoney says it
+		if err := publish(ctx, q, row.ID, news{events: []domain.EventType{domain.EventOrderPaid}}); err != nil {
+			return row, nil, err
+		}
 	}
 	var changes []string
 	money := func(d decimal.Decimal) string { return domain.FormatAmount(d, row.Currency) }

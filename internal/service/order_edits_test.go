@@ -364,3 +364,30 @@ func TestEditKeepsTheManualDiscountOrShrinksIt(t *testing.T) {
 	}
 	e.mustBeClean()
 }
+
+func TestEditThatLeavesAPartlyPaidOrderFullyPaidMakesItPaid(t *testing.T) {
+	e := newEditEnv(t)
+	o := e.order("ann@example.com", "A", 3, "B", 1) // 34.50 + 3.45 + 5.00 = 42.95
+	_, o, err := e.svc.RecordPayment(e.ctx, opsStaff, o.ID, service.NewPayment{Amount: decimal.RequireFromString("30.00")})
+	if err != nil {
+		t.Fatalf("pay part: %v", err)
+	}
+	if o.Status != domain.StatusCreated || o.PaymentStatus != domain.PaymentPartiallyPaid {
+		t.Fatalf("status %s / %s, want created / partially_paid", o.Status, o.PaymentStatus)
+	}
+	// 20.00 + 2.00 tax + 5.00 shipping = 27.00: the 30.00 paid covers it.
+	o, err = e.edit(o, domain.OrderEdit{Remove: []domain.LineQuantity{{OrderItemID: o.Items[0].ID, Quantity: 1}, {OrderItemID: o.Items[1].ID, Quantity: 1}}})
+	if err != nil {
+		t.Fatalf("edit: %v", err)
+	}
+	mustMoney(t, "total", o.Total, "27.00")
+	if o.PaymentStatus != domain.PaymentCompleted || o.Status != domain.StatusPaid || o.PaidAt == nil {
+		t.Fatalf("status %s / %s (paid_at %v), want paid / completed: nothing is left to pay, so the order can ship",
+			o.Status, o.PaymentStatus, o.PaidAt)
+	}
+	mustMoney(t, "refund due", o.Balance().RefundDue, "3.00")
+	if _, _, err := e.svc.Fulfill(e.ctx, opsStaff, o.ID, domain.FulfillmentRequest{Carrier: "UPS", TrackingNumber: "1Z1"}); err != nil {
+		t.Fatalf("fulfill: %v", err)
+	}
+	e.mustBeClean()
+}
