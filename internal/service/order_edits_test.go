@@ -391,3 +391,28 @@ func TestEditThatLeavesAPartlyPaidOrderFullyPaidMakesItPaid(t *testing.T) {
 	}
 	e.mustBeClean()
 }
+
+func TestOrderListShowsTheManualDiscountAsTheOrderDoes(t *testing.T) {
+	e := newEditEnv(t)
+	in := domain.NewOrder{Source: "staff", Customer: domain.Customer{Email: "ann@example.com", Name: "Ann Lee"},
+		ShippingAddress: domain.Address{FirstName: "Ann", LastName: "Lee", Address1: "1 Main St",
+			City: "Springfield", Region: "IL", PostalCode: "62701", Country: "US"},
+		Items:          []domain.ItemRequest{{SKU: "A", Quantity: 2}},
+		ManualDiscount: decimal.RequireFromString("3.00"), ManualDiscountReason: "parcel was late"}
+	o, _, err := e.svc.CreateOrder(e.ctx, opsStaff, in, nil)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	mustMoney(t, "manual discount", o.ManualDiscount, "3.00")
+	for _, detail := range []service.Detail{service.RowsOnly, service.WithLines, service.Everything} {
+		page, err := e.svc.ListOrders(e.ctx, domain.OrderFilter{IDs: []string{o.ID}}, detail)
+		if err != nil || len(page.Orders) != 1 {
+			t.Fatalf("list: %v, %d orders", err, len(page.Orders))
+		}
+		got := page.Orders[0]
+		if !got.ManualDiscount.Equal(o.ManualDiscount) || got.ManualDiscountReason != o.ManualDiscountReason {
+			t.Errorf("detail %v: listed manual discount %s (%q), the order has %s (%q)",
+				detail, got.ManualDiscount, got.ManualDiscountReason, o.ManualDiscount, o.ManualDiscountReason)
+		}
+	}
+}
