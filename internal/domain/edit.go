@@ -113,6 +113,17 @@ func CheckLinesEditable(o Order) error {
 		o.Number, o.Status, o.FulfillmentStatus)
 }
 
+// CheckLinesAddable refuses new lines on an order money was refunded from: its balance
+// counts what was paid, not what was kept, so a refund followed by an added line would
+// look paid and ship unpaid goods. A new order takes them instead.
+func CheckLinesAddable(o Order, e OrderEdit) error {
+	if len(e.Add) == 0 || (o.Refunded.IsZero() && o.RefundPending.IsZero()) {
+		return nil
+	}
+	return Errorf(CodeInvalidTransition, "order %s has had %s %s refunded: lines cannot be added to it; take a new order for them",
+		o.Number, FormatAmount(o.Refunded.Add(o.RefundPending), o.Currency), o.Currency)
+}
+
 func (s Status) editable() bool {
 	switch s {
 	case StatusCreated, StatusPending, StatusPaid, StatusProcessing:

@@ -162,6 +162,9 @@ func (s *Service) planEdit(ctx context.Context, q *queries.Queries, row queries.
 	if err := domain.CheckLinesEditable(o); err != nil {
 		return domain.Order{}, domain.EditPlan{}, err
 	}
+	if err := domain.CheckLinesAddable(o, e); err != nil {
+		return domain.Order{}, domain.EditPlan{}, err
+	}
 	for i := range e.Remove {
 		e.Remove[i].OrderItemID = normalizeUUID(e.Remove[i].OrderItemID)
 	}
@@ -343,6 +346,19 @@ func (s *Service) repriceOrder(ctx context.Context, q *queries.Queries, row quer
 	t, err := s.totals(ctx, q, row, items, o.ShippingAddress)
 	if err != nil {
 		return row, nil, err
+	}
+	if !t.Total.Equal(row.Total) {
+		// A card payment in flight was asked for the old total: what it brings could no
+		// longer be booked whole. The total waits until it succeeds or is cancelled.
+		open, err := q.OpenIntents(ctx, row.ID)
+		if err != nil {
+			return row, nil, fmt.Errorf("open card payments of %s: %w", row.OrderNumber, err)
+		}
+		if len(open) > 0 {
+			return row, nil, domain.Errorf(domain.CodeInvalidTransition,
+				"order %s has a card payment in progress for %s %s: change its total once that payment succeeds or is cancelled",
+				row.OrderNumber, domain.FormatAmount(open[0].Amount, row.Currency), row.Currency)
+		}
 	}
 	count := 0
 	for _, it := range items {

@@ -416,3 +416,46 @@ func TestOrderListShowsTheManualDiscountAsTheOrderDoes(t *testing.T) {
 		}
 	}
 }
+
+// A refund followed by an added line would leave the order looking paid (its balance
+// counts what was paid) while the shop keeps less than its total: adding is refused once
+// money went back, and a new order takes the lines.
+func TestEditRefusesAddingLinesAfterARefund(t *testing.T) {
+	e := newEditEnv(t)
+	o := e.pay(e.order("ann@example.com", "A", 2)) // 27.00
+	o, err := e.edit(o, domain.OrderEdit{Remove: []domain.LineQuantity{{OrderItemID: o.Items[0].ID, Quantity: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustMoney(t, "refund due", o.Balance().RefundDue, "11.00")
+	if _, _, err := e.svc.Refund(e.ctx, opsStaff, o.ID, decimal.RequireFromString("11.00"), "edit"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.edit(o, domain.OrderEdit{Add: []domain.ItemRequest{{SKU: "A", Quantity: 1}}})
+	mustCode(t, err, domain.CodeInvalidTransition)
+	if e.reserved("A") != 1 {
+		t.Errorf("reserved A %d, want 1: the refused edit reserved stock", e.reserved("A"))
+	}
+	e.mustBeClean()
+}
+
+// A card payment in flight was asked for the order's total: an edit that changes the
+// total waits until it succeeds or is cancelled, so that what it brings is booked whole.
+func TestEditWaitsForAnOpenCardPayment(t *testing.T) {
+	e := newEditEnv(t)
+	o := e.order("ann@example.com", "A", 2) // 27.00
+	e.exec("INSERT INTO payments (order_id, gateway, amount, currency, status, external_id) VALUES ($1, 'stripe', 27, 'USD', 'pending', 'pi_test_open')", o.ID)
+	_, err := e.edit(o, domain.OrderEdit{Add: []domain.ItemRequest{{SKU: "B", Quantity: 1}}})
+	de := mustCode(t, err, domain.CodeInvalidTransition)
+	if !strings.Contains(de.Message, "card payment in progress") {
+		t.Errorf("message %q", de.Message)
+	}
+	if e.reserved("B") != 0 {
+		t.Errorf("reserved B %d after a refused edit", e.reserved("B"))
+	}
+	e.exec("UPDATE payments SET status = 'canceled' WHERE external_id = 'pi_test_open'")
+	if _, err := e.edit(o, domain.OrderEdit{Add: []domain.ItemRequest{{SKU: "B", Quantity: 1}}}); err != nil {
+		t.Fatalf("edit after the intent was cancelled: %v", err)
+	}
+	e.mustBeClean()
+}
