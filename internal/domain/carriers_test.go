@@ -155,7 +155,7 @@ func TestTrackingViewShowsNothingInternal(t *testing.T) {
 			Items: []LineQuantity{{OrderItemID: "i1", Quantity: 2}}, ShippedAt: &shipped}},
 		History: []HistoryEntry{{Kind: "status", Status: "created", Actor: "test"}, {Kind: "comment", Note: "secret"},
 			{Kind: "payment", Status: "completed", Note: "ref 123"}, {Kind: "status", Status: "paid", Actor: "Bob"}}}
-	v := NewTrackingView(o, 30*24*time.Hour)
+	v := NewTrackingView(o, 30*24*time.Hour, time.Now())
 	if len(v.Timeline) != 2 || v.Timeline[0].Status != StatusCreated || v.Timeline[1].Status != StatusPaid {
 		t.Errorf("timeline = %+v, want the status changes only", v.Timeline)
 	}
@@ -167,5 +167,20 @@ func TestTrackingViewShowsNothingInternal(t *testing.T) {
 	}
 	if v.ReturnsUntil != nil {
 		t.Errorf("returns until %v for an order not delivered", v.ReturnsUntil)
+	}
+}
+
+func TestTrackingViewReturnableOnlyInsideTheWindow(t *testing.T) {
+	now := time.Now()
+	for _, tc := range []struct {
+		deliveredDaysAgo int
+		want             int
+	}{{1, 2}, {29, 2}, {31, 0}} {
+		delivered := now.AddDate(0, 0, -tc.deliveredDaysAgo)
+		o := Order{Number: "ORD-1", Status: StatusDelivered, DeliveredAt: &delivered,
+			Items: []OrderItem{{ID: "i1", Name: "Tee", Quantity: 2, FulfilledQuantity: 2}}}
+		if got := NewTrackingView(o, 30*24*time.Hour, now).Items[0].Returnable; got != tc.want {
+			t.Errorf("delivered %d days ago: returnable %d, want %d", tc.deliveredDaysAgo, got, tc.want)
+		}
 	}
 }

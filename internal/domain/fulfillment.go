@@ -170,14 +170,14 @@ type TimelineStep struct {
 	At     time.Time
 }
 
-// NewTrackingView takes from o only what a customer may see; returnWindow is how long
-// after delivery the customer may ask for a return.
-func NewTrackingView(o Order, returnWindow time.Duration) TrackingView {
+// NewTrackingView takes from o only what a customer may see at now; returnWindow is how
+// long after delivery the customer may ask for a return (outside it nothing is returnable).
+func NewTrackingView(o Order, returnWindow time.Duration, now time.Time) TrackingView {
 	v := TrackingView{OrderNumber: o.Number, Status: o.Status, PlacedAt: o.CreatedAt,
 		Items: []TrackingItem{}, Fulfillments: []Fulfillment{}, Timeline: []TimelineStep{}, Returns: []TrackingReturn{},
 		ReturnsUntil: CustomerReturnsUntil(o, returnWindow)}
 	returnable := map[string]int{} // none before delivery, though shipped lines count for staff
-	if v.ReturnsUntil != nil {
+	if v.ReturnsOpen(now) {
 		returnable = o.Returnable()
 	}
 	names := map[string]string{}

@@ -1,6 +1,8 @@
 package service
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -28,7 +30,7 @@ func (s *Service) TrackOrder(ctx context.Context, orderNumber, email string) (do
 	if err != nil {
 		return domain.TrackingView{}, err
 	}
-	return domain.NewTrackingView(orders[0], s.cfg.ReturnWindow), nil
+	return domain.NewTrackingView(orders[0], s.cfg.ReturnWindow, time.Now()), nil
 }
 
 // findCustomerOrder finds the order with this number placed with this email, or
