@@ -46,6 +46,7 @@ const (
 type uiEnv struct {
 	t        *testing.T
 	svc      *service.Service
+	server   *Server // its route table, for tests that walk it
 	srv      *httptest.Server
 	browser  context.Context // the browser's own context (its first, blank tab)
 	deadline time.Time
@@ -81,7 +82,7 @@ func newUIEnv(t *testing.T) *uiEnv {
 	pool := testdb.New(t)
 	e.svc = service.New(pool, service.Config{})
 	s := New(Config{ShopName: "Test Shop"}, e.svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	e.srv = httptest.NewServer(s.Handler())
+	e.server, e.srv = s, httptest.NewServer(s.Handler())
 	// The live-update streams end with Close; then the server can wait for its requests.
 	t.Cleanup(func() { s.Close(); e.srv.Close() })
 
