@@ -65,6 +65,7 @@ var axeSkipped = map[string]bool{
 // they differ, passes axe-core's WCAG 2.1 A/AA rules. A new page: one more entry.
 func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 	e := newUIEnv(t)
+	// Some fifty pages, about a second each on a busy machine: more than uiTestBudget.
 	e.deadline = time.Now().Add(3 * time.Minute)
 	ctx := context.Background()
 	must := func(err error) {
@@ -230,7 +231,6 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 	sessions := map[domain.Role]*uiSession{}
 	covered := map[string]bool{} // the paths checked
 	for _, p := range pages {
-		began := time.Now()
 		s := sessions[p.role]
 		if s == nil {
 			if p.role == "" {
@@ -262,7 +262,6 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 		res := uiRun(s, "axe.run", chromedp.Evaluate[axeResult](axeRun, chromedp.EvalAwaitPromise))
 		where := s.location()
 		covered[strings.SplitN(where, "?", 2)[0]] = true
-		t.Logf("%s: %v", p.name, time.Since(began))
 		t.Run(p.name, func(t *testing.T) {
 			if res.Passes == 0 {
 				t.Errorf("%s: axe passed no rule: did it run?", where)
