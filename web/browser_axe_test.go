@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -53,6 +54,7 @@ type axePage struct {
 	path   string
 	status int64 // the page's HTTP status; 0: 200
 	then   func(s *uiSession)
+	shows  string // a CSS selector the state must match (so that it is the state meant)
 }
 
 // axeSkipped are the GET staff routes that are not pages: downloads and event streams.
@@ -88,9 +90,9 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 	_, err = e.svc.EditOrder(ctx, uiActor, edited.Number, domain.OrderEdit{Reason: "customer changed their mind",
 		Remove: []domain.LineQuantity{{OrderItemID: edited.Items[0].ID, Quantity: 1}}})
 	must(err)
-	late := e.order(uiGrace, "shipped") // delivered 60 days ago: past the return window
-	_, err = e.svc.AddTrackingEvent(ctx, domain.System, late.Fulfillments[0].ID,
-		domain.TrackingEventRequest{Status: domain.ShipmentDelivered, At: time.Now().AddDate(0, 0, -60)})
+	// Delivered 60 days ago: past the 30 days customers may ask for a return in.
+	late := e.order(uiGrace, "delivered")
+	_, err = e.pool.Exec(ctx, `UPDATE orders SET delivered_at = now() - interval '60 days' WHERE id = $1`, late.ID)
 	must(err)
 	toCancel := e.order(uiAlan, "created")
 	_, _, err = e.svc.CreateWebhookEndpoint(ctx, "https://8.8.8.8/hooks/oms", []string{"order.created"})
@@ -128,6 +130,11 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 			s.waitFor("a field error", `!!document.querySelector('[aria-invalid="true"]')`)
 		}
 	}
+	// sendEmpty sends the form sel as it is (its required fields empty): a page with errors.
+	sendEmpty := func(sel string) func(s *uiSession) {
+		return func(s *uiSession) { s.submit(sel+" button[type=submit]", "") }
+	}
+	const invalid = `[aria-invalid="true"]`
 	admin, warehouse := domain.RoleAdmin, domain.RoleWarehouse
 
 	pages := []axePage{
@@ -141,15 +148,21 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 		{name: "orders", role: admin, path: "/orders"},
 		{name: "orders filter panel", role: admin, path: "/orders?tag=vip", then: func(s *uiSession) {
 			s.click(".filter-popover summary")
-		}},
-		{name: "orders bad filter", role: admin, path: "/orders?created_from=yesterday", status: http.StatusUnprocessableEntity},
+		}, shows: ".filter-popover[open] .filter-panel"},
+		{name: "orders bad filter", role: admin, path: "/orders?created_from=yesterday", status: http.StatusUnprocessableEntity,
+			shows: ".filter-popover[open]"},
 		{name: "orders no match", role: admin, path: "/orders?q=nobody-orders-this"},
 		{name: "order created", role: admin, path: order(created, "")},
-		{name: "order paid tagged held", role: admin, path: order(paid, "")},
+		{name: "order paid tagged held", role: admin, path: order(paid, ""), shows: ".hold-banner"},
 		{name: "order shipped", role: admin, path: order(shipped, "")},
 		{name: "order delivered", role: admin, path: order(delivered, "")},
 		{name: "order with a return", role: admin, path: order(returned, "")},
-		{name: "order refund due after edit", role: admin, path: order(edited, "")},
+		{name: "order refund due after edit", role: admin, path: order(edited, ""), shows: "dt.owed-back"},
+		{name: "order comment errors", role: admin, path: order(shipped, ""), then: func(s *uiSession) {
+			uiEval[chromedp.Void](s, `document.querySelector("#comment-form textarea").removeAttribute("required")`)
+			s.click("#comment-form button[type=submit]")
+			s.waitFor("the comment's error", `!!document.querySelector('#comment-form [aria-invalid="true"]')`)
+		}},
 		{name: "order as warehouse", role: warehouse, path: order(paid, "")},
 		{name: "edit", role: admin, path: order(edited, "/edit")},
 		{name: "edit review", role: admin, path: order(edited, "/edit"), then: func(s *uiSession) {
@@ -162,17 +175,17 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 			s.setValue(`[name="add[0].sku"]`, "NO-SUCH-SKU")
 			s.setValue(`[name="add[0].quantity"]`, "1")
 			s.submit(`#edit-lines button.btn-primary`, "")
-		}},
+		}, shows: invalid},
 		{name: "payment", role: admin, path: order(created, "/payment")},
 		{name: "payment errors", role: admin, path: order(created, "/payment"), then: func(s *uiSession) {
 			s.setValue("#amount", "-3")
 			fieldError(`#action-panel form button[type=submit]`)(s)
-		}},
+		}, shows: invalid},
 		{name: "refund", role: admin, path: order(edited, "/refund")},
 		{name: "refund errors", role: admin, path: order(edited, "/refund"), then: func(s *uiSession) {
 			s.setValue("#amount", "abc")
 			fieldError(`#action-panel form button[type=submit]`)(s)
-		}},
+		}, shows: invalid},
 		{name: "cancel", role: admin, path: order(created, "/cancel")},
 		{name: "return", role: admin, path: order(delivered, "/return")},
 		{name: "fulfill", role: warehouse, path: order(edited, "/fulfill")},
@@ -182,15 +195,30 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 		{name: "returns", role: admin, path: "/returns"},
 		{name: "products", role: admin, path: "/products"},
 		{name: "product new", role: admin, path: "/products/new"},
+		{name: "product new errors", role: admin, path: "/products/new", then: sendEmpty("main form.narrow-form"), shows: invalid},
 		{name: "product edit", role: admin, path: "/products/MUG-1/edit"},
 		{name: "settings staff", role: admin, path: "/settings"},
+		{name: "settings staff errors", role: admin, path: "/settings", then: sendEmpty(`form[action="/settings/staff"]`), shows: invalid},
 		{name: "settings tokens", role: admin, path: "/settings/tokens"},
+		{name: "settings tokens errors", role: admin, path: "/settings/tokens", then: sendEmpty(`form[action="/settings/tokens"]`), shows: invalid},
 		{name: "settings tax", role: admin, path: "/settings/tax"},
+		{name: "settings tax errors", role: admin, path: "/settings/tax", then: sendEmpty(`form[action="/settings/tax"]`), shows: invalid},
 		{name: "settings shipping", role: admin, path: "/settings/shipping"},
+		{name: "settings shipping errors", role: admin, path: "/settings/shipping", then: sendEmpty(`form[action="/settings/shipping"]`), shows: invalid},
 		{name: "settings coupons", role: admin, path: "/settings/coupons"},
+		{name: "settings coupons errors", role: admin, path: "/settings/coupons", then: sendEmpty(`form[action="/settings/coupons"]`), shows: invalid},
 		{name: "settings emails", role: admin, path: "/settings/emails"},
 		{name: "settings email", role: admin, path: "/settings/emails/shipped"},
+		{name: "settings email preview", role: admin, path: "/settings/emails/shipped", then: func(s *uiSession) {
+			s.submit(`form[action="/settings/emails/shipped"] button[formaction]`, "")
+		}},
+		{name: "settings email errors", role: admin, path: "/settings/emails/shipped", then: func(s *uiSession) {
+			s.setValue(`[name="subject"]`, "")
+			s.setValue(`[name="body"]`, "")
+			s.submit(`form[action="/settings/emails/shipped"] button.btn-primary`, "")
+		}, shows: invalid},
 		{name: "settings webhooks", role: admin, path: "/settings/webhooks"},
+		{name: "settings webhooks errors", role: admin, path: "/settings/webhooks", then: sendEmpty(`form[action="/settings/webhooks"]`), shows: invalid},
 		{name: "settings webhook", role: admin, path: "/settings/webhooks/" + hooks[0].ID.String()},
 		{name: "export", role: admin, path: "/orders/exports/" + export.ID},
 		// The confirmation is the page without JavaScript (app.js asks in a dialog instead).
@@ -217,15 +245,15 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 		{name: "not found", role: admin, path: "/orders/NO-SUCH-ORDER", status: http.StatusNotFound},
 		{name: "forbidden", role: warehouse, path: "/settings", status: http.StatusForbidden},
 		{name: "track lookup", path: "/track"},
-		{name: "track not found", path: "/track", then: trackOrder(created, "nobody@example.com")},
+		{name: "track not found", path: "/track", then: trackOrder(created, "nobody@example.com"), shows: ".track-notice-error"},
 		{name: "track shipped", path: "/track", then: trackOrder(shipped, uiAda.email)},
 		{name: "track return form", path: "/track", then: trackOrder(delivered, uiGrace.email)},
 		{name: "track return errors", path: "/track", then: func(s *uiSession) {
 			trackOrder(delivered, uiGrace.email)(s)
 			s.setValue("#qty-"+delivered.Items[0].ID, "3")
 			s.submit(`form.return-form button[type=submit]`, "")
-		}},
-		{name: "track returns closed", path: "/track", then: trackOrder(late, uiGrace.email)},
+		}, shows: invalid},
+		{name: "track returns closed", path: "/track", then: trackOrder(late, uiGrace.email), shows: ".track-returns-closed"},
 	}
 
 	sessions := map[domain.Role]*uiSession{}
@@ -257,6 +285,12 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 		}
 		if p.then != nil {
 			p.then(s)
+		}
+		if p.shows != "" && s.count(p.shows) == 0 {
+			s.fatalf("%s: the page does not show %s", p.name, p.shows)
+		}
+		if os.Getenv("OMS_SCREENSHOTS_DIR") != "" { // to look at every page checked
+			s.shot(p.name)
 		}
 		s.step("load axe", chromedp.Evaluate[chromedp.Void](axeSource))
 		res := uiRun(s, "axe.run", chromedp.Evaluate[axeResult](axeRun, chromedp.EvalAwaitPromise))
