@@ -254,6 +254,12 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 			s.submit(`form.return-form button[type=submit]`, "")
 		}, shows: invalid},
 		{name: "track returns closed", path: "/track", then: trackOrder(late, uiGrace.email), shows: ".track-returns-closed"},
+		{name: "track return requested", path: "/track", then: func(s *uiSession) {
+			trackOrder(delivered, uiGrace.email)(s)
+			s.setValue("#qty-"+delivered.Items[0].ID, "1")
+			s.setValue("#reason-"+delivered.Items[0].ID, "Damaged or defective")
+			s.submit(`form.return-form button[type=submit]`, "")
+		}, shows: ".track-notice-success"},
 	}
 
 	sessions := map[domain.Role]*uiSession{}
