@@ -20,6 +20,7 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
 	"github.com/oms/oms/internal/domain"
@@ -46,6 +47,8 @@ const (
 type uiEnv struct {
 	t        *testing.T
 	svc      *service.Service
+	server   *Server       // its route table, for tests that walk it
+	pool     *pgxpool.Pool // for states no service makes (a delivery long ago)
 	srv      *httptest.Server
 	browser  context.Context // the browser's own context (its first, blank tab)
 	deadline time.Time
@@ -78,10 +81,10 @@ func newUIEnv(t *testing.T) *uiEnv {
 	needChromium(t)
 	e := &uiEnv{t: t, deadline: time.Now().Add(uiTestBudget), users: map[domain.Role]bool{}}
 
-	pool := testdb.New(t)
-	e.svc = service.New(pool, service.Config{})
+	e.pool = testdb.New(t)
+	e.svc = service.New(e.pool, service.Config{})
 	s := New(Config{ShopName: "Test Shop"}, e.svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	e.srv = httptest.NewServer(s.Handler())
+	e.server, e.srv = s, httptest.NewServer(s.Handler())
 	// The live-update streams end with Close; then the server can wait for its requests.
 	t.Cleanup(func() { s.Close(); e.srv.Close() })
 
