@@ -637,6 +637,11 @@ func TestBrowserSupportTakesAnOrderOnThePhone(t *testing.T) {
 	} {
 		b.typeInto(fmt.Sprintf(`input[name=%q]`, sel), v)
 	}
+	// The country's input asks for new totals 300 ms after the last key (hx-trigger delay);
+	// a click while that answer is swapped in may land on a replaced element.
+	time.Sleep(500 * time.Millisecond)
+	b.waitFor("no htmx request in flight", `!document.querySelector('.htmx-request')`)
+	b.waitFor("htmx ready", htmxReady)
 	b.shot("new-order-filled")
 	if st := b.submit(`#new-order button.btn-primary`, "order-created"); st != 200 {
 		b.fatalf("create order: status %d", st)
