@@ -280,6 +280,7 @@ func (s *uiSession) open(path, shot string) int64 {
 // redirects).
 func (s *uiSession) submit(sel string, shot string) int64 {
 	s.e.t.Helper()
+	s.centre(sel)
 	ctx, cancel := context.WithTimeout(s.ctx, uiStepTimeout)
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
@@ -296,12 +297,24 @@ func (s *uiSession) submit(sel string, shot string) int64 {
 // click clicks the first element sel matches, once it is visible.
 func (s *uiSession) click(sel string) {
 	s.e.t.Helper()
+	s.centre(sel)
 	s.step("click "+sel, chromedp.Click(chromedp.CSS(sel)))
+}
+
+// centre waits for sel to be visible and scrolls it to the middle of the window, as a
+// person looks at what they click. Chrome's own "scroll into view if needed" leaves an
+// element alone when any of it is in the window, even under the sticky top bar, where
+// the click would then land on the bar.
+func (s *uiSession) centre(sel string) {
+	s.e.t.Helper()
+	s.step("scroll to "+sel, chromedp.WaitVisible(chromedp.CSS(sel)),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: "center", inline: "nearest"})`, sel)))
 }
 
 // typeInto types text into the field sel, key by key, as a person would.
 func (s *uiSession) typeInto(sel, text string) {
 	s.e.t.Helper()
+	s.centre(sel)
 	s.step("type into "+sel, chromedp.Click(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text))
 }
 

@@ -637,8 +637,8 @@ func TestBrowserSupportTakesAnOrderOnThePhone(t *testing.T) {
 	} {
 		b.typeInto(fmt.Sprintf(`input[name=%q]`, sel), v)
 	}
-	// The country's input asks for new totals 300 ms after the last key (hx-trigger delay);
-	// a click while that answer is swapped in may land on a replaced element.
+	// The country's input asks for new totals 300 ms after the last key (hx-trigger delay),
+	// which moves the button when they come: wait for them first.
 	time.Sleep(500 * time.Millisecond)
 	b.waitFor("no htmx request in flight", `!document.querySelector('.htmx-request')`)
 	b.waitFor("htmx ready", htmxReady)
