@@ -70,18 +70,38 @@ func (g genericPlans) Query(ctx context.Context, sql string, args ...any) (pgx.R
 	return &batchRows{Rows: rows, br: br}, nil
 }
 
-// batchRows finishes the batch when the statement's rows are closed.
+// batchRows finishes the batch as soon as the statement's rows are read, and reports
+// what finishing it says through Err. The batch commits only then (at its end, after
+// the RESET): rows that arrived are not yet written, and a commit that fails after them
+// (a connection lost, a server shut down, a deferred constraint) must be an error where
+// sqlc's code looks for one, which is Err after Next, before the deferred Close.
 type batchRows struct {
 	pgx.Rows
 	br     pgx.BatchResults
 	closed bool
+	err    error
+}
+
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
+}
+
+func (r *batchRows) Err() error {
+	if r.closed {
+		return r.err
+	}
+	return r.Rows.Err()
 }
 
 func (r *batchRows) Close() {
 	if !r.closed {
 		r.closed = true
 		r.Rows.Close()
-		_ = finish(r.br, r.Rows.Err()) // the rows' own error is what callers read from Err
+		r.err = finish(r.br, r.Rows.Err())
 	}
 }
 
