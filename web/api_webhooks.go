@@ -99,25 +99,19 @@ func eventBody(ev service.WebhookEvent) ([]byte, error) {
 	if ev.RefID != "" {
 		switch ev.Type {
 		case domain.EventFulfillmentCreated, domain.EventFulfillmentUpdated:
-			for _, f := range o.Fulfillments {
-				if f.ID == ev.RefID {
-					j := toFulfillmentJSON(f)
-					data.Fulfillment = &j
-				}
+			if f := o.FulfillmentByID(ev.RefID); f != nil {
+				j := toFulfillmentJSON(*f)
+				data.Fulfillment = &j
 			}
 		case domain.EventReturnRequested, domain.EventReturnApproved, domain.EventReturnRejected, domain.EventReturnReceived:
-			for _, r := range o.Returns {
-				if r.ID == ev.RefID {
-					j := toReturnJSON(r, o.Currency)
-					data.Return = &j
-				}
+			if r := o.ReturnByID(ev.RefID); r != nil {
+				j := toReturnJSON(*r, o.Currency)
+				data.Return = &j
 			}
 		case domain.EventRefundCreated, domain.EventRefundUpdated:
-			for _, r := range o.Refunds {
-				if r.ID == ev.RefID {
-					j := toRefundJSON(r, o.Currency)
-					data.Refund = &j
-				}
+			if r := o.RefundByID(ev.RefID); r != nil {
+				j := toRefundJSON(*r, o.Currency)
+				data.Refund = &j
 			}
 		}
 	}

@@ -136,10 +136,8 @@ func orderFormValues(c echo.Context) views.Form {
 // notifyIf is the request's context, quiet (no customer email) unless the form's
 // "Email the customer" box is ticked.
 func notifyIf(c echo.Context, v views.Form) context.Context {
-	if v.Checked("notify") {
-		return c.Request().Context()
-	}
-	return service.Quietly(c.Request().Context())
+	notify := v.Checked("notify")
+	return notifyCtx(c, &notify)
 }
 
 // formAmount reads the amount of a payment or refund form.

@@ -2,7 +2,6 @@ package web
 
 import (
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -41,28 +40,6 @@ func newOrderEdit(o domain.Order) views.OrderEdit {
 
 func (s *Server) renderOrderEdit(c echo.Context, status int, e views.OrderEdit) error {
 	return render(c, status, views.OrderEditPage(s.page(c, "Edit "+e.Order.Number, "orders"), e))
-}
-
-// flatten puts a struct of strings into form values named by JSON path (prefix.field).
-func flatten(into map[string]string, prefix string, v any) {
-	b, _ := json.Marshal(v) // a struct of strings always marshals
-	var m map[string]string
-	_ = json.Unmarshal(b, &m)
-	for k, val := range m {
-		into[prefix+"."+k] = val
-	}
-}
-
-// unflatten reads the form values named prefix.field into v, a struct of strings.
-func unflatten(values map[string]string, prefix string, v any) {
-	m := map[string]string{}
-	for k, val := range values {
-		if field, ok := strings.CutPrefix(k, prefix+"."); ok {
-			m[field] = val
-		}
-	}
-	b, _ := json.Marshal(m)
-	_ = json.Unmarshal(b, v) // strings into a struct of strings
 }
 
 // editOrderContact is POST /orders/{number}/edit/contact: the whole form, as a patch of
@@ -126,7 +103,7 @@ func (s *Server) editOrderLines(c echo.Context) error {
 	}
 	inputs := []string{"reason", "remove"}
 	for i := range views.EditAddRows {
-		inputs = append(inputs, addField(i, "sku"), addField(i, "quantity"))
+		inputs = append(inputs, views.AddName(i, "sku"), views.AddName(i, "quantity"))
 	}
 	fail, err := s.formErrors(c, formRows(err, rows), inputs...)
 	if err != nil {
@@ -139,8 +116,6 @@ func (s *Server) editOrderLines(c echo.Context) error {
 	return s.renderOrderEdit(c, fail.Status, e)
 }
 
-func addField(i int, field string) string { return "add[" + strconv.Itoa(i) + "]." + field }
-
 // readLinesForm reads the lines form into an edit, keeping what was typed in values.
 // rows[j] is the form row of the edit's add[j] (blank rows are skipped).
 func readLinesForm(c echo.Context, o domain.Order, values map[string]string) (domain.OrderEdit, []int, error) {
@@ -149,14 +124,14 @@ func readLinesForm(c echo.Context, o domain.Order, values map[string]string) (do
 	fe := domain.FieldErrors{}
 	var rows []int
 	for i := range views.EditAddRows {
-		sku, qty := strings.TrimSpace(c.FormValue(addField(i, "sku"))), strings.TrimSpace(c.FormValue(addField(i, "quantity")))
+		sku, qty := strings.TrimSpace(c.FormValue(views.AddName(i, "sku"))), strings.TrimSpace(c.FormValue(views.AddName(i, "quantity")))
 		if sku == "" && qty == "" {
 			continue
 		}
-		values[addField(i, "sku")], values[addField(i, "quantity")] = sku, qty
+		values[views.AddName(i, "sku")], values[views.AddName(i, "quantity")] = sku, qty
 		n, err := strconv.Atoi(cmp.Or(qty, "1"))
 		if err != nil {
-			fe.Add(addField(i, "quantity"), "must be a whole number")
+			fe.Add(views.AddName(i, "quantity"), "must be a whole number")
 		}
 		in.Add = append(in.Add, domain.ItemRequest{SKU: sku, Quantity: n})
 		rows = append(rows, i)
@@ -195,7 +170,7 @@ func formRows(err error, rows []int) error {
 		var j int
 		var rest string
 		if n, _ := fmt.Sscanf(k, "add[%d]%s", &j, &rest); n == 2 && j < len(rows) {
-			k = addField(rows[j], strings.TrimPrefix(rest, "."))
+			k = views.AddName(rows[j], strings.TrimPrefix(rest, "."))
 		}
 		out.Fields[k] = v
 	}

@@ -28,14 +28,12 @@ const searchResults = 8
 
 // newOrderInputs are the form's inputs besides its lines.
 var newOrderInputs = func() []string {
-	in := []string{"customer.email", "customer.name", "customer.phone", "coupon_code", "notes",
-		"manual_discount", "manual_discount_reason", "billing_same"}
-	for _, prefix := range []string{"shipping_address", "billing_address"} {
-		for _, f := range []string{"first_name", "last_name", "address1", "address2", "city", "region", "postal_code", "country", "phone"} {
-			in = append(in, prefix+"."+f)
-		}
-	}
-	return in
+	named := map[string]string{}
+	flatten(named, "customer", domain.Customer{})
+	flatten(named, "shipping_address", domain.Address{})
+	flatten(named, "billing_address", domain.Address{})
+	return append([]string{"coupon_code", "notes", "manual_discount", "manual_discount_reason", "billing_same"},
+		slices.Sorted(maps.Keys(named))...)
 }()
 
 // newOrderPage is GET /orders/new: an empty form.
@@ -167,11 +165,12 @@ func (s *Server) readNewOrder(c echo.Context) (views.NewOrderForm, domain.NewOrd
 
 	fe := domain.FieldErrors{}
 	in := domain.NewOrder{Source: "staff", CouponCode: f.V("coupon_code"), Notes: f.V("notes"),
-		Customer:        domain.Customer{Email: f.V("customer.email"), Name: f.V("customer.name"), Phone: f.V("customer.phone")},
-		ShippingAddress: formAddress(f, "shipping_address"), ManualDiscountReason: f.V("manual_discount_reason")}
+		ManualDiscountReason: f.V("manual_discount_reason")}
+	unflatten(f.Values, "customer", &in.Customer)
+	unflatten(f.Values, "shipping_address", &in.ShippingAddress)
 	if !f.BillingSame() {
-		b := formAddress(f, "billing_address")
-		in.BillingAddress = &b
+		in.BillingAddress = &domain.Address{}
+		unflatten(f.Values, "billing_address", in.BillingAddress)
 	}
 	if f.V("manual_discount") != "" {
 		in.ManualDiscount = formDecimal(fe, "manual_discount", f.V("manual_discount"))
@@ -282,29 +281,15 @@ func (s *Server) searchProducts(c echo.Context, q string) (*views.ProductResults
 	return r, nil
 }
 
-// formAddress is the address typed under prefix.
-func formAddress(f views.NewOrderForm, prefix string) domain.Address {
-	v := func(k string) string { return f.V(prefix + "." + k) }
-	return domain.Address{FirstName: v("first_name"), LastName: v("last_name"), Address1: v("address1"),
-		Address2: v("address2"), City: v("city"), Region: v("region"), PostalCode: v("postal_code"),
-		Country: v("country"), Phone: v("phone")}
-}
-
 // fillCustomer puts a previous customer into the form; the billing address is shown
 // apart only when it differs.
 func fillCustomer(f *views.NewOrderForm, cu domain.Customer, ship, bill domain.Address) {
-	f.Values["customer.email"], f.Values["customer.name"], f.Values["customer.phone"] = cu.Email, cu.Name, cu.Phone
-	put := func(prefix string, a domain.Address) {
-		for k, v := range map[string]string{"first_name": a.FirstName, "last_name": a.LastName, "address1": a.Address1,
-			"address2": a.Address2, "city": a.City, "region": a.Region, "postal_code": a.PostalCode, "country": a.Country, "phone": a.Phone} {
-			f.Values[prefix+"."+k] = v
-		}
-	}
-	put("shipping_address", ship)
+	flatten(f.Values, "customer", cu)
+	flatten(f.Values, "shipping_address", ship)
 	delete(f.Values, "billing_same")
 	if bill == ship {
 		f.Values["billing_same"] = "on"
 	} else {
-		put("billing_address", bill)
+		flatten(f.Values, "billing_address", bill)
 	}
 }

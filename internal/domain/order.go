@@ -233,6 +233,29 @@ func (o Order) Outstanding() decimal.Decimal { return o.Total.Sub(o.Paid) }
 // again under the order's lock).
 func (o Order) Refundable() decimal.Decimal { return o.Paid.Sub(o.Refunded).Sub(o.RefundPending) }
 
+// FulfillmentByID, ReturnByID and RefundByID find one of the order's by its id; nil when
+// the order has none with that id.
+func (o *Order) FulfillmentByID(id string) *Fulfillment {
+	return byID(o.Fulfillments, id, func(f *Fulfillment) string { return f.ID })
+}
+
+func (o *Order) ReturnByID(id string) *Return {
+	return byID(o.Returns, id, func(r *Return) string { return r.ID })
+}
+
+func (o *Order) RefundByID(id string) *Refund {
+	return byID(o.Refunds, id, func(r *Refund) string { return r.ID })
+}
+
+func byID[T any](xs []T, id string, idOf func(*T) string) *T {
+	for i := range xs {
+		if idOf(&xs[i]) == id {
+			return &xs[i]
+		}
+	}
+	return nil
+}
+
 // Unshipped is how many units are not yet shipped: what a cancellation puts back.
 func (o Order) Unshipped() int {
 	n := 0

@@ -163,16 +163,7 @@ func (s *Service) renderEmail(ctx context.Context, q *queries.Queries, m queries
 	d := emails.Data{ShopName: s.cfg.ShopName, PublicURL: s.cfg.PublicURL, Order: o}
 	if m.RefID.Valid {
 		ref := m.RefID.UUID.String()
-		for i := range o.Fulfillments {
-			if o.Fulfillments[i].ID == ref {
-				d.Shipment = &o.Fulfillments[i]
-			}
-		}
-		for i := range o.Refunds {
-			if o.Refunds[i].ID == ref {
-				d.Refund = &o.Refunds[i]
-			}
-		}
+		d.Shipment, d.Refund = o.FulfillmentByID(ref), o.RefundByID(ref)
 	}
 	return emails.Render(ctx, domain.EmailTemplate{Kind: domain.EmailKind(t.Kind), Subject: t.Subject, Body: t.Body}, d)
 }
