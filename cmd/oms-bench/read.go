@@ -213,6 +213,19 @@ func readCases(ctx context.Context, conn *pgx.Conn) ([]readCase, error) {
 		`SELECT i.sku, p.name, i.on_hand, i.reserved FROM inventory i JOIN products p USING (sku)
 			WHERE p.active AND i.on_hand - i.reserved <= 5 ORDER BY i.on_hand - i.reserved, i.sku LIMIT 10`,
 		strings.Replace(queue, "LIMIT 51", "LIMIT 11", 1)}
+	// A tag's orders as the server reads them: the tag's index range in list order, joined
+	// on the order (where filters the orders further); counted from the index alone.
+	tagPage := func(tag, where string) string {
+		var qualified []string
+		for _, c := range strings.Split(cols, ",") {
+			qualified = append(qualified, "o."+strings.TrimSpace(c))
+		}
+		return fmt.Sprintf("SELECT %s FROM order_tags t JOIN orders o ON o.id = t.order_id WHERE t.tag = '%s' AND %s "+
+			"ORDER BY t.created_at DESC, t.order_id DESC LIMIT 51", strings.Join(qualified, ", "), tag, where)
+	}
+	tagCount := func(tag string) string {
+		return fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM order_tags WHERE tag = '%s' LIMIT 10001) m", tag)
+	}
 	q := url.QueryEscape
 	return []readCase{
 		{name: "API list, newest first", path: "/api/v1/orders", sql: []string{counters, page("true", desc)}},
@@ -247,6 +260,13 @@ func readCases(ctx context.Context, conn *pgx.Conn) ([]readCase, error) {
 			sql: []string{wordsPage(last), wordCount(last)}},
 		{name: "API q= a 2-letter name (wu)", path: "/api/v1/orders?q=wu",
 			sql: []string{wordsPage("wu"), wordCount("wu")}},
+		{name: "API list tag=vip (3% of orders)", path: "/api/v1/orders?tag=vip", sql: []string{tagCount("vip"), tagPage("vip", "true")}},
+		{name: "API list tag=fraud review (0.1%)", path: "/api/v1/orders?tag=" + q("fraud review"),
+			sql: []string{tagCount("fraud review"), tagPage("fraud review", "true")}},
+		{name: "API list tag=vip&status=paid", path: "/api/v1/orders?tag=vip&status=paid",
+			sql: []string{tagPage("vip", "o.status = 'paid'")}},
+		{name: "API list held=true", path: "/api/v1/orders?held=true",
+			sql: []string{count("hold_reason IS NOT NULL"), page("hold_reason IS NOT NULL", desc)}},
 		{name: "API one order", path: "/api/v1/orders/" + id, sql: []string{"SELECT * FROM orders WHERE id = '" + id + "'"}},
 		{name: "page / (dashboard)", path: "/", sql: dashboard},
 		{name: "page /orders", path: "/orders", sql: []string{counters, page("true", desc)}},
@@ -257,6 +277,14 @@ func readCases(ctx context.Context, conn *pgx.Conn) ([]readCase, error) {
 		{name: "page /orders/{number}", path: "/orders/" + number,
 			sql: []string{"SELECT * FROM orders WHERE order_number = '" + number + "'",
 				fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM orders WHERE lower(customer_email) = '%s' LIMIT 10001) m", email)}},
+		{name: "page /orders?tag=vip", path: "/orders?tag=vip", sql: []string{tagCount("vip"), tagPage("vip", "true")}},
+		{name: "page /orders/{number}/edit", path: "/orders/" + number + "/edit",
+			sql: []string{"SELECT * FROM orders WHERE order_number = '" + number + "'",
+				"SELECT * FROM order_items WHERE order_id = '" + id + "'"}},
+		{name: "page /orders/new", path: "/orders/new", sql: []string{"SELECT 1"}},
+		{name: "page /orders/new/products?q=mug (search as you type)", path: "/orders/new/products?q=mug",
+			sql: []string{`SELECT p.*, i.on_hand, i.reserved FROM products p JOIN inventory i USING (sku)
+				WHERE (p.sku ILIKE '%mug%' OR p.name ILIKE '%mug%') ORDER BY p.sku LIMIT 9`}},
 		{name: "page /fulfillment (warehouse queue)", path: "/fulfillment", sql: []string{counters, strings.Replace(queue, "LIMIT 51", "LIMIT 101", 1)}},
 		{name: "page /returns (returns queue)", path: "/returns",
 			sql: []string{`SELECT r.*, o.order_number FROM returns r JOIN orders o ON o.id = r.order_id

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,7 +27,8 @@ var copyTables = [...]struct {
 	{"orders", []string{"id", "order_number", "status", "payment_status", "fulfillment_status", "currency", "subtotal",
 		"discount", "shipping", "tax", "total", "paid", "refunded", "customer_email", "customer_name", "customer_phone",
 		"shipping_address", "billing_address", "notes", "source", "coupon_code", "coupon_id", "item_count", "line_summary",
-		"created_at", "updated_at", "paid_at", "shipped_at", "delivered_at", "cancelled_at"}},
+		"created_at", "updated_at", "paid_at", "shipped_at", "delivered_at", "cancelled_at", "tags", "hold_reason", "held_by",
+		"held_at"}},
 	{"order_items", []string{"id", "order_id", "position", "sku", "name", "quantity", "unit_price", "total",
 		"fulfilled_quantity", "returned_quantity"}},
 	{"payments", []string{"id", "order_id", "gateway", "amount", "currency", "status", "reference", "created_at", "updated_at"}},
@@ -74,13 +76,18 @@ func (b *batch) add(o *order) {
 	if o.coupon {
 		couponCode = &o.couponCode
 	}
+	var holdReason, heldBy *string
+	var heldAt *time.Time
+	if h := o.hold; h != nil {
+		holdReason, heldBy, heldAt = &h.Reason, &h.By, &h.At
+	}
 	t := o.totals
 	b.tables[tOrders] = append(b.tables[tOrders], []any{o.id, o.number, string(o.status),
 		string(domain.DerivePaymentStatus(t.Total, o.paid, o.refunded)),
 		string(domain.DeriveFulfillmentStatus(o.itemCount, fulfilled)), o.currency, t.Subtotal, t.Discount, t.Shipping,
 		t.Tax, t.Total, o.paid, o.refunded, o.cust.email, o.cust.name, o.cust.phone, o.cust.address, o.cust.address,
 		o.notes, o.source, couponCode, couponID, o.itemCount, domain.LineSummary(summary), o.created, o.updated, o.paidAt, o.shippedAt,
-		o.deliveredAt, o.cancelledAt})
+		o.deliveredAt, o.cancelledAt, o.tags, holdReason, heldBy, heldAt})
 	for _, f := range o.parcels {
 		b.tables[tFulfillments] = append(b.tables[tFulfillments], f.row(o.id))
 	}

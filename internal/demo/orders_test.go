@@ -46,6 +46,17 @@ func TestLoadOrdersPassesEveryAudit(t *testing.T) {
 			t.Errorf("%d rows in %s, want at least %d", n, table, min)
 		}
 	}
+	// Tags and holds as a shop has them: the tag filter and the held list have something to find.
+	if n := e.intQuery(`SELECT count(*) FROM order_tags WHERE tag = 'vip'`); n < 28_000*2/100 || n > 28_000*4/100 {
+		t.Errorf("%d orders tagged vip, want about 3%%", n)
+	}
+	if n := e.intQuery(`SELECT count(*) FROM orders WHERE hold_reason IS NOT NULL AND status <> 'paid'`); n != 0 {
+		t.Errorf("%d held orders that are not paid", n)
+	}
+	if n := e.intQuery(`SELECT count(*) FROM orders o WHERE hold_reason IS NOT NULL AND EXISTS (
+		SELECT 1 FROM order_history h WHERE h.order_id = o.id AND h.kind = 'hold' AND h.created_at = o.held_at)`); n == 0 {
+		t.Error("no held order with its history")
+	}
 	if n := e.intQuery(`SELECT count(DISTINCT customer_email) FROM orders`); n < 900 {
 		t.Errorf("%d customers", n)
 	}

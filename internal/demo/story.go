@@ -96,6 +96,8 @@ type order struct {
 	events, returns, ritems   [][]any
 	reservations, history     [][]any
 	reserved                  map[string]int
+	tags                      []string // never nil: the column is NOT NULL
+	hold                      *domain.Hold
 }
 
 type line struct {
@@ -135,7 +137,7 @@ var storefront = domain.Actor{Type: domain.ActorToken, Name: "storefront"}
 // now as the use cases would have written it.
 func (g *generator) order(rng *rand.Rand, at time.Time, n int64) *order {
 	c := &g.customers[rng.IntN(len(g.customers))]
-	o := &order{id: idAt(at, rng), currency: "USD", cust: c, created: at, reserved: map[string]int{},
+	o := &order{id: idAt(at, rng), currency: "USD", cust: c, created: at, reserved: map[string]int{}, tags: []string{},
 		number: fmt.Sprintf("ORD-%s-%06d", at.UTC().Format("060102"), n),
 		source: pick(rng, []string{"web", "web", "web", "web", "web", "mobile", "mobile", "phone"})}
 	if rng.IntN(8) == 0 {
@@ -233,7 +235,20 @@ func (g *generator) play(o *order, out Outcome, rng *rand.Rand) {
 		o.history = append(o.history, historyRow(o.id, "status", string(s), note, a, at))
 	}
 	o.status = domain.StatusCreated
-	defer func() { o.updated = clk.t }()
+	defer func() {
+		// Tags come last, a little after the story's last step: drawing them does not move
+		// the steps (an expiry stays exactly its TTL after the order).
+		for _, t := range Tags {
+			if rng.IntN(1000) < t.PerMille {
+				o.tags = append(o.tags, t.Tag)
+			}
+		}
+		if len(o.tags) > 0 {
+			o.tags, _ = domain.NormalizeTags(o.tags) // sorted, as the service stores them
+			o.history = append(o.history, historyRow(o.id, "tags", "", domain.TagChange(nil, o.tags), staff(rng), step(time.Minute, time.Hour)))
+		}
+		o.updated = clk.t
+	}()
 
 	switch out {
 	case OutCreated:
@@ -269,6 +284,11 @@ func (g *generator) play(o *order, out Outcome, rng *rand.Rand) {
 	switch out {
 	case OutPaid:
 		g.reserveAll(o, rng)
+		if rng.IntN(50) == 0 { // one paid order in fifty waits on hold
+			who, why := staff(rng), pick(rng, HoldReasons)
+			o.hold = &domain.Hold{Reason: why, By: who.Name, At: step(10*time.Minute, 2*time.Hour)}
+			o.history = append(o.history, historyRow(o.id, "hold", "on_hold", why, who, o.hold.At))
+		}
 		return
 	case OutCancelledRefunded:
 		who, why := staff(rng), pick(rng, CancelReasons)

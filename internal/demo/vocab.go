@@ -68,6 +68,17 @@ var (
 	}
 )
 
+// Tags staff put on orders, each on PerMille of every thousand orders; HoldReasons are
+// why a paid order waits before it ships.
+var (
+	Tags = []struct {
+		Tag      string
+		PerMille int
+	}{{"vip", 30}, {"wholesale", 15}, {"gift wrap", 5}, {"fraud review", 1}}
+	HoldReasons = []string{"Customer asked us to wait for their second order and ship both together",
+		"Address could not be verified: support is calling the customer", "Payment flagged for review"}
+)
+
 // EmailLocal is the part of a customer's email before the number and the @.
 func EmailLocal(first, last string) string {
 	r := strings.NewReplacer("ü", "ue", "á", "a", "é", "e", "í", "i", "ó", "o", "ú", "u", "'", "", " ", "")
