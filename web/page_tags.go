@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/views"
 )
 
@@ -76,9 +77,10 @@ func (s *Server) bulkTag(c echo.Context) error {
 	if err != nil {
 		return s.bulkRefused(c, err)
 	}
-	sum := views.BulkSummary{Action: "Tag " + strings.ToLower(strings.TrimSpace(tag)) + " added", Verb: "tagged"}
+	norm, _ := domain.NormalizeTags([]string{tag}) // BulkTag refused what is not a tag
+	sum := views.BulkSummary{Action: "Tag " + strings.Join(norm, "") + " added", Verb: "tagged"}
 	if remove {
-		sum = views.BulkSummary{Action: "Tag " + strings.ToLower(strings.TrimSpace(tag)) + " removed", Verb: "untagged"}
+		sum = views.BulkSummary{Action: "Tag " + strings.Join(norm, "") + " removed", Verb: "untagged"}
 	}
 	return s.finishBulk(c, ids, sum, res)
 }
