@@ -54,7 +54,9 @@ func FuzzMoney(f *testing.F) {
 		if err := m.UnmarshalJSON(b); err != nil {
 			t.Fatalf("%q: %v (a bad amount is remembered, not an error)", b, err)
 		}
-		if m.bad == "" && !strings.HasPrefix(string(b), `"`) {
+		// JSON's whitespace may stand before a string (encoding/json trims it before a
+		// type's decoder sees the value; a direct call need not).
+		if m.bad == "" && !strings.HasPrefix(strings.TrimLeft(string(b), " \t\r\n"), `"`) {
 			t.Fatalf("%q accepted although it is not a JSON string", b)
 		}
 	})
