@@ -224,7 +224,13 @@ type Order struct {
 	ShippedAt            *time.Time
 	DeliveredAt          *time.Time
 	CancelledAt          *time.Time
+	// ShipBy is the shipping deadline of a paid order not yet shipped, when the shop has
+	// deadlines (see deadlines.go); nil otherwise.
+	ShipBy *time.Time
 }
+
+// Late tells whether the order's shipping deadline passed before now.
+func (o Order) Late(now time.Time) bool { return o.ShipBy != nil && o.ShipBy.Before(now) }
 
 // Outstanding is what is still to be paid.
 func (o Order) Outstanding() decimal.Decimal { return o.Total.Sub(o.Paid) }
