@@ -56,6 +56,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
+	if args[0] != "serve" {
+		// What the command line changes (users, tokens) is the CLI's in the activity log.
+		ctx = service.WithActor(ctx, domain.CLI)
+	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "migrate":
 		// Migrations hold session advisory locks: never through a transaction pooler.
