@@ -14,8 +14,10 @@ FROM oms_deadline_rules() r;
 SELECT pg_advisory_xact_lock(7310309413625620844);
 
 -- name: UpdateDeadlineSettings :one
+-- The version moves on when the deadlines change (recompute): the at-risk hours alone
+-- change no deadline.
 UPDATE deadline_settings SET time_zone = $1, hours = $2, holidays = $3, ship_within_hours = $4, at_risk_hours = $5,
-    version = version + 1, updated_at = now()
+    version = version + CASE WHEN sqlc.arg(recompute)::bool THEN 1 ELSE 0 END, updated_at = now()
 RETURNING *;
 
 -- name: InsertDeadlineRecompute :exec

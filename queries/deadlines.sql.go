@@ -456,7 +456,7 @@ func (q *Queries) UnsubscribeLateDigest(ctx context.Context, staffID uuid.UUID) 
 
 const updateDeadlineSettings = `-- name: UpdateDeadlineSettings :one
 UPDATE deadline_settings SET time_zone = $1, hours = $2, holidays = $3, ship_within_hours = $4, at_risk_hours = $5,
-    version = version + 1, updated_at = now()
+    version = version + CASE WHEN $6::bool THEN 1 ELSE 0 END, updated_at = now()
 RETURNING id, time_zone, hours, holidays, ship_within_hours, at_risk_hours, version, updated_at
 `
 
@@ -466,8 +466,11 @@ type UpdateDeadlineSettingsParams struct {
 	Holidays        []time.Time
 	ShipWithinHours decimal.NullDecimal
 	AtRiskHours     decimal.Decimal
+	Recompute       bool
 }
 
+// The version moves on when the deadlines change (recompute): the at-risk hours alone
+// change no deadline.
 func (q *Queries) UpdateDeadlineSettings(ctx context.Context, arg UpdateDeadlineSettingsParams) (DeadlineSetting, error) {
 	row := q.db.QueryRow(ctx, updateDeadlineSettings,
 		arg.TimeZone,
@@ -475,6 +478,7 @@ func (q *Queries) UpdateDeadlineSettings(ctx context.Context, arg UpdateDeadline
 		arg.Holidays,
 		arg.ShipWithinHours,
 		arg.AtRiskHours,
+		arg.Recompute,
 	)
 	var i DeadlineSetting
 	err := row.Scan(

@@ -3,8 +3,10 @@ package service
 import (
 	"context"
 	"encoding/base64"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -188,4 +190,57 @@ func activityEntry(r queries.ActivityRow) (domain.ActivityEntry, error) {
 		return e, fmt.Errorf("activity %d details: %w", r.ID, err)
 	}
 	return e, nil
+}
+
+// ActivityColumns are the columns of the log's CSV export, in order.
+var ActivityColumns = []string{"at", "actor", "actor_type", "kind", "order_number", "summary"}
+
+// ExportActivity writes every entry f selects as CSV to w, newest first, a page at a time
+// (flushed after each when w can flush): memory stays flat however long the log. Nothing
+// is written when f is invalid, so that the caller can still answer an error.
+func (s *Service) ExportActivity(ctx context.Context, f domain.ActivityFilter, w io.Writer) error {
+	if _, err := activitySearch(&f); err != nil {
+		return err
+	}
+	out := csv.NewWriter(w)
+	header := false
+	flush := func() error {
+		out.Flush()
+		if err := out.Error(); err != nil {
+			return fmt.Errorf("activity export: %w", err)
+		}
+		if fl, ok := w.(interface{ Flush() }); ok {
+			fl.Flush()
+		}
+		return nil
+	}
+	n := 0
+	err := s.ForEachActivity(ctx, f, func(e domain.ActivityEntry) error {
+		if !header {
+			header = true
+			if err := out.Write(ActivityColumns); err != nil {
+				return err
+			}
+		}
+		rec := []string{e.At.UTC().Format(time.RFC3339), e.Actor, string(e.ActorType), e.Kind, e.OrderNumber, e.Summary}
+		for i := range rec {
+			rec[i] = defuseFormula(rec[i])
+		}
+		if err := out.Write(rec); err != nil {
+			return err
+		}
+		if n++; n%domain.MaxPageSize == 0 {
+			return flush()
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !header {
+		if err := out.Write(ActivityColumns); err != nil {
+			return err
+		}
+	}
+	return flush()
 }

@@ -172,7 +172,7 @@ func (s *Service) DeadlineSettings(ctx context.Context) (DeadlineSettings, error
 
 // SaveDeadlineSettings changes the rules and recomputes every open order's deadline: at
 // once for a small shop, else in a job (the answer then shows its progress). Rules equal
-// to the current ones change nothing.
+// to the current ones change nothing; the at-risk hours alone change no deadline.
 func (s *Service) SaveDeadlineSettings(ctx context.Context, in domain.DeadlineInput) (DeadlineSettings, error) {
 	rules, err := in.Parse()
 	if err != nil {
@@ -209,20 +209,25 @@ func (s *Service) SaveDeadlineSettings(ctx context.Context, in domain.DeadlineIn
 		if sameRules(old, rules) {
 			return nil
 		}
+		atRiskOnly := old
+		atRiskOnly.AtRisk = rules.AtRisk
+		recompute := !sameRules(atRiskOnly, rules)
 		row, err := q.UpdateDeadlineSettings(ctx, queries.UpdateDeadlineSettingsParams{TimeZone: rules.TimeZone, Hours: hoursJSON,
-			Holidays: holidays, ShipWithinHours: rules.ShipWithin, AtRiskHours: rules.AtRisk})
+			Holidays: holidays, ShipWithinHours: rules.ShipWithin, AtRiskHours: rules.AtRisk, Recompute: recompute})
 		if err != nil {
 			return fmt.Errorf("save deadline settings: %w", err)
 		}
-		version = row.Version
-		if open, err = openOrders(ctx, q); err != nil {
-			return err
-		}
-		if err := q.InsertDeadlineRecompute(ctx, queries.InsertDeadlineRecomputeParams{Version: version, Total: int32(min(open, 1<<31-1))}); err != nil {
-			return fmt.Errorf("deadline recomputation: %w", err)
-		}
-		if _, err := s.queue.InsertTx(ctx, tx, RecomputeDeadlinesArgs{Version: int(version)}, nil); err != nil {
-			return fmt.Errorf("enqueue deadline recomputation: %w", err)
+		if recompute {
+			version = row.Version
+			if open, err = openOrders(ctx, q); err != nil {
+				return err
+			}
+			if err := q.InsertDeadlineRecompute(ctx, queries.InsertDeadlineRecomputeParams{Version: version, Total: int32(min(open, 1<<31-1))}); err != nil {
+				return fmt.Errorf("deadline recomputation: %w", err)
+			}
+			if _, err := s.queue.InsertTx(ctx, tx, RecomputeDeadlinesArgs{Version: int(version)}, nil); err != nil {
+				return fmt.Errorf("enqueue deadline recomputation: %w", err)
+			}
 		}
 		return audit(ctx, q, actorFrom(ctx), domain.ActivitySettings, "Changed the shipping deadlines: "+describeRules(rules),
 			map[string]any{"setting": "deadlines", "before": old.Input(), "after": rules.Input()})

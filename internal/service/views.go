@@ -81,6 +81,21 @@ func (s *Service) ListViews(ctx context.Context, v Viewer) ([]domain.SavedView, 
 	return out, nil
 }
 
+// RoleViews returns the views the staff of role see without owning them: shared with
+// everyone or with the role (what may be the role's default), oldest first.
+func (s *Service) RoleViews(ctx context.Context, role domain.Role) ([]domain.SavedView, error) {
+	nobody := uuid.NullUUID{Valid: true} // the nil UUID owns no view
+	rows, err := queries.New(s.pool).VisibleViews(ctx, queries.VisibleViewsParams{StaffID: nobody, Role: string(role)})
+	if err != nil {
+		return nil, fmt.Errorf("views of %s: %w", role, err)
+	}
+	out := make([]domain.SavedView, len(rows))
+	for i, r := range rows {
+		out[i] = viewFromRow(r)
+	}
+	return out, nil
+}
+
 // GetView returns view id if the viewer sees it.
 func (s *Service) GetView(ctx context.Context, v Viewer, id string) (domain.SavedView, error) {
 	return s.visibleView(ctx, queries.New(s.pool), v, id, false)
