@@ -34,6 +34,7 @@ type readOptions struct {
 	requests int
 	export   bool
 	only     *regexp.Regexp // cases whose name matches
+	history  int            // history rows the activity log's cases read (topped up)
 }
 
 // readCase is one thing a user does, through HTTP, and the SQL it runs.
@@ -108,6 +109,11 @@ func benchRead(ctx context.Context, o options, ro readOptions) error {
 	if err != nil {
 		return err
 	}
+	day, err := dayCases(ctx, conn, c, ro, email)
+	if err != nil {
+		return err
+	}
+	cases = append(cases, day...)
 	step(fmt.Sprintf("%d cases at %d orders, one request at a time", len(cases), have))
 	fmt.Printf("\n%-58s %9s %9s %9s %9s %6s\n", "case", "HTTP p50", "HTTP p95", "SQL p50", "SQL p95", "p50 x")
 	for _, rc := range cases {

@@ -131,6 +131,10 @@ func (s *Service) Audit(ctx context.Context) (CheckReport, error) {
 			r, err := q.CheckOrderTags(ctx)
 			return collect("order_tags = orders' tags", r, err)
 		},
+		func() ([]Violation, error) {
+			r, err := q.CheckShipBy(ctx)
+			return collect("a deadline only while waiting to ship", r, err)
+		},
 	}
 	for _, check := range checks {
 		v, err := check()

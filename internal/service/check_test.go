@@ -64,6 +64,8 @@ func TestCheck(t *testing.T) {
 			"order_tags = orders' tags", ""},
 		{"OrphanReservation", "UPDATE inventory_reservations SET order_item_id = gen_random_uuid()",
 			"reservations belong to order lines", ""},
+		{"DeadlineOnAnUnpaidOrder", "UPDATE orders SET ship_by = now()",
+			"a deadline only while waiting to ship", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -245,7 +245,7 @@ func (s *Service) SetViewTabs(ctx context.Context, v Viewer, ids []string) error
 	if len(ids) > 4*domain.MaxViews {
 		return domain.FieldErrors{"ids": "too many views"}.Err()
 	}
-	var order []uuid.UUID
+	order := []uuid.UUID{} // none placed: never NULL
 	for _, id := range ids {
 		u, err := uuid.Parse(id)
 		if err != nil {
