@@ -62,15 +62,26 @@ func (s *Server) oneTimeForm(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		h := sha256.New()
-		io.WriteString(h, c.Request().URL.Path+"\n") //nolint:errcheck // hashes never fail
-		for _, k := range slices.Sorted(maps.Keys(form)) {
-			if k != "_csrf" {
-				io.WriteString(h, url.QueryEscape(k)+"="+url.QueryEscape(form.Get(k))+"&") //nolint:errcheck
-			}
-		}
-		return s.replayable(c, "staff:"+u.ID, key, h.Sum(nil), next)
+		return s.replayable(c, "staff:"+u.ID, key, formHash(c.Request().URL.Path, form), next)
 	}
+}
+
+// formHash is what a one-time token stands for: the path and every value of every field
+// but the CSRF token, fields in name order, a field's values in the order sent (ids=A&ids=B
+// is another form than ids=A&ids=C, and than ids=B&ids=A). Escaping keeps the
+// separators unambiguous.
+func formHash(path string, form url.Values) []byte {
+	h := sha256.New()
+	io.WriteString(h, path+"\n") //nolint:errcheck // hashes never fail
+	for _, k := range slices.Sorted(maps.Keys(form)) {
+		if k == "_csrf" {
+			continue
+		}
+		for _, v := range form[k] {
+			io.WriteString(h, url.QueryEscape(k)+"="+url.QueryEscape(v)+"&") //nolint:errcheck
+		}
+	}
+	return h.Sum(nil)
 }
 
 // replayable runs next once per key: the first time it records the answer, later it

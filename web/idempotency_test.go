@@ -3,8 +3,11 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/oms/oms/internal/domain"
 )
@@ -78,5 +81,73 @@ func TestConfirmFormActsOncePerToken(t *testing.T) {
 	expectStatus(t, b.post("/orders/"+o.Number+"/refund", form), http.StatusSeeOther)
 	if got, _ = e.svc.GetOrder(t.Context(), o.Number); len(got.Refunds) != 2 {
 		t.Fatalf("a new form (new token) refunds again: %d refunds, want 2", len(got.Refunds))
+	}
+}
+
+// A one-time token stands for the whole form drawn: the same token with another set of
+// orders is another form, refused (409), never answered with the first form's result
+// while the new orders stay as they were; the same form again is replayed.
+func TestOneTimeTokenCoversEveryValueOfAField(t *testing.T) {
+	e := newPageEnv(t)
+	fx := e.orders()
+	a, b, c := fx.create("a@example.com", "A", 1), fx.create("b@example.com", "B", 1), fx.create("c@example.com", "C", 1)
+	support := e.loggedIn(domain.RoleSupport)
+	support.get("/orders")
+	form := func(ids ...string) url.Values {
+		return url.Values{"ids": ids, "confirmed": {"1"}, "reason": {"customer asked"}, "_once": {"tok-bulk"}}
+	}
+	first := support.post("/orders/bulk/cancel", form(a.ID, b.ID))
+	expectStatus(t, first, http.StatusSeeOther)
+	other := support.post("/orders/bulk/cancel", form(a.ID, c.ID))
+	if other.Header.Get("Idempotent-Replayed") == "true" || other.Status != http.StatusConflict {
+		t.Fatalf("the same token with other orders: %d (replayed %q), want 409 and no replay",
+			other.Status, other.Header.Get("Idempotent-Replayed"))
+	}
+	again := support.post("/orders/bulk/cancel", form(a.ID, b.ID))
+	if again.Header.Get("Idempotent-Replayed") != "true" || again.Header.Get("Location") != first.Header.Get("Location") {
+		t.Errorf("the same form again: %d %q, want the first answer replayed (%q)", again.Status, again.Header.Get("Location"), first.Header.Get("Location"))
+	}
+	progress := strings.Split(first.Header.Get("Location"), "?")[0]
+	if err := e.svc.RunBulkCancel(t.Context(), uuid.MustParse(strings.TrimPrefix(progress, "/orders/bulk/"))); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]domain.Status{a.ID: domain.StatusCancelled, b.ID: domain.StatusCancelled, c.ID: c.Status} {
+		if got, err := e.svc.GetOrder(t.Context(), id); err != nil || got.Status != want {
+			t.Errorf("order %s: %s (%v), want %s", got.Number, got.Status, err, want)
+		}
+	}
+}
+
+// The form's hash covers every value of every field, in the order sent within a field
+// and in any order across fields.
+func TestFormHashCoversEveryValue(t *testing.T) {
+	h := func(q string) string {
+		v, err := url.ParseQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(formHash("/orders/bulk/cancel", v))
+	}
+	same := [][2]string{
+		{"ids=A&ids=B&reason=x", "reason=x&ids=A&ids=B"},
+		{"ids=A&_csrf=1", "ids=A&_csrf=2"},
+	}
+	for _, p := range same {
+		if h(p[0]) != h(p[1]) {
+			t.Errorf("%q and %q hash differently", p[0], p[1])
+		}
+	}
+	differ := [][2]string{
+		{"ids=A&ids=B", "ids=A&ids=C"},
+		{"ids=A&ids=B", "ids=B&ids=A"},
+		{"ids=A&ids=B", "ids=A"},
+		{"ids=A&ids=B", "ids=A%26ids%3DB"},
+		{"ids=A,B", "ids=A&ids=B"},
+		{"a=1&b=", "a=1"},
+	}
+	for _, p := range differ {
+		if h(p[0]) == h(p[1]) {
+			t.Errorf("%q and %q hash the same", p[0], p[1])
+		}
 	}
 }
