@@ -81,7 +81,15 @@ func TestHostileRequestCorpus(t *testing.T) {
 			[]string{"Authorization", "", "Content-Type", "application/x-www-form-urlencoded"}},
 		request{"login with NUL", "POST", "/login", "email=a%00b&password=x",
 			[]string{"Authorization", "", "Content-Type", "application/x-www-form-urlencoded"}},
+		request{"Idempotency-Key not text", "POST", "/api/v1/orders/" + o.ID + "/refunds", map[string]any{"amount": "1"},
+			[]string{"Idempotency-Key", "\xff\xfe"}},
+		request{"Idempotency-Key not text on a new order", "POST", "/api/v1/orders", orderBody("x@example.com", "TEE-M", 1),
+			[]string{"Idempotency-Key", "key-\xc3\x28"}},
 	)
+	for _, path := range []string{"/track", "/login"} {
+		ct, body := multipartForm(t, "order_number", o.OrderNumber, "email", "a\x00@b.c", "password", "x")
+		corpus = append(corpus, request{"multipart form with NUL", "POST", path, body, []string{"Authorization", "", "Content-Type", ct}})
+	}
 	if len(corpus) < 150 {
 		t.Fatalf("the corpus has %d requests, want at least 150", len(corpus))
 	}

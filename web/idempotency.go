@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/service"
 	"github.com/oms/oms/views"
 )
@@ -33,7 +34,10 @@ var replayedHeaders = []string{echo.HeaderContentType, echo.HeaderLocation, "HX-
 // (order creation keeps its key with the order: see service.CreateOrder).
 func (s *Server) idempotentAPI(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		key := c.Request().Header.Get("Idempotency-Key")
+		key, _, err := idempotencyKey(c)
+		if err != nil {
+			return err
+		}
 		if key == "" || c.Request().Method != http.MethodPost || c.Path() == "/api/v1/orders" {
 			return next(c)
 		}
@@ -47,6 +51,21 @@ func (s *Server) idempotentAPI(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Write(body)
 		return s.replayable(c, "token:"+actorOf(c).ID, key, h.Sum(nil), next)
 	}
+}
+
+// idempotencyKey is the request's Idempotency-Key header; sent is false without one. The
+// key is stored as text, so bytes that are not text (invalid UTF-8; net/http already
+// refuses a NUL in a header) are refused here with 400, before anything runs.
+func idempotencyKey(c echo.Context) (key string, sent bool, err error) {
+	keys, sent := c.Request().Header["Idempotency-Key"]
+	if !sent {
+		return "", false, nil
+	}
+	if !isText(keys[0]) {
+		return "", true, &domain.Error{Code: domain.CodeBadRequest, Message: "Idempotency-Key must be valid UTF-8 text",
+			Fields: map[string]string{"Idempotency-Key": "must be valid UTF-8 text"}}
+	}
+	return keys[0], true, nil
 }
 
 // oneTimeForm makes a form's POST act once per one-time token; a form sent without one

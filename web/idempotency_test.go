@@ -84,6 +84,28 @@ func TestConfirmFormActsOncePerToken(t *testing.T) {
 	}
 }
 
+// An Idempotency-Key is text stored in PostgreSQL: one that is not valid UTF-8 is refused
+// (400 bad_request naming the header) before anything is done or stored, on every POST.
+func TestIdempotencyKeyThatIsNotTextIsRefused(t *testing.T) {
+	e := newAPIEnv(t)
+	e.product("TEE-M", "25.00", 5)
+	o := e.paidOrderOf("key@example.com", "TEE-M", 1)
+	orders := e.count("orders")
+	for _, key := range []string{"\xff\xfe", "key-\xc3\x28"} {
+		for _, r := range []apiResponse{
+			e.do("POST", "/api/v1/orders/"+o.ID+"/refunds", map[string]any{"amount": "1.00"}, "Idempotency-Key", key),
+			e.do("POST", "/api/v1/orders", orderBody("key@example.com", "TEE-M", 1), "Idempotency-Key", key),
+		} {
+			if r.Status != http.StatusBadRequest || r.ErrorCode() != "bad_request" || !strings.Contains(string(r.Body), `"Idempotency-Key"`) {
+				t.Errorf("key %q: %d %s, want 400 bad_request naming Idempotency-Key", key, r.Status, r.Body)
+			}
+		}
+	}
+	if got := e.fetchOrder(o.ID); len(got.Refunds) != 0 || e.count("orders") != orders {
+		t.Errorf("%d refunds, %d orders (want 0, %d): a refused request acted", len(got.Refunds), e.count("orders"), orders)
+	}
+}
+
 // A one-time token stands for the whole form drawn: the same token with another set of
 // orders is another form, refused (409), never answered with the first form's result
 // while the new orders stay as they were; the same form again is replayed.
