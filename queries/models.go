@@ -146,6 +146,12 @@ type InventoryReservation struct {
 	UpdatedAt   time.Time
 }
 
+type LoginDevice struct {
+	TokenHash   []byte
+	StaffUserID uuid.UUID
+	LastLoginAt time.Time
+}
+
 type LoginThrottle struct {
 	Key          string
 	Failures     int32
