@@ -275,6 +275,19 @@ func (s *Service) GetStaffUser(ctx context.Context, id string) (domain.StaffUser
 	return staffFromRow(row), nil
 }
 
+// StaffUserByEmail returns the staff user with email (any case).
+func (s *Service) StaffUserByEmail(ctx context.Context, email string) (domain.StaffUser, error) {
+	email = strings.TrimSpace(email)
+	row, err := queries.New(s.pool).GetStaffByEmail(ctx, email)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.StaffUser{}, domain.Errorf(domain.CodeNotFound, "no staff user has the email %s", email)
+	}
+	if err != nil {
+		return domain.StaffUser{}, fmt.Errorf("staff user %s: %w", email, err)
+	}
+	return staffFromRow(row), nil
+}
+
 // ListStaffUsers returns every staff account by name.
 func (s *Service) ListStaffUsers(ctx context.Context) ([]domain.StaffUser, error) {
 	rows, err := queries.New(s.pool).ListStaffUsers(ctx)
