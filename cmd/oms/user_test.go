@@ -62,10 +62,23 @@ func TestUserPasswdDisableAndList(t *testing.T) {
 	srv := httptest.NewServer(web.New(web.Config{ShopName: "Test Shop"}, service.New(pool, service.Config{}),
 		slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 	t.Cleanup(srv.Close)
-	loggedOut := func(b *staffBrowser, who string) {
+	// endsSessions runs the command while email is logged in: it must say what it did to
+	// whom, and the session must be over.
+	endsSessions := func(email, password, stdin string, args ...string) {
 		t.Helper()
+		b := newStaffBrowser(t)
+		b.login(srv.URL, email, password)
+		if out := runOMS(t, bin, env, stdin, args...); !strings.Contains(out, email) {
+			t.Errorf("oms %s said %q", strings.Join(args, " "), out)
+		}
 		if st, h, _ := b.get(srv.URL + "/orders"); st != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
-			t.Errorf("%s's session after the command: %d to %q, want sent to /login", who, st, h.Get("Location"))
+			t.Errorf("%s's session after oms %s: %d to %q, want sent to /login", email, strings.Join(args, " "), st, h.Get("Location"))
+		}
+	}
+	expectLogin := func(email, password string, want int, what string) {
+		t.Helper()
+		if st := loginStatus(t, srv.URL, email, password); st != want {
+			t.Errorf("%s: %d, want %d", what, st, want)
 		}
 	}
 	fails := func(stdin, wantMsg string, args ...string) {
@@ -76,32 +89,14 @@ func TestUserPasswdDisableAndList(t *testing.T) {
 		}
 	}
 
-	ann := newStaffBrowser(t)
-	ann.login(srv.URL, "ann@example.com", "the first long password")
-	if out := runOMS(t, bin, env, "a new long password\n", "user", "passwd", "--email", "ANN@example.com"); !strings.Contains(out, "ann@example.com") {
-		t.Errorf("passwd said %q", out)
-	}
-	loggedOut(ann, "ann")
-	if st := loginStatus(t, srv.URL, "ann@example.com", "the first long password"); st != http.StatusUnauthorized {
-		t.Errorf("the old password: %d, want 401", st)
-	}
-	if st := loginStatus(t, srv.URL, "ann@example.com", "a new long password"); st != http.StatusSeeOther {
-		t.Errorf("the new password: %d, want 303", st)
-	}
+	endsSessions("ann@example.com", "the first long password", "a new long password\n", "user", "passwd", "--email", "ANN@example.com")
+	expectLogin("ann@example.com", "the first long password", http.StatusUnauthorized, "the old password")
+	expectLogin("ann@example.com", "a new long password", http.StatusSeeOther, "the new password")
 	fails("short\n", "at least 12 characters", "user", "passwd", "--email", "ann@example.com")
-	if st := loginStatus(t, srv.URL, "ann@example.com", "a new long password"); st != http.StatusSeeOther {
-		t.Errorf("a refused passwd changed the password: %d", st)
-	}
+	expectLogin("ann@example.com", "a new long password", http.StatusSeeOther, "after a refused passwd")
 
-	bob := newStaffBrowser(t)
-	bob.login(srv.URL, "bob@example.com", "bob's long password")
-	if out := runOMS(t, bin, env, "", "user", "disable", "--email", "bob@example.com"); !strings.Contains(out, "bob@example.com") {
-		t.Errorf("disable said %q", out)
-	}
-	loggedOut(bob, "bob")
-	if st := loginStatus(t, srv.URL, "bob@example.com", "bob's long password"); st != http.StatusForbidden {
-		t.Errorf("a disabled user's login: %d, want 403", st)
-	}
+	endsSessions("bob@example.com", "bob's long password", "", "user", "disable", "--email", "bob@example.com")
+	expectLogin("bob@example.com", "bob's long password", http.StatusForbidden, "a disabled user")
 	fails("", "only active admin", "user", "disable", "--email", "ann@example.com")
 
 	list := runOMS(t, bin, env, "", "user", "list")
