@@ -307,6 +307,11 @@ type Product struct {
 	UpdatedAt time.Time
 }
 
+type RateLimit struct {
+	Key string
+	Tat time.Time
+}
+
 type Refund struct {
 	ID        uuid.UUID
 	OrderID   uuid.UUID
