@@ -146,6 +146,12 @@ type InventoryReservation struct {
 	UpdatedAt   time.Time
 }
 
+type LoginDevice struct {
+	TokenHash   []byte
+	StaffUserID uuid.UUID
+	LastLoginAt time.Time
+}
+
 type LoginThrottle struct {
 	Key          string
 	Failures     int32
@@ -299,6 +305,11 @@ type Product struct {
 	Active    bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+type RateLimit struct {
+	Key string
+	Tat time.Time
 }
 
 type Refund struct {
