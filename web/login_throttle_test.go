@@ -19,10 +19,11 @@ import (
 	"github.com/oms/oms/internal/service"
 )
 
-// holdBlock blocks a login throttling key for a minute from now.
+// holdBlock blocks a login throttling key for an hour from now: however slow the machine,
+// it is still blocked when the test looks.
 func holdBlock(t *testing.T, e *pageEnv, key string) {
 	t.Helper()
-	if _, err := e.pool.Exec(context.Background(), `UPDATE login_throttle SET blocked_until = now() + interval '1 minute' WHERE key = $1`, key); err != nil {
+	if _, err := e.pool.Exec(context.Background(), `UPDATE login_throttle SET blocked_until = now() + interval '1 hour' WHERE key = $1`, key); err != nil {
 		t.Fatal(err)
 	}
 }
