@@ -214,6 +214,7 @@ type Order struct {
 	HeldAt               *time.Time
 	ManualDiscount       decimal.Decimal
 	ManualDiscountReason string
+	HeldByRole           *string
 }
 
 type OrderDailyStat struct {
