@@ -220,6 +220,7 @@ type Order struct {
 	HeldAt               *time.Time
 	ManualDiscount       decimal.Decimal
 	ManualDiscountReason string
+	HeldByRole           *string
 }
 
 type OrderDailyStat struct {

@@ -52,8 +52,11 @@ HAVING p.amount - coalesce(sum(a.amount) FILTER (WHERE a.status <> 'failed'), 0)
 ORDER BY p.created_at DESC, p.id DESC;
 
 -- name: InsertRefund :one
-INSERT INTO refunds (id, order_id, payment_id, return_id, amount, reason, status, reference)
-VALUES ($1, $2, sqlc.narg(payment_id), sqlc.narg(return_id), $3, $4, $5, $6)
+-- created_at is the clock when the row is written, under the order's lock, not the
+-- transaction's start: a refund that waited for a shipment's lock is then never dated
+-- before the order shipped, which `oms check` relies on (CheckStatusMatchesAmounts).
+INSERT INTO refunds (id, order_id, payment_id, return_id, amount, reason, status, reference, created_at)
+VALUES ($1, $2, sqlc.narg(payment_id), sqlc.narg(return_id), $3, $4, $5, $6, clock_timestamp())
 RETURNING *;
 
 -- name: InsertRefundAllocation :exec

@@ -30,7 +30,7 @@ type OrderForm struct {
 // cancellation what is refundable.
 func (f OrderForm) Max() decimal.Decimal {
 	if f.Kind == "payment" {
-		return f.Order.Outstanding()
+		return f.Order.Balance().Outstanding
 	}
 	return f.Order.Refundable()
 }

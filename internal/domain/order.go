@@ -226,9 +226,6 @@ type Order struct {
 	CancelledAt          *time.Time
 }
 
-// Outstanding is what is still to be paid.
-func (o Order) Outstanding() decimal.Decimal { return o.Total.Sub(o.Paid) }
-
 // Refundable is what may still be given back: paid less refunded (the service checks it
 // again under the order's lock).
 func (o Order) Refundable() decimal.Decimal { return o.Paid.Sub(o.Refunded).Sub(o.RefundPending) }

@@ -208,6 +208,9 @@ func orderFromRow(r queries.Order) (domain.Order, error) {
 	}
 	if r.HoldReason != nil && r.HeldBy != nil && r.HeldAt != nil {
 		o.Hold = &domain.Hold{Reason: *r.HoldReason, By: *r.HeldBy, At: *r.HeldAt}
+		if r.HeldByRole != nil {
+			o.Hold.ByRole = *r.HeldByRole
+		}
 	}
 	if err := decodeAddress(r.ShippingAddress, &o.ShippingAddress); err != nil {
 		return domain.Order{}, fmt.Errorf("order %s shipping address: %w", r.OrderNumber, err)

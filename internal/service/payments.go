@@ -69,7 +69,7 @@ func (s *Service) RecordPayment(ctx context.Context, actor domain.Actor, idOrNum
 		if err := checkPayable(row); err != nil {
 			return err
 		}
-		if outstanding := row.Total.Sub(row.Paid); in.Amount.GreaterThan(outstanding) {
+		if outstanding := balanceOf(row).Outstanding; in.Amount.GreaterThan(outstanding) {
 			return exceedsOutstanding(row, outstanding)
 		}
 		pay, err = q.InsertPayment(ctx, queries.InsertPaymentParams{ID: newID(), OrderID: row.ID, Gateway: in.Gateway,
@@ -119,7 +119,7 @@ func (s *Service) CreatePaymentIntent(ctx context.Context, actor domain.Actor, i
 		if err := checkPayable(row); err != nil {
 			return err
 		}
-		outstanding := row.Total.Sub(row.Paid)
+		outstanding := balanceOf(row).Outstanding
 		if !outstanding.IsPositive() {
 			return domain.Errorf(domain.CodeConflict, "order %s has nothing left to pay", row.OrderNumber)
 		}
@@ -214,7 +214,7 @@ func (s *Service) intentSucceeded(ctx context.Context, tx pgx.Tx, q *queries.Que
 	}
 	amount := fmt.Sprintf("%s %s", domain.FormatAmount(pay.Amount, row.Currency), row.Currency)
 	from := []string{paymentPending, paymentFailed, paymentCanceled}
-	if checkPayable(row) == nil && !pay.Amount.GreaterThan(row.Total.Sub(row.Paid)) {
+	if checkPayable(row) == nil && !pay.Amount.GreaterThan(balanceOf(row).Outstanding) {
 		if _, err := q.SettlePayment(ctx, queries.SettlePaymentParams{ID: pay.ID, Status: paymentCompleted, FromStatuses: from}); err != nil {
 			return fmt.Errorf("complete payment %s: %w", pay.ID, err)
 		}
@@ -307,11 +307,12 @@ func (s *Service) applyMoney(ctx context.Context, q *queries.Queries, row querie
 	return s.followMoney(ctx, q, updated, actor)
 }
 
-// followMoney moves an order along the workflow as its money allows (see applyMoney).
+// followMoney moves an order along the workflow as its money allows (see applyMoney):
+// a created or pending order that money was paid for and that owes nothing becomes paid.
 func (s *Service) followMoney(ctx context.Context, q *queries.Queries, row queries.Order, actor domain.Actor) (queries.Order, error) {
 	status := domain.Status(row.Status)
 	switch {
-	case row.PaymentStatus == string(domain.PaymentCompleted) && (status == domain.StatusCreated || status == domain.StatusPending):
+	case (status == domain.StatusCreated || status == domain.StatusPending) && row.Paid.IsPositive() && balanceOf(row).PaidInFull():
 		// Each step is a history row of its own; only the one to paid says why (the
 		// payment's row before them says what was paid): a step passed through says nothing.
 		for _, step := range domain.PathTo(status, domain.StatusPaid) {
@@ -331,18 +332,25 @@ func (s *Service) followMoney(ctx context.Context, q *queries.Queries, row queri
 }
 
 // checkPayable refuses payments for orders past the point of taking money: a paid or
-// processing order takes one only for what an edit added to its total.
+// processing order takes one only while it owes money (an edit added to its total, or
+// money went back before it shipped).
 func checkPayable(row queries.Order) error {
 	switch domain.Status(row.Status) {
 	case domain.StatusCreated, domain.StatusPending:
 		return nil
 	case domain.StatusPaid, domain.StatusProcessing:
-		if row.Paid.LessThan(row.Total) {
+		if !balanceOf(row).PaidInFull() {
 			return nil
 		}
 	}
-	return domain.Errorf(domain.CodeInvalidTransition, "order %s is %s: payments are taken only while an order is created or pending, or owes what an edit added",
+	return domain.Errorf(domain.CodeInvalidTransition, "order %s is %s: payments are taken only while an order is created or pending, or owes money",
 		row.OrderNumber, row.Status)
+}
+
+// balanceOf is what an order row owes or is owed back, by the one rule (domain.BalanceIn).
+func balanceOf(row queries.Order) domain.Balance {
+	return domain.BalanceIn(domain.Status(row.Status), domain.Money{Total: row.Total, Paid: row.Paid,
+		Refunded: row.Refunded, RefundPending: row.RefundPending})
 }
 
 // checkAmount refuses an amount with more decimals than the currency has.

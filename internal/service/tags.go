@@ -100,21 +100,23 @@ func (s *Service) Hold(ctx context.Context, actor domain.Actor, idOrNumber, reas
 		if err := domain.CheckHold(o); err != nil {
 			return err
 		}
-		if row, err = q.HoldOrder(ctx, queries.HoldOrderParams{ID: row.ID, Reason: reason, HeldBy: actor.Name}); err != nil {
+		if row, err = q.HoldOrder(ctx, queries.HoldOrderParams{ID: row.ID, Reason: reason, HeldBy: actor.Name,
+			HeldByRole: domain.HolderRole(actor)}); err != nil {
 			return fmt.Errorf("hold %s: %w", row.OrderNumber, err)
 		}
 		return addHistory(ctx, q, row, "hold", "on_hold", reason, actor)
 	})
 }
 
-// Release takes an order off hold; its history keeps the reason it was held for.
+// Release takes an order off hold, if actor may release that kind of hold
+// (domain.CheckRelease); its history keeps the reason it was held for.
 func (s *Service) Release(ctx context.Context, actor domain.Actor, idOrNumber string) (domain.Order, error) {
 	return s.changeOrder(ctx, idOrNumber, func(q *queries.Queries, row queries.Order) error {
 		o, err := orderFromRow(row)
 		if err != nil {
 			return err
 		}
-		if err := domain.CheckRelease(o); err != nil {
+		if err := domain.CheckRelease(o, actor); err != nil {
 			return err
 		}
 		if row, err = q.ReleaseOrder(ctx, row.ID); err != nil {
