@@ -114,7 +114,7 @@ func (q *Queries) GatewayAllocations(ctx context.Context, refundID uuid.UUID) ([
 }
 
 const getPayment = `-- name: GetPayment :one
-SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention FROM payments WHERE id = $1
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until FROM payments WHERE id = $1
 `
 
 func (q *Queries) GetPayment(ctx context.Context, id uuid.UUID) (Payment, error) {
@@ -132,12 +132,14 @@ func (q *Queries) GetPayment(ctx context.Context, id uuid.UUID) (Payment, error)
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Attention,
+		&i.ClientSecret,
+		&i.GatewayCallUntil,
 	)
 	return i, err
 }
 
 const getPaymentByExternalID = `-- name: GetPaymentByExternalID :one
-SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention FROM payments WHERE external_id = $1
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until FROM payments WHERE external_id = $1
 `
 
 func (q *Queries) GetPaymentByExternalID(ctx context.Context, externalID *string) (Payment, error) {
@@ -155,6 +157,8 @@ func (q *Queries) GetPaymentByExternalID(ctx context.Context, externalID *string
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Attention,
+		&i.ClientSecret,
+		&i.GatewayCallUntil,
 	)
 	return i, err
 }
@@ -185,7 +189,7 @@ func (q *Queries) GetRefund(ctx context.Context, id uuid.UUID) (Refund, error) {
 const insertPayment = `-- name: InsertPayment :one
 INSERT INTO payments (id, order_id, gateway, amount, currency, status, reference, external_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention
+RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until
 `
 
 type InsertPaymentParams struct {
@@ -223,6 +227,8 @@ func (q *Queries) InsertPayment(ctx context.Context, arg InsertPaymentParams) (P
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Attention,
+		&i.ClientSecret,
+		&i.GatewayCallUntil,
 	)
 	return i, err
 }
@@ -296,7 +302,7 @@ func (q *Queries) InsertRefundAllocation(ctx context.Context, arg InsertRefundAl
 }
 
 const openIntents = `-- name: OpenIntents :many
-SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention FROM payments WHERE order_id = $1 AND gateway = 'stripe' AND status IN ('pending', 'failed')
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until FROM payments WHERE order_id = $1 AND gateway = 'stripe' AND status IN ('pending', 'failed')
 ORDER BY created_at
 `
 
@@ -322,6 +328,8 @@ func (q *Queries) OpenIntents(ctx context.Context, orderID uuid.UUID) ([]Payment
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.Attention,
+			&i.ClientSecret,
+			&i.GatewayCallUntil,
 		); err != nil {
 			return nil, err
 		}
@@ -502,7 +510,7 @@ func (q *Queries) SettleAllocation(ctx context.Context, arg SettleAllocationPara
 const settlePayment = `-- name: SettlePayment :one
 UPDATE payments SET status = $1::text, attention = $2::text, updated_at = now()
 WHERE id = $3 AND status = ANY($4::text[])
-RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention
+RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until
 `
 
 type SettlePaymentParams struct {
@@ -534,6 +542,8 @@ func (q *Queries) SettlePayment(ctx context.Context, arg SettlePaymentParams) (P
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Attention,
+		&i.ClientSecret,
+		&i.GatewayCallUntil,
 	)
 	return i, err
 }
