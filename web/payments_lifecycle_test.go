@@ -39,12 +39,17 @@ func signedEvent(t testing.TB, id, typ string, obj map[string]any) ([]byte, stri
 }
 
 // stripeProxy stands between the gateway and stripe-mock: it records the idempotency key
-// of every refund created, and can answer refunds as Stripe does for cards that take
-// days (pending), which stripe-mock never does.
+// of every refund and PaymentIntent created, can answer refunds as Stripe does for cards
+// that take days (pending), which stripe-mock never does, and can hold the first
+// slowIntents PaymentIntent creations for slowFor before passing them on (a Stripe that
+// answers late, after the caller gave up).
 type stripeProxy struct {
 	mu           sync.Mutex
 	refundKeys   []string
+	intentKeys   []string
 	pendingReply bool
+	slowIntents  int
+	slowFor      time.Duration
 }
 
 func (p *stripeProxy) start(t testing.TB, target string) string {
@@ -76,7 +81,19 @@ func (p *stripeProxy) start(t testing.TB, target string) string {
 		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
 		return nil
 	}
-	srv := httptest.NewServer(rp)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/payment_intents" {
+			p.mu.Lock()
+			p.intentKeys = append(p.intentKeys, r.Header.Get("Idempotency-Key"))
+			slow := p.slowIntents > 0
+			p.slowIntents--
+			p.mu.Unlock()
+			if slow {
+				time.Sleep(p.slowFor)
+			}
+		}
+		rp.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
@@ -85,6 +102,13 @@ func (p *stripeProxy) keys() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.refundKeys...)
+}
+
+// intents lists the idempotency keys of the PaymentIntent creations Stripe received.
+func (p *stripeProxy) intents() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.intentKeys...)
 }
 
 // paidByCard is an order of one TEE-M paid with a Stripe PaymentIntent.

@@ -93,56 +93,6 @@ func (s *Service) RecordPayment(ctx context.Context, actor domain.Actor, idOrNum
 	return paymentFromRow(pay), out, nil
 }
 
-// PaymentIntent is a Stripe PaymentIntent for an order's outstanding amount; the
-// storefront completes it with the client secret.
-type PaymentIntent struct {
-	ID           string
-	ClientSecret string
-	Amount       decimal.Decimal
-	Currency     string
-	PaymentID    string // the pending payment recorded for it
-}
-
-// CreatePaymentIntent asks Stripe for a PaymentIntent for what is left to pay of an order
-// that is still created or pending, and records it as a pending payment that Stripe's
-// webhook later settles.
-func (s *Service) CreatePaymentIntent(ctx context.Context, actor domain.Actor, idOrNumber string) (PaymentIntent, error) {
-	if s.cfg.Stripe == nil {
-		return PaymentIntent{}, domain.Errorf(domain.CodeUnavailable, "card payments are not available: Stripe is not configured")
-	}
-	var out PaymentIntent
-	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
-		row, err := lockOrder(ctx, q, idOrNumber)
-		if err != nil {
-			return err
-		}
-		if err := checkPayable(row); err != nil {
-			return err
-		}
-		outstanding := row.Total.Sub(row.Paid)
-		if !outstanding.IsPositive() {
-			return domain.Errorf(domain.CodeConflict, "order %s has nothing left to pay", row.OrderNumber)
-		}
-		paymentID := newID()
-		intent, err := s.cfg.Stripe.CreateIntent(ctx, outstanding, row.Currency, row.ID.String(), "oms-payment-"+paymentID.String())
-		if err != nil {
-			return gatewayFailure(err)
-		}
-		if _, err := q.InsertPayment(ctx, queries.InsertPaymentParams{ID: paymentID, OrderID: row.ID, Gateway: "stripe",
-			Amount: outstanding, Currency: row.Currency, Status: paymentPending, ExternalID: &intent.ID}); err != nil {
-			return fmt.Errorf("insert payment for intent %s: %w", intent.ID, err)
-		}
-		note := fmt.Sprintf("Stripe payment %s of %s %s started", intent.ID, domain.FormatAmount(outstanding, row.Currency), row.Currency)
-		if err := addHistory(ctx, q, row, "payment", paymentPending, note, actor); err != nil {
-			return err
-		}
-		out = PaymentIntent{ID: intent.ID, ClientSecret: intent.ClientSecret, Amount: outstanding,
-			Currency: row.Currency, PaymentID: paymentID.String()}
-		return nil
-	})
-	return out, err
-}
-
 // stripeActor is who history names for changes Stripe's webhooks make.
 var stripeActor = domain.Actor{Type: domain.ActorSystem, Name: "stripe"}
 

@@ -22,9 +22,6 @@ import (
 // the refund from the answer. Stripe's webhooks (refund.updated, charge.refunded) and
 // ReconcileRefunds settle what the answer left pending.
 
-// gatewayTimeout bounds one call to the gateway; the job is retried after it.
-const gatewayTimeout = 30 * time.Second
-
 // RefundStaleAfter is how long a refund may stay pending before reconciliation asks the
 // gateway about it again.
 const RefundStaleAfter = 10 * time.Minute
@@ -89,7 +86,7 @@ func (s *Service) askGateway(ctx context.Context, p queries.GatewayAllocationsRo
 	if p.Gateway != "stripe" || s.cfg.Stripe == nil {
 		return payment.RefundResult{}, &payment.Error{Message: "no gateway to refund a " + p.Gateway + " payment", Permanent: p.Gateway != "stripe"}
 	}
-	ctx, cancel := context.WithTimeout(ctx, gatewayTimeout)
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.GatewayTimeout) // the job is retried after it
 	defer cancel()
 	if p.ExternalID != "" {
 		return s.cfg.Stripe.GetRefund(ctx, p.ExternalID)
