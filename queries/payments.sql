@@ -8,10 +8,23 @@ SELECT * FROM payments WHERE external_id = $1;
 
 -- name: SettlePayment :one
 -- A payment moves only from the statuses given (a replayed or late gateway event finds it
--- elsewhere and changes nothing).
-UPDATE payments SET status = sqlc.arg(status)::text, attention = sqlc.arg(attention)::text, updated_at = now()
+-- elsewhere and changes nothing). amount and currency, when given, are what the gateway
+-- says it received; attention is added to what the payment already says.
+UPDATE payments SET status = sqlc.arg(status)::text,
+    attention = concat_ws(' ', NULLIF(attention, ''), NULLIF(sqlc.arg(attention)::text, '')),
+    amount = coalesce(sqlc.narg(amount)::numeric, amount), currency = coalesce(sqlc.narg(currency)::text, currency),
+    updated_at = now()
 WHERE id = sqlc.arg(id) AND status = ANY(sqlc.arg(from_statuses)::text[])
 RETURNING *;
+
+-- name: FlagPayment :exec
+-- Tells staff why to look at a payment, after what it already says.
+UPDATE payments SET attention = concat_ws(' ', NULLIF(attention, ''), sqlc.arg(note)::text), updated_at = now()
+WHERE id = sqlc.arg(id);
+
+-- name: RefundsOfPayment :one
+-- What the OMS knows is given back, or on its way back, of a payment.
+SELECT coalesce(sum(amount), 0)::numeric FROM refund_allocations WHERE payment_id = $1 AND status <> 'failed';
 
 -- name: OpenIntents :many
 -- An order's card payments still in flight: pending, or failed (the shopper may retry).

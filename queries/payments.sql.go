@@ -52,6 +52,22 @@ func (q *Queries) DeleteIntentRequest(ctx context.Context, arg DeleteIntentReque
 	return result.RowsAffected(), nil
 }
 
+const flagPayment = `-- name: FlagPayment :exec
+UPDATE payments SET attention = concat_ws(' ', NULLIF(attention, ''), $1::text), updated_at = now()
+WHERE id = $2
+`
+
+type FlagPaymentParams struct {
+	Note string
+	ID   uuid.UUID
+}
+
+// Tells staff why to look at a payment, after what it already says.
+func (q *Queries) FlagPayment(ctx context.Context, arg FlagPaymentParams) error {
+	_, err := q.db.Exec(ctx, flagPayment, arg.Note, arg.ID)
+	return err
+}
+
 const followAllocations = `-- name: FollowAllocations :one
 UPDATE refunds r SET updated_at = now(), status = s.status, failure = s.failure,
     reference = CASE WHEN s.parts = 1 THEN s.reference ELSE r.reference END
@@ -499,6 +515,18 @@ func (q *Queries) RefundablePayments(ctx context.Context, orderID uuid.UUID) ([]
 	return items, nil
 }
 
+const refundsOfPayment = `-- name: RefundsOfPayment :one
+SELECT coalesce(sum(amount), 0)::numeric FROM refund_allocations WHERE payment_id = $1 AND status <> 'failed'
+`
+
+// What the OMS knows is given back, or on its way back, of a payment.
+func (q *Queries) RefundsOfPayment(ctx context.Context, paymentID uuid.UUID) (decimal.Decimal, error) {
+	row := q.db.QueryRow(ctx, refundsOfPayment, paymentID)
+	var column_1 decimal.Decimal
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const reusableIntent = `-- name: ReusableIntent :one
 SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until FROM payments
 WHERE order_id = $1 AND gateway = 'stripe' AND status IN ('pending', 'failed') AND amount = $2 AND currency = $3
@@ -641,24 +669,32 @@ func (q *Queries) SettleAllocation(ctx context.Context, arg SettleAllocationPara
 }
 
 const settlePayment = `-- name: SettlePayment :one
-UPDATE payments SET status = $1::text, attention = $2::text, updated_at = now()
-WHERE id = $3 AND status = ANY($4::text[])
+UPDATE payments SET status = $1::text,
+    attention = concat_ws(' ', NULLIF(attention, ''), NULLIF($2::text, '')),
+    amount = coalesce($3::numeric, amount), currency = coalesce($4::text, currency),
+    updated_at = now()
+WHERE id = $5 AND status = ANY($6::text[])
 RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until
 `
 
 type SettlePaymentParams struct {
 	Status       string
 	Attention    string
+	Amount       decimal.NullDecimal
+	Currency     *string
 	ID           uuid.UUID
 	FromStatuses []string
 }
 
 // A payment moves only from the statuses given (a replayed or late gateway event finds it
-// elsewhere and changes nothing).
+// elsewhere and changes nothing). amount and currency, when given, are what the gateway
+// says it received; attention is added to what the payment already says.
 func (q *Queries) SettlePayment(ctx context.Context, arg SettlePaymentParams) (Payment, error) {
 	row := q.db.QueryRow(ctx, settlePayment,
 		arg.Status,
 		arg.Attention,
+		arg.Amount,
+		arg.Currency,
 		arg.ID,
 		arg.FromStatuses,
 	)

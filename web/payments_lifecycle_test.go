@@ -116,7 +116,7 @@ func (e *apiEnv) paidByCard(email string) (orderJSON, paymentIntentJSON) {
 	e.t.Helper()
 	o := e.createOrder(orderBody(email, "TEE-M", 1))
 	pi := e.stripeIntent(o.ID)
-	payload, sig := stripeEvent(e.t, testWebhookSecret, "evt_paid_"+pi.ID, "payment_intent.succeeded", pi.ID)
+	payload, sig := stripeEvent(e.t, testWebhookSecret, "evt_paid_"+pi.ID, "payment_intent.succeeded", pi)
 	e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig)
 	return e.fetchOrder(o.ID), pi
 }
@@ -128,7 +128,7 @@ func TestDeclinedCardThenSuccessIsBooked(t *testing.T) {
 	o := e.createOrder(orderBody("retry@example.com", "TEE-M", 1))
 	pi := e.stripeIntent(o.ID)
 	for i, typ := range []string{"payment_intent.payment_failed", "payment_intent.payment_failed", "payment_intent.succeeded"} {
-		payload, sig := stripeEvent(t, testWebhookSecret, "evt_"+strconv.Itoa(i), typ, pi.ID)
+		payload, sig := stripeEvent(t, testWebhookSecret, "evt_"+strconv.Itoa(i), typ, pi)
 		e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig)
 	}
 	o = e.fetchOrder(o.ID)
@@ -149,7 +149,7 @@ func TestStripeEventsOutOfOrderChangeNothingTwice(t *testing.T) {
 	o, pi := e.paidByCard("order@example.com")
 	before := len(o.History)
 	for i, typ := range []string{"payment_intent.payment_failed", "payment_intent.canceled", "payment_intent.succeeded", "customer.created"} {
-		payload, sig := stripeEvent(t, testWebhookSecret, "evt_late_"+strconv.Itoa(i), typ, pi.ID)
+		payload, sig := stripeEvent(t, testWebhookSecret, "evt_late_"+strconv.Itoa(i), typ, pi)
 		e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig)
 	}
 	o = e.fetchOrder(o.ID)

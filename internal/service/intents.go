@@ -114,13 +114,19 @@ func (s *Service) askForIntent(ctx context.Context, actor domain.Actor, pay quer
 		if err != nil {
 			return err
 		}
-		if pay, err = q.RecordIntent(ctx, queries.RecordIntentParams{ID: pay.ID, ExternalID: &intent.ID, ClientSecret: intent.ClientSecret}); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return domain.Errorf(domain.CodeUnavailable, "the payment was taken over while Stripe answered; try again")
+		recorded, err := q.RecordIntent(ctx, queries.RecordIntentParams{ID: pay.ID, ExternalID: &intent.ID, ClientSecret: intent.ClientSecret})
+		if errors.Is(err, pgx.ErrNoRows) {
+			// Answered too late: a request that took over recorded the intent first.
+			if pay, err = q.GetPayment(ctx, pay.ID); err == nil && pay.ExternalID != nil {
+				return nil
 			}
+			return domain.Errorf(domain.CodeUnavailable, "the payment was taken over while Stripe answered; try again")
+		}
+		if err != nil {
 			return fmt.Errorf("record intent %s: %w", intent.ID, err)
 		}
-		note := fmt.Sprintf("Stripe payment %s of %s %s started", intent.ID, domain.FormatAmount(pay.Amount, pay.Currency), pay.Currency)
+		pay = recorded
+		note := fmt.Sprintf("Stripe payment %s of %s started", intent.ID, payment.Money{Amount: pay.Amount, Currency: pay.Currency})
 		if err := addHistory(ctx, q, row, "payment", paymentPending, note, actor); err != nil {
 			return err
 		}
@@ -219,14 +225,14 @@ func (s *Service) CancelIntent(ctx context.Context, paymentID uuid.UUID) error {
 		return fmt.Errorf("payment %s: Stripe is being asked for its intent; cancel it once it is known", paymentID)
 	}
 	callCtx, cancel := context.WithTimeout(ctx, s.cfg.GatewayTimeout)
-	status, err := s.cfg.Stripe.CancelIntent(callCtx, *pay.ExternalID, "oms-cancel-"+paymentID.String())
+	status, received, err := s.cfg.Stripe.CancelIntent(callCtx, *pay.ExternalID, "oms-cancel-"+paymentID.String())
 	cancel()
 	if err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx pgx.Tx, q *queries.Queries) error {
 		if status == payment.IntentSucceeded {
-			return s.intentSucceeded(ctx, tx, q, *pay.ExternalID)
+			return s.intentSucceeded(ctx, tx, q, *pay.ExternalID, received)
 		}
 		return s.intentCanceled(ctx, q, *pay.ExternalID, "the order expired unpaid")
 	})
