@@ -160,3 +160,26 @@ func TestStripeDisputeIsFlagged(t *testing.T) {
 	e.seesOnOrderPage(o.OrderNumber, "dp_1", "fraudulent")
 	e.checkMoneyAndStock()
 }
+
+// A refund's event that comes before its payment's success (events come out of order) is
+// refused with 503, so that Stripe sends it again; then it is recorded, once.
+func TestOutsideRefundBeforeItsPaymentIsSentAgain(t *testing.T) {
+	e := newStripeEnv(t)
+	e.product("TEE-M", "19.99", 10)
+	o := e.createOrder(orderBody("early@example.com", "TEE-M", 1))
+	pi := e.stripeIntent(o.ID)
+	refund, sig := signedEvent(t, "evt_early_refund", "charge.refunded", map[string]any{"id": "ch_1", "object": "charge",
+		"payment_intent": pi.ID, "amount": 1999, "amount_refunded": 1999, "currency": "usd"})
+	e.mustCode(http.StatusServiceUnavailable, "unavailable", "POST", "/webhooks/stripe", refund, "Stripe-Signature", sig)
+	if got := e.fetchOrder(o.ID); len(got.Refunds) != 0 || got.Payments[0].Status != "pending" {
+		t.Fatalf("the early event changed the order: refunds %+v, payment %s", got.Refunds, got.Payments[0].Status)
+	}
+	e.sendEvent("evt_late_success", "payment_intent.succeeded", intentSucceeded(pi, 1999, "usd"), 1)
+	e.must(http.StatusOK, "POST", "/webhooks/stripe", refund, "Stripe-Signature", sig)
+	e.must(http.StatusOK, "POST", "/webhooks/stripe", refund, "Stripe-Signature", sig)
+	o = e.fetchOrder(o.ID)
+	if o.Paid != "19.99" || o.Refunded != "19.99" || o.PaymentStatus != "refunded" || len(o.Refunds) != 1 {
+		t.Fatalf("paid %s, refunded %s, %s, refunds %+v: want the payment and its refund, once", o.Paid, o.Refunded, o.PaymentStatus, o.Refunds)
+	}
+	e.checkMoneyAndStock()
+}

@@ -173,10 +173,16 @@ func (s *Service) settleRefundsFromEvent(ctx context.Context, tx pgx.Tx, q *quer
 // refunded or is refunding: a refund made in Stripe's dashboard, recorded as a succeeded
 // refund of the difference and flagged on the payment, so that the order's refunded
 // stays true. Since the total only grows, an event repeated, late or out of order finds
-// nothing more to record. A refund of the OMS's still on its way to Stripe counts as
+// nothing more to record; one that comes before its payment's success is refused (503)
+// and sent again by Stripe. A refund of the OMS's still on its way to Stripe counts as
 // known: the difference it hides shows in the next event.
 func (s *Service) recordOutsideRefunds(ctx context.Context, tx pgx.Tx, q *queries.Queries, intentID string, refunded payment.Money) error {
 	pay, row, ok, err := stripePayment(ctx, q, intentID)
+	if ok && err == nil && pay.Status == paymentPending && refunded.Amount.IsPositive() {
+		// Events come out of order: a refund of a payment whose success has not come yet
+		// is refused, so that Stripe sends it again once the payment is booked.
+		return domain.Errorf(domain.CodeUnavailable, "the refund's payment %s has not succeeded here yet; send the event again", intentID)
+	}
 	if !ok || err != nil || (pay.Status != paymentCompleted && pay.Status != paymentUnapplied) ||
 		refunded.Currency != pay.Currency || pay.Currency != row.Currency {
 		return err // money the order never booked in its currency is settled in Stripe's dashboard
