@@ -284,17 +284,19 @@ type OrderTag struct {
 }
 
 type Payment struct {
-	ID         uuid.UUID
-	OrderID    uuid.UUID
-	Gateway    string
-	Amount     decimal.Decimal
-	Currency   string
-	Status     string
-	Reference  string
-	ExternalID *string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	Attention  string
+	ID               uuid.UUID
+	OrderID          uuid.UUID
+	Gateway          string
+	Amount           decimal.Decimal
+	Currency         string
+	Status           string
+	Reference        string
+	ExternalID       *string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Attention        string
+	ClientSecret     string
+	GatewayCallUntil *time.Time
 }
 
 type Product struct {
@@ -346,6 +348,8 @@ type RequestReplay struct {
 	Headers     []byte
 	Body        []byte
 	CreatedAt   time.Time
+	Owner       uuid.UUID
+	AliveAt     time.Time
 }
 
 type Return struct {

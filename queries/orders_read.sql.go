@@ -313,7 +313,7 @@ func (q *Queries) ListItemsForOrders(ctx context.Context, orderIds []uuid.UUID) 
 }
 
 const listPaymentsForOrders = `-- name: ListPaymentsForOrders :many
-SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention FROM payments WHERE order_id = ANY($1::uuid[]) ORDER BY created_at, id
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until FROM payments WHERE order_id = ANY($1::uuid[]) ORDER BY created_at, id
 `
 
 func (q *Queries) ListPaymentsForOrders(ctx context.Context, orderIds []uuid.UUID) ([]Payment, error) {
@@ -337,6 +337,8 @@ func (q *Queries) ListPaymentsForOrders(ctx context.Context, orderIds []uuid.UUI
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.Attention,
+			&i.ClientSecret,
+			&i.GatewayCallUntil,
 		); err != nil {
 			return nil, err
 		}

@@ -38,7 +38,7 @@ func (s *Server) apiRecordPayment(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, orderPaymentJSON{
-		paymentJSON: toPaymentJSON(p, o.Currency),
+		paymentJSON: toPaymentJSON(p),
 		OrderID:     o.ID, OrderNumber: o.Number, PaymentStatus: string(o.PaymentStatus), OrderStatus: string(o.Status)})
 }
 

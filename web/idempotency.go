@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,12 +19,10 @@ import (
 )
 
 // Idempotent writes: a request carrying a key runs once; a retry with the same key and
-// content gets the first answer again (Idempotent-Replayed: true), even while the first
-// is still running (it waits for it). Only answers that did something (2xx, 3xx) are
+// content gets the first answer again (Idempotent-Replayed: true), waiting a while for it
+// when the first is still running, and 409 idempotency_key_in_use when it still runs
+// after that (service.BeginReplay). Only answers that did something (2xx, 3xx) are
 // kept: a refused or failed request changed nothing, so its retry simply runs.
-
-// replayWait is how long a retry waits for the first request with its key to finish.
-const replayWait = 10 * time.Second
 
 // replayedHeaders are the response headers a replay repeats.
 var replayedHeaders = []string{echo.HeaderContentType, echo.HeaderLocation, "HX-Redirect"}
@@ -107,11 +104,11 @@ func formHash(path string, form url.Values) []byte {
 // replays it.
 func (s *Server) replayable(c echo.Context, scope, key string, hash []byte, next echo.HandlerFunc) error {
 	ctx := c.Request().Context()
-	claimed, r, err := s.svc.BeginReplay(ctx, scope, key, hash, replayWait)
+	claim, r, err := s.svc.BeginReplay(ctx, scope, key, hash)
 	if err != nil {
 		return err
 	}
-	if !claimed {
+	if claim == nil {
 		for k, v := range r.Headers {
 			c.Response().Header().Set(k, v)
 		}
@@ -120,6 +117,8 @@ func (s *Server) replayable(c echo.Context, scope, key string, hash []byte, next
 		_, err := c.Response().Write(r.Body)
 		return err
 	}
+	// A panic leaves the key running but silent: a retry takes it over once it is stale.
+	defer claim.Stop()
 	rec := &recorder{ResponseWriter: c.Response().Writer}
 	c.Response().Writer = rec
 	if err := next(c); err != nil {
@@ -127,7 +126,7 @@ func (s *Server) replayable(c echo.Context, scope, key string, hash []byte, next
 	}
 	status := c.Response().Status
 	if status < 200 || status >= 400 {
-		return s.svc.ForgetReplay(context.WithoutCancel(ctx), scope, key)
+		return claim.Forget(context.WithoutCancel(ctx))
 	}
 	kept := service.Replay{Status: status, Headers: map[string]string{}, Body: append([]byte{}, rec.body.Bytes()...)}
 	for _, h := range replayedHeaders {
@@ -135,8 +134,8 @@ func (s *Server) replayable(c echo.Context, scope, key string, hash []byte, next
 			kept.Headers[h] = v
 		}
 	}
-	if err := s.svc.FinishReplay(context.WithoutCancel(ctx), scope, key, kept); err != nil {
-		return errors.Join(err, s.svc.ForgetReplay(context.WithoutCancel(ctx), scope, key))
+	if err := claim.Finish(context.WithoutCancel(ctx), kept); err != nil {
+		return errors.Join(err, claim.Forget(context.WithoutCancel(ctx)))
 	}
 	return nil
 }

@@ -1,15 +1,18 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
 )
 
 // 20 identical refund requests at once with one Idempotency-Key make one refund: the
@@ -171,5 +174,71 @@ func TestFormHashCoversEveryValue(t *testing.T) {
 		if h(p[0]) == h(p[1]) {
 			t.Errorf("%q and %q hash the same", p[0], p[1])
 		}
+	}
+}
+
+// A request that runs longer than the stale time is still running: a retry with its key
+// is told so (409 idempotency_key_in_use) instead of running it a second time, and once
+// the first is done, the retry gets its answer.
+func TestIdempotencyKeyOfARunningRequestIsNotTakenOver(t *testing.T) {
+	const stale = 300 * time.Millisecond
+	e := newStripeEnvWith(t, func(base string, cfg *service.Config) string {
+		cfg.ReplayStale, cfg.ReplayWait = stale, 200*time.Millisecond
+		return base
+	})
+	e.product("TEE-M", "25.00", 50)
+	o := e.paidOrderOf("ann@example.com", "TEE-M", 4) // 100.00
+	refund := func() apiResponse {
+		return e.do("POST", "/api/v1/orders/"+o.ID+"/refunds", map[string]any{"amount": "30", "reason": "late"}, "Idempotency-Key", "slow-1")
+	}
+
+	// The test holds the order's row lock: the first request waits for it, a slow request.
+	ctx := context.Background()
+	tx, err := e.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // released below
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM orders WHERE id = $1 FOR UPDATE`, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	first, retry := make(chan apiResponse, 1), make(chan apiResponse, 1)
+	go func() { first <- refund() }()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var claimed int
+		e.scalar(&claimed, `SELECT count(*) FROM request_replays WHERE key = 'slow-1'`)
+		if claimed == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first request never claimed its key")
+		}
+	}
+	time.Sleep(4 * stale)
+	go func() { retry <- refund() }()
+	var r apiResponse
+	select {
+	case r = <-retry:
+	case <-time.After(5 * time.Second): // it took the key over and waits for the lock too
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r.Status == 0 {
+		r = <-retry
+	}
+	f := <-first
+	if r.Status != http.StatusConflict || r.ErrorCode() != "idempotency_key_in_use" {
+		t.Errorf("retry while the first runs: %d %s, want 409 idempotency_key_in_use", r.Status, r.Body)
+	}
+	if f.Status != http.StatusCreated {
+		t.Fatalf("first request: %d %s", f.Status, f.Body)
+	}
+	again := refund()
+	if again.Status != http.StatusCreated || again.Header.Get("Idempotent-Replayed") != "true" || string(again.Body) != string(f.Body) {
+		t.Errorf("retry after the first finished: %d %s, want its answer replayed", again.Status, again.Body)
+	}
+	if got := e.fetchOrder(o.ID); len(got.Refunds) != 1 || got.Refunded != "30.00" {
+		t.Fatalf("%d refunds, refunded %s: the slow request ran twice", len(got.Refunds), got.Refunded)
 	}
 }

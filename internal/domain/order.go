@@ -279,7 +279,8 @@ type Payment struct {
 	ID        string
 	Gateway   string
 	Amount    decimal.Decimal
-	Status    string // pending, completed, failed, canceled, or unapplied (not counted, refunded)
+	Currency  string // the order's, except money received in another (unapplied, never booked)
+	Status    string // pending, completed, failed, canceled, or unapplied (not counted)
 	Reference string
 	Attention string // why staff should look at it; empty when nothing is asked of them
 	CreatedAt time.Time

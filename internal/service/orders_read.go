@@ -82,8 +82,7 @@ func loadOrders(ctx context.Context, q *queries.Queries, rows []queries.Order) (
 	attachItems(d.Items, index)
 	for _, p := range d.Payments {
 		o := index[p.OrderID]
-		o.Payments = append(o.Payments, domain.Payment{ID: p.ID.String(), Gateway: p.Gateway, Amount: p.Amount,
-			Status: p.Status, Reference: p.Reference, Attention: p.Attention, CreatedAt: p.CreatedAt})
+		o.Payments = append(o.Payments, paymentFromRow(p))
 	}
 	for _, r := range d.Refunds {
 		o := index[r.OrderID]
