@@ -222,6 +222,10 @@ func TestEveryChangeAddsOneToTheVersion(t *testing.T) {
 		return noErr(e.svc.RunBulkCancel(ctx, uuid.MustParse(b.ID)))
 	})
 	e.checkMoneyAndStock()
+	rep, err := e.svc.Audit(ctx)
+	if err != nil || len(rep.Violations) > 0 {
+		t.Errorf("oms check: %v %v", err, rep.Violations)
+	}
 }
 
 // Every answer about one order says its version as ETag, also the orders list's and a
