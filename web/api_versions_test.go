@@ -372,7 +372,7 @@ func TestIfMatchRefusesWritesToAChangedOrder(t *testing.T) {
 
 	t.Run("ErrBadRequestForWhatIsNotAVersionTag", func(t *testing.T) {
 		o := mug("a@example.com")
-		for _, bad := range []string{"", " ", "1", `"one"`, `"1`, `W/1`, `"1",`, `"-1"`, `"1.0"`, `"1", *`} {
+		for _, bad := range []string{"", " ", "1", `"one"`, `"1`, `1"`, `"`, `W/1`, `"1",`, `"-1"`, `"1.0"`, `"1", *`} {
 			req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/orders/"+o.ID+"/hold", strings.NewReader(`{"reason": "r"}`))
 			req.Header.Set("Authorization", "Bearer "+e.token)
 			req.Header.Set("Content-Type", "application/json")
