@@ -266,3 +266,14 @@ FULL JOIN order_tags t ON t.tag = w.tag AND t.created_at = w.created_at AND t.or
 LEFT JOIN orders o ON o.id = coalesce(w.order_id, t.order_id)
 WHERE w.tag IS NULL OR t.tag IS NULL
 ORDER BY 1, 2;
+
+-- name: CheckVersions :many
+-- An order's version counts its changes (service.orderChanged): the history rows of its
+-- changes carry versions that never go down, and none beyond the order's own.
+SELECT o.order_number::text AS subject,
+       format('history row %s says version %s after version %s, the order is at version %s', h.id, h.version, h.before, o.version)::text AS detail
+FROM (SELECT order_id, id, version, lag(version) OVER (PARTITION BY order_id ORDER BY id) AS before
+      FROM order_history WHERE version IS NOT NULL) h
+JOIN orders o ON o.id = h.order_id
+WHERE h.version > o.version OR h.version < h.before
+ORDER BY o.created_at, o.id, h.id;

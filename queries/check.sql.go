@@ -702,6 +702,43 @@ func (q *Queries) CheckStockBounds(ctx context.Context) ([]CheckStockBoundsRow, 
 	return items, nil
 }
 
+const checkVersions = `-- name: CheckVersions :many
+SELECT o.order_number::text AS subject,
+       format('history row %s says version %s after version %s, the order is at version %s', h.id, h.version, h.before, o.version)::text AS detail
+FROM (SELECT order_id, id, version, lag(version) OVER (PARTITION BY order_id ORDER BY id) AS before
+      FROM order_history WHERE version IS NOT NULL) h
+JOIN orders o ON o.id = h.order_id
+WHERE h.version > o.version OR h.version < h.before
+ORDER BY o.created_at, o.id, h.id
+`
+
+type CheckVersionsRow struct {
+	Subject string
+	Detail  string
+}
+
+// An order's version counts its changes (service.orderChanged): the history rows of its
+// changes carry versions that never go down, and none beyond the order's own.
+func (q *Queries) CheckVersions(ctx context.Context) ([]CheckVersionsRow, error) {
+	rows, err := q.db.Query(ctx, checkVersions)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CheckVersionsRow{}
+	for rows.Next() {
+		var i CheckVersionsRow
+		if err := rows.Scan(&i.Subject, &i.Detail); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const statusRules = `-- name: StatusRules :one
 SELECT oms_payment_status($1::numeric, $2::numeric, $3::numeric)::text AS payment_status,
        oms_fulfillment_status($4::bigint, $5::bigint)::text AS fulfillment_status,

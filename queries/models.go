@@ -179,6 +179,7 @@ type Message struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	SentAt       *time.Time
+	Changed      []string
 }
 
 type Order struct {
@@ -221,6 +222,7 @@ type Order struct {
 	ManualDiscount       decimal.Decimal
 	ManualDiscountReason string
 	HeldByRole           *string
+	Version              int64
 }
 
 type OrderDailyStat struct {
@@ -239,6 +241,7 @@ type OrderHistory struct {
 	Actor     string
 	ActorType string
 	CreatedAt time.Time
+	Version   *int64
 }
 
 type OrderItem struct {

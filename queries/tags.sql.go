@@ -14,7 +14,7 @@ import (
 const holdOrder = `-- name: HoldOrder :one
 UPDATE orders SET hold_reason = $1::text, held_by = $2::text,
     held_by_role = $3::text, held_at = now(), updated_at = now()
-WHERE id = $4 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role
+WHERE id = $4 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
 `
 
 type HoldOrderParams struct {
@@ -72,12 +72,13 @@ func (q *Queries) HoldOrder(ctx context.Context, arg HoldOrderParams) (Order, er
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
 		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }
 
 const releaseOrder = `-- name: ReleaseOrder :one
-UPDATE orders SET hold_reason = NULL, held_by = NULL, held_by_role = NULL, held_at = NULL, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role
+UPDATE orders SET hold_reason = NULL, held_by = NULL, held_by_role = NULL, held_at = NULL, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
 `
 
 func (q *Queries) ReleaseOrder(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -123,12 +124,13 @@ func (q *Queries) ReleaseOrder(ctx context.Context, id uuid.UUID) (Order, error)
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
 		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }
 
 const setOrderTags = `-- name: SetOrderTags :one
-UPDATE orders SET tags = $1::text[], updated_at = now() WHERE id = $2 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role
+UPDATE orders SET tags = $1::text[], updated_at = now() WHERE id = $2 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
 `
 
 type SetOrderTagsParams struct {
@@ -180,6 +182,7 @@ func (q *Queries) SetOrderTags(ctx context.Context, arg SetOrderTagsParams) (Ord
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
 		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }

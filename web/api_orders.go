@@ -29,7 +29,7 @@ func (s *Server) apiCreateOrder(c echo.Context) error {
 	if replayed {
 		c.Response().Header().Set("Idempotent-Replayed", "true")
 	}
-	return c.JSON(http.StatusCreated, toOrderJSON(order))
+	return writeOrder(c, http.StatusCreated, order)
 }
 
 func (s *Server) apiGetOrder(c echo.Context) error {
@@ -37,7 +37,7 @@ func (s *Server) apiGetOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderJSON(order))
+	return writeOrder(c, http.StatusOK, order)
 }
 
 type orderListJSON struct {
@@ -82,5 +82,5 @@ func (s *Server) apiTransition(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderJSON(order))
+	return writeOrder(c, http.StatusOK, order)
 }

@@ -24,6 +24,7 @@ type PaymentIntent struct {
 	Amount       decimal.Decimal
 	Currency     string
 	PaymentID    string // the pending payment recorded for it
+	OrderVersion int64  // the order's version after it
 }
 
 // CreatePaymentIntent gives the storefront a Stripe PaymentIntent for what is left to
@@ -38,12 +39,12 @@ func (s *Service) CreatePaymentIntent(ctx context.Context, actor domain.Actor, i
 		return PaymentIntent{}, domain.Errorf(domain.CodeUnavailable, "card payments are not available: Stripe is not configured")
 	}
 	for {
-		pay, mine, err := s.requestIntent(ctx, idOrNumber)
+		pay, version, mine, err := s.requestIntent(ctx, idOrNumber)
 		switch {
 		case err != nil:
 			return PaymentIntent{}, err
 		case pay.ExternalID != nil:
-			return intentOf(pay), nil
+			return intentOf(pay, version), nil
 		case mine:
 			return s.askForIntent(ctx, actor, pay)
 		}
@@ -53,14 +54,16 @@ func (s *Service) CreatePaymentIntent(ctx context.Context, actor domain.Actor, i
 	}
 }
 
-func intentOf(p queries.Payment) PaymentIntent {
-	return PaymentIntent{ID: *p.ExternalID, ClientSecret: p.ClientSecret, Amount: p.Amount, Currency: p.Currency, PaymentID: p.ID.String()}
+func intentOf(p queries.Payment, orderVersion int64) PaymentIntent {
+	return PaymentIntent{ID: *p.ExternalID, ClientSecret: p.ClientSecret, Amount: p.Amount, Currency: p.Currency,
+		PaymentID: p.ID.String(), OrderVersion: orderVersion}
 }
 
 // requestIntent finds or writes, under the order's lock, the payment the intent is for:
 // one already answered (its ExternalID set), one this request now holds to ask Stripe
-// (mine), or one another request is asking for (neither).
-func (s *Service) requestIntent(ctx context.Context, idOrNumber string) (pay queries.Payment, mine bool, err error) {
+// (mine), or one another request is asking for (neither); and the order's version. A
+// payment still waiting for its intent is no change of the order (its reads leave it out).
+func (s *Service) requestIntent(ctx context.Context, idOrNumber string) (pay queries.Payment, version int64, mine bool, err error) {
 	hold := (s.cfg.GatewayTimeout + intentCallMargin).Milliseconds()
 	err = s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
 		row, err := lockOrder(ctx, q, idOrNumber)
@@ -70,6 +73,7 @@ func (s *Service) requestIntent(ctx context.Context, idOrNumber string) (pay que
 		if err := checkPayable(row); err != nil {
 			return err
 		}
+		version = row.Version
 		outstanding := balanceOf(row).Outstanding
 		if !outstanding.IsPositive() {
 			return domain.Errorf(domain.CodeConflict, "order %s has nothing left to pay", row.OrderNumber)
@@ -86,7 +90,7 @@ func (s *Service) requestIntent(ctx context.Context, idOrNumber string) (pay que
 		mine = n == 1
 		return err
 	})
-	return pay, mine, err
+	return pay, version, mine, err
 }
 
 // intentCallMargin is how long, beyond the gateway's timeout, the request asking Stripe
@@ -109,11 +113,13 @@ func (s *Service) askForIntent(ctx context.Context, actor domain.Actor, pay quer
 		return PaymentIntent{}, gatewayFailure(err)
 	}
 	var refused error // the order stopped taking payments while Stripe answered
+	var version int64
 	err = s.inTx(ctx, func(tx pgx.Tx, q *queries.Queries) error {
 		row, err := lockOrder(ctx, q, pay.OrderID.String())
 		if err != nil {
 			return err
 		}
+		version = row.Version
 		recorded, err := q.RecordIntent(ctx, queries.RecordIntentParams{ID: pay.ID, ExternalID: &intent.ID, ClientSecret: intent.ClientSecret})
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Answered too late: a request that took over recorded the intent first.
@@ -130,6 +136,9 @@ func (s *Service) askForIntent(ctx context.Context, actor domain.Actor, pay quer
 		if err := addHistory(ctx, q, row, "payment", paymentPending, note, actor); err != nil {
 			return err
 		}
+		if version, err = orderChanged(ctx, q, row.ID); err != nil {
+			return err
+		}
 		if refused = checkPayable(row); refused != nil {
 			// Recorded all the same, so that its cancellation at Stripe knows what to cancel.
 			if _, err := s.queue.InsertTx(ctx, tx, CancelIntentArgs{PaymentID: pay.ID}, nil); err != nil {
@@ -144,7 +153,7 @@ func (s *Service) askForIntent(ctx context.Context, actor domain.Actor, pay quer
 	if err != nil {
 		return PaymentIntent{}, err
 	}
-	return intentOf(pay), nil
+	return intentOf(pay, version), nil
 }
 
 // awaitIntent waits while another request asks Stripe for the intent of payment id,

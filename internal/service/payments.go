@@ -315,11 +315,6 @@ func (s *Service) applyMoney(ctx context.Context, q *queries.Queries, row querie
 	if err := addHistory(ctx, q, updated, kind, string(ps), note, actor); err != nil {
 		return row, err
 	}
-	if ps == domain.PaymentCompleted && row.PaymentStatus != string(ps) {
-		if err := publish(ctx, q, updated.ID, news{events: []domain.EventType{domain.EventOrderPaid}}); err != nil {
-			return row, err
-		}
-	}
 	return s.followMoney(ctx, q, updated, actor)
 }
 
