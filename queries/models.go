@@ -182,6 +182,12 @@ type LateDigestSubscriber struct {
 	CreatedAt time.Time
 }
 
+type LoginDevice struct {
+	TokenHash   []byte
+	StaffUserID uuid.UUID
+	LastLoginAt time.Time
+}
+
 type LoginThrottle struct {
 	Key          string
 	Failures     int32
@@ -209,6 +215,7 @@ type Message struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	SentAt       *time.Time
+	Changed      []string
 }
 
 type Order struct {
@@ -250,6 +257,8 @@ type Order struct {
 	HeldAt               *time.Time
 	ManualDiscount       decimal.Decimal
 	ManualDiscountReason string
+	HeldByRole           *string
+	Version              int64
 	ShipBy               *time.Time
 	ShipByRules          *int32
 	LateAt               *time.Time
@@ -271,6 +280,7 @@ type OrderHistory struct {
 	Actor      string
 	ActorType  string
 	CreatedAt  time.Time
+	Version    *int64
 	ActorEmail *string
 }
 
@@ -317,17 +327,19 @@ type OrderTag struct {
 }
 
 type Payment struct {
-	ID         uuid.UUID
-	OrderID    uuid.UUID
-	Gateway    string
-	Amount     decimal.Decimal
-	Currency   string
-	Status     string
-	Reference  string
-	ExternalID *string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	Attention  string
+	ID               uuid.UUID
+	OrderID          uuid.UUID
+	Gateway          string
+	Amount           decimal.Decimal
+	Currency         string
+	Status           string
+	Reference        string
+	ExternalID       *string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Attention        string
+	ClientSecret     string
+	GatewayCallUntil *time.Time
 }
 
 type Product struct {
@@ -339,6 +351,11 @@ type Product struct {
 	Active    bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+type RateLimit struct {
+	Key string
+	Tat time.Time
 }
 
 type Refund struct {
@@ -374,6 +391,8 @@ type RequestReplay struct {
 	Headers     []byte
 	Body        []byte
 	CreatedAt   time.Time
+	Owner       uuid.UUID
+	AliveAt     time.Time
 }
 
 type Return struct {

@@ -12,9 +12,22 @@ import (
 	"github.com/google/uuid"
 )
 
+const bumpOrderVersion = `-- name: BumpOrderVersion :one
+UPDATE orders SET version = version + 1 WHERE id = $1 RETURNING version
+`
+
+// The order's version after a change: once per changing transaction (service.orderChanged),
+// with the order row locked.
+func (q *Queries) BumpOrderVersion(ctx context.Context, id uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, bumpOrderVersion, id)
+	var version int64
+	err := row.Scan(&version)
+	return version, err
+}
+
 const insertHistory = `-- name: InsertHistory :exec
-INSERT INTO order_history (order_id, kind, status, note, actor, actor_type, actor_email)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO order_history (order_id, kind, status, note, actor, actor_type, version, actor_email)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 `
 
 type InsertHistoryParams struct {
@@ -24,9 +37,12 @@ type InsertHistoryParams struct {
 	Note       string
 	Actor      string
 	ActorType  string
+	Version    *int64
 	ActorEmail *string
 }
 
+// version: the order's version this change made (service.orderChanged); actor_email: a
+// staff user's, by which the activity log names them.
 func (q *Queries) InsertHistory(ctx context.Context, arg InsertHistoryParams) error {
 	_, err := q.db.Exec(ctx, insertHistory,
 		arg.OrderID,
@@ -35,6 +51,7 @@ func (q *Queries) InsertHistory(ctx context.Context, arg InsertHistoryParams) er
 		arg.Note,
 		arg.Actor,
 		arg.ActorType,
+		arg.Version,
 		arg.ActorEmail,
 	)
 	return err
@@ -77,7 +94,7 @@ UPDATE orders SET status = $1::text, updated_at = now(),
                    WHEN $1::text = 'processing' THEN ship_by END,
     ship_by_rules = CASE WHEN $1::text = 'paid' THEN $3::int ELSE ship_by_rules END
 WHERE id = $4
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, ship_by, ship_by_rules, late_at
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version, ship_by, ship_by_rules, late_at
 `
 
 type SetOrderStatusParams struct {
@@ -135,6 +152,8 @@ func (q *Queries) SetOrderStatus(ctx context.Context, arg SetOrderStatusParams) 
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.HeldByRole,
+		&i.Version,
 		&i.ShipBy,
 		&i.ShipByRules,
 		&i.LateAt,

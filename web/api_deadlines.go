@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -133,6 +134,15 @@ func hoursNumber(raw json.RawMessage, field string, nullable bool, dst *string) 
 			want += ", or null"
 		}
 		return &domain.Error{Code: domain.CodeBadRequest, Message: field + " must be " + want, Fields: map[string]string{field: "must be " + want}}
+	}
+	// The one reader of numbers from outside: an exponent or a malformed number is a
+	// wrong value (400), too many digits a value the settings cannot hold (422).
+	if _, err := domain.ParseDecimal(n.String(), domain.HoursDigits); err != nil {
+		var de *domain.DecimalError
+		if errors.As(err, &de) && !de.Malformed {
+			return domain.FieldErrors{field: de.Msg}.Err()
+		}
+		return &domain.Error{Code: domain.CodeBadRequest, Message: field + " " + err.Error(), Fields: map[string]string{field: err.Error()}}
 	}
 	*dst = n.String()
 	return nil

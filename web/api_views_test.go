@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
 )
 
 // tokenAuth makes a token limited to scopes and returns its Authorization header value.
@@ -167,10 +168,10 @@ func TestActivityAPI(t *testing.T) {
 	if _, err := e.svc.CreateStaffUser(ctx, "lead@example.com", "Lee", domain.RoleSupport, "a-long-enough-password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Login(ctx, "lead@example.com", "a-long-enough-password", "192.0.2.7"); err != nil {
+	if _, _, err := e.svc.Login(ctx, service.LoginAttempt{Email: "lead@example.com", Password: "a-long-enough-password", Client: "192.0.2.7"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Login(ctx, "lead@example.com", "not the password", "192.0.2.7"); err == nil {
+	if _, _, err := e.svc.Login(ctx, service.LoginAttempt{Email: "lead@example.com", Password: "not the password", Client: "192.0.2.7"}); err == nil {
 		t.Fatal("a wrong password logged in")
 	}
 	e.must(http.StatusOK, "PUT", "/api/v1/settings/deadlines", map[string]any{"ship_within_hours": 24})

@@ -140,12 +140,18 @@ func TestCommandLineChangesAreInTheActivityLog(t *testing.T) {
 	if err := run(ctx, []string{"token", "add", "--name", "storefront"}, nil, &out); err != nil {
 		t.Fatal(err)
 	}
+	if err := run(ctx, []string{"user", "passwd", "--email", "ann@example.com"}, strings.NewReader("another-long-password\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"user", "disable", "--email", "ann@example.com"}, nil, &out); err != nil {
+		t.Fatal(err)
+	}
 	rows, err := pool.Query(ctx, "SELECT actor || '/' || actor_type || '/' || kind FROM activity ORDER BY id")
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil || strings.Join(got, " ") != "cli/cli/user cli/cli/token" {
+	if err != nil || strings.Join(got, " ") != "cli/cli/user cli/cli/token cli/cli/user cli/cli/user" {
 		t.Errorf("activity %v, %v", got, err)
 	}
 }

@@ -19,6 +19,7 @@ type Actor struct {
 	Name string // what history shows in "by"
 	// Email is a staff user's, by which the activity log names them (names repeat).
 	Email string
+	Role  Role // a staff user's role; empty for others
 	// Scopes limit a token to parts of the API; nil: everything (see Allows).
 	Scopes []Scope
 }

@@ -282,17 +282,19 @@ func parseClock(s string, end bool) (int, bool) {
 	return h*60 + m, true
 }
 
-// parseHours reads a number of hours: from 0 to MaxDeadlineHours, at most two decimals.
+// HoursDigits is how a number of hours is written: up to MaxDeadlineHours, at most two
+// decimals (deadline_settings' columns are NUMERIC(7,2)).
+var HoursDigits = Digits{Int: 4, Frac: 2}
+
+// parseHours reads a number of hours (FormDecimal, so ParseDecimal): from 0 to
+// MaxDeadlineHours, at most two decimals.
 func parseHours(fe FieldErrors, field, s string) (decimal.Decimal, bool) {
-	d, ok := parseDecimal(fe, field, s, false)
+	d, ok := FormDecimal(fe, field, s, HoursDigits, false)
 	switch {
 	case !ok:
 		return d, false
 	case d.IsNegative() || d.GreaterThan(decimal.NewFromInt(MaxDeadlineHours)):
 		fe.Add(field, fmt.Sprintf("must be a number of hours from 0 to %d", MaxDeadlineHours))
-		return d, false
-	case d.Exponent() < -2:
-		fe.Add(field, "may have at most 2 decimals")
 		return d, false
 	}
 	return d, true

@@ -375,8 +375,14 @@ func (s *Service) MarkLateOrders(ctx context.Context, batch int) (int, error) {
 			}
 			for _, r := range rows {
 				due := "due " + r.ShipBy.In(rules.Location).Format("Jan 2, 15:04 MST")
-				if err := addHistory(ctx, q, queries.Order{ID: r.ID, OrderNumber: r.OrderNumber}, "deadline", "late", due, domain.System); err != nil {
-					return err
+				// A deadline passing is no change to the order (nobody changed it, and a form
+				// drawn before stays good), so the row has no version and the version stays.
+				if err := q.InsertHistory(ctx, queries.InsertHistoryParams{OrderID: r.ID, Kind: "deadline", Status: "late",
+					Note: due, Actor: domain.System.Name, ActorType: string(domain.ActorSystem)}); err != nil {
+					return fmt.Errorf("history of %s: %w", r.OrderNumber, err)
+				}
+				if err := q.NotifyOrderChanged(ctx, r.ID); err != nil {
+					return fmt.Errorf("announce deadline of %s: %w", r.OrderNumber, err)
 				}
 				if err := publish(ctx, q, r.ID, news{events: []domain.EventType{domain.EventOrderLate}}); err != nil {
 					return err
