@@ -47,7 +47,7 @@ func (q *Queries) GetCoupon(ctx context.Context, id uuid.UUID) (Coupon, error) {
 }
 
 const getShippingRate = `-- name: GetShippingRate :one
-SELECT id, country, currency, amount, free_above, name, created_at FROM shipping_rates WHERE id = $1
+SELECT id, country, currency, amount, free_above, name, created_at, ship_within_hours FROM shipping_rates WHERE id = $1
 `
 
 func (q *Queries) GetShippingRate(ctx context.Context, id uuid.UUID) (ShippingRate, error) {
@@ -61,6 +61,7 @@ func (q *Queries) GetShippingRate(ctx context.Context, id uuid.UUID) (ShippingRa
 		&i.FreeAbove,
 		&i.Name,
 		&i.CreatedAt,
+		&i.ShipWithinHours,
 	)
 	return i, err
 }

@@ -48,10 +48,31 @@ SELECT * FROM deadline_recomputes ORDER BY version DESC LIMIT 1;
 -- name: OpenOrderPage :many
 -- One page of the orders waiting to ship, by id (which no change moves), on their own
 -- small index: how a recomputation goes through them all exactly once.
-SELECT id, created_at, paid_at FROM orders
-WHERE status IN ('paid', 'processing') AND id > sqlc.arg(after)::uuid
-ORDER BY id
+SELECT o.id, o.created_at, o.paid_at, r.ship_within_hours AS rate_within FROM orders o
+LEFT JOIN LATERAL (
+    SELECT sr.ship_within_hours FROM shipping_rates sr
+    WHERE sr.country IN (o.shipping_address->>'country', '*') AND sr.currency = o.currency
+    ORDER BY sr.country = '*' LIMIT 1
+) r ON true
+WHERE o.status IN ('paid', 'processing') AND o.id > sqlc.arg(after)::uuid
+ORDER BY o.id
 LIMIT sqlc.arg(lim);
+
+-- name: RateShipWithin :one
+-- The deadline hours of an order's shipping rate (chosen as its price was: the rate of
+-- its destination and currency, else the '*' one), NULL: the shop's rule.
+SELECT r.ship_within_hours FROM orders o
+LEFT JOIN LATERAL (
+    SELECT sr.ship_within_hours FROM shipping_rates sr
+    WHERE sr.country IN (o.shipping_address->>'country', '*') AND sr.currency = o.currency
+    ORDER BY sr.country = '*' LIMIT 1
+) r ON true
+WHERE o.id = $1;
+
+-- name: BumpDeadlineRules :one
+-- A change of the deadlines outside the settings row (a shipping rate's hours): the rules
+-- move to a new version, which the open orders are recomputed with.
+UPDATE deadline_settings SET version = version + 1, updated_at = now() RETURNING *;
 
 -- name: SetShipBy :execrows
 -- Writes recomputed deadlines (none when clear: the rules have none), never over ones of

@@ -30,6 +30,28 @@ func (q *Queries) AdvanceDeadlineRecompute(ctx context.Context, arg AdvanceDeadl
 	return err
 }
 
+const bumpDeadlineRules = `-- name: BumpDeadlineRules :one
+UPDATE deadline_settings SET version = version + 1, updated_at = now() RETURNING id, time_zone, hours, holidays, ship_within_hours, at_risk_hours, version, updated_at
+`
+
+// A change of the deadlines outside the settings row (a shipping rate's hours): the rules
+// move to a new version, which the open orders are recomputed with.
+func (q *Queries) BumpDeadlineRules(ctx context.Context) (DeadlineSetting, error) {
+	row := q.db.QueryRow(ctx, bumpDeadlineRules)
+	var i DeadlineSetting
+	err := row.Scan(
+		&i.ID,
+		&i.TimeZone,
+		&i.Hours,
+		&i.Holidays,
+		&i.ShipWithinHours,
+		&i.AtRiskHours,
+		&i.Version,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const claimDeadlineRecompute = `-- name: ClaimDeadlineRecompute :one
 UPDATE deadline_recomputes SET state = 'running', lease_until = now() + make_interval(secs => $2::int)
 WHERE version = $1 AND state IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < now())
@@ -336,9 +358,14 @@ func (q *Queries) MarkLateOrders(ctx context.Context, arg MarkLateOrdersParams) 
 }
 
 const openOrderPage = `-- name: OpenOrderPage :many
-SELECT id, created_at, paid_at FROM orders
-WHERE status IN ('paid', 'processing') AND id > $1::uuid
-ORDER BY id
+SELECT o.id, o.created_at, o.paid_at, r.ship_within_hours AS rate_within FROM orders o
+LEFT JOIN LATERAL (
+    SELECT sr.ship_within_hours FROM shipping_rates sr
+    WHERE sr.country IN (o.shipping_address->>'country', '*') AND sr.currency = o.currency
+    ORDER BY sr.country = '*' LIMIT 1
+) r ON true
+WHERE o.status IN ('paid', 'processing') AND o.id > $1::uuid
+ORDER BY o.id
 LIMIT $2
 `
 
@@ -348,9 +375,10 @@ type OpenOrderPageParams struct {
 }
 
 type OpenOrderPageRow struct {
-	ID        uuid.UUID
-	CreatedAt time.Time
-	PaidAt    *time.Time
+	ID         uuid.UUID
+	CreatedAt  time.Time
+	PaidAt     *time.Time
+	RateWithin decimal.NullDecimal
 }
 
 // One page of the orders waiting to ship, by id (which no change moves), on their own
@@ -364,7 +392,12 @@ func (q *Queries) OpenOrderPage(ctx context.Context, arg OpenOrderPageParams) ([
 	items := []OpenOrderPageRow{}
 	for rows.Next() {
 		var i OpenOrderPageRow
-		if err := rows.Scan(&i.ID, &i.CreatedAt, &i.PaidAt); err != nil {
+		if err := rows.Scan(
+			&i.ID,
+			&i.CreatedAt,
+			&i.PaidAt,
+			&i.RateWithin,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -403,6 +436,25 @@ func (q *Queries) QueueLateDigest(ctx context.Context, arg QueueLateDigestParams
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const rateShipWithin = `-- name: RateShipWithin :one
+SELECT r.ship_within_hours FROM orders o
+LEFT JOIN LATERAL (
+    SELECT sr.ship_within_hours FROM shipping_rates sr
+    WHERE sr.country IN (o.shipping_address->>'country', '*') AND sr.currency = o.currency
+    ORDER BY sr.country = '*' LIMIT 1
+) r ON true
+WHERE o.id = $1
+`
+
+// The deadline hours of an order's shipping rate (chosen as its price was: the rate of
+// its destination and currency, else the '*' one), NULL: the shop's rule.
+func (q *Queries) RateShipWithin(ctx context.Context, id uuid.UUID) (decimal.NullDecimal, error) {
+	row := q.db.QueryRow(ctx, rateShipWithin, id)
+	var ship_within_hours decimal.NullDecimal
+	err := row.Scan(&ship_within_hours)
+	return ship_within_hours, err
 }
 
 const setShipBy = `-- name: SetShipBy :execrows

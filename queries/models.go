@@ -445,13 +445,14 @@ type Session struct {
 }
 
 type ShippingRate struct {
-	ID        uuid.UUID
-	Country   string
-	Currency  string
-	Amount    decimal.Decimal
-	FreeAbove decimal.NullDecimal
-	Name      string
-	CreatedAt time.Time
+	ID              uuid.UUID
+	Country         string
+	Currency        string
+	Amount          decimal.Decimal
+	FreeAbove       decimal.NullDecimal
+	Name            string
+	CreatedAt       time.Time
+	ShipWithinHours decimal.NullDecimal
 }
 
 type StaffUser struct {

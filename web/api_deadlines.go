@@ -21,9 +21,17 @@ type deadlinesJSON struct {
 	Holidays        []string              `json:"holidays"`
 	ShipWithinHours *json.Number          `json:"ship_within_hours"` // null: no deadlines
 	AtRiskHours     json.Number           `json:"at_risk_hours"`
+	ShippingRates   []rateDeadlineJSON    `json:"shipping_rates"` // read-only: set in Settings → Shipping
 	Version         int                   `json:"version"`
 	UpdatedAt       apiTime               `json:"updated_at"`
 	Recompute       *recomputeJSON        `json:"recompute"` // the latest recomputation of the open orders
+}
+
+// rateDeadlineJSON is a shipping rate with deadline hours of its own.
+type rateDeadlineJSON struct {
+	Country         string      `json:"country"`
+	Currency        string      `json:"currency"`
+	ShipWithinHours json.Number `json:"ship_within_hours"`
 }
 
 type recomputeJSON struct {
@@ -35,7 +43,11 @@ type recomputeJSON struct {
 func toDeadlinesJSON(d service.DeadlineSettings) deadlinesJSON {
 	in := d.Rules.Input()
 	out := deadlinesJSON{TimeZone: in.TimeZone, Hours: map[string]*[2]string{}, Holidays: append([]string{}, in.Holidays...),
-		AtRiskHours: json.Number(in.AtRisk), Version: d.Version, UpdatedAt: apiTime(d.UpdatedAt)}
+		AtRiskHours: json.Number(in.AtRisk), Version: d.Version, UpdatedAt: apiTime(d.UpdatedAt), ShippingRates: []rateDeadlineJSON{}}
+	for _, r := range d.Rates {
+		out.ShippingRates = append(out.ShippingRates, rateDeadlineJSON{Country: r.Country, Currency: r.Currency,
+			ShipWithinHours: json.Number(r.ShipWithin.Decimal.String())})
+	}
 	for _, day := range domain.Weekdays {
 		key := domain.WeekdayKey(day)
 		if h, ok := in.Hours[key]; ok {

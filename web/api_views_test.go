@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/service"
 )
@@ -156,6 +158,24 @@ func TestDeadlinesAPI(t *testing.T) {
 	}
 	e.mustCode(http.StatusBadRequest, "bad_request", "PUT", "/api/v1/settings/deadlines", `{"ship_within_hours": "16"}`)
 	e.mustCode(http.StatusBadRequest, "bad_request", "PUT", "/api/v1/settings/deadlines", `{"weekends": true}`)
+	// Numbers go through the one parser: an exponent is malformed (400), too many digits 422.
+	for body, code := range map[string]int{`{"ship_within_hours": 1e1}`: http.StatusBadRequest, `{"at_risk_hours": 1.255}`: http.StatusUnprocessableEntity} {
+		if r := e.do("PUT", "/api/v1/settings/deadlines", body); r.Status != code {
+			t.Errorf("%s: %d %s, want %d", body, r.Status, r.Body, code)
+		}
+	}
+
+	// A shipping rate's own hours are listed (read-only) and replace the rule for its orders.
+	if _, err := e.svc.SaveShippingRate(context.Background(), uuid.Nil, domain.ShippingRateInput{Country: "*", Currency: "USD", Amount: "0", ShipWithin: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	e.must(http.StatusOK, "PUT", "/api/v1/settings/deadlines", map[string]any{"ship_within_hours": 16}).JSON(t, &d)
+	if len(d.ShippingRates) != 1 || d.ShippingRates[0].Country != "*" || d.ShippingRates[0].ShipWithinHours.String() != "2" {
+		t.Errorf("shipping_rates: %+v", d.ShippingRates)
+	}
+	if o := e.reloadOrder(before.ID); o.ShipBy == nil || !time.Time(*o.ShipBy).Equal(time.Time(*o.PaidAt).Add(2*time.Hour)) {
+		t.Errorf("at a rate of 2 hours: ship_by %v (paid %v)", o.ShipBy, o.PaidAt)
+	}
 }
 
 // The activity log through the API: order history and changes outside orders, with who

@@ -78,10 +78,21 @@ func (r DeadlineRules) Enabled() bool { return r.ShipWithin.Valid }
 
 // ShipBy is the deadline of an order paid at paidAt; nil when there are no deadlines.
 func (r DeadlineRules) ShipBy(paidAt time.Time) *time.Time {
+	return r.ShipByWithin(paidAt, decimal.NullDecimal{})
+}
+
+// ShipByWithin is ShipBy for an order whose shipping rate has hours of its own (rate,
+// when valid): they replace the shop's rule, which still says whether there are
+// deadlines at all.
+func (r DeadlineRules) ShipByWithin(paidAt time.Time, rate decimal.NullDecimal) *time.Time {
 	if !r.Enabled() {
 		return nil
 	}
-	t := r.AddBusinessHours(paidAt, hoursDuration(r.ShipWithin.Decimal))
+	within := r.ShipWithin.Decimal
+	if rate.Valid {
+		within = rate.Decimal
+	}
+	t := r.AddBusinessHours(paidAt, hoursDuration(within))
 	return &t
 }
 

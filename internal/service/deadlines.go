@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/shopspring/decimal"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/emails"
@@ -32,6 +33,8 @@ type DeadlineSettings struct {
 	Version   int
 	UpdatedAt time.Time
 	Recompute *DeadlineRecompute // the latest recomputation; nil before the first change
+	// Rates are the shipping rates with deadline hours of their own.
+	Rates []domain.ShippingRate
 }
 
 // DeadlineRecompute is a recomputation of the open orders' deadlines and how far it got.
@@ -142,7 +145,14 @@ func (s *Service) stampDeadline(ctx context.Context, q *queries.Queries, row que
 	if row.PaidAt != nil {
 		paidAt = *row.PaidAt
 	}
-	p.ShipBy, p.ShipByRules = rules.ShipBy(paidAt), &lr.Version
+	var rate decimal.NullDecimal
+	if rules.Enabled() {
+		// Read after the shared lock: a change of a rate's hours takes it exclusively first.
+		if rate, err = q.RateShipWithin(ctx, row.ID); err != nil {
+			return fmt.Errorf("deadline hours of the shipping rate: %w", err)
+		}
+	}
+	p.ShipBy, p.ShipByRules = rules.ShipByWithin(paidAt, rate), &lr.Version
 	return nil
 }
 
@@ -157,7 +167,16 @@ func (s *Service) DeadlineSettings(ctx context.Context) (DeadlineSettings, error
 	if err != nil {
 		return DeadlineSettings{}, err
 	}
-	out := DeadlineSettings{Rules: rules, Version: int(row.Version), UpdatedAt: row.UpdatedAt}
+	out := DeadlineSettings{Rules: rules, Version: int(row.Version), UpdatedAt: row.UpdatedAt, Rates: []domain.ShippingRate{}}
+	rates, err := q.ListShippingRates(ctx)
+	if err != nil {
+		return DeadlineSettings{}, fmt.Errorf("shipping rates: %w", err)
+	}
+	for _, r := range rates {
+		if r.ShipWithinHours.Valid {
+			out.Rates = append(out.Rates, shippingRateFromRow(r).ShippingRate)
+		}
+	}
 	rc, err := q.LatestDeadlineRecompute(ctx)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
@@ -219,14 +238,8 @@ func (s *Service) SaveDeadlineSettings(ctx context.Context, in domain.DeadlineIn
 		}
 		if recompute {
 			version = row.Version
-			if open, err = openOrders(ctx, q); err != nil {
+			if open, err = s.startRecompute(ctx, tx, q, version); err != nil {
 				return err
-			}
-			if err := q.InsertDeadlineRecompute(ctx, queries.InsertDeadlineRecomputeParams{Version: version, Total: int32(min(open, 1<<31-1))}); err != nil {
-				return fmt.Errorf("deadline recomputation: %w", err)
-			}
-			if _, err := s.queue.InsertTx(ctx, tx, RecomputeDeadlinesArgs{Version: int(version)}, nil); err != nil {
-				return fmt.Errorf("enqueue deadline recomputation: %w", err)
 			}
 		}
 		return audit(ctx, q, actorFrom(ctx), domain.ActivitySettings, "Changed the shipping deadlines: "+describeRules(rules),
@@ -235,12 +248,57 @@ func (s *Service) SaveDeadlineSettings(ctx context.Context, in domain.DeadlineIn
 	if err != nil {
 		return DeadlineSettings{}, err
 	}
-	if version != 0 && open <= inlineRecompute {
-		if _, err := s.RunDeadlineRecompute(ctx, int(version)); err != nil {
-			return DeadlineSettings{}, err
-		}
+	if err := s.recomputeNowIfSmall(ctx, version, open); err != nil {
+		return DeadlineSettings{}, err
 	}
 	return s.DeadlineSettings(ctx)
+}
+
+// startRecompute records the recomputation of the open orders' deadlines with the rules
+// of version (just made, under the rules' exclusive lock) and queues its job; it returns
+// how many orders are open.
+func (s *Service) startRecompute(ctx context.Context, tx pgx.Tx, q *queries.Queries, version int32) (int64, error) {
+	open, err := openOrders(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	if err := q.InsertDeadlineRecompute(ctx, queries.InsertDeadlineRecomputeParams{Version: version, Total: int32(min(open, 1<<31-1))}); err != nil {
+		return 0, fmt.Errorf("deadline recomputation: %w", err)
+	}
+	if _, err := s.queue.InsertTx(ctx, tx, RecomputeDeadlinesArgs{Version: int(version)}, nil); err != nil {
+		return 0, fmt.Errorf("enqueue deadline recomputation: %w", err)
+	}
+	return open, nil
+}
+
+// recomputeNowIfSmall runs a recomputation started by a committed change (version, 0:
+// none) before the answer when the shop has few open orders; the job does the others.
+func (s *Service) recomputeNowIfSmall(ctx context.Context, version int32, open int64) error {
+	if version == 0 || open > inlineRecompute {
+		return nil
+	}
+	_, err := s.RunDeadlineRecompute(ctx, int(version))
+	return err
+}
+
+// rateDeadlinesChanged is called by a change of shipping rates (under the rules'
+// exclusive lock, taken before the rates are read) that changed the hours some orders
+// get: with deadlines on, the rules move to a new version and the open orders are
+// recomputed. It returns the version (0: none) and how many orders are open.
+func (s *Service) rateDeadlinesChanged(ctx context.Context, tx pgx.Tx, q *queries.Queries) (int32, int64, error) {
+	cur, err := q.GetDeadlineSettings(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("deadline settings: %w", err)
+	}
+	if !cur.ShipWithinHours.Valid { // no deadlines: nothing to recompute
+		return 0, 0, nil
+	}
+	row, err := q.BumpDeadlineRules(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("deadline rules: %w", err)
+	}
+	open, err := s.startRecompute(ctx, tx, q, row.Version)
+	return row.Version, open, err
 }
 
 func sameRules(a, b domain.DeadlineRules) bool {
@@ -338,7 +396,7 @@ func (s *Service) RunDeadlineRecompute(ctx context.Context, version int) (busy b
 			if o.PaidAt != nil {
 				paid = *o.PaidAt
 			}
-			if t := rules.ShipBy(paid); t != nil {
+			if t := rules.ShipByWithin(paid, o.RateWithin); t != nil {
 				shipBys[i] = *t
 			}
 		}

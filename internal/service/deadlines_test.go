@@ -2,11 +2,14 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/mail"
@@ -319,4 +322,63 @@ func TestLateDigestOnceADay(t *testing.T) {
 	if n := e.intQuery(`SELECT count(*) FROM messages WHERE kind = 'late_digest' AND state = 'sent'`); n != 1 {
 		t.Errorf("%d digests sent", n)
 	}
+}
+
+// A shipping rate may have deadline hours of its own: orders shipped at it (the rate of
+// their destination and currency, else the "*" one) ship within those instead of the
+// shop's rule, at payment and when a change of the rates recomputes the open orders; the
+// shop's rule still says whether there are deadlines at all.
+func TestShippingRateDeadlineHours(t *testing.T) {
+	e := newOpsEnv(t)
+	e.stock("TEE-M", "20.00", 100)
+	e.deadlines(roundTheClock("16"))
+	before := e.pay(e.order("a@example.com", "TEE-M", 1)) // paid under the shop's rule
+	rate := func(id uuid.UUID, country, within string) uuid.UUID {
+		t.Helper()
+		r, err := e.svc.SaveShippingRate(e.ctx, id, domain.ShippingRateInput{Country: country, Currency: "USD", Amount: "5", ShipWithin: within})
+		if err != nil {
+			t.Fatalf("save rate %s %q: %v", country, within, err)
+		}
+		return r.ID
+	}
+	within := func(o domain.Order, want time.Duration, what string) {
+		t.Helper()
+		got := e.get(o.ID)
+		switch {
+		case want == 0 && got.ShipBy != nil:
+			t.Errorf("%s: ship by %v, want none", what, got.ShipBy)
+		case want != 0 && (got.ShipBy == nil || !got.ShipBy.Equal(got.PaidAt.Add(want))):
+			t.Errorf("%s: paid %v, ship by %v, want %v later", what, got.PaidAt, got.ShipBy, want)
+		}
+	}
+	us := rate(uuid.Nil, "US", "4")
+	within(before, 4*time.Hour, "paid before the rate had hours (recomputed)")
+	after := e.pay(e.order("b@example.com", "TEE-M", 1))
+	within(after, 4*time.Hour, "paid at the rate")
+	if _, err := e.svc.SaveShippingRate(e.ctx, uuid.Nil, domain.ShippingRateInput{Country: "DE", Currency: "USD", Amount: "5", ShipWithin: "0"}); !fieldRefused(err, "ship_within_hours") {
+		t.Errorf("0 hours: %v, want refused naming ship_within_hours", err)
+	}
+
+	rate(us, "US", "") // back to the shop's rule
+	within(before, 16*time.Hour, "the rate's hours removed")
+	rate(uuid.Nil, "*", "8.5") // every other destination
+	if err := e.svc.DeleteShippingRate(e.ctx, us); err != nil {
+		t.Fatal(err)
+	}
+	within(after, 8*time.Hour+30*time.Minute, "the US rate deleted: the * rate's hours")
+
+	off := roundTheClock("")
+	e.deadlines(off)
+	within(after, 0, "no deadlines: a rate's hours make none")
+	if s := e.deadlines(roundTheClock("16")); len(s.Rates) != 1 || s.Rates[0].Country != "*" || s.Rates[0].ShipWithin.Decimal.String() != "8.5" {
+		t.Errorf("settings list the rates with hours: %+v", s.Rates)
+	}
+	within(after, 8*time.Hour+30*time.Minute, "deadlines on again")
+	e.mustBeClean()
+}
+
+// fieldRefused tells whether err is a validation error naming field.
+func fieldRefused(err error, field string) bool {
+	var de *domain.Error
+	return errors.As(err, &de) && de.Fields[field] != ""
 }

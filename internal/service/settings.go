@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/queries"
@@ -101,44 +102,92 @@ func (s *Service) ListShippingRates(ctx context.Context) ([]ShippingRateSetting,
 	return out, nil
 }
 
-// SaveShippingRate creates a shipping rate (id uuid.Nil) or replaces one.
+// SaveShippingRate creates a shipping rate (id uuid.Nil) or replaces one; with rates
+// that have deadline hours of their own, the open orders' deadlines are recomputed.
 func (s *Service) SaveShippingRate(ctx context.Context, id uuid.UUID, in domain.ShippingRateInput) (ShippingRateSetting, error) {
 	r, err := in.Parse()
 	if err != nil {
 		return ShippingRateSetting{}, err
 	}
 	var row queries.ShippingRate
-	err = s.audited(ctx, domain.ActivitySettings, func(q *queries.Queries) (string, map[string]any, error) {
+	version, open, err := s.changeRates(ctx, func(q *queries.Queries) (string, map[string]any, error) {
 		if id == uuid.Nil {
 			row, err = q.InsertShippingRate(ctx, queries.InsertShippingRateParams{Country: r.Country, Currency: r.Currency,
-				Amount: r.Amount, FreeAbove: r.FreeAbove, Name: r.Name})
+				Amount: r.Amount, FreeAbove: r.FreeAbove, Name: r.Name, ShipWithinHours: r.ShipWithin})
 		} else {
 			row, err = q.UpdateShippingRate(ctx, queries.UpdateShippingRateParams{ID: id, Country: r.Country, Currency: r.Currency,
-				Amount: r.Amount, FreeAbove: r.FreeAbove, Name: r.Name})
+				Amount: r.Amount, FreeAbove: r.FreeAbove, Name: r.Name, ShipWithinHours: r.ShipWithin})
 		}
 		if err != nil {
 			return "", nil, settingError(notFound(err, "shipping rate"), "shipping rate",
 				map[string]string{"country": "already has a rate in this currency"})
 		}
-		return "Saved the shipping rate of " + r.Country + ": " + domain.FormatAmount(r.Amount, r.Currency) + " " + r.Currency,
-			map[string]any{"setting": "shipping_rate", "id": row.ID, "country": r.Country, "currency": r.Currency, "amount": r.Amount}, nil
+		details := map[string]any{"setting": "shipping_rate", "id": row.ID, "country": r.Country, "currency": r.Currency, "amount": r.Amount}
+		summary := "Saved the shipping rate of " + r.Country + ": " + domain.FormatAmount(r.Amount, r.Currency) + " " + r.Currency
+		if r.ShipWithin.Valid {
+			details["ship_within_hours"] = r.ShipWithin.Decimal
+			summary += ", ship within " + r.ShipWithin.Decimal.String() + " business hours"
+		}
+		return summary, details, nil
 	})
 	if err != nil {
+		return ShippingRateSetting{}, err
+	}
+	if err := s.recomputeNowIfSmall(ctx, version, open); err != nil {
 		return ShippingRateSetting{}, err
 	}
 	return shippingRateFromRow(row), nil
 }
 
-// DeleteShippingRate removes a shipping rate.
+// DeleteShippingRate removes a shipping rate (recomputing deadlines as SaveShippingRate).
 func (s *Service) DeleteShippingRate(ctx context.Context, id uuid.UUID) error {
-	return s.audited(ctx, domain.ActivitySettings, func(q *queries.Queries) (string, map[string]any, error) {
+	version, open, err := s.changeRates(ctx, func(q *queries.Queries) (string, map[string]any, error) {
 		r, err := q.GetShippingRate(ctx, id)
 		if err != nil {
 			return "", nil, notFound(err, "shipping rate")
 		}
-		return "Deleted the shipping rate of " + r.Country + " in " + r.Currency, map[string]any{"setting": "shipping_rate", "id": id},
-			deleted(q.DeleteShippingRate(ctx, id))("shipping rate")
+		return "Deleted the shipping rate of " + r.Country + " in " + r.Currency,
+			map[string]any{"setting": "shipping_rate", "id": id}, deleted(q.DeleteShippingRate(ctx, id))("shipping rate")
 	})
+	if err != nil {
+		return err
+	}
+	return s.recomputeNowIfSmall(ctx, version, open)
+}
+
+// changeRates runs a change of the shipping rates in a transaction with its record in
+// the activity log. It first takes the deadline rules' exclusive lock, so that a payment
+// computes its deadline with the rates before or after the change, never between. When
+// a rate has deadline hours of its own, before or after, the change may move some
+// orders' deadlines (an order matches another rate, or another rate's hours): the open
+// orders are recomputed (the version and open orders are for recomputeNowIfSmall).
+func (s *Service) changeRates(ctx context.Context, change func(q *queries.Queries) (summary string, details map[string]any, err error)) (int32, int64, error) {
+	var version int32
+	var open int64
+	err := s.inTx(ctx, func(tx pgx.Tx, q *queries.Queries) error {
+		if err := q.LockDeadlineRulesForChange(ctx); err != nil {
+			return fmt.Errorf("lock deadline rules: %w", err)
+		}
+		before, err := q.RatesHaveDeadlines(ctx)
+		if err != nil {
+			return fmt.Errorf("shipping rates: %w", err)
+		}
+		summary, details, err := change(q)
+		if err != nil {
+			return err
+		}
+		after, err := q.RatesHaveDeadlines(ctx)
+		if err != nil {
+			return fmt.Errorf("shipping rates: %w", err)
+		}
+		if before || after {
+			if version, open, err = s.rateDeadlinesChanged(ctx, tx, q); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, q, actorFrom(ctx), domain.ActivitySettings, summary, details)
+	})
+	return version, open, err
 }
 
 // ListCoupons returns every coupon, active ones first.
@@ -240,7 +289,7 @@ func taxRateFromRow(r queries.TaxRate) TaxRateSetting {
 
 func shippingRateFromRow(r queries.ShippingRate) ShippingRateSetting {
 	return ShippingRateSetting{ID: r.ID, ShippingRate: domain.ShippingRate{Country: r.Country,
-		Currency: r.Currency, Amount: r.Amount, FreeAbove: r.FreeAbove, Name: r.Name}}
+		Currency: r.Currency, Amount: r.Amount, FreeAbove: r.FreeAbove, Name: r.Name, ShipWithin: r.ShipWithinHours}}
 }
 
 func couponFromRow(r queries.Coupon) CouponSetting {
