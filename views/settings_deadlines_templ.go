@@ -166,7 +166,7 @@ func deadlinesTab(p Page, v SettingsView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = Input(Field{Label: "Ship within (business hours of payment)", Name: "ship_within_hours", Value: v.Form.V("ship_within_hours"),
-			Errors: v.Form.Errors, Hint: "Empty: no deadlines. Fractions allowed, e.g. 16 or 1.5.",
+			Errors: v.Form.Errors, Hint: "Empty: no deadlines. Fractions allowed, e.g. 16 or 1.5. A shipping rate may have hours of its own (Settings → Shipping).",
 			Attrs: templ.Attributes{"inputmode": "decimal", "placeholder": "16"}}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err

@@ -1724,7 +1724,7 @@ func shippingTab(p Page, v SettingsView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = Input(Field{Label: "Ship within (business hours)", Name: "ship_within_hours", Value: v.Form.V("ship_within_hours"), Errors: v.Form.Errors, Hint: "Orders shipped at this rate, when deadlines are on (Settings → Shipping deadlines). Empty: the shop's rule.", Attrs: templ.Attributes{"inputmode": "decimal"}}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Input(Field{Label: "Ship within (business hours)", Name: "ship_within_hours", Value: v.Form.V("ship_within_hours"), Errors: v.Form.Errors, Hint: "While shipping deadlines are on. Empty: the shop's rule.", Attrs: templ.Attributes{"inputmode": "decimal"}}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
