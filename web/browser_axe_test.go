@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/service"
@@ -127,6 +128,9 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 	hours := map[string][2]string{"mon": {"09:00", "17:00"}, "tue": {"09:00", "17:00"}, "wed": {"09:00", "17:00"},
 		"thu": {"09:00", "17:00"}, "fri": {"09:00", "17:00"}}
 	_, err = e.svc.SaveDeadlineSettings(ctx, domain.DeadlineInput{TimeZone: "Europe/Berlin", Hours: hours, ShipWithin: "16", AtRisk: "4"})
+	must(err)
+	// A shipping rate with deadline hours of its own (the rates' table and its column).
+	_, err = e.svc.SaveShippingRate(ctx, uuid.Nil, domain.ShippingRateInput{Country: "DE", Currency: "EUR", Amount: "5", ShipWithin: "8"})
 	must(err)
 
 	order := func(o domain.Order, rest string) string { return "/orders/" + o.Number + rest }
