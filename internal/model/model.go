@@ -1,0 +1,410 @@
+package model
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Model is the shop as the contract says it must be after everything it was told: the
+// orders, stock on hand per SKU (reserved is the orders' reservations, summed) and the
+// coupons' uses. It is safe for concurrent use; operations on one order must come one at
+// a time (the driver locks each order), operations on different orders race only for
+// stock and coupons, which the model judges with what is still in flight (Begin).
+type Model struct {
+	Config Config
+	TTL    time.Duration    // OMS_RESERVATION_TTL: unpaid orders older than this may expire
+	Now    func() time.Time // the clock expiry is judged by
+
+	mu       sync.Mutex
+	orders   map[string]*Order
+	onHand   map[string]int
+	reserved map[string]int
+	uses     map[string]int // coupon uses, by code: they never come back
+	flights  map[int]flight
+	nextID   int
+}
+
+// flight is an operation sent and not yet accounted for: it may already have happened
+// on the server, so the stock and coupon uses the server has are between the model's
+// and the model's moved by every flight.
+type flight struct {
+	reserve, release map[string]int
+	coupon           string
+}
+
+// New is a model of a shop with cfg and stock on hand.
+func New(cfg Config, onHand map[string]int, ttl time.Duration) *Model {
+	return &Model{Config: cfg, TTL: ttl, Now: time.Now, orders: map[string]*Order{}, onHand: maps.Clone(onHand),
+		reserved: map[string]int{}, uses: map[string]int{}, flights: map[int]flight{}}
+}
+
+// Order is the model's order id (a copy), ok false when there is none.
+func (m *Model) Order(id string) (Order, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	o, ok := m.orders[id]
+	if !ok {
+		return Order{}, false
+	}
+	return o.Clone(), true
+}
+
+// OrderIDs are the ids of every order, in no order.
+func (m *Model) OrderIDs() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Collect(maps.Keys(m.orders))
+}
+
+// Stock is a SKU's on_hand and reserved as the model has them.
+func (m *Model) Stock(sku string) (onHand, reserved int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.onHand[sku], m.reserved[sku]
+}
+
+// SKUs are the SKUs with stock.
+func (m *Model) SKUs() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Sorted(maps.Keys(m.onHand))
+}
+
+// Uses is how many orders used coupon code.
+func (m *Model) Uses(code string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.uses[code]
+}
+
+// Begin records that op on order id (empty: a new order) is about to be sent, and
+// returns its token for End. Until then other answers are judged knowing it may have
+// happened already.
+func (m *Model) Begin(id string, op Op) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.nextID++
+	f := flight{reserve: map[string]int{}, release: map[string]int{}}
+	cur := Order{}
+	if o, ok := m.orders[id]; ok {
+		cur = o.Clone()
+	}
+	next := cur.Clone()
+	if eff, err := op.apply(&m.Config, &next); err == nil {
+		for sku, d := range reservationDelta(cur, next) {
+			if d > 0 {
+				f.reserve[sku] += d
+			} else {
+				f.release[sku] -= d
+			}
+		}
+		for sku, d := range eff.OnHand {
+			if d > 0 {
+				f.release[sku] += d
+			}
+		}
+		f.coupon = eff.Coupon
+	}
+	m.flights[m.nextID] = f
+	return m.nextID
+}
+
+// BeginStock records a stock adjustment in flight (see Begin).
+func (m *Model) BeginStock(sku string, delta int) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.nextID++
+	f := flight{reserve: map[string]int{}, release: map[string]int{}}
+	if delta > 0 {
+		f.release[sku] = delta
+	} else {
+		f.reserve[sku] = -delta
+	}
+	m.flights[m.nextID] = f
+	return m.nextID
+}
+
+// End forgets a flight: its answer has been accounted for.
+func (m *Model) End(token int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.flights, token)
+}
+
+func reservationDelta(before, after Order) map[string]int {
+	d := after.Reservations()
+	for sku, n := range before.Reservations() {
+		d[sku] -= n
+	}
+	return d
+}
+
+// slack is how far the server's stock and coupon uses may be from the model's: what
+// other flights may have taken or given back, and what unpaid orders past their TTL may
+// have given back by expiring. Caller holds mu.
+func (m *Model) slack(except int) (reserve, release map[string]int, coupons map[string]int) {
+	reserve, release, coupons = map[string]int{}, map[string]int{}, map[string]int{}
+	for id, f := range m.flights {
+		if id == except {
+			continue
+		}
+		for sku, n := range f.reserve {
+			reserve[sku] += n
+		}
+		for sku, n := range f.release {
+			release[sku] += n
+		}
+		if f.coupon != "" {
+			coupons[f.coupon]++
+		}
+	}
+	now := m.Now()
+	for _, o := range m.orders {
+		if (o.Status == Created || o.Status == Pending) && now.Sub(o.CreatedAt) > m.TTL-2*time.Second {
+			for sku, n := range o.Reservations() {
+				release[sku] += n
+			}
+		}
+	}
+	return reserve, release, coupons
+}
+
+// verdict is what stock and coupon uses allow of a success that changes cur into next
+// with eff: ok false when it surely cannot happen, maybe the codes it may be refused with
+// instead. Caller holds mu.
+func (m *Model) verdict(token int, cur, next Order, eff Effects) (ok bool, maybe []string) {
+	reserve, release, coupons := m.slack(token)
+	ok = true
+	for sku, d := range reservationDelta(cur, next) {
+		if d <= 0 {
+			continue
+		}
+		avail := m.onHand[sku] - m.reserved[sku]
+		switch {
+		case avail+release[sku] < d:
+			ok, maybe = false, []string{"out_of_stock"}
+		case avail-reserve[sku] < d && !slices.Contains(maybe, "out_of_stock"):
+			maybe = append(maybe, "out_of_stock")
+		}
+	}
+	if eff.Coupon != "" {
+		if limit := m.Config.Coupons[eff.Coupon].Limit; limit > 0 {
+			switch {
+			case m.uses[eff.Coupon] >= limit:
+				ok, maybe = false, append(maybe, "coupon_invalid")
+			case m.uses[eff.Coupon]+coupons[eff.Coupon] >= limit:
+				maybe = append(maybe, "coupon_invalid")
+			}
+		}
+	}
+	return ok, maybe
+}
+
+// Outcome is what the model allows of an operation.
+type Outcome struct {
+	Next    *Order   // the order after a success; nil: the operation must be refused
+	Effects Effects  // what a success does beyond the order
+	Codes   []string // error codes it may be refused with
+}
+
+// Step says what op on order id (empty: a new order) may come to, from the model's state.
+func (m *Model) Step(id string, op Op, token int) Outcome {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur := Order{}
+	if o, ok := m.orders[id]; ok {
+		cur = *o
+	}
+	return m.step(cur, op, token)
+}
+
+func (m *Model) step(cur Order, op Op, token int) Outcome {
+	next := cur.Clone()
+	eff, err := op.apply(&m.Config, &next)
+	if err != nil {
+		return Outcome{Codes: err.(*Refusal).Codes}
+	}
+	ok, maybe := m.verdict(token, cur, next, eff)
+	out := Outcome{Effects: eff, Codes: maybe}
+	if ok {
+		if changed(cur, next) && next.Version > 0 {
+			next.Version++
+		}
+		out.Next = &next
+	}
+	return out
+}
+
+func changed(a, b Order) bool {
+	a.Version, b.Version = 0, 0
+	return len(Diff(a.View(), b.View())) > 0 || a.Delivered != b.Delivered
+}
+
+// Observation is what the driver saw of an operation on one order: its answer and the
+// order afterwards. Code is the error code it was refused with, "" for a success, and
+// Lost when no answer came (it may have happened or not, never half).
+type Observation struct {
+	Op   Op // nil: the order was only looked at
+	Code string
+	View View
+}
+
+// Lost is the code of an answer that never came.
+const Lost = "(no answer)"
+
+// Explanation is how the model accounts for an observation: the system steps that
+// happened around the operation, whether the operation happened, and the order after.
+type Explanation struct {
+	Steps    []string // in the order found, the operation among them
+	Happened bool     // the operation succeeded
+	Order    Order
+	effects  Effects
+}
+
+// Explain finds how the observation came about from the model's order id: the operation
+// with its answer, and before or after it any system steps the observed order shows
+// (refunds settled, an expiry, card payments settled by the cancellation job). It
+// returns an error naming what differs when nothing explains it; the model is unchanged
+// until Commit.
+func (m *Model) Explain(id string, obs Observation, token int) (Explanation, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur := Order{}
+	if o, ok := m.orders[id]; ok {
+		cur = o.Clone()
+	}
+	best := []string{}
+	var found *Explanation
+	var search func(o Order, opDone bool, trail []string, eff Effects, happened bool, depth int)
+	search = func(o Order, opDone bool, trail []string, eff Effects, happened bool, depth int) {
+		if found != nil {
+			return
+		}
+		if opDone {
+			o.Bind(obs.View)
+			d := Diff(o.View(), obs.View)
+			if len(d) == 0 {
+				found = &Explanation{Steps: trail, Happened: happened, Order: o, effects: eff}
+				return
+			}
+			if len(best) == 0 || len(d) < len(best) {
+				best = d
+			}
+		}
+		if depth > 6 {
+			return
+		}
+		if !opDone {
+			m.tryOp(o, obs, token, func(next Order, e Effects, did bool, label string) {
+				search(next, true, append(slices.Clone(trail), label), e, did, depth+1)
+			})
+		}
+		for _, st := range evidence(o, obs.View) {
+			next := o.Clone()
+			if _, err := st.apply(&m.Config, &next); err != nil || !changed(o, next) {
+				continue
+			}
+			if next.Version > 0 {
+				next.Version++
+			}
+			search(next, opDone, append(slices.Clone(trail), "system: "+st.Name()), eff, happened, depth+1)
+		}
+	}
+	search(cur, obs.Op == nil, nil, Effects{}, false, 0)
+	if found == nil {
+		return Explanation{}, fmt.Errorf("nothing explains the order observed; closest differences:\n  %s", strings.Join(best, "\n  "))
+	}
+	if found.Order.Version == 0 { // a new order: the model counts from the server's first
+		found.Order.Version = obs.View.Version
+	}
+	return *found, nil
+}
+
+// tryOp applies the observed operation to o as its answer says, calling then for each
+// way it may have gone.
+func (m *Model) tryOp(o Order, obs Observation, token int, then func(Order, Effects, bool, string)) {
+	out := m.step(o, obs.Op, token)
+	name := obs.Op.Name()
+	switch obs.Code {
+	case "":
+		if out.Next != nil {
+			then(*out.Next, out.Effects, true, name)
+		}
+	case Lost:
+		if out.Next != nil {
+			then(*out.Next, out.Effects, true, name+" (answer lost: happened)")
+		}
+		then(o, Effects{}, false, name+" (answer lost: did not happen)")
+	default:
+		if slices.Contains(out.Codes, obs.Code) {
+			then(o, Effects{}, false, name+" → "+obs.Code)
+		}
+	}
+}
+
+// Commit makes an explanation the model's state: the order, its stock and coupon use.
+func (m *Model) Commit(id string, e Explanation) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	before := Order{}
+	if o, ok := m.orders[id]; ok {
+		before = *o
+	}
+	o := e.Order
+	if id == "" {
+		id = o.ID
+	}
+	for sku, d := range reservationDelta(before, o) {
+		m.reserved[sku] += d
+	}
+	for sku, d := range e.effects.OnHand {
+		m.onHand[sku] += d
+	}
+	if e.Happened && e.effects.Coupon != "" {
+		m.uses[e.effects.Coupon]++
+	}
+	m.orders[id] = &o
+}
+
+// AdjustStock judges a stock adjustment of delta on sku: ok false when it surely must be
+// refused (inventory_below_reserved: on hand never below reserved), maybe when it may be.
+func (m *Model) AdjustStock(sku string, delta, token int) (ok, maybe bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	reserve, release, _ := m.slack(token)
+	after := m.onHand[sku] + delta
+	switch {
+	case after < m.reserved[sku]-release[sku] || after < 0:
+		return false, true
+	case after < m.reserved[sku]+reserve[sku]:
+		return true, true
+	}
+	return true, false
+}
+
+// CommitStock applies an adjustment the server made.
+func (m *Model) CommitStock(sku string, delta int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.onHand[sku] += delta
+}
+
+// Oversold lists the SKUs whose reservations exceed what is on hand by more than what
+// is in flight may explain.
+func (m *Model) Oversold() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, release, _ := m.slack(0)
+	var out []string
+	for sku, r := range m.reserved {
+		if r > m.onHand[sku]+release[sku] {
+			out = append(out, fmt.Sprintf("%s: %d reserved of %d on hand", sku, r, m.onHand[sku]))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
