@@ -48,7 +48,9 @@ type Create struct {
 	Country string
 }
 
-func (op Create) Name() string { return fmt.Sprintf("create %v coupon=%q country=%s", op.Items, op.Coupon, op.Country) }
+func (op Create) Name() string {
+	return fmt.Sprintf("create %v coupon=%q country=%s", op.Items, op.Coupon, op.Country)
+}
 
 func (op Create) apply(c *Config, o *Order) (Effects, error) {
 	if len(op.Items) == 0 {
@@ -742,7 +744,9 @@ type Receive struct {
 	Restock bool
 }
 
-func (op Receive) Name() string { return fmt.Sprintf("receive return %s restock=%v", op.Return, op.Restock) }
+func (op Receive) Name() string {
+	return fmt.Sprintf("receive return %s restock=%v", op.Return, op.Restock)
+}
 
 func (op Receive) apply(_ *Config, o *Order) (Effects, error) {
 	r := o.ret(op.Return)
