@@ -226,7 +226,16 @@ func (m *Model) step(cur Order, op Op, token int) Outcome {
 	next := cur.Clone()
 	eff, err := op.apply(&m.Config, &next)
 	if err != nil {
-		return Outcome{Codes: err.(*Refusal).Codes}
+		r := err.(*Refusal)
+		if !r.afterStock {
+			return Outcome{Codes: r.Codes}
+		}
+		switch ok, maybe := m.verdict(token, cur, next, Effects{}); {
+		case !ok:
+			return Outcome{Codes: maybe}
+		default:
+			return Outcome{Codes: append(slices.Clone(r.Codes), maybe...)}
+		}
 	}
 	ok, maybe := m.verdict(token, cur, next, eff)
 	out := Outcome{Effects: eff, Codes: maybe}
@@ -244,66 +253,102 @@ func changed(a, b Order) bool {
 	return len(Diff(a.View(), b.View())) > 0 || a.Delivered != b.Delivered
 }
 
-// Observation is what the driver saw of an operation on one order: its answer and the
-// order afterwards. Code is the error code it was refused with, "" for a success, and
-// Lost when no answer came (it may have happened or not, never half).
+// Observation is what the driver saw of one operation on an order: its answer's code
+// ("" for a success) and, when the answer carried the order, the order right after it.
 type Observation struct {
-	Op   Op // nil: the order was only looked at
-	Code string
-	View View
+	Op     Op
+	Code   string
+	Answer *View // the order the answer carried; nil when it carried none
+	Token  int   // the operation's flight (Begin)
+	// IfMatch is the version the request said it was made for (If-Match); 0: none.
+	IfMatch int64
 }
 
-// Lost is the code of an answer that never came.
-const Lost = "(no answer)"
+// Codes of observations that name no error code.
+const (
+	Lost    = "(no answer)" // an answer that never came: it may have happened or not
+	Refused = "(refused)"   // refused, with a code the driver does not read (a form)
+)
 
-// Explanation is how the model accounts for an observation: the system steps that
-// happened around the operation, whether the operation happened, and the order after.
+// Explanation is how the model accounts for what the driver saw: the operations and the
+// system steps around them, in the order found, and the order after them.
 type Explanation struct {
-	Steps    []string // in the order found, the operation among them
-	Happened bool     // the operation succeeded
+	Steps    []string
+	Happened []bool // per observation: the operation succeeded
 	Order    Order
 	effects  Effects
+	coupons  []string
+	tried    []bool // per observation: placed in the explanation
 }
 
-// Explain finds how the observation came about from the model's order id: the operation
-// with its answer, and before or after it any system steps the observed order shows
-// (refunds settled, an expiry, card payments settled by the cancellation job). It
-// returns an error naming what differs when nothing explains it; the model is unchanged
-// until Commit.
-func (m *Model) Explain(id string, obs Observation, token int) (Explanation, error) {
+// maxSystemSteps bounds how many system steps one explanation may take.
+const maxSystemSteps = 8
+
+// Explain finds how the operations observed (sent together: in any order) and the
+// order seen last came about from the model's order id: each operation as its answer
+// says, and before, between or after them any system steps the order seen shows
+// (refunds settled, an expiry, card payments settled by the cancellation job). An
+// answer that carried the order must match the order right after its operation. It
+// returns an error naming what differs when nothing explains it; the model is
+// unchanged until Commit.
+func (m *Model) Explain(id string, obs []Observation, seen View) (Explanation, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	cur := Order{}
 	if o, ok := m.orders[id]; ok {
 		cur = o.Clone()
 	}
-	best := []string{}
+	var best []string
 	var found *Explanation
-	var search func(o Order, opDone bool, trail []string, eff Effects, happened bool, depth int)
-	search = func(o Order, opDone bool, trail []string, eff Effects, happened bool, depth int) {
+	note := func(d []string) {
+		if best == nil || len(d) < len(best) {
+			best = d
+		}
+	}
+	var search func(o Order, e Explanation, done int, steps int)
+	search = func(o Order, e Explanation, done int, steps int) {
 		if found != nil {
 			return
 		}
-		if opDone {
-			o.Bind(obs.View)
-			d := Diff(o.View(), obs.View)
+		if done == len(obs) {
+			o.Bind(seen)
+			d := Diff(o.View(), seen)
 			if len(d) == 0 {
-				found = &Explanation{Steps: trail, Happened: happened, Order: o, effects: eff}
+				e.Order = o
+				found = &e
 				return
 			}
-			if len(best) == 0 || len(d) < len(best) {
-				best = d
+			note(d)
+		}
+		for i, ob := range obs {
+			if e.tried[i] {
+				continue
 			}
-		}
-		if depth > 6 {
-			return
-		}
-		if !opDone {
-			m.tryOp(o, obs, token, func(next Order, e Effects, did bool, label string) {
-				search(next, true, append(slices.Clone(trail), label), e, did, depth+1)
+			m.tryOp(o, ob, func(next Order, eff Effects, did bool, label string) {
+				if did && ob.Answer != nil {
+					next.Bind(*ob.Answer)
+					if d := Diff(next.View(), *ob.Answer); len(d) > 0 {
+						note(append([]string{"the answer to " + ob.Op.Name() + ":"}, d...))
+						return
+					}
+				}
+				next.Bind(seen) // what later operations refer to has its id
+				f := e.clone()
+				f.Steps = append(f.Steps, label)
+				f.Happened[i], f.tried[i] = did, true
+				if did {
+					f.effects.OnHand = addStock(f.effects.OnHand, eff.OnHand)
+					if eff.Coupon != "" {
+						f.coupons = append(f.coupons, eff.Coupon)
+					}
+				}
+				search(next, f, done+1, steps)
 			})
 		}
-		for _, st := range evidence(o, obs.View) {
+		if steps >= maxSystemSteps {
+			return
+		}
+		for _, st := range evidence(o, seen) {
 			next := o.Clone()
 			if _, err := st.apply(&m.Config, &next); err != nil || !changed(o, next) {
 				continue
@@ -311,25 +356,59 @@ func (m *Model) Explain(id string, obs Observation, token int) (Explanation, err
 			if next.Version > 0 {
 				next.Version++
 			}
-			search(next, opDone, append(slices.Clone(trail), "system: "+st.Name()), eff, happened, depth+1)
+			f := e.clone()
+			f.Steps = append(f.Steps, "system: "+st.Name())
+			search(next, f, done, steps+1)
 		}
 	}
-	search(cur, obs.Op == nil, nil, Effects{}, false, 0)
-	if found == nil {
+	search(cur, Explanation{Happened: make([]bool, len(obs)), tried: make([]bool, len(obs))}, 0, 0)
+	switch {
+	case found == nil && best == nil:
+		return Explanation{}, fmt.Errorf("no order of the operations fits their answers")
+	case found == nil:
 		return Explanation{}, fmt.Errorf("nothing explains the order observed; closest differences:\n  %s", strings.Join(best, "\n  "))
 	}
 	if found.Order.Version == 0 { // a new order: the model counts from the server's first
-		found.Order.Version = obs.View.Version
+		found.Order.Version = seen.Version
 	}
 	return *found, nil
 }
 
-// tryOp applies the observed operation to o as its answer says, calling then for each
+func (e Explanation) clone() Explanation {
+	e.Steps = slices.Clone(e.Steps)
+	e.Happened, e.tried = slices.Clone(e.Happened), slices.Clone(e.tried)
+	e.coupons = slices.Clone(e.coupons)
+	e.effects.OnHand = maps.Clone(e.effects.OnHand)
+	return e
+}
+
+func addStock(a, b map[string]int) map[string]int {
+	if len(b) == 0 {
+		return a
+	}
+	out := maps.Clone(a)
+	if out == nil {
+		out = map[string]int{}
+	}
+	for k, v := range b {
+		out[k] += v
+	}
+	return out
+}
+
+// tryOp applies an observed operation to o as its answer says, calling then for each
 // way it may have gone.
-func (m *Model) tryOp(o Order, obs Observation, token int, then func(Order, Effects, bool, string)) {
-	out := m.step(o, obs.Op, token)
-	name := obs.Op.Name()
-	switch obs.Code {
+func (m *Model) tryOp(o Order, ob Observation, then func(Order, Effects, bool, string)) {
+	name := ob.Op.Name()
+	if ob.IfMatch > 0 && o.Version > 0 && o.Version != ob.IfMatch {
+		// API.md §7: made for another version, nothing is written.
+		if ob.Code == "precondition_failed" || ob.Code == Lost {
+			then(o, Effects{}, false, name+" → precondition_failed")
+		}
+		return
+	}
+	out := m.step(o, ob.Op, ob.Token)
+	switch ob.Code {
 	case "":
 		if out.Next != nil {
 			then(*out.Next, out.Effects, true, name)
@@ -339,9 +418,13 @@ func (m *Model) tryOp(o Order, obs Observation, token int, then func(Order, Effe
 			then(*out.Next, out.Effects, true, name+" (answer lost: happened)")
 		}
 		then(o, Effects{}, false, name+" (answer lost: did not happen)")
+	case Refused:
+		if len(out.Codes) > 0 {
+			then(o, Effects{}, false, name+" → refused")
+		}
 	default:
-		if slices.Contains(out.Codes, obs.Code) {
-			then(o, Effects{}, false, name+" → "+obs.Code)
+		if slices.Contains(out.Codes, ob.Code) {
+			then(o, Effects{}, false, name+" → "+ob.Code)
 		}
 	}
 }
@@ -364,8 +447,8 @@ func (m *Model) Commit(id string, e Explanation) {
 	for sku, d := range e.effects.OnHand {
 		m.onHand[sku] += d
 	}
-	if e.Happened && e.effects.Coupon != "" {
-		m.uses[e.effects.Coupon]++
+	for _, c := range e.coupons {
+		m.uses[c]++
 	}
 	m.orders[id] = &o
 }

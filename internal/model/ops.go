@@ -25,11 +25,24 @@ type Effects struct {
 }
 
 // Refusal is an operation refused: the error codes the contract allows for it.
-type Refusal struct{ Codes []string }
+type Refusal struct {
+	Codes []string
+	// afterStock: the refusal comes after the stock is judged (the order given to apply
+	// is as the operation would leave it), so that a lack of stock may be said first.
+	afterStock bool
+}
 
 func (r *Refusal) Error() string { return "refused: " + strings.Join(r.Codes, " or ") }
 
 func refuse(codes ...string) error { return &Refusal{Codes: codes} }
+
+// refuseAfterStock is a refusal found once stock has been reserved (see Refusal).
+func refuseAfterStock(err error) error {
+	if r, ok := err.(*Refusal); ok {
+		return &Refusal{Codes: r.Codes, afterStock: true}
+	}
+	return err
+}
 
 // ItemReq is a line as a client asks for it.
 type ItemReq struct {
@@ -192,7 +205,7 @@ func (op Card) apply(_ *Config, o *Order) (Effects, error) {
 			return Effects{}, nil
 		}
 		p.Status = PayUnapplied
-		o.Refunds = append(o.Refunds, Refund{Amount: p.Amount, Parts: []Part{{Payment: p.ID, Amount: p.Amount, Status: RefundPending}}})
+		o.Refunds = append(o.Refunds, Refund{Amount: p.Amount, Parts: []Part{{Payment: i, Amount: p.Amount, Status: RefundPending}}})
 	}
 	return Effects{}, nil
 }
@@ -226,7 +239,7 @@ func refund(o *Order, amount decimal.Decimal) error {
 		rest := p.Amount
 		for _, rf := range o.Refunds {
 			for _, part := range rf.Parts {
-				if part.Payment == p.ID && part.Status != RefundFailed {
+				if part.Payment == i && part.Status != RefundFailed {
 					rest = rest.Sub(part.Amount)
 				}
 			}
@@ -239,7 +252,7 @@ func refund(o *Order, amount decimal.Decimal) error {
 		if p.Gateway != "manual" {
 			status = RefundPending
 		}
-		r.Parts = append(r.Parts, Part{Payment: p.ID, Amount: take, Status: status})
+		r.Parts = append(r.Parts, Part{Payment: i, Amount: take, Status: status})
 		left = left.Sub(take)
 	}
 	o.Refunds = append(o.Refunds, r)
@@ -374,11 +387,12 @@ func (op Edit) apply(c *Config, o *Order) (Effects, error) {
 		return Effects{}, refuse("validation_failed")
 	}
 	o.Lines = lines
+	// The new lines' stock is reserved before the order is priced again (code: EditOrder).
 	if err := c.reprice(o); err != nil {
-		return Effects{}, err
+		return Effects{}, refuseAfterStock(err)
 	}
 	if err := totalMayChange(o, before); err != nil {
-		return Effects{}, err
+		return Effects{}, refuseAfterStock(err)
 	}
 	followMoney(o)
 	// Removing the last unshipped units of a partly shipped order ships it in full.
@@ -672,7 +686,11 @@ func (op Approve) apply(_ *Config, o *Order) (Effects, error) {
 	// Money already given back, or on its way back, is not given back twice: the
 	// return's refund is at most what is still refundable (code: ApproveReturn caps it
 	// at paid less refunded; with refunds pending that refund would then be refused).
-	amount := decimal.Min(returnRefund(o, r.Items), o.Refundable())
+	limit := o.Refundable()
+	if Known[ReturnRefundIgnoresPending] {
+		limit = o.Paid().Sub(o.Refunded())
+	}
+	amount := decimal.Min(returnRefund(o, r.Items), limit)
 	r.Status, r.RefundAmount = ReturnApproved, amount
 	for _, it := range r.Items {
 		o.line(it.Line).Returned += it.Qty

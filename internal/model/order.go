@@ -127,7 +127,7 @@ type Refund struct {
 
 // Part is what one refund takes from one payment.
 type Part struct {
-	Payment string // the payment's id
+	Payment int // the payment's place in the order's payments (ids come later: Bind)
 	Amount  decimal.Decimal
 	Status  string
 }
@@ -235,7 +235,7 @@ func (o Order) refundSum(state string) decimal.Decimal {
 	sum := decimal.Zero
 	for _, r := range o.Refunds {
 		for _, p := range r.Parts {
-			if p.Status == state && o.payment(p.Payment).Status == PayCompleted {
+			if p.Status == state && o.Payments[p.Payment].Status == PayCompleted {
 				sum = sum.Add(p.Amount)
 			}
 		}
@@ -262,7 +262,11 @@ func (o Order) Owed() decimal.Decimal {
 	if o.Status == Cancelled {
 		return decimal.Zero
 	}
-	return decimal.Max(o.Total.Sub(o.Net()), decimal.Zero)
+	kept := o.Net()
+	if Known[OwedOnGrossPaid] {
+		kept = o.Paid()
+	}
+	return decimal.Max(o.Total.Sub(kept), decimal.Zero)
 }
 
 // RefundDue is what the order is owed back: net money beyond its total (an edit lowered

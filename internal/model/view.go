@@ -134,32 +134,33 @@ func diff(out *[]string, path string, w, g reflect.Value) {
 }
 
 // Bind gives o's new entities (lines, payments, refunds, shipments, returns made by the
-// last step, whose ids only the server knows) the ids v shows at the same places.
+// last steps, whose ids only the server knows) the ids v shows that o does not have yet,
+// in order: lists only grow at their end (a line may go, and its id with it).
 func (o *Order) Bind(v View) {
 	if o.ID == "" {
 		o.ID, o.Number = v.ID, v.Number
 	}
-	for i := range min(len(o.Lines), len(v.Lines)) {
-		bind(&o.Lines[i].ID, v.Lines[i].ID)
-	}
-	for i := range min(len(o.Payments), len(v.Payments)) {
-		bind(&o.Payments[i].ID, v.Payments[i].ID)
-	}
-	for i := range min(len(o.Refunds), len(v.Refunds)) {
-		bind(&o.Refunds[i].ID, v.Refunds[i].ID)
-	}
-	for i := range min(len(o.Fulfillments), len(v.Fulfillments)) {
-		bind(&o.Fulfillments[i].ID, v.Fulfillments[i].ID)
-	}
-	for i := range min(len(o.Returns), len(v.Returns)) {
-		bind(&o.Returns[i].ID, v.Returns[i].ID)
-	}
+	bindAll(o.Lines, v.Lines, func(l *Line) *string { return &l.ID }, func(l LineView) string { return l.ID })
+	bindAll(o.Payments, v.Payments, func(p *Payment) *string { return &p.ID }, func(p PaymentView) string { return p.ID })
+	bindAll(o.Refunds, v.Refunds, func(r *Refund) *string { return &r.ID }, func(r RefundView) string { return r.ID })
+	bindAll(o.Fulfillments, v.Fulfillments, func(f *Fulfillment) *string { return &f.ID }, func(f FulfillmentView) string { return f.ID })
+	bindAll(o.Returns, v.Returns, func(r *Return) *string { return &r.ID }, func(r ReturnView) string { return r.ID })
 }
 
-// bind sets an id the model does not know yet. Nothing refers to a new entity before it
-// is bound: a refund part names a payment, a shipment or return names lines, all older.
-func bind(id *string, to string) {
-	if *id == "" {
-		*id = to
+func bindAll[T, V any](mine []T, seen []V, id func(*T) *string, seenID func(V) string) {
+	have := map[string]bool{}
+	for i := range mine {
+		have[*id(&mine[i])] = true
+	}
+	var fresh []string
+	for _, s := range seen {
+		if !have[seenID(s)] {
+			fresh = append(fresh, seenID(s))
+		}
+	}
+	for i := range mine {
+		if p := id(&mine[i]); *p == "" && len(fresh) > 0 {
+			*p, fresh = fresh[0], fresh[1:]
+		}
 	}
 }

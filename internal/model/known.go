@@ -1,0 +1,23 @@
+package model
+
+// Known lists the server's known departures from the contract that the model accepts
+// while they are being fixed, so that a run goes on past them and finds the next one.
+// Each is pinned by a regression test beside the code, skipped until the fix; the fix
+// deletes its entry here, and from then on the model holds the server to the contract.
+// The model's own tests run without them (TestMain).
+var Known = map[string]bool{
+	OwedOnGrossPaid:            true,
+	ReturnRefundIgnoresPending: true,
+}
+
+const (
+	// OwedOnGrossPaid: whether an order owes money is judged on gross paid (total less
+	// paid, whatever went back), not on net money as issue 20's item 3 says; an order
+	// refunded in part and edited back up ships unpaid. Being fixed on branch sec-money.
+	OwedOnGrossPaid = "owed on gross paid (issue 20, item 3)"
+	// ReturnRefundIgnoresPending: a return's refund is capped at paid less refunded, not
+	// at what is refundable, so approving a return while a card refund is pending is
+	// refused (422 refund_exceeds_paid). Pinned by web's
+	// TestApproveReturnWhileACardRefundIsPending (found by the model, seed 24552838).
+	ReturnRefundIgnoresPending = "return refund ignores refunds pending"
+)
