@@ -258,6 +258,10 @@ type call struct {
 	ifMatch int64 // the version it was sent for (If-Match), 0: none
 	// fallback is made instead when the page offers no such form (call.or).
 	fallback *call
+	// drop, when set, is the context of a first attempt that may be dropped after it
+	// was sent (only a call that can be sent again is: another request, sent at once,
+	// could not tell whether the first is still at work).
+	drop func() (context.Context, context.CancelFunc)
 	// after checks a success's answer against the model's order after it, and learns
 	// from it what only the answer says (an intent's id).
 	after func(a answer, o *model.Order) error
@@ -295,7 +299,12 @@ func (d *driver) run(o *orderCtl, calls ...call) bool {
 // order to say) once the server answers again. It returns the call made: c, or its
 // fallback when the page did not offer c's form.
 func (d *driver) send(c call) (answer, call) {
-	ans := c.send(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	if c.drop != nil && c.resend != nil {
+		ctx, cancel = c.drop()
+	}
+	ans := c.send(ctx)
+	cancel()
 	if errors.Is(ans.err, errNoForm) && c.fallback != nil {
 		return d.send(*c.fallback)
 	}

@@ -79,13 +79,8 @@ func (d *driver) apiCall(w *worker, kind string, op model.Op, method, path strin
 	send := func(ctx context.Context) answer {
 		return d.e.api.call(ctx, method, path, body, "Idempotency-Key", key, "If-Match", ifMatchHeader(version))
 	}
-	return call{op: op, kind: kind + " (api)", carries: carries, ifMatch: version,
-		send: func(context.Context) answer {
-			ctx, cancel := d.dropping(w)
-			defer cancel()
-			return send(ctx)
-		},
-		resend: send}
+	return call{op: op, kind: kind + " (api)", carries: carries, ifMatch: version, send: send, resend: send,
+		drop: func() (context.Context, context.CancelFunc) { return d.dropping(w) }}
 }
 
 // formCall is a call through a back-office form: draw it on page (posting to action),
@@ -392,11 +387,8 @@ func (d *driver) deliver(w *worker, ev late) call {
 	send := func(ctx context.Context) answer {
 		return d.e.api.call(ctx, http.MethodPost, "/webhooks/stripe", json.RawMessage(ev.payload), "Stripe-Signature", ev.sig)
 	}
-	return call{op: ev.op, kind: "stripe event " + ev.op.Event, send: func(context.Context) answer {
-		ctx, cancel := d.dropping(w)
-		defer cancel()
-		return send(ctx)
-	}, resend: send}
+	return call{op: ev.op, kind: "stripe event " + ev.op.Event, send: send, resend: send,
+		drop: func() (context.Context, context.CancelFunc) { return d.dropping(w) }}
 }
 
 func (d *driver) refund(w *worker, o *orderCtl, mo model.Order, amount decimal.Decimal) call {
