@@ -173,6 +173,7 @@ type Message struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	SentAt       *time.Time
+	Changed      []string
 }
 
 type Order struct {
@@ -214,6 +215,7 @@ type Order struct {
 	HeldAt               *time.Time
 	ManualDiscount       decimal.Decimal
 	ManualDiscountReason string
+	Version              int64
 }
 
 type OrderDailyStat struct {
@@ -232,6 +234,7 @@ type OrderHistory struct {
 	Actor     string
 	ActorType string
 	CreatedAt time.Time
+	Version   *int64
 }
 
 type OrderItem struct {

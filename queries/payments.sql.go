@@ -415,7 +415,7 @@ func (q *Queries) SetAllocationReference(ctx context.Context, arg SetAllocationR
 }
 
 const setOrderPaymentStatus = `-- name: SetOrderPaymentStatus :one
-UPDATE orders SET payment_status = $2, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason
+UPDATE orders SET payment_status = $2, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, version
 `
 
 type SetOrderPaymentStatusParams struct {
@@ -465,6 +465,7 @@ func (q *Queries) SetOrderPaymentStatus(ctx context.Context, arg SetOrderPayment
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.Version,
 	)
 	return i, err
 }
@@ -578,7 +579,7 @@ UPDATE orders o SET updated_at = now(),
     refund_pending = (SELECT coalesce(sum(a.amount), 0) FROM refund_allocations a JOIN payments p ON p.id = a.payment_id
                 WHERE p.order_id = o.id AND p.status = 'completed' AND a.status = 'pending')
 WHERE o.id = $1
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, version
 `
 
 // paid and refunded recomputed from the payments and refunds themselves, never
@@ -629,6 +630,7 @@ func (q *Queries) SumOrderPayments(ctx context.Context, id uuid.UUID) (Order, er
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.Version,
 	)
 	return i, err
 }

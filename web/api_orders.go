@@ -25,7 +25,7 @@ func (s *Server) apiCreateOrder(c echo.Context) error {
 	if replayed {
 		c.Response().Header().Set("Idempotent-Replayed", "true")
 	}
-	return c.JSON(http.StatusCreated, toOrderJSON(order))
+	return writeOrder(c, http.StatusCreated, order)
 }
 
 func (s *Server) apiGetOrder(c echo.Context) error {
@@ -33,7 +33,7 @@ func (s *Server) apiGetOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderJSON(order))
+	return writeOrder(c, http.StatusOK, order)
 }
 
 type orderListJSON struct {
@@ -78,5 +78,5 @@ func (s *Server) apiTransition(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderJSON(order))
+	return writeOrder(c, http.StatusOK, order)
 }

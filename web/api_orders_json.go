@@ -12,6 +12,7 @@ import (
 type orderJSON struct {
 	ID                string            `json:"id"`
 	OrderNumber       string            `json:"order_number"`
+	Version           int64             `json:"version"`
 	Status            string            `json:"status"`
 	PaymentStatus     string            `json:"payment_status"`
 	FulfillmentStatus string            `json:"fulfillment_status"`
@@ -179,7 +180,7 @@ func (t *apiTime) UnmarshalText(b []byte) error {
 func toOrderJSON(o domain.Order) orderJSON {
 	money := func(d decimal.Decimal) string { return domain.FormatAmount(d, o.Currency) }
 	out := orderJSON{
-		ID: o.ID, OrderNumber: o.Number, Status: string(o.Status), PaymentStatus: string(o.PaymentStatus),
+		ID: o.ID, OrderNumber: o.Number, Version: o.Version, Status: string(o.Status), PaymentStatus: string(o.PaymentStatus),
 		FulfillmentStatus: string(o.FulfillmentStatus), Currency: o.Currency,
 		Subtotal: money(o.Subtotal), Discount: money(o.Discount), Shipping: money(o.Shipping), Tax: money(o.Tax),
 		ManualDiscount: money(o.ManualDiscount), Total: money(o.Total), Paid: money(o.Paid), Refunded: money(o.Refunded), RefundPending: money(o.RefundPending),

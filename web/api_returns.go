@@ -23,6 +23,13 @@ func toOrderReturnJSON(r domain.OrderReturn) orderReturnJSON {
 	return out
 }
 
+// writeReturn answers one return, with its order's version as ETag (If-Match of a
+// decision on it).
+func writeReturn(c echo.Context, status int, r domain.OrderReturn) error {
+	setETag(c, r.OrderVersion)
+	return c.JSON(status, toOrderReturnJSON(r))
+}
+
 func (s *Server) apiRequestReturn(c echo.Context) error {
 	var req struct {
 		Items  []returnItemJSON `json:"items"`
@@ -39,7 +46,7 @@ func (s *Server) apiRequestReturn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toOrderReturnJSON(r))
+	return writeReturn(c, http.StatusCreated, r)
 }
 
 func (s *Server) apiGetReturn(c echo.Context) error {
@@ -47,7 +54,7 @@ func (s *Server) apiGetReturn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderReturnJSON(r))
+	return writeReturn(c, http.StatusOK, r)
 }
 
 type returnListJSON struct {
@@ -90,7 +97,7 @@ func (s *Server) apiApproveReturn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderReturnJSON(r))
+	return writeReturn(c, http.StatusOK, r)
 }
 
 func (s *Server) apiRejectReturn(c echo.Context) error {
@@ -105,7 +112,7 @@ func (s *Server) apiRejectReturn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderReturnJSON(r))
+	return writeReturn(c, http.StatusOK, r)
 }
 
 func (s *Server) apiReceiveReturn(c echo.Context) error {
@@ -120,5 +127,5 @@ func (s *Server) apiReceiveReturn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderReturnJSON(r))
+	return writeReturn(c, http.StatusOK, r)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"errors"
 	"maps"
 	"net/http"
 	"slices"
@@ -26,6 +27,11 @@ type formFailure struct {
 	Errors  views.Errors
 	Lines   map[string]string
 	Message string // the service's message, as it is, for a flash
+	// Stale: the order changed since the form was drawn, and nothing was done; Changed
+	// says what changed meanwhile, Order is the order as it is now.
+	Stale   bool
+	Changed []string
+	Order   domain.Order
 }
 
 // formErrors places a service error on a form whose inputs are named inputs (none named:
@@ -38,6 +44,12 @@ func (s *Server) formErrors(c echo.Context, err error, inputs ...string) (formFa
 		return formFailure{}, err
 	}
 	f := formFailure{Status: statusOf(de.Code), Errors: views.Errors{}, Lines: map[string]string{}, Message: de.Message}
+	var stale *domain.StaleError
+	if errors.As(err, &stale) {
+		f.Status, f.Stale, f.Changed, f.Order = http.StatusUnprocessableEntity, true, staleChanges(stale), stale.Order
+		f.Errors[""] = "This order changed while you were editing, so nothing was saved. Check the form against the order as it is now and submit again."
+		return f, nil
+	}
 	if f.Status == http.StatusConflict && (len(de.Fields) > 0 || isHTMX(c)) {
 		// A conflict about the input is the form's error, and htmx swaps in only 2xx and
 		// 422 responses (views/page.go).

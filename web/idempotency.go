@@ -27,7 +27,7 @@ import (
 const replayWait = 10 * time.Second
 
 // replayedHeaders are the response headers a replay repeats.
-var replayedHeaders = []string{echo.HeaderContentType, echo.HeaderLocation, "HX-Redirect"}
+var replayedHeaders = []string{echo.HeaderContentType, echo.HeaderLocation, "HX-Redirect", "ETag"}
 
 // idempotentAPI makes every POST of the API replayable by its Idempotency-Key header
 // (order creation keeps its key with the order: see service.CreateOrder).

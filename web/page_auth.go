@@ -28,9 +28,9 @@ func (s *Server) pageChain() []echo.MiddlewareFunc {
 }
 
 // staffPage is the middleware of a staff page: session, CSRF, a logged-in enabled user,
-// and permission perm.
+// and permission perm; a form drawn from some version of an order acts only on that one.
 func (s *Server) staffPage(perm domain.Permission) []echo.MiddlewareFunc {
-	return []echo.MiddlewareFunc{s.loadSession, s.csrfMW, s.requireStaff, requirePerm(perm), s.readYourWrites}
+	return []echo.MiddlewareFunc{s.loadSession, s.csrfMW, s.requireStaff, requirePerm(perm), s.readYourWrites, formVersion}
 }
 
 // readYourWrites sends a staff user's reads to the primary for a while after they

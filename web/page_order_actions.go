@@ -159,6 +159,9 @@ func (s *Server) reviewOrderForm(c echo.Context, kind string, v views.Form, amou
 	if err != nil {
 		return err
 	}
+	if err := checkFormVersion(c, o); err != nil {
+		return s.orderFormRefused(c, kind, v, err)
+	}
 	if err := check(o); err != nil {
 		return s.orderFormRefused(c, kind, v, err)
 	}
@@ -179,7 +182,7 @@ func (s *Server) orderFormRefused(c echo.Context, kind string, v views.Form, err
 	if err != nil {
 		return err
 	}
-	v.Errors = fail.Errors
+	v.Errors, v.Changed = fail.Errors, fail.Changed
 	return s.renderOrderForm(c, fail.Status, views.OrderForm{Kind: kind, Order: o, Form: v})
 }
 

@@ -29,6 +29,7 @@ const (
 	CodeProductUnavailable         = "product_unavailable"
 	CodeCouponInvalid              = "coupon_invalid"
 	CodeOnHold                     = "on_hold"
+	CodePreconditionFailed         = "precondition_failed"
 	CodeRateLimited                = "rate_limited"
 	CodeUnavailable                = "unavailable"
 	CodeInternal                   = "internal"

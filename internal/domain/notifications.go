@@ -78,6 +78,7 @@ const (
 	EventOrderStatusChanged EventType = "order.status_changed"
 	EventOrderPaid          EventType = "order.paid"
 	EventOrderCancelled     EventType = "order.cancelled"
+	EventOrderUpdated       EventType = "order.updated" // an edit, contact, address, tags or hold: data.changed names the fields
 	EventFulfillmentCreated EventType = "fulfillment.created"
 	EventFulfillmentUpdated EventType = "fulfillment.updated"
 	EventReturnRequested    EventType = "return.requested"
@@ -90,7 +91,7 @@ const (
 
 // EventTypes are every event type, in the contract's order.
 var EventTypes = []EventType{EventOrderCreated, EventOrderStatusChanged, EventOrderPaid, EventOrderCancelled,
-	EventFulfillmentCreated, EventFulfillmentUpdated, EventReturnRequested, EventReturnApproved,
+	EventOrderUpdated, EventFulfillmentCreated, EventFulfillmentUpdated, EventReturnRequested, EventReturnApproved,
 	EventReturnRejected, EventReturnReceived, EventRefundCreated, EventRefundUpdated}
 
 // ParseEventTypes checks a webhook endpoint's events: at least one, each known, each once

@@ -189,6 +189,7 @@ func validatePhone(fe FieldErrors, field, s string) {
 type Order struct {
 	ID                   string
 	Number               string
+	Version              int64 // 1 when created, one more with each change (versions.go)
 	Status               Status
 	PaymentStatus        PaymentStatus
 	FulfillmentStatus    FulfillmentStatus
@@ -350,6 +351,7 @@ type HistoryEntry struct {
 	Actor     string
 	ActorType ActorType
 	At        time.Time
+	Version   int64 // the order's version this change made; 0: not a change (an email's delivery)
 }
 
 // LineSummary is what an order holds in one line, as exports write it and the order

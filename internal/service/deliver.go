@@ -28,7 +28,8 @@ type WebhookEvent struct {
 	Type      domain.EventType
 	CreatedAt time.Time
 	Order     domain.Order
-	RefID     string // the fulfillment, return or refund it is about, in Order; "" none
+	RefID     string   // the fulfillment, return or refund it is about, in Order; "" none
+	Changed   []string // order.updated: the order's fields the change touched
 }
 
 // EventEncoder writes a webhook's body: the API's own JSON of the order (the web package
@@ -193,7 +194,7 @@ func (s *Service) sendWebhook(ctx context.Context, q *queries.Queries, m queries
 		if err != nil {
 			return 0, err
 		}
-		ev := WebhookEvent{ID: m.PublicID, Type: domain.EventType(m.Kind), CreatedAt: m.CreatedAt, Order: o}
+		ev := WebhookEvent{ID: m.PublicID, Type: domain.EventType(m.Kind), CreatedAt: m.CreatedAt, Order: o, Changed: m.Changed}
 		if m.RefID.Valid {
 			ev.RefID = m.RefID.UUID.String()
 		}

@@ -283,6 +283,11 @@ func (s *Service) AddTrackingEvent(ctx context.Context, actor domain.Actor, fulf
 		if err != nil {
 			return fmt.Errorf("tracking event of %s: %w", row.OrderNumber, err)
 		}
+		// A change even when it moves no status (and so writes no history row).
+		version, err := orderChanged(ctx, q, row.ID)
+		if err != nil {
+			return err
+		}
 		updated, err := q.RefreshFulfillmentStatus(ctx, fid)
 		if err != nil {
 			return fmt.Errorf("shipment status of %s: %w", row.OrderNumber, err)
@@ -309,7 +314,7 @@ func (s *Service) AddTrackingEvent(ctx context.Context, actor domain.Actor, fulf
 		}
 		out = domain.TrackingEventResult{ID: ev.ID.String(), FulfillmentID: fid.String(),
 			Event:             domain.TrackingEvent{Status: ev.Status, Description: ev.Description, At: ev.At},
-			FulfillmentStatus: updated.Status, OrderStatus: domain.Status(row.Status), CreatedAt: ev.CreatedAt}
+			FulfillmentStatus: updated.Status, OrderStatus: domain.Status(row.Status), OrderVersion: version, CreatedAt: ev.CreatedAt}
 		return nil
 	})
 	if err != nil {

@@ -93,8 +93,12 @@ func loadOrders(ctx context.Context, q *queries.Queries, rows []queries.Order) (
 	attachReturns(d, index)
 	for _, h := range d.History {
 		o := index[h.OrderID]
-		o.History = append(o.History, domain.HistoryEntry{Kind: h.Kind, Status: h.Status, Note: h.Note,
-			Actor: h.Actor, ActorType: domain.ActorType(h.ActorType), At: h.CreatedAt})
+		e := domain.HistoryEntry{Kind: h.Kind, Status: h.Status, Note: h.Note,
+			Actor: h.Actor, ActorType: domain.ActorType(h.ActorType), At: h.CreatedAt}
+		if h.Version != nil {
+			e.Version = *h.Version
+		}
+		o.History = append(o.History, e)
 	}
 	return out, nil
 }
@@ -189,7 +193,7 @@ func attachReturns(d queries.OrderDetails, index map[uuid.UUID]*domain.Order) {
 // orderFromRow converts the order row alone (no children).
 func orderFromRow(r queries.Order) (domain.Order, error) {
 	o := domain.Order{
-		ID: r.ID.String(), Number: r.OrderNumber, Status: domain.Status(r.Status),
+		ID: r.ID.String(), Number: r.OrderNumber, Version: r.Version, Status: domain.Status(r.Status),
 		PaymentStatus: domain.PaymentStatus(r.PaymentStatus), FulfillmentStatus: domain.FulfillmentStatus(r.FulfillmentStatus),
 		Currency: r.Currency, Subtotal: r.Subtotal, Discount: r.Discount, Shipping: r.Shipping, Tax: r.Tax,
 		Total: r.Total, Paid: r.Paid, Refunded: r.Refunded, RefundPending: r.RefundPending,

@@ -101,6 +101,7 @@ type PaymentIntent struct {
 	Amount       decimal.Decimal
 	Currency     string
 	PaymentID    string // the pending payment recorded for it
+	OrderVersion int64  // the order's version after it
 }
 
 // CreatePaymentIntent asks Stripe for a PaymentIntent for what is left to pay of an order
@@ -136,9 +137,10 @@ func (s *Service) CreatePaymentIntent(ctx context.Context, actor domain.Actor, i
 		if err := addHistory(ctx, q, row, "payment", paymentPending, note, actor); err != nil {
 			return err
 		}
+		version, err := orderChanged(ctx, q, row.ID)
 		out = PaymentIntent{ID: intent.ID, ClientSecret: intent.ClientSecret, Amount: outstanding,
-			Currency: row.Currency, PaymentID: paymentID.String()}
-		return nil
+			Currency: row.Currency, PaymentID: paymentID.String(), OrderVersion: version}
+		return err
 	})
 	return out, err
 }
@@ -298,11 +300,6 @@ func (s *Service) applyMoney(ctx context.Context, q *queries.Queries, row querie
 	}
 	if err := addHistory(ctx, q, updated, kind, string(ps), note, actor); err != nil {
 		return row, err
-	}
-	if ps == domain.PaymentCompleted && row.PaymentStatus != string(ps) {
-		if err := publish(ctx, q, updated.ID, news{events: []domain.EventType{domain.EventOrderPaid}}); err != nil {
-			return row, err
-		}
 	}
 	return s.followMoney(ctx, q, updated, actor)
 }

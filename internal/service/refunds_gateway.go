@@ -127,6 +127,10 @@ func (s *Service) settleRefundPartTx(ctx context.Context, q *queries.Queries, re
 	if err != nil || n == 0 {
 		return err // settled before: a second answer or a replayed event changes nothing
 	}
+	// A change of the order's refund even while another part keeps it pending.
+	if _, err := orderChanged(ctx, q, row.ID); err != nil {
+		return err
+	}
 	if ref, err = q.FollowAllocations(ctx, refundID); err != nil {
 		return fmt.Errorf("refund %s status: %w", refundID, err)
 	}

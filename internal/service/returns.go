@@ -427,7 +427,7 @@ func orderReturn(r queries.ListReturnsQueueRow) domain.OrderReturn {
 	return domain.OrderReturn{
 		Return: domain.Return{ID: r.ID.String(), Status: r.Status, Reason: r.Reason, Note: r.Note, RefundAmount: r.RefundAmount,
 			Restocked: r.Restocked, CreatedAt: r.CreatedAt, ProcessedAt: r.ProcessedAt, ReceivedAt: r.ReceivedAt},
-		OrderID: r.OrderID.String(), OrderNumber: r.OrderNumber, OrderStatus: domain.Status(r.OrderStatus),
+		OrderID: r.OrderID.String(), OrderNumber: r.OrderNumber, OrderStatus: domain.Status(r.OrderStatus), OrderVersion: r.OrderVersion,
 		Currency: r.Currency, CustomerName: r.CustomerName, CustomerEmail: r.CustomerEmail,
 	}
 }

@@ -110,7 +110,8 @@ func (s *Service) inTx(ctx context.Context, fn func(tx pgx.Tx, q *queries.Querie
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-	if err := fn(tx, queries.New(tx)); err != nil {
+	otx := newOrderTx(tx)
+	if err := fn(otx, queries.New(otx)); err != nil {
 		return err
 	}
 	commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)

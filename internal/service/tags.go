@@ -81,7 +81,10 @@ func setTags(ctx context.Context, q *queries.Queries, row queries.Order, tags []
 	if err != nil {
 		return fmt.Errorf("tags of %s: %w", row.OrderNumber, err)
 	}
-	return addHistory(ctx, q, row, "tags", "", change, actor)
+	if err := addHistory(ctx, q, row, "tags", "", change, actor); err != nil {
+		return err
+	}
+	return publish(ctx, q, row.ID, updatedNews("tags"))
 }
 
 // Hold puts an order that can still ship on hold, with a reason: until it is released,
@@ -103,7 +106,10 @@ func (s *Service) Hold(ctx context.Context, actor domain.Actor, idOrNumber, reas
 		if row, err = q.HoldOrder(ctx, queries.HoldOrderParams{ID: row.ID, Reason: reason, HeldBy: actor.Name}); err != nil {
 			return fmt.Errorf("hold %s: %w", row.OrderNumber, err)
 		}
-		return addHistory(ctx, q, row, "hold", "on_hold", reason, actor)
+		if err := addHistory(ctx, q, row, "hold", "on_hold", reason, actor); err != nil {
+			return err
+		}
+		return publish(ctx, q, row.ID, updatedNews("hold"))
 	})
 }
 
@@ -120,8 +126,11 @@ func (s *Service) Release(ctx context.Context, actor domain.Actor, idOrNumber st
 		if row, err = q.ReleaseOrder(ctx, row.ID); err != nil {
 			return fmt.Errorf("release %s: %w", row.OrderNumber, err)
 		}
-		return addHistory(ctx, q, row, "hold", "released",
-			fmt.Sprintf("held since %s by %s: %s", o.Hold.At.UTC().Format("2006-01-02 15:04 UTC"), o.Hold.By, o.Hold.Reason), actor)
+		if err := addHistory(ctx, q, row, "hold", "released",
+			fmt.Sprintf("held since %s by %s: %s", o.Hold.At.UTC().Format("2006-01-02 15:04 UTC"), o.Hold.By, o.Hold.Reason), actor); err != nil {
+			return err
+		}
+		return publish(ctx, q, row.ID, updatedNews("hold"))
 	})
 }
 
