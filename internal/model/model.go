@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -240,17 +241,42 @@ func (m *Model) step(cur Order, op Op, token int) Outcome {
 	ok, maybe := m.verdict(token, cur, next, eff)
 	out := Outcome{Effects: eff, Codes: maybe}
 	if ok {
-		if changed(cur, next) && next.Version > 0 {
-			next.Version++
+		if next.Version > 0 {
+			next.Version += bump(op, cur, next)
 		}
 		out.Next = &next
 	}
 	return out
 }
 
+// changed reports whether b differs from a in anything the server keeps: a transaction
+// that changes an order makes its next version (API.md §7); one that changes nothing
+// leaves it.
 func changed(a, b Order) bool {
 	a.Version, b.Version = 0, 0
-	return len(Diff(a.View(), b.View())) > 0 || a.Delivered != b.Delivered
+	return !reflect.DeepEqual(a, b)
+}
+
+// bump is how many versions a step makes: one per transaction that changes the order. A
+// refund's card parts settle each in a transaction of its own.
+func bump(op Op, before, after Order) int64 {
+	if !changed(before, after) {
+		return 0
+	}
+	if st, ok := op.(Settle); ok {
+		n := int64(0)
+		for _, r := range before.Refunds {
+			if r.ID == st.Refund {
+				for _, p := range r.Parts {
+					if p.Status == RefundPending {
+						n++
+					}
+				}
+			}
+		}
+		return max(n, 1)
+	}
+	return 1
 }
 
 // Observation is what the driver saw of one operation on an order: its answer's code
@@ -354,7 +380,7 @@ func (m *Model) Explain(id string, obs []Observation, seen View) (Explanation, e
 				continue
 			}
 			if next.Version > 0 {
-				next.Version++
+				next.Version += bump(st, o, next)
 			}
 			f := e.clone()
 			f.Steps = append(f.Steps, "system: "+st.Name())
@@ -401,9 +427,10 @@ func addStock(a, b map[string]int) map[string]int {
 func (m *Model) tryOp(o Order, ob Observation, then func(Order, Effects, bool, string)) {
 	name := ob.Op.Name()
 	if ob.IfMatch > 0 && o.Version > 0 && o.Version != ob.IfMatch {
-		// API.md §7: made for another version, nothing is written.
-		if ob.Code == "precondition_failed" || ob.Code == Lost {
-			then(o, Effects{}, false, name+" → precondition_failed")
+		// API.md §7: made for another version (If-Match, or the version a form was drawn
+		// from), nothing is written.
+		if ob.Code == "precondition_failed" || ob.Code == Refused || ob.Code == Lost {
+			then(o, Effects{}, false, name+" → stale: precondition_failed")
 		}
 		return
 	}

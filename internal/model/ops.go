@@ -188,6 +188,7 @@ func (op Card) apply(_ *Config, o *Order) (Effects, error) {
 	case "failed":
 		if open {
 			p.Status = PayFailed
+			p.Declines++
 		}
 	case "canceled":
 		if open {

@@ -115,6 +115,8 @@ type Payment struct {
 	Amount  decimal.Decimal
 	Status  string
 	Intent  string // the Stripe PaymentIntent's id
+	// Declines counts the card's declines: each is recorded (the intent stays usable).
+	Declines int
 }
 
 // Refund is money given back, in parts: one per payment it is drawn from. A manual part

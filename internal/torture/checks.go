@@ -282,8 +282,10 @@ func (d *driver) compareOutbox() {
 			lastAt[k] = at
 		}
 		// One change, one event: a shipment's creation, a return's or refund's each step,
-		// an order's creation and cancellation (a shipment's updates are one per event).
-		if m.channel == "webhook" && m.kind != "fulfillment.updated" && (m.ref != "" || m.kind == "order.created" || m.kind == "order.cancelled") {
+		// an order's creation, payment in full (API.md §7: once per order) and
+		// cancellation (a shipment's updates are one per carrier event).
+		if m.channel == "webhook" && m.kind != "fulfillment.updated" && (m.ref != "" || m.kind == "order.created" ||
+			m.kind == "order.paid" || m.kind == "order.cancelled") {
 			k := m.order + "/" + m.kind + "/" + m.ref + "/" + m.recipient
 			if first, dup := once[k]; dup {
 				d.failf("messages %d and %d are one event (%s of order %s %s) written twice", first, m.id, m.kind, m.order, m.ref)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -256,6 +257,8 @@ type call struct {
 	resend  func(ctx context.Context) answer
 	carries bool
 	ifMatch int64 // the version it was sent for (If-Match), 0: none
+	// formVersion is the order_version of the form a call submitted, once it did.
+	formVersion *int64
 	// fallback is made instead when the page offers no such form (call.or).
 	fallback *call
 	// drop, when set, is the context of a first attempt that may be dropped after it
@@ -345,10 +348,18 @@ func (d *driver) check(o *orderCtl, out []*sent) bool {
 	obs := make([]model.Observation, len(out))
 	for i, s := range out {
 		obs[i] = model.Observation{Op: s.c.op, Code: s.ans.modelCode(), Token: s.token, IfMatch: s.c.ifMatch}
+		if s.c.formVersion != nil {
+			obs[i].IfMatch = *s.c.formVersion
+		}
 		if s.c.carries && !s.ans.lost && s.ans.status < 300 {
 			v, _, err := readOrder(s.ans.body)
 			if err != nil {
 				d.fail(o, s.c.op.Name(), fmt.Errorf("answer: %v: %.300s", err, s.ans.body))
+				return false
+			}
+			// API.md §7: every answer that carries one order says its version.
+			if etag := s.ans.header.Get("ETag"); v.Version > 0 && etag != strconv.Quote(strconv.FormatInt(v.Version, 10)) {
+				d.fail(o, s.c.op.Name(), fmt.Errorf("ETag %q, the order's version %d", etag, v.Version))
 				return false
 			}
 			obs[i].Answer = &v

@@ -83,7 +83,7 @@ func setUp(t testing.TB, cfg Config, workers int) *env {
 	}
 	var ep struct{ Secret string }
 	ans := e.api.call(ctx, "POST", "/api/v1/webhook_endpoints", map[string]any{"url": e.hooks.srv.URL + "/hooks",
-		"events": []string{"order.created", "order.status_changed", "order.paid", "order.cancelled", "fulfillment.created",
+		"events": []string{"order.created", "order.updated", "order.status_changed", "order.paid", "order.cancelled", "fulfillment.created",
 			"fulfillment.updated", "return.requested", "return.approved", "return.rejected", "return.received",
 			"refund.created", "refund.updated"}})
 	if ans.status != http.StatusCreated || jsonInto(ans.body, &ep) != nil {

@@ -93,6 +93,7 @@ func (d *driver) formCall(w *worker, kind string, op model.Op, page, action stri
 	s := w.staff
 	var final *form
 	var finalFields url.Values
+	drawnAt := new(int64) // the order_version of the form submitted last
 	send := func(ctx context.Context) answer {
 		f, ans := s.draw(ctx, page, action)
 		if ans.lost || ans.code != "" {
@@ -105,6 +106,7 @@ func (d *driver) formCall(w *worker, kind string, op model.Op, page, action stri
 			f.action = postTo[0]
 		}
 		final, finalFields = &f, fields
+		*drawnAt, _ = strconv.ParseInt(f.hidden.Get("order_version"), 10, 64)
 		ans = s.submit(ctx, f, fields)
 		if !confirm || ans.lost || ans.code != "" || ans.status != http.StatusOK {
 			return ans
@@ -119,9 +121,10 @@ func (d *driver) formCall(w *worker, kind string, op model.Op, page, action stri
 				finalFields[k] = v
 			}
 		}
+		*drawnAt, _ = strconv.ParseInt(c.hidden.Get("order_version"), 10, 64)
 		return s.submit(ctx, c, finalFields)
 	}
-	c := call{op: op, kind: kind + " (form)", send: send}
+	c := call{op: op, kind: kind + " (form)", send: send, formVersion: drawnAt}
 	if onceForms[kind] {
 		c.resend = func(ctx context.Context) answer {
 			if final == nil {
