@@ -173,14 +173,18 @@ func (StartIntent) apply(_ *Config, o *Order) (Effects, error) {
 type Card struct {
 	Intent string
 	Event  string // succeeded, failed, canceled
+	ID     string // the Stripe event's id; "" for the cancellation job's answer
 }
 
-func (op Card) Name() string { return "card " + op.Event + " " + op.Intent }
+func (op Card) Name() string { return "card " + op.Event + " " + op.Intent + " " + op.ID }
 
 func (op Card) apply(_ *Config, o *Order) (Effects, error) {
 	i := slices.IndexFunc(o.Payments, func(p Payment) bool { return p.Intent == op.Intent && p.Intent != "" })
-	if i < 0 {
+	if i < 0 || op.ID != "" && slices.Contains(o.StripeEvents, op.ID) {
 		return Effects{}, nil
+	}
+	if op.ID != "" {
+		o.StripeEvents = append(o.StripeEvents, op.ID)
 	}
 	p := &o.Payments[i]
 	open := p.Status == PayPending || p.Status == PayFailed

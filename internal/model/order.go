@@ -95,6 +95,9 @@ type Order struct {
 
 	Tags      []string // normalized and sorted
 	Held      bool
+	// StripeEvents are the ids of the Stripe events about the order's payments the server
+	// has had: one seen before changes nothing (API.md §6). Not a change of the order.
+	StripeEvents []string
 	Delivered bool      // the order has been delivered (customers may then ask for a return)
 	CreatedAt time.Time // the server's clock: expiry counts from it
 }
@@ -217,6 +220,7 @@ func (o Order) Clone() Order {
 		c.Returns[i] = r
 	}
 	c.Tags = slices.Clone(o.Tags)
+	c.StripeEvents = slices.Clone(o.StripeEvents)
 	return c
 }
 

@@ -32,11 +32,19 @@ func (a answer) String() string {
 	switch {
 	case a.lost:
 		return fmt.Sprintf("lost (%d %v)", a.status, a.err)
+	case a.code == model.Refused:
+		if m := formError.FindSubmatch(a.body); m != nil {
+			return fmt.Sprintf("%d refused: %s", a.status, html.UnescapeString(string(m[1])))
+		}
+		return fmt.Sprintf("%d refused", a.status)
 	case a.code != "":
 		return fmt.Sprintf("%d %s", a.status, a.code)
 	}
 	return fmt.Sprint(a.status)
 }
+
+// formError is the message above a form drawn again with an error, or an error page's.
+var formError = regexp.MustCompile(`(?s)class="(?:form-error-summary|confirm-message|error-page card)"[^>]*>\s*(?:<[^>]*>\s*)*([^<]+?)\s*<`)
 
 // modelCode is the answer's code as the model's observation takes it.
 func (a answer) modelCode() string {

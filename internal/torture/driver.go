@@ -259,6 +259,7 @@ type call struct {
 	ifMatch int64 // the version it was sent for (If-Match), 0: none
 	// formVersion is the order_version of the form a call submitted, once it did.
 	formVersion *int64
+	hooks       *formHooks // a form's
 	// fallback is made instead when the page offers no such form (call.or).
 	fallback *call
 	// drop, when set, is the context of a first attempt that may be dropped after it
@@ -325,22 +326,34 @@ func (d *driver) resolve(c call, ans answer) answer {
 		_ = d.e.up(ctx)
 		return ans
 	}
-	for i := 0; i < 8; i++ {
+	// A client retries with its key until it gets an answer: the first attempt's, or
+	// one made now. A key held by an attempt still at work (or by a process killed
+	// mid-way, until the server takes the key over) answers "still running" meanwhile.
+	deadline := time.Now().Add(4 * time.Minute)
+	for lost := 0; lost < 8 && time.Now().Before(deadline); {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		_ = d.e.up(ctx)
 		cancel()
 		again := c.resend(context.Background())
-		// "still running": the first attempt's key is held by a process killed mid-way;
-		// only the order can say whether it happened.
-		if again.code == "conflict" && strings.Contains(string(again.body), "still running") {
-			return ans
-		}
-		if !again.lost {
+		switch {
+		case stillRunning(again):
+			if d.stopped() {
+				return ans // the run is over: the order says whether it happened
+			}
+			time.Sleep(5 * time.Second)
+		case again.lost:
+			lost++
+			time.Sleep(time.Second)
+		default:
 			return again
 		}
-		time.Sleep(time.Second)
 	}
 	return ans
+}
+
+// stillRunning is the answer to a key whose first request has not finished.
+func stillRunning(a answer) bool {
+	return a.code == "idempotency_key_in_use" || a.status == http.StatusConflict && strings.Contains(string(a.body), "still running")
 }
 
 // check explains the answers and the order afterwards with the model, and commits.
@@ -574,7 +587,7 @@ func (d *driver) tellRefunds(after time.Duration) {
 		if rf.status == "failed" {
 			obj["failure_reason"] = "expired_or_canceled_card"
 		}
-		payload, sig := d.e.gateway.event("refund.updated", obj)
+		_, payload, sig := d.e.gateway.event("refund.updated", obj)
 		for range 5 {
 			ans := d.e.api.call(context.Background(), "POST", "/webhooks/stripe", json.RawMessage(payload), "Stripe-Signature", sig)
 			if !ans.lost {

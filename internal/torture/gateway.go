@@ -238,10 +238,11 @@ func (g *gateway) settling(after time.Duration) []*gwRefund {
 	return out
 }
 
-// event is a signed Stripe event of typ about obj.
-func (g *gateway) event(typ string, obj map[string]any) ([]byte, string) {
-	id := fmt.Sprintf("evt_torture_%d", g.events.Add(1))
-	return signedEvent(id, typ, obj)
+// event is a new signed Stripe event of typ about obj, with its id.
+func (g *gateway) event(typ string, obj map[string]any) (string, []byte, string) {
+	id := fmt.Sprintf("evt_torture_%d_%d", g.seed, g.events.Add(1))
+	payload, sig := signedEvent(id, typ, obj)
+	return id, payload, sig
 }
 
 func signedEvent(id, typ string, obj map[string]any) ([]byte, string) {

@@ -70,7 +70,7 @@ func ifMatchHeader(v int64) string {
 }
 
 // apiCall is a call through the API: POSTs carry an Idempotency-Key, so that a lost
-// answer is asked again with it.
+// answer is asked again with it (resend); other methods are not sent again.
 func (d *driver) apiCall(w *worker, kind string, op model.Op, method, path string, body any, version int64, carries bool) call {
 	key := ""
 	if method == http.MethodPost {
@@ -79,8 +79,15 @@ func (d *driver) apiCall(w *worker, kind string, op model.Op, method, path strin
 	send := func(ctx context.Context) answer {
 		return d.e.api.call(ctx, method, path, body, "Idempotency-Key", key, "If-Match", ifMatchHeader(version))
 	}
-	return call{op: op, kind: kind + " (api)", carries: carries, ifMatch: version, send: send, resend: send,
+	c := call{op: op, kind: kind + " (api)", carries: carries, ifMatch: version, send: send,
 		drop: func() (context.Context, context.CancelFunc) { return d.dropping(w) }}
+	if key != "" {
+		// Sent again with its key, a request gets its first answer or runs now; a PUT or
+		// PATCH sent again would answer for the order it changed (412 with If-Match): a
+		// lost one is looked up in the order instead.
+		c.resend = send
+	}
+	return c
 }
 
 // formCall is a call through a back-office form: draw it on page (posting to action),
@@ -94,8 +101,13 @@ func (d *driver) formCall(w *worker, kind string, op model.Op, page, action stri
 	var final *form
 	var finalFields url.Values
 	drawnAt := new(int64) // the order_version of the form submitted last
+	hooks := &formHooks{}
 	send := func(ctx context.Context) answer {
+		final, finalFields = nil, nil
 		f, ans := s.draw(ctx, page, action)
+		if hooks.drawn != nil {
+			hooks.drawn()
+		}
 		if ans.lost || ans.code != "" {
 			return ans
 		}
@@ -105,7 +117,9 @@ func (d *driver) formCall(w *worker, kind string, op model.Op, page, action stri
 		if len(postTo) > 0 {
 			f.action = postTo[0]
 		}
-		final, finalFields = &f, fields
+		if !confirm { // this submission acts: sent again, it must be this one
+			final, finalFields = &f, fields
+		}
 		*drawnAt, _ = strconv.ParseInt(f.hidden.Get("order_version"), 10, 64)
 		ans = s.submit(ctx, f, fields)
 		if !confirm || ans.lost || ans.code != "" || ans.status != http.StatusOK {
@@ -124,16 +138,21 @@ func (d *driver) formCall(w *worker, kind string, op model.Op, page, action stri
 		*drawnAt, _ = strconv.ParseInt(c.hidden.Get("order_version"), 10, 64)
 		return s.submit(ctx, c, finalFields)
 	}
-	c := call{op: op, kind: kind + " (form)", send: send, formVersion: drawnAt}
+	c := call{op: op, kind: kind + " (form)", send: send, formVersion: drawnAt, hooks: hooks}
 	if onceForms[kind] {
 		c.resend = func(ctx context.Context) answer {
 			if final == nil {
-				return send(ctx) // lost before it was submitted
+				return send(ctx) // lost before it acted (a review acts on nothing)
 			}
 			return s.submit(ctx, *final, finalFields)
 		}
 	}
 	return c
+}
+
+// formHooks let a race step in between drawing a form and submitting it.
+type formHooks struct {
+	drawn func() // called once the form is drawn (or could not be)
 }
 
 // or is c that, when its page offers no such form in the order's state, is made through
@@ -366,8 +385,8 @@ func (d *driver) card(w *worker, o *orderCtl, mo model.Order, p model.Payment) c
 		}
 	}
 	typ, obj := intentEvent(p.Intent, kind)
-	payload, sig := d.e.gateway.event(typ, obj)
-	ev := late{op: model.Card{Intent: p.Intent, Event: kind}, payload: payload, sig: sig}
+	id, payload, sig := d.e.gateway.event(typ, obj)
+	ev := late{op: model.Card{Intent: p.Intent, Event: kind, ID: id}, payload: payload, sig: sig}
 	switch r := w.rng.IntN(10); {
 	case r < 3: // delivered later, perhaps after events sent after it
 		o.late = append(o.late, ev)

@@ -29,7 +29,9 @@ func (d *driver) race(w *worker, o *orderCtl) {
 	if first == nil {
 		return
 	}
-	switch w.rng.IntN(3) {
+	switch w.rng.IntN(4) {
+	case 3: // two people fill in the same form, drawn from one state
+		d.sameForm(w, o, mo)
 	case 0: // the same request sent twice at once
 		c := first()
 		if c.resend == nil { // no key, no token: two requests
@@ -41,6 +43,59 @@ func (d *driver) race(w *worker, o *orderCtl) {
 		second := pickChoice(w, cs)
 		d.run(o, first(), second())
 	}
+}
+
+// sameForm is two people at work on one order in the back office: each draws the same
+// form (remove a unit, refund, pay, ship) before either submits it. The first to submit
+// acts; the other's form was drawn from a version that is gone: it is drawn again with
+// what changed (API.md §7), and does nothing.
+func (d *driver) sameForm(w *worker, o *orderCtl, mo model.Order) {
+	var newCall func() call
+	switch {
+	case (mo.Status == model.Paid || mo.Status == model.Processing) && !mo.Held && !mo.Owed().IsPositive():
+		var items []model.LineQty
+		for _, l := range mo.Lines {
+			if l.Qty > l.Fulfilled {
+				items = append(items, model.LineQty{Line: l.ID, Qty: 1})
+				break
+			}
+		}
+		if items == nil {
+			return
+		}
+		newCall = func() call {
+			f := url.Values{"carrier": {"UPS"}}
+			for _, l := range mo.Lines {
+				f.Set("qty_"+l.ID, "0")
+			}
+			f.Set("qty_"+items[0].Line, "1")
+			return d.formCall(w, "fulfill", model.Fulfill{Items: items}, "/orders/"+o.number+"/fulfill", "/orders/"+o.number+"/fulfill", f, false)
+		}
+	case slices.Contains([]string{model.Created, model.Pending, model.Paid, model.Processing}, mo.Status) && len(mo.Lines) > 0 && w.rng.IntN(2) == 0:
+		l := mo.Lines[w.rng.IntN(len(mo.Lines))]
+		op := model.Edit{Remove: []model.LineQty{{Line: l.ID, Qty: 1}}}
+		newCall = func() call {
+			return d.formCall(w, "edit", op, "/orders/"+o.number+"/edit", "/orders/"+o.number+"/edit/lines",
+				url.Values{"reason": {"one unit less"}, "remove_" + l.ID: {"1"}}, true)
+		}
+	case mo.Refundable().IsPositive():
+		amount := partOf(w, mo.Refundable())
+		newCall = func() call {
+			return d.formCall(w, "refund", model.GiveBack{Amount: amount}, "/orders/"+o.number+"/refund", "/orders/"+o.number+"/refund",
+				url.Values{"amount": {money(amount)}, "reason": {"goodwill"}}, true)
+		}
+	default:
+		return
+	}
+	a, b := newCall(), newCall()
+	var drawn sync.WaitGroup
+	drawn.Add(2)
+	for _, c := range []call{a, b} {
+		var once sync.Once // a form drawn again (its answer lost) does not wait again
+		c.hooks.drawn = func() { once.Do(func() { drawn.Done(); drawn.Wait() }) }
+	}
+	a.kind, b.kind = a.kind+" (two people)", b.kind+" (two people)"
+	d.run(o, a, b)
 }
 
 // twice is c sent twice: at once with its Idempotency-Key (API), or a form submitted
@@ -65,11 +120,10 @@ func twice(d *driver, o *orderCtl, c call) call {
 			wg.Go(func() { second = c.resend(context.Background()) })
 			wg.Wait()
 		}
-		running := func(a answer) bool { return a.code == "conflict" && strings.Contains(string(a.body), "still running") }
 		switch {
-		case first.lost || running(first):
+		case first.lost || stillRunning(first):
 			return second
-		case second.lost || running(second):
+		case second.lost || stillRunning(second):
 		case first.status != second.status || first.code == "" && !sameAnswer(first, second):
 			d.fail(o, c.op.Name()+" sent twice", fmt.Errorf("two answers to one request: %v %.300s / %v %.300s",
 				first, first.body, second, second.body))
