@@ -93,13 +93,13 @@ type Order struct {
 	Fulfillments []Fulfillment
 	Returns      []Return
 
-	Tags      []string // normalized and sorted
-	Held      bool
+	Tags []string // normalized and sorted
+	Held bool
 	// StripeEvents are the ids of the Stripe events about the order's payments the server
 	// has had: one seen before changes nothing (API.md §6). Not a change of the order.
 	StripeEvents []string
-	Delivered bool      // the order has been delivered (customers may then ask for a return)
-	CreatedAt time.Time // the server's clock: expiry counts from it
+	Delivered    bool      // the order has been delivered (customers may then ask for a return)
+	CreatedAt    time.Time // the server's clock: expiry counts from it
 }
 
 // Line is one order line, priced when it was added.

@@ -215,11 +215,11 @@ func (d *driver) compareStock() {
 // were committed, and no event was written twice (two ids for one change).
 func (d *driver) compareOutbox() {
 	type msg struct {
-		id              int64
-		order, channel  string
-		kind, publicID  string
-		ref, recipient  string
-		state           string
+		id             int64
+		order, channel string
+		kind, publicID string
+		ref, recipient string
+		state          string
 	}
 	rows, err := d.e.pool.Query(context.Background(), `SELECT id, order_id::text, channel, kind, public_id,
 		coalesce(ref_id::text, ''), recipient, state FROM messages ORDER BY id`)

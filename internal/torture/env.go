@@ -25,13 +25,13 @@ const staffPassword = "torture-staff-password"
 // env is everything a run drives: `oms serve` on a PostgreSQL cluster of its own (both
 // may be restarted), the Stripe gateway, the SMTP sink and the webhook receiver.
 type env struct {
-	t       testing.TB
-	bin     string
-	cluster *testenv.Cluster
-	dbURL   string
-	addr    string
+	t        testing.TB
+	bin      string
+	cluster  *testenv.Cluster
+	dbURL    string
+	addr     string
 	serveEnv []string
-	pool    *pgxpool.Pool // for the end checks' reads of the outbox and the job queue
+	pool     *pgxpool.Pool // for the end checks' reads of the outbox and the job queue
 
 	mu   sync.Mutex // guards proc
 	proc *testenv.Proc

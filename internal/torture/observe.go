@@ -35,7 +35,7 @@ type orderJSON struct {
 		Outstanding string `json:"outstanding"`
 		RefundDue   string `json:"refund_due"`
 	} `json:"balance"`
-	Tags  []string `json:"tags"`
+	Tags  []string                 `json:"tags"`
 	Hold  *struct{ Reason string } `json:"hold"`
 	Items []struct {
 		ID                string `json:"id"`
