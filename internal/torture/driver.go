@@ -262,10 +262,10 @@ type call struct {
 	hooks       *formHooks // a form's
 	// fallback is made instead when the page offers no such form (call.or).
 	fallback *call
-	// drop, when set, is the context of a first attempt that may be dropped after it
-	// was sent (only a call that can be sent again is: another request, sent at once,
-	// could not tell whether the first is still at work).
-	drop func() (context.Context, context.CancelFunc)
+	// dropAfter, when set, is how soon the client drops the first attempt (only a call
+	// that can be sent again is dropped: another request, sent at once, could not tell
+	// whether the first is still at work).
+	dropAfter time.Duration
 	// after checks a success's answer against the model's order after it, and learns
 	// from it what only the answer says (an intent's id).
 	after func(a answer, o *model.Order) error
@@ -304,8 +304,9 @@ func (d *driver) run(o *orderCtl, calls ...call) bool {
 // fallback when the page did not offer c's form.
 func (d *driver) send(c call) (answer, call) {
 	ctx, cancel := context.WithCancel(context.Background())
-	if c.drop != nil && c.resend != nil {
-		ctx, cancel = c.drop()
+	if c.dropAfter > 0 && c.resend != nil {
+		d.countFault("request dropped by its client")
+		ctx, cancel = context.WithTimeout(context.Background(), c.dropAfter)
 	}
 	ans := c.send(ctx)
 	cancel()
@@ -516,7 +517,7 @@ func (d *driver) key(what string) string {
 
 // faultsUntil injects faults until the deadline: the server killed and PostgreSQL
 // restarted at moments spread over the run (each at least once), requests dropped all
-// along (see dropping).
+// along (see dropAfter).
 func (d *driver) faultsUntil(deadline time.Time) {
 	if !d.cfg.Faults {
 		d.waitUntil(deadline)
@@ -562,14 +563,14 @@ func (d *driver) waitUntil(t time.Time) bool {
 	}
 }
 
-// dropping is a context that drops a request a few milliseconds after it was sent, for
-// a few requests; the answer is then lost and the request is sent again.
-func (d *driver) dropping(w *worker) (context.Context, context.CancelFunc) {
+// dropAfter is, for a few requests, how soon after it is sent the client drops it (its
+// answer is then lost and it is sent again); 0 for the others. It is drawn on the
+// worker's goroutine, when the call is made.
+func (d *driver) dropAfter(w *worker) time.Duration {
 	if !d.cfg.Faults || w.rng == nil || w.rng.IntN(100) >= 3 {
-		return context.WithCancel(context.Background())
+		return 0
 	}
-	d.countFault("request dropped by its client")
-	return context.WithTimeout(context.Background(), time.Duration(1+w.rng.IntN(30))*time.Millisecond)
+	return time.Duration(1+w.rng.IntN(30)) * time.Millisecond
 }
 
 // settleRefunds tells the OMS, through signed refund.updated events, how the refunds the

@@ -198,12 +198,13 @@ func (g *gateway) createRefund(w http.ResponseWriter, r *http.Request) {
 	default:
 		rf.status = "failed"
 	}
+	status := rf.status
 	g.mu.Lock()
 	g.refunds[key], g.byID[rf.id] = rf, rf
 	g.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(resp.StatusCode)
-	w.Write(withStatus(answer, rf.status))
+	w.Write(withStatus(answer, status))
 }
 
 // withStatus is a Stripe object's JSON with its status (and a failed refund's reason).

@@ -80,7 +80,7 @@ func (d *driver) apiCall(w *worker, kind string, op model.Op, method, path strin
 		return d.e.api.call(ctx, method, path, body, "Idempotency-Key", key, "If-Match", ifMatchHeader(version))
 	}
 	c := call{op: op, kind: kind + " (api)", carries: carries, ifMatch: version, send: send,
-		drop: func() (context.Context, context.CancelFunc) { return d.dropping(w) }}
+		dropAfter: d.dropAfter(w)}
 	if key != "" {
 		// Sent again with its key, a request gets its first answer or runs now; a PUT or
 		// PATCH sent again would answer for the order it changed (412 with If-Match): a
@@ -410,7 +410,7 @@ func (d *driver) deliver(w *worker, ev late) call {
 		return d.e.api.call(ctx, http.MethodPost, "/webhooks/stripe", json.RawMessage(ev.payload), "Stripe-Signature", ev.sig)
 	}
 	return call{op: ev.op, kind: "stripe event " + ev.op.Event, send: send, resend: send,
-		drop: func() (context.Context, context.CancelFunc) { return d.dropping(w) }}
+		dropAfter: d.dropAfter(w)}
 }
 
 func (d *driver) refund(w *worker, o *orderCtl, mo model.Order, amount decimal.Decimal) call {

@@ -87,7 +87,12 @@ func (d *driver) sameForm(w *worker, o *orderCtl, mo model.Order) {
 	default:
 		return
 	}
-	a, b := newCall(), newCall()
+	a := newCall()
+	// The other person is another staff session (the admin's, idle after the setup).
+	other := *w
+	other.staff = d.e.staff[len(d.e.staff)-1]
+	w = &other
+	b := newCall()
 	var drawn sync.WaitGroup
 	drawn.Add(2)
 	for _, c := range []call{a, b} {
