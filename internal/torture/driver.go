@@ -183,9 +183,9 @@ func (d *driver) fail(o *orderCtl, what string, err error) {
 		if v, ans := d.get(o); ans.err == nil && !ans.lost {
 			fmt.Fprintf(&b, "\n  server's order: %s", dump(v))
 		}
-		fmt.Fprintf(&b, "\n  stock (model / server): %s", d.stockReport())
 		fmt.Fprintf(&b, "\n  its last operations:\n    %s", strings.Join(o.log, "\n    "))
 	}
+	fmt.Fprintf(&b, "\n  stock (model / server): %s", d.stockReport())
 	fmt.Fprintf(&b, "\n  replay: make torture SEED=%d WORKERS=%d (the interleaving of workers differs run to run)", d.cfg.Seed, d.cfg.Workers)
 	d.mu.Lock()
 	d.fails = append(d.fails, b.String())
