@@ -35,6 +35,11 @@ type Model struct {
 type flight struct {
 	reserve, release map[string]int
 	coupon           string
+	// low and high are the stock available to it, per SKU, at the lowest and highest
+	// the server's may have been while it flew (what others took or gave back meanwhile,
+	// even if they are accounted for by now); uses the coupons' uses when it was sent.
+	low, high map[string]int
+	uses      map[string]int
 }
 
 // New is a model of a shop with cfg and stock on hand.
@@ -110,7 +115,7 @@ func (m *Model) Begin(id string, op Op) int {
 		}
 		f.coupon = eff.Coupon
 	}
-	m.flights[m.nextID] = f
+	m.fly(f)
 	return m.nextID
 }
 
@@ -125,8 +130,30 @@ func (m *Model) BeginStock(sku string, delta int) int {
 	} else {
 		f.reserve[sku] = -delta
 	}
-	m.flights[m.nextID] = f
+	m.fly(f)
 	return m.nextID
+}
+
+// fly records f as flight m.nextID and what it may see from now on. Caller holds mu.
+func (m *Model) fly(f flight) {
+	f.low, f.high, f.uses = map[string]int{}, map[string]int{}, maps.Clone(m.uses)
+	for sku := range m.onHand {
+		f.low[sku], f.high[sku] = m.onHand[sku]-m.reserved[sku], m.onHand[sku]-m.reserved[sku]
+	}
+	m.flights[m.nextID] = f
+	m.observe()
+}
+
+// observe widens what each flight may see by the stock as it is now. Caller holds mu.
+func (m *Model) observe() {
+	for id, f := range m.flights {
+		reserve, release, _ := m.slack(id)
+		for sku := range m.onHand {
+			avail := m.onHand[sku] - m.reserved[sku]
+			f.low[sku] = min(f.low[sku], avail-reserve[sku])
+			f.high[sku] = max(f.high[sku], avail+release[sku])
+		}
+	}
 }
 
 // End forgets a flight: its answer has been accounted for.
@@ -178,31 +205,51 @@ func (m *Model) slack(except int) (reserve, release map[string]int, coupons map[
 // with eff: ok false when it surely cannot happen, maybe the codes it may be refused with
 // instead. Caller holds mu.
 func (m *Model) verdict(token int, cur, next Order, eff Effects) (ok bool, maybe []string) {
-	reserve, release, coupons := m.slack(token)
+	m.observe()
+	low, high, usesLow, usesHigh := m.bounds(token)
 	ok = true
 	for sku, d := range reservationDelta(cur, next) {
 		if d <= 0 {
 			continue
 		}
-		avail := m.onHand[sku] - m.reserved[sku]
 		switch {
-		case avail+release[sku] < d:
+		case high[sku] < d:
 			ok, maybe = false, []string{"out_of_stock"}
-		case avail-reserve[sku] < d && !slices.Contains(maybe, "out_of_stock"):
+		case low[sku] < d && !slices.Contains(maybe, "out_of_stock"):
 			maybe = append(maybe, "out_of_stock")
 		}
 	}
 	if eff.Coupon != "" {
 		if limit := m.Config.Coupons[eff.Coupon].Limit; limit > 0 {
 			switch {
-			case m.uses[eff.Coupon] >= limit:
+			case usesLow[eff.Coupon] >= limit:
 				ok, maybe = false, append(maybe, "coupon_invalid")
-			case m.uses[eff.Coupon]+coupons[eff.Coupon] >= limit:
+			case usesHigh[eff.Coupon] >= limit:
 				maybe = append(maybe, "coupon_invalid")
 			}
 		}
 	}
 	return ok, maybe
+}
+
+// bounds are the stock available to flight token, lowest and highest, and the coupons'
+// uses, fewest and most, the server may have had while it flew (without a flight: now).
+// Caller holds mu.
+func (m *Model) bounds(token int) (low, high, usesLow, usesHigh map[string]int) {
+	reserve, release, coupons := m.slack(token)
+	usesHigh = maps.Clone(m.uses)
+	for code, n := range coupons {
+		usesHigh[code] += n
+	}
+	if f, ok := m.flights[token]; ok {
+		return f.low, f.high, f.uses, usesHigh
+	}
+	low, high = map[string]int{}, map[string]int{}
+	for sku := range m.onHand {
+		low[sku] = m.onHand[sku] - m.reserved[sku] - reserve[sku]
+		high[sku] = m.onHand[sku] - m.reserved[sku] + release[sku]
+	}
+	return low, high, m.uses, usesHigh
 }
 
 // Outcome is what the model allows of an operation.
@@ -479,6 +526,7 @@ func (m *Model) Commit(id string, e Explanation) {
 		m.uses[c]++
 	}
 	m.orders[id] = &o
+	m.observe()
 }
 
 // AdjustStock judges a stock adjustment of delta on sku: ok false when it surely must be
@@ -486,12 +534,12 @@ func (m *Model) Commit(id string, e Explanation) {
 func (m *Model) AdjustStock(sku string, delta, token int) (ok, maybe bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	reserve, release, _ := m.slack(token)
-	after := m.onHand[sku] + delta
+	m.observe()
+	low, high, _, _ := m.bounds(token)
 	switch {
-	case after < m.reserved[sku]-release[sku] || after < 0:
+	case high[sku]+delta < 0:
 		return false, true
-	case after < m.reserved[sku]+reserve[sku]:
+	case low[sku]+delta < 0:
 		return true, true
 	}
 	return true, false
@@ -502,6 +550,7 @@ func (m *Model) CommitStock(sku string, delta int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.onHand[sku] += delta
+	m.observe()
 }
 
 // Oversold lists the SKUs whose reservations exceed what is on hand by more than what

@@ -363,6 +363,16 @@ func TestStockVerdict(t *testing.T) {
 		t.Errorf("racing for the last unit: next %v codes %v, want either", out.Next != nil, out.Codes)
 	}
 	w.m.End(other)
+	// Stock taken and given back while an order flies: it may have been refused, though
+	// the stock is there again when its answer is judged.
+	late := Create{Items: []ItemReq{{"TEE", 1}}, Country: "US"}
+	flying := w.m.Begin("", late)
+	b := w.do("", Create{Items: []ItemReq{{"TEE", 1}}, Country: "US"})
+	w.do(b.ID, Cancel{})
+	if out := w.m.Step("", late, flying); out.Next == nil || !slices.Equal(out.Codes, []string{"out_of_stock"}) {
+		t.Errorf("the last unit taken and given back while it flew: next %v codes %v, want either", out.Next != nil, out.Codes)
+	}
+	w.m.End(flying)
 	if ok, maybe := w.m.AdjustStock("TEE", -2, 0); ok || !maybe {
 		t.Errorf("on hand below reserved: ok %v maybe %v", ok, maybe)
 	}
