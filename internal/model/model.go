@@ -59,13 +59,6 @@ func (m *Model) Order(id string) (Order, bool) {
 	return o.Clone(), true
 }
 
-// OrderIDs are the ids of every order, in no order.
-func (m *Model) OrderIDs() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Collect(maps.Keys(m.orders))
-}
-
 // Stock is a SKU's on_hand and reserved as the model has them.
 func (m *Model) Stock(sku string) (onHand, reserved int) {
 	m.mu.Lock()
@@ -78,13 +71,6 @@ func (m *Model) SKUs() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Sorted(maps.Keys(m.onHand))
-}
-
-// Uses is how many orders used coupon code.
-func (m *Model) Uses(code string) int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.uses[code]
 }
 
 // Begin records that op on order id (empty: a new order) is about to be sent, and

@@ -173,6 +173,7 @@ func (d *driver) compareOrders() {
 				if len(exp.Steps) > 0 {
 					o.note("at the end: " + strings.Join(exp.Steps, "; "))
 				}
+				d.countSystem(exp.Steps)
 				break
 			}
 			time.Sleep(500 * time.Millisecond)

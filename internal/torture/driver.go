@@ -408,6 +408,7 @@ func (d *driver) check(o *orderCtl, out []*sent) bool {
 		d.fail(o, strings.Join(names, " | "), err)
 		return false
 	}
+	d.countSystem(exp.Steps)
 	for i, s := range out {
 		if s.ans.lost {
 			d.count(s.c.kind + " (lost)")
@@ -436,6 +437,22 @@ func (d *driver) check(o *orderCtl, out []*sent) bool {
 		return false
 	}
 	return true
+}
+
+// countSystem counts the system steps an explanation found, by kind.
+func (d *driver) countSystem(steps []string) {
+	for _, st := range steps {
+		switch {
+		case strings.HasPrefix(st, "system: settle"):
+			d.count("(system) refund settled")
+		case strings.HasPrefix(st, "system: expire"):
+			d.count("(system) unpaid order expired")
+		case strings.HasPrefix(st, "system: card canceled"):
+			d.count("(system) intent cancelled by the job")
+		case strings.HasPrefix(st, "system: card succeeded"):
+			d.count("(system) intent found paid by the job")
+		}
+	}
 }
 
 // work is one worker's loop: a random operation at a time until the run ends.
