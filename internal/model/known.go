@@ -13,7 +13,9 @@ var Known = map[string]bool{
 const (
 	// OwedOnGrossPaid: whether an order owes money is judged on gross paid (total less
 	// paid, whatever went back), not on net money as issue 20's item 3 says; an order
-	// refunded in part and edited back up ships unpaid. Being fixed on branch sec-money.
+	// refunded in part and edited back up ships unpaid; and, to keep that from happening
+	// one way, no line may be added to an order money went back from. Being fixed on
+	// branch sec-money (domain.BalanceIn), which removes both.
 	OwedOnGrossPaid = "owed on gross paid (issue 20, item 3)"
 	// ReturnRefundIgnoresPending: a return's refund is capped at paid less refunded, not
 	// at what is refundable, so approving a return while a card refund is pending is

@@ -196,8 +196,8 @@ func TestEditCountryRefundEditOwes(t *testing.T) {
 	}
 }
 
-// A goodwill refund, then an edit: money went back, so no line may be added; a unit
-// removed leaves more paid than the new total.
+// A goodwill refund, then an edit: the refund is owed until the order ships; a unit
+// removed leaves more held than the new total; a line added is owed in full.
 func TestGoodwillRefundThenEdit(t *testing.T) {
 	w := newWorld(t, map[string]int{"TEE": 10, "MUG": 10})
 	o := w.do("", Create{Items: []ItemReq{{"TEE", 5}}, Country: "US"})
@@ -205,9 +205,10 @@ func TestGoodwillRefundThenEdit(t *testing.T) {
 	o = w.do(o.ID, GiveBack{Amount: dec("10.00")})
 	expect(t, o, "Outstanding=10.00", "PaymentStatus=partially_refunded")
 	w.refused(o.ID, Fulfill{}, "invalid_transition")
-	w.refused(o.ID, Edit{Add: []ItemReq{{"MUG", 1}}}, "invalid_transition")
 	o = w.do(o.ID, Edit{Remove: []LineQty{{o.Lines[0].ID, 1}}})
 	expect(t, o, "Total=80.00", "Outstanding=0.00", "RefundDue=10.00")
+	o = w.do(o.ID, Edit{Add: []ItemReq{{"MUG", 2}}}) // 105.00: owes 15.00
+	expect(t, o, "Total=105.00", "Outstanding=15.00")
 	if on, res := w.m.Stock("TEE"); on != 10 || res != 4 {
 		t.Errorf("TEE on hand %d reserved %d, want 10 and 4", on, res)
 	}
@@ -262,7 +263,7 @@ func TestReturnRefundShares(t *testing.T) {
 	if got := o.Returns[0].RefundAmount.StringFixed(2); got != "17.90" { // 20 / 52.50 of 47.00
 		t.Errorf("first return refunds %s, want 17.90", got)
 	}
-	expect(t, o, "Status=returned", "Refunded=17.90")
+	expect(t, o, "Status=returned", "Refunded=17.90", "Outstanding=0.00") // shipped goods were paid for
 	w.refused(o.ID, Approve{Return: o.Returns[0].ID}, "already_processed")
 	o = w.do(o.ID, AskReturn{Items: []LineQty{{tee, 1}, {mug, 1}}, Customer: true})
 	o = w.do(o.ID, Approve{Return: o.Returns[1].ID})

@@ -117,7 +117,7 @@ func payable(o *Order) error {
 // refunded (API.md: payments, refunds).
 func followMoney(o *Order) {
 	switch {
-	case o.PaymentStatus() == "completed" && (o.Status == Created || o.Status == Pending):
+	case (o.Status == Created || o.Status == Pending) && o.paidInFull():
 		o.Status = Paid
 	case o.PaymentStatus() == "refunded" && o.Status == Returned:
 		o.Status = Refunded
@@ -344,8 +344,9 @@ func (op Edit) apply(c *Config, o *Order) (Effects, error) {
 	if !editable(o) || o.FulfillmentStatus() == "fulfilled" {
 		return Effects{}, refuse("invalid_transition")
 	}
-	// code: CheckLinesAddable; no new line on an order money went back from.
-	if len(op.Add) > 0 && (o.Refunded().IsPositive() || o.RefundPending().IsPositive()) {
+	// code: CheckLinesAddable; no new line on an order money went back from (a rule of
+	// the gross paid's, going with it: see Known).
+	if Known[OwedOnGrossPaid] && len(op.Add) > 0 && (o.Refunded().IsPositive() || o.RefundPending().IsPositive()) {
 		return Effects{}, refuse("invalid_transition")
 	}
 	for _, a := range op.Add {

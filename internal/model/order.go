@@ -263,9 +263,12 @@ func (o Order) Refundable() decimal.Decimal { return o.Net() }
 
 // Owed is what the order still owes: its total less the net money (issue 20, item 3: one
 // rule, on net money, for fulfillment, payments and the balance). A cancelled order owes
-// nothing.
+// nothing; neither does one shipped in full: its goods were paid for when they left
+// (none leave while anything is owed), and money given back since (a return, a goodwill
+// gesture) is no debt (README: "Editing, tags, holds").
 func (o Order) Owed() decimal.Decimal {
-	if o.Status == Cancelled {
+	switch o.Status {
+	case Cancelled, Shipped, Delivered, Returned, Refunded:
 		return decimal.Zero
 	}
 	kept := o.Net()
@@ -273,6 +276,15 @@ func (o Order) Owed() decimal.Decimal {
 		kept = o.Paid()
 	}
 	return decimal.Max(o.Total.Sub(kept), decimal.Zero)
+}
+
+// paidInFull is whether money paid now covers what a created or pending order owes, which
+// makes it paid (API.md: "when payments cover the total").
+func (o Order) paidInFull() bool {
+	if Known[OwedOnGrossPaid] { // the server's rule: payment_status completed
+		return o.PaymentStatus() == "completed"
+	}
+	return o.Paid().IsPositive() && o.Owed().IsZero()
 }
 
 // RefundDue is what the order is owed back: net money beyond its total (an edit lowered
