@@ -22,4 +22,8 @@ const (
 	// refused (422 refund_exceeds_paid). Pinned by web's
 	// TestApproveReturnWhileACardRefundIsPending (found by the model, seed 24552838).
 	ReturnRefundIgnoresPending = "return refund ignores refunds pending"
+	// ReleaseAnyHold: a token may release a hold staff placed, though releasing a hold
+	// needs the right to place that kind of hold (issue 20, a should-fix). Being fixed on
+	// branch sec-money (held_by_role).
+	ReleaseAnyHold = "a token releases any hold (issue 20)"
 )

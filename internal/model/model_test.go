@@ -331,14 +331,15 @@ func TestStatusGuards(t *testing.T) {
 	o = w.do(o.ID, Transition{To: Pending})
 	w.refused(o.ID, Transition{To: Paid}, "invalid_transition") // owes 25.00
 	w.refused(o.ID, Transition{To: "lost"}, "validation_failed")
-	o = w.do(o.ID, Hold{})
-	w.refused(o.ID, Hold{}, "invalid_transition")
+	o = w.do(o.ID, Hold{By: "staff"})
+	w.refused(o.ID, Hold{By: "api"}, "invalid_transition")
 	o = w.do(o.ID, Pay{Amount: dec("25.00")})
 	expect(t, o, "Status=paid")
 	w.refused(o.ID, Fulfill{}, "on_hold")
 	w.refused(o.ID, Transition{To: Shipped}, "invalid_transition")
-	o = w.do(o.ID, Release{})
-	w.refused(o.ID, Release{}, "invalid_transition")
+	w.refused(o.ID, Release{By: "api"}, "forbidden") // staff held it
+	o = w.do(o.ID, Release{By: "staff"})
+	w.refused(o.ID, Release{By: "staff"}, "invalid_transition")
 	o = w.do(o.ID, Cancel{Refund: true})
 	expect(t, o, "Status=cancelled", "PaymentStatus=refunded", "Refunded=25.00", "Outstanding=0.00")
 	w.refused(o.ID, Cancel{}, "invalid_transition")
@@ -406,13 +407,14 @@ func TestExplain(t *testing.T) {
 	if !e.Happened[0] || len(e.Steps) != 2 {
 		t.Errorf("steps %v, want the refund settled and the tags", e.Steps)
 	}
-	e, err = w.m.Explain(o.ID, []Observation{{Op: Hold{}, Code: Lost}}, o.View())
+	e, err = w.m.Explain(o.ID, []Observation{{Op: Hold{By: "api"}, Code: Lost}}, o.View())
 	if err != nil || e.Happened[0] {
 		t.Errorf("a lost hold, order unchanged: happened %v, %v", e.Happened, err)
 	}
 	held := o.Clone()
 	held.Held = true
-	if e, err = w.m.Explain(o.ID, []Observation{{Op: Hold{}, Code: Lost}}, held.View()); err != nil || !e.Happened[0] {
+	held.HeldBy = "api"
+	if e, err = w.m.Explain(o.ID, []Observation{{Op: Hold{By: "api"}, Code: Lost}}, held.View()); err != nil || !e.Happened[0] {
 		t.Errorf("a lost hold, order held: happened %v, %v", e.Happened, err)
 	}
 	wrong := o.Clone()
@@ -420,7 +422,7 @@ func TestExplain(t *testing.T) {
 	if _, err = w.m.Explain(o.ID, nil, wrong.View()); err == nil || !strings.Contains(err.Error(), "Payments[0].Amount") {
 		t.Errorf("an unexplained payment amount: %v", err)
 	}
-	if _, err = w.m.Explain(o.ID, []Observation{{Op: Hold{}, Code: "on_hold"}}, o.View()); err == nil {
+	if _, err = w.m.Explain(o.ID, []Observation{{Op: Hold{By: "api"}, Code: "on_hold"}}, o.View()); err == nil {
 		t.Error("a hold refused with a code the model does not allow was explained")
 	}
 }

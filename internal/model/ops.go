@@ -468,29 +468,35 @@ func (op Tag) apply(_ *Config, o *Order) (Effects, error) {
 	return Effects{}, nil
 }
 
-// Hold puts an order that can still ship on hold (POST /orders/{id}/hold).
-type Hold struct{}
+// Hold puts an order that can still ship on hold (POST /orders/{id}/hold), By a token
+// ("api") or a staff user ("staff", an admin in the driver).
+type Hold struct{ By string }
 
-func (Hold) Name() string { return "hold" }
+func (op Hold) Name() string { return "hold by " + op.By }
 
-func (Hold) apply(_ *Config, o *Order) (Effects, error) {
+func (op Hold) apply(_ *Config, o *Order) (Effects, error) {
 	if o.Held || !editable(o) {
 		return Effects{}, refuse("invalid_transition")
 	}
-	o.Held = true
+	o.Held, o.HeldBy = true, op.By
 	return Effects{}, nil
 }
 
-// Release takes it off hold (POST /orders/{id}/release).
-type Release struct{}
+// Release takes it off hold (POST /orders/{id}/release): a token releases only what a
+// token held (issue 20: releasing a hold needs the right to place that kind of hold;
+// an admin may release any).
+type Release struct{ By string }
 
-func (Release) Name() string { return "release" }
+func (op Release) Name() string { return "release by " + op.By }
 
-func (Release) apply(_ *Config, o *Order) (Effects, error) {
-	if !o.Held {
+func (op Release) apply(_ *Config, o *Order) (Effects, error) {
+	switch {
+	case !o.Held:
 		return Effects{}, refuse("invalid_transition")
+	case op.By == "api" && o.HeldBy != "api" && !Known[ReleaseAnyHold]:
+		return Effects{}, refuse("forbidden")
 	}
-	o.Held = false
+	o.Held, o.HeldBy = false, ""
 	return Effects{}, nil
 }
 

@@ -93,8 +93,9 @@ type Order struct {
 	Fulfillments []Fulfillment
 	Returns      []Return
 
-	Tags []string // normalized and sorted
-	Held bool
+	Tags   []string // normalized and sorted
+	Held   bool
+	HeldBy string // who placed the hold: "api" (a token) or "staff"
 	// StripeEvents are the ids of the Stripe events about the order's payments the server
 	// has had: one seen before changes nothing (API.md §6). Not a change of the order.
 	StripeEvents []string

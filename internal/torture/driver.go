@@ -119,6 +119,7 @@ type driver struct {
 	notes  []string
 	faults map[string]int
 
+	internal      []string // answers 500 outside an outage: failures, reported with their order
 	refused, lost atomic.Int64
 	seq           atomic.Int64
 	// quiet is held (read) by a bulk cancellation until its job is done, and (write) by a
@@ -313,6 +314,12 @@ func (d *driver) send(c call) (answer, call) {
 	if errors.Is(ans.err, errNoForm) && c.fallback != nil {
 		return d.send(*c.fallback)
 	}
+	if ans.status == http.StatusInternalServerError && !d.e.outage() {
+		// The server failed on its own: no fault explains it.
+		d.mu.Lock()
+		d.internal = append(d.internal, fmt.Sprintf("%s answered 500: %.300s", c.kind, ans.body))
+		d.mu.Unlock()
+	}
 	return d.resolve(c, ans), c
 }
 
@@ -402,6 +409,14 @@ func (d *driver) check(o *orderCtl, out []*sent) bool {
 	var names []string
 	for _, s := range out {
 		names = append(names, s.c.op.Name()+" → "+s.ans.String())
+	}
+	d.mu.Lock()
+	internal := d.internal
+	d.internal = nil
+	d.mu.Unlock()
+	if len(internal) > 0 {
+		d.fail(o, strings.Join(names, " | "), errors.New(strings.Join(internal, "; ")))
+		return false
 	}
 	if err != nil {
 		o.note(strings.Join(names, " | ") + " (unexplained)")

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +36,8 @@ type env struct {
 
 	mu   sync.Mutex // guards proc
 	proc *testenv.Proc
+	// outageUntil (Unix nanoseconds): PostgreSQL is down or just came back until then.
+	outageUntil atomic.Int64
 
 	api     *api
 	gateway *gateway
@@ -126,10 +129,16 @@ func (e *env) killServer(pause time.Duration) {
 
 // restartPostgres stops the cluster (fast: sessions cut) and starts it again.
 func (e *env) restartPostgres(pause time.Duration) {
+	e.outageUntil.Store(time.Now().Add(time.Hour).UnixNano())
 	e.cluster.Stop()
 	time.Sleep(pause)
 	e.cluster.URL(dbName)
+	e.outageUntil.Store(time.Now().Add(10 * time.Second).UnixNano())
 }
+
+// outage reports whether PostgreSQL is being restarted, or was a moment ago: requests
+// may then fail on the server's side (500) without a bug.
+func (e *env) outage() bool { return time.Now().UnixNano() < e.outageUntil.Load() }
 
 // check runs `oms check` and returns its output and whether it passed.
 func (e *env) check() (string, bool) {

@@ -511,19 +511,24 @@ func (d *driver) tags(w *worker, o *orderCtl, mo model.Order) call {
 }
 
 func (d *driver) hold(w *worker, o *orderCtl, mo model.Order) call {
-	var op model.Op = model.Hold{}
-	path := "hold"
+	path, form := "hold", w.rng.IntN(10) < 4
 	if mo.Held || w.rng.IntN(10) == 0 {
-		op, path = model.Release{}, "release"
+		path = "release"
 	}
-	api := d.apiCall(w, path, op, http.MethodPost, "/api/v1/orders/"+o.id+"/"+path,
+	by := func(who string) model.Op {
+		if path == "hold" {
+			return model.Hold{By: who}
+		}
+		return model.Release{By: who}
+	}
+	api := d.apiCall(w, path, by("api"), http.MethodPost, "/api/v1/orders/"+o.id+"/"+path,
 		map[string]any{"reason": "torture check"}, ifMatch(w, mo), true)
-	if w.rng.IntN(10) < 4 {
+	if form {
 		f := url.Values{}
 		if path == "hold" {
 			f.Set("reason", "torture check")
 		}
-		return d.formCall(w, path, op, "/orders/"+o.number, "/orders/"+o.number+"/"+path, f, false).or(api)
+		return d.formCall(w, path, by("staff"), "/orders/"+o.number, "/orders/"+o.number+"/"+path, f, false).or(api)
 	}
 	return api
 }
