@@ -8,6 +8,7 @@ package model
 var Known = map[string]bool{
 	OwedOnGrossPaid:            true,
 	ReturnRefundIgnoresPending: true,
+	ReleaseAnyHold:             true,
 }
 
 const (
