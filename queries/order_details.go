@@ -45,7 +45,7 @@ func (q *Queries) OrderDetails(ctx context.Context, ids []uuid.UUID) (OrderDetai
 	})
 	queueRows(rest, listPaymentsForOrders, ids, &d.Payments, func(r *Payment) []any {
 		return []any{&r.ID, &r.OrderID, &r.Gateway, &r.Amount, &r.Currency, &r.Status, &r.Reference, &r.ExternalID,
-			&r.CreatedAt, &r.UpdatedAt, &r.Attention}
+			&r.CreatedAt, &r.UpdatedAt, &r.Attention, &r.ClientSecret, &r.GatewayCallUntil}
 	})
 	queueRows(rest, listRefundsForOrders, ids, &d.Refunds, func(r *Refund) []any {
 		return []any{&r.ID, &r.OrderID, &r.PaymentID, &r.ReturnID, &r.Amount, &r.Reason, &r.Status, &r.Reference, &r.CreatedAt,

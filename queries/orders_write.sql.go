@@ -84,7 +84,7 @@ UPDATE orders SET status = $1::text, updated_at = now(),
     delivered_at = CASE WHEN $1::text = 'delivered' THEN coalesce(delivered_at, now()) ELSE delivered_at END,
     cancelled_at = CASE WHEN $1::text = 'cancelled' THEN coalesce(cancelled_at, now()) ELSE cancelled_at END
 WHERE id = $2
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, version
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
 `
 
 type SetOrderStatusParams struct {
@@ -135,6 +135,7 @@ func (q *Queries) SetOrderStatus(ctx context.Context, arg SetOrderStatusParams) 
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.HeldByRole,
 		&i.Version,
 	)
 	return i, err

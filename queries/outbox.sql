@@ -75,8 +75,7 @@ VALUES ($1, 'notification', $2, $3, 'system', 'system');
 INSERT INTO webhook_attempts (message_id, response_code, error, duration_ms) VALUES ($1, $2, $3, $4);
 
 -- name: ListEmailTemplates :many
-SELECT * FROM email_templates ORDER BY array_position(ARRAY['order_confirmed', 'shipped', 'delivered', 'cancelled',
-    'refund_issued', 'return_approved', 'return_received'], kind);
+SELECT * FROM email_templates ORDER BY array_position(sqlc.arg(kinds)::text[], kind), kind;
 
 -- name: GetEmailTemplate :one
 SELECT * FROM email_templates WHERE kind = $1;

@@ -436,12 +436,11 @@ func (q *Queries) ListAttempts(ctx context.Context, ids []int64) ([]WebhookAttem
 }
 
 const listEmailTemplates = `-- name: ListEmailTemplates :many
-SELECT kind, enabled, subject, body, updated_at FROM email_templates ORDER BY array_position(ARRAY['order_confirmed', 'shipped', 'delivered', 'cancelled',
-    'refund_issued', 'return_approved', 'return_received'], kind)
+SELECT kind, enabled, subject, body, updated_at FROM email_templates ORDER BY array_position($1::text[], kind), kind
 `
 
-func (q *Queries) ListEmailTemplates(ctx context.Context) ([]EmailTemplate, error) {
-	rows, err := q.db.Query(ctx, listEmailTemplates)
+func (q *Queries) ListEmailTemplates(ctx context.Context, kinds []string) ([]EmailTemplate, error) {
+	rows, err := q.db.Query(ctx, listEmailTemplates, kinds)
 	if err != nil {
 		return nil, err
 	}

@@ -10,13 +10,17 @@ import (
 )
 
 func (s *Server) apiCreateOrder(c echo.Context) error {
+	key, sent, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
 	var req domain.NewOrder
 	if err := bind(c, &req); err != nil {
 		return err
 	}
 	var idem *service.Idempotency
-	if key, ok := c.Request().Header["Idempotency-Key"]; ok {
-		idem = &service.Idempotency{Scope: actorOf(c).ID, Key: key[0]}
+	if sent {
+		idem = &service.Idempotency{Scope: actorOf(c).ID, Key: key}
 	}
 	order, replayed, err := s.svc.CreateOrder(c.Request().Context(), actorOf(c), req, idem)
 	if err != nil {

@@ -77,6 +77,7 @@ type paymentJSON struct {
 	ID        string  `json:"id"`
 	Gateway   string  `json:"gateway"`
 	Amount    string  `json:"amount"`
+	Currency  string  `json:"currency"`
 	Status    string  `json:"status"`
 	Reference string  `json:"reference"`
 	Attention string  `json:"attention,omitempty"`
@@ -92,9 +93,9 @@ type refundJSON struct {
 	CreatedAt apiTime `json:"created_at"`
 }
 
-func toPaymentJSON(p domain.Payment, currency string) paymentJSON {
-	return paymentJSON{ID: p.ID, Gateway: p.Gateway, Amount: domain.FormatAmount(p.Amount, currency), Status: p.Status,
-		Reference: p.Reference, Attention: p.Attention, CreatedAt: apiTime(p.CreatedAt.UTC())}
+func toPaymentJSON(p domain.Payment) paymentJSON {
+	return paymentJSON{ID: p.ID, Gateway: p.Gateway, Amount: domain.FormatAmount(p.Amount, p.Currency), Currency: p.Currency,
+		Status: p.Status, Reference: p.Reference, Attention: p.Attention, CreatedAt: apiTime(p.CreatedAt.UTC())}
 }
 
 func toRefundJSON(r domain.Refund, currency string) refundJSON {
@@ -206,7 +207,7 @@ func toOrderJSON(o domain.Order) orderJSON {
 			ReturnedQuantity: it.ReturnedQuantity})
 	}
 	for _, p := range o.Payments {
-		out.Payments = append(out.Payments, toPaymentJSON(p, o.Currency))
+		out.Payments = append(out.Payments, toPaymentJSON(p))
 	}
 	for _, r := range o.Refunds {
 		out.Refunds = append(out.Refunds, toRefundJSON(r, o.Currency))

@@ -39,7 +39,7 @@ func (s *Server) apiRecordPayment(c echo.Context) error {
 	}
 	setETag(c, o.Version)
 	return c.JSON(http.StatusCreated, orderPaymentJSON{
-		paymentJSON: toPaymentJSON(p, o.Currency),
+		paymentJSON: toPaymentJSON(p),
 		OrderID:     o.ID, OrderNumber: o.Number, PaymentStatus: string(o.PaymentStatus), OrderStatus: string(o.Status)})
 }
 

@@ -32,8 +32,9 @@ func writeReturn(c echo.Context, status int, r domain.OrderReturn) error {
 
 func (s *Server) apiRequestReturn(c echo.Context) error {
 	var req struct {
-		Items  []returnItemJSON `json:"items"`
-		Reason string           `json:"reason"`
+		Items          []returnItemJSON `json:"items"`
+		Reason         string           `json:"reason"`
+		NotifyCustomer *bool            `json:"notify_customer"`
 	}
 	if err := bind(c, &req); err != nil {
 		return err
@@ -42,7 +43,7 @@ func (s *Server) apiRequestReturn(c echo.Context) error {
 	for i, it := range req.Items {
 		in.Items[i] = domain.LineQuantity{OrderItemID: it.OrderItemID, Quantity: it.Quantity, Reason: it.Reason}
 	}
-	r, err := s.svc.RequestReturn(c.Request().Context(), actorOf(c), c.Param("id"), in)
+	r, err := s.svc.RequestReturn(notifyCtx(c, req.NotifyCustomer), actorOf(c), c.Param("id"), in)
 	if err != nil {
 		return err
 	}

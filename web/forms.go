@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/shopspring/decimal"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/views"
@@ -89,23 +88,6 @@ func sentence(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:] + "."
-}
-
-// formDecimal reads an amount typed into a form; "1,234.50" is accepted.
-func formDecimal(fe domain.FieldErrors, field, s string) decimal.Decimal {
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
-	if s == "" {
-		fe.Add(field, "is required")
-		return decimal.Zero
-	}
-	// Exponents are refused as the API refuses them: "1e999999999" parses, and then costs
-	// a huge number of digits to compare or round.
-	d, err := decimal.NewFromString(s)
-	if err != nil || strings.ContainsAny(s, "eE") || len(s) > 40 {
-		fe.Add(field, "must be a number such as 19.99")
-		return decimal.Zero
-	}
-	return d
 }
 
 // quantities is what a "how many of each line" form (ship, return) sent: one input per

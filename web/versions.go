@@ -93,11 +93,10 @@ func parseIfMatch(h string) (p domain.Precondition, anyVersion bool, err error) 
 
 // versionTag reads a quoted version: "3".
 func versionTag(tag string) (int64, bool) {
-	inner, ok := strings.CutPrefix(tag, `"`)
-	if inner, ok = strings.CutSuffix(inner, `"`); !ok {
+	if len(tag) < 2 || tag[0] != '"' || tag[len(tag)-1] != '"' {
 		return 0, false
 	}
-	return versionNumber(inner)
+	return versionNumber(tag[1 : len(tag)-1])
 }
 
 // versionNumber reads a version: digits only.

@@ -16,6 +16,7 @@ const (
 	CodeInvalidTransition          = "invalid_transition"
 	CodeOutOfStock                 = "out_of_stock"
 	CodeIdempotencyKeyReused       = "idempotency_key_reused"
+	CodeIdempotencyKeyInUse        = "idempotency_key_in_use"
 	CodeAlreadyProcessed           = "already_processed"
 	CodeConflict                   = "conflict"
 	CodeInventoryBelowReserved     = "inventory_below_reserved"

@@ -17,13 +17,16 @@ const (
 	EmailDelivered      EmailKind = "delivered"
 	EmailCancelled      EmailKind = "cancelled"
 	EmailRefundIssued   EmailKind = "refund_issued" // a refund succeeded
-	EmailReturnApproved EmailKind = "return_approved"
-	EmailReturnReceived EmailKind = "return_received"
+	// EmailReturnRequested: a return was opened in the customer's name (by them, or by
+	// staff), so that they learn of one they did not make.
+	EmailReturnRequested EmailKind = "return_requested"
+	EmailReturnApproved  EmailKind = "return_approved"
+	EmailReturnReceived  EmailKind = "return_received"
 )
 
 // EmailKinds are every kind, in the order Settings lists them.
 var EmailKinds = []EmailKind{EmailOrderConfirmed, EmailShipped, EmailDelivered, EmailCancelled,
-	EmailRefundIssued, EmailReturnApproved, EmailReturnReceived}
+	EmailRefundIssued, EmailReturnRequested, EmailReturnApproved, EmailReturnReceived}
 
 // Label is the kind as people read it: "Order confirmed".
 func (k EmailKind) Label() string {

@@ -227,9 +227,6 @@ type Order struct {
 	CancelledAt          *time.Time
 }
 
-// Outstanding is what is still to be paid.
-func (o Order) Outstanding() decimal.Decimal { return o.Total.Sub(o.Paid) }
-
 // Refundable is what may still be given back: paid less refunded (the service checks it
 // again under the order's lock).
 func (o Order) Refundable() decimal.Decimal { return o.Paid.Sub(o.Refunded).Sub(o.RefundPending) }
@@ -283,7 +280,8 @@ type Payment struct {
 	ID        string
 	Gateway   string
 	Amount    decimal.Decimal
-	Status    string // pending, completed, failed, canceled, or unapplied (not counted, refunded)
+	Currency  string // the order's, except money received in another (unapplied, never booked)
+	Status    string // pending, completed, failed, canceled, or unapplied (not counted)
 	Reference string
 	Attention string // why staff should look at it; empty when nothing is asked of them
 	CreatedAt time.Time

@@ -164,7 +164,7 @@ func (s *Service) renderEmail(ctx context.Context, q *queries.Queries, m queries
 	d := emails.Data{ShopName: s.cfg.ShopName, PublicURL: s.cfg.PublicURL, Order: o}
 	if m.RefID.Valid {
 		ref := m.RefID.UUID.String()
-		d.Shipment, d.Refund = o.FulfillmentByID(ref), o.RefundByID(ref)
+		d.Shipment, d.Refund, d.Return = o.FulfillmentByID(ref), o.RefundByID(ref), o.ReturnByID(ref)
 	}
 	return emails.Render(ctx, domain.EmailTemplate{Kind: domain.EmailKind(t.Kind), Subject: t.Subject, Body: t.Body}, d)
 }

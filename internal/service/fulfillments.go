@@ -52,9 +52,8 @@ func (s *Service) Fulfill(ctx context.Context, actor domain.Actor, idOrNumber st
 		if err := domain.CheckNotHeld(o); err != nil {
 			return err
 		}
-		if row.Paid.LessThan(row.Total) { // an edit added to its total
-			return domain.Errorf(domain.CodeInvalidTransition, "order %s owes %s %s since it was edited: record the payment before shipping",
-				row.OrderNumber, domain.FormatAmount(row.Total.Sub(row.Paid), row.Currency), row.Currency)
+		if err := domain.CheckPaidToShip(o); err != nil {
+			return err
 		}
 		lines, err := q.ListItemsForOrders(ctx, []uuid.UUID{row.ID})
 		if err != nil {

@@ -172,9 +172,6 @@ func (s *Service) planEdit(ctx context.Context, q *queries.Queries, row queries.
 	if err := domain.CheckLinesEditable(o); err != nil {
 		return domain.Order{}, domain.EditPlan{}, err
 	}
-	if err := domain.CheckLinesAddable(o, e); err != nil {
-		return domain.Order{}, domain.EditPlan{}, err
-	}
 	for i := range e.Remove {
 		e.Remove[i].OrderItemID = normalizeUUID(e.Remove[i].OrderItemID)
 	}

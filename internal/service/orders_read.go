@@ -82,8 +82,7 @@ func loadOrders(ctx context.Context, q *queries.Queries, rows []queries.Order) (
 	attachItems(d.Items, index)
 	for _, p := range d.Payments {
 		o := index[p.OrderID]
-		o.Payments = append(o.Payments, domain.Payment{ID: p.ID.String(), Gateway: p.Gateway, Amount: p.Amount,
-			Status: p.Status, Reference: p.Reference, Attention: p.Attention, CreatedAt: p.CreatedAt})
+		o.Payments = append(o.Payments, paymentFromRow(p))
 	}
 	for _, r := range d.Refunds {
 		o := index[r.OrderID]
@@ -212,6 +211,9 @@ func orderFromRow(r queries.Order) (domain.Order, error) {
 	}
 	if r.HoldReason != nil && r.HeldBy != nil && r.HeldAt != nil {
 		o.Hold = &domain.Hold{Reason: *r.HoldReason, By: *r.HeldBy, At: *r.HeldAt}
+		if r.HeldByRole != nil {
+			o.Hold.ByRole = *r.HeldByRole
+		}
 	}
 	if err := decodeAddress(r.ShippingAddress, &o.ShippingAddress); err != nil {
 		return domain.Order{}, fmt.Errorf("order %s shipping address: %w", r.OrderNumber, err)

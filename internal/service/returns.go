@@ -129,7 +129,8 @@ func (s *Service) requestReturn(ctx context.Context, actor domain.Actor, in NewR
 		if err := addHistory(ctx, q, row, "return", domain.ReturnRequested, note, actor); err != nil {
 			return err
 		}
-		if err := publish(ctx, q, row.ID, news{events: []domain.EventType{domain.EventReturnRequested}, ref: ret.ID}); err != nil {
+		if err := publish(ctx, q, row.ID, news{email: domain.EmailReturnRequested,
+			events: []domain.EventType{domain.EventReturnRequested}, ref: ret.ID}); err != nil {
 			return err
 		}
 		out, err = getReturn(ctx, q, ret.ID)

@@ -103,7 +103,8 @@ func (s *Service) Hold(ctx context.Context, actor domain.Actor, idOrNumber, reas
 		if err := domain.CheckHold(o); err != nil {
 			return err
 		}
-		if row, err = q.HoldOrder(ctx, queries.HoldOrderParams{ID: row.ID, Reason: reason, HeldBy: actor.Name}); err != nil {
+		if row, err = q.HoldOrder(ctx, queries.HoldOrderParams{ID: row.ID, Reason: reason, HeldBy: actor.Name,
+			HeldByRole: domain.HolderRole(actor)}); err != nil {
 			return fmt.Errorf("hold %s: %w", row.OrderNumber, err)
 		}
 		if err := addHistory(ctx, q, row, "hold", "on_hold", reason, actor); err != nil {
@@ -113,14 +114,15 @@ func (s *Service) Hold(ctx context.Context, actor domain.Actor, idOrNumber, reas
 	})
 }
 
-// Release takes an order off hold; its history keeps the reason it was held for.
+// Release takes an order off hold, if actor may release that kind of hold
+// (domain.CheckRelease); its history keeps the reason it was held for.
 func (s *Service) Release(ctx context.Context, actor domain.Actor, idOrNumber string) (domain.Order, error) {
 	return s.changeOrder(ctx, idOrNumber, func(q *queries.Queries, row queries.Order) error {
 		o, err := orderFromRow(row)
 		if err != nil {
 			return err
 		}
-		if err := domain.CheckRelease(o); err != nil {
+		if err := domain.CheckRelease(o, actor); err != nil {
 			return err
 		}
 		if row, err = q.ReleaseOrder(ctx, row.ID); err != nil {
