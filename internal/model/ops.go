@@ -344,11 +344,6 @@ func (op Edit) apply(c *Config, o *Order) (Effects, error) {
 	if !editable(o) || o.FulfillmentStatus() == "fulfilled" {
 		return Effects{}, refuse("invalid_transition")
 	}
-	// code: CheckLinesAddable; no new line on an order money went back from (a rule of
-	// the gross paid's, going with it: see Known).
-	if Known[OwedOnGrossPaid] && len(op.Add) > 0 && (o.Refunded().IsPositive() || o.RefundPending().IsPositive()) {
-		return Effects{}, refuse("invalid_transition")
-	}
 	for _, a := range op.Add {
 		if p, ok := c.Products[a.SKU]; !ok || !p.Active {
 			return Effects{}, refuse("product_unavailable")
@@ -493,7 +488,7 @@ func (op Release) apply(_ *Config, o *Order) (Effects, error) {
 	switch {
 	case !o.Held:
 		return Effects{}, refuse("invalid_transition")
-	case op.By == "api" && o.HeldBy != "api" && !Known[ReleaseAnyHold]:
+	case op.By == "api" && o.HeldBy != "api":
 		return Effects{}, refuse("forbidden")
 	}
 	o.Held, o.HeldBy = false, ""
@@ -696,13 +691,8 @@ func (op Approve) apply(_ *Config, o *Order) (Effects, error) {
 		return Effects{}, refuse("already_processed")
 	}
 	// Money already given back, or on its way back, is not given back twice: the
-	// return's refund is at most what is still refundable (code: ApproveReturn caps it
-	// at paid less refunded; with refunds pending that refund would then be refused).
-	limit := o.Refundable()
-	if Known[ReturnRefundIgnoresPending] {
-		limit = o.Paid().Sub(o.Refunded())
-	}
-	amount := decimal.Min(returnRefund(o, r.Items), limit)
+	// return's refund is at most what is still refundable.
+	amount := decimal.Min(returnRefund(o, r.Items), o.Refundable())
 	r.Status, r.RefundAmount = ReturnApproved, amount
 	for _, it := range r.Items {
 		o.line(it.Line).Returned += it.Qty

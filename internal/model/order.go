@@ -272,19 +272,12 @@ func (o Order) Owed() decimal.Decimal {
 	case Cancelled, Shipped, Delivered, Returned, Refunded:
 		return decimal.Zero
 	}
-	kept := o.Net()
-	if Known[OwedOnGrossPaid] {
-		kept = o.Paid()
-	}
-	return decimal.Max(o.Total.Sub(kept), decimal.Zero)
+	return decimal.Max(o.Total.Sub(o.Net()), decimal.Zero)
 }
 
 // paidInFull is whether money paid now covers what a created or pending order owes, which
 // makes it paid (API.md: "when payments cover the total").
 func (o Order) paidInFull() bool {
-	if Known[OwedOnGrossPaid] { // the server's rule: payment_status completed
-		return o.PaymentStatus() == "completed"
-	}
 	return o.Paid().IsPositive() && o.Owed().IsZero()
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -143,11 +142,6 @@ func Run(t testing.TB, cfg Config) Report {
 		ops: map[string]int{}, faults: map[string]int{}, start: time.Now()}
 	d.ctx, d.halt = context.WithCancel(context.Background())
 	defer d.halt()
-	for _, k := range slices.Sorted(maps.Keys(model.Known)) {
-		if model.Known[k] {
-			d.note("the model accepts a known departure from the contract, being fixed: %s", k)
-		}
-	}
 
 	var wg sync.WaitGroup
 	for i := range cfg.Workers {
