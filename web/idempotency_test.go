@@ -65,17 +65,19 @@ func TestIdempotencyKeyMakesOneRefund(t *testing.T) {
 // (SIGKILL between the two) leaves the key as if the request still ran; the client's
 // retry, once the key is taken over, must not make the change again. Noticed while
 // building the torture driver's kill fault (a kill at that moment reads to the model as
-// one refund made twice); the answer is kept apart from the change's transaction.
+// one refund made twice). The change's transaction marks the key: the retry is told
+// that its request was done but its answer lost (409 idempotency_key_answer_lost).
 func TestRetryAfterTheProcessDiedDoesNotRefundTwice(t *testing.T) {
-	t.Skip("BUG: a request's answer is kept after its change commits, in another transaction (web/idempotency.go replayable): killed between the two, its key is taken over by the retry, which makes the change again (a second refund); noticed while building the torture driver's kill fault")
 	e := newAPIEnv(t)
 	e.product("TEE-M", "25.00", 10)
 	o := e.paidOrderOf("ann@example.com", "TEE-M", 4) // 100.00
 	e.must(http.StatusCreated, "POST", "/api/v1/orders/"+o.ID+"/refunds", map[string]any{"amount": "30"}, "Idempotency-Key", "refund-1")
 	// The process died before keeping the answer, long enough ago for its key to be
 	// taken over.
-	e.exec(`UPDATE request_replays SET state = 'running', status = 0, headers = '{}', body = '', created_at = now() - interval '1 hour'`)
-	e.do("POST", "/api/v1/orders/"+o.ID+"/refunds", map[string]any{"amount": "30"}, "Idempotency-Key", "refund-1")
+	e.exec(`UPDATE request_replays SET state = 'running', status = 0, headers = '{}', body = '',
+		created_at = now() - interval '1 hour', alive_at = now() - interval '1 hour'`)
+	e.mustCode(http.StatusConflict, "idempotency_key_answer_lost",
+		"POST", "/api/v1/orders/"+o.ID+"/refunds", map[string]any{"amount": "30"}, "Idempotency-Key", "refund-1")
 	if got := e.fetchOrder(o.ID); len(got.Refunds) != 1 || got.Refunded != "30.00" {
 		t.Fatalf("%d refunds, refunded %s: the retry of one refund must not refund again", len(got.Refunds), got.Refunded)
 	}

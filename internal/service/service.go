@@ -128,13 +128,21 @@ func (s *Service) inTx(ctx context.Context, fn func(tx pgx.Tx, q *queries.Querie
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
 	otx := newOrderTx(tx)
-	if err := fn(otx, queries.New(otx)); err != nil {
+	q := queries.New(otx)
+	if err := fn(otx, q); err != nil {
+		return err
+	}
+	claim, err := markCommitted(ctx, q)
+	if err != nil {
 		return err
 	}
 	commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
 	defer cancel()
 	if err := tx.Commit(commitCtx); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if claim != nil {
+		claim.committed.Store(true)
 	}
 	return nil
 }
