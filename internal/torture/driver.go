@@ -346,6 +346,8 @@ func (d *driver) resolve(c call, ans answer) answer {
 		case again.lost:
 			lost++
 			time.Sleep(time.Second)
+		case again.code == "idempotency_key_answer_lost":
+			return ans // it was done, its answer is gone: the order shows what it did
 		default:
 			return again
 		}
