@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stripe/stripe-go/v85"
 	"github.com/stripe/stripe-go/v85/webhook"
 )
@@ -257,16 +258,18 @@ func signedEvent(id, typ string, obj map[string]any) ([]byte, string) {
 	return payload, signed.Header
 }
 
-// intentEvent is the object of a payment_intent.* event.
-func intentEvent(intent, kind string) (string, map[string]any) {
-	obj := map[string]any{"id": intent, "object": "payment_intent", "status": "succeeded"}
+// intentEvent is the object of a payment_intent.* event about an intent for amount (USD,
+// the shop's currency): a success says it received all of it, as Stripe does.
+func intentEvent(intent, kind string, amount decimal.Decimal) (string, map[string]any) {
+	obj := map[string]any{"id": intent, "object": "payment_intent", "status": "succeeded",
+		"amount": amount.Shift(2).IntPart(), "amount_received": amount.Shift(2).IntPart(), "currency": "usd"}
 	switch kind {
 	case "failed":
-		obj["status"] = "requires_payment_method"
+		obj["status"], obj["amount_received"] = "requires_payment_method", 0
 		obj["last_payment_error"] = map[string]any{"message": "Your card was declined."}
 		return "payment_intent.payment_failed", obj
 	case "canceled":
-		obj["status"] = "canceled"
+		obj["status"], obj["amount_received"] = "canceled", 0
 		return "payment_intent.canceled", obj
 	}
 	return "payment_intent.succeeded", obj

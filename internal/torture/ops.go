@@ -384,7 +384,7 @@ func (d *driver) card(w *worker, o *orderCtl, mo model.Order, p model.Payment) c
 			kind = "succeeded"
 		}
 	}
-	typ, obj := intentEvent(p.Intent, kind)
+	typ, obj := intentEvent(p.Intent, kind, p.Amount)
 	id, payload, sig := d.e.gateway.event(typ, obj)
 	ev := late{op: model.Card{Intent: p.Intent, Event: kind, ID: id}, payload: payload, sig: sig}
 	switch r := w.rng.IntN(10); {
