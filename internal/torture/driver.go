@@ -411,7 +411,8 @@ func (d *driver) check(o *orderCtl, out []*sent) bool {
 	d.internal = nil
 	d.mu.Unlock()
 	if len(internal) > 0 {
-		d.fail(o, strings.Join(names, " | "), errors.New(strings.Join(internal, "; ")))
+		// A 500 is a bug: its cause is in the server's log.
+		d.fail(o, strings.Join(names, " | "), errors.New(strings.Join(internal, "; ")+"\n"+serverLog(d.e, 30)))
 		return false
 	}
 	if err != nil {

@@ -148,6 +148,7 @@ func (e *env) check() (string, bool) {
 	return string(out), err == nil
 }
 
+// serverLog is the last n lines of the server's log.
 func serverLog(e *env, n int) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
