@@ -84,6 +84,7 @@ type orderCtl struct {
 	country string
 	abandon bool     // never paid: left to expire
 	late    []late   // card events the gateway sent and the OMS has not had yet
+	gone    late     // the last of them delivered
 	log     []string // what was done to it, last first out
 }
 

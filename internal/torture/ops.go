@@ -397,11 +397,16 @@ func (d *driver) card(w *worker, o *orderCtl, mo model.Order, p model.Payment) c
 	return d.deliver(w, ev)
 }
 
-// deliverLate delivers a random one of the order's late events.
+// deliverLate delivers a random one of the order's late events; when another operation
+// of the same race took the last one, that one again (Stripe may send an event twice).
 func (d *driver) deliverLate(w *worker, o *orderCtl) call {
+	if len(o.late) == 0 {
+		return d.deliver(w, o.gone)
+	}
 	i := w.rng.IntN(len(o.late))
 	ev := o.late[i]
 	o.late = slices.Delete(o.late, i, i+1)
+	o.gone = ev
 	return d.deliver(w, ev)
 }
 
