@@ -92,7 +92,6 @@ type orderCtl struct {
 type late struct {
 	op      model.Card
 	payload []byte
-	sig     string
 }
 
 func (o *orderCtl) note(s string) {
@@ -618,9 +617,9 @@ func (d *driver) tellRefunds(after time.Duration) {
 		if rf.status == "failed" {
 			obj["failure_reason"] = "expired_or_canceled_card"
 		}
-		_, payload, sig := d.e.gateway.event("refund.updated", obj)
+		_, payload := d.e.gateway.event("refund.updated", obj)
 		for range 5 {
-			ans := d.e.api.call(context.Background(), "POST", "/webhooks/stripe", json.RawMessage(payload), "Stripe-Signature", sig)
+			ans := d.e.api.call(context.Background(), "POST", "/webhooks/stripe", json.RawMessage(payload), "Stripe-Signature", sign(payload))
 			if !ans.lost {
 				break
 			}

@@ -240,22 +240,22 @@ func (g *gateway) settling(after time.Duration) []*gwRefund {
 	return out
 }
 
-// event is a new signed Stripe event of typ about obj, with its id.
-func (g *gateway) event(typ string, obj map[string]any) (string, []byte, string) {
+// event is a new Stripe event of typ about obj, with its id.
+func (g *gateway) event(typ string, obj map[string]any) (string, []byte) {
 	id := fmt.Sprintf("evt_torture_%d_%d", g.seed, g.events.Add(1))
-	payload, sig := signedEvent(id, typ, obj)
-	return id, payload, sig
-}
-
-func signedEvent(id, typ string, obj map[string]any) ([]byte, string) {
 	payload, err := json.Marshal(map[string]any{"id": id, "object": "event", "type": typ, "api_version": stripe.APIVersion,
 		"created": time.Now().Unix(), "livemode": false, "data": map[string]any{"object": obj}})
 	if err != nil {
 		panic(err)
 	}
-	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: webhookSecret,
-		Timestamp: time.Now(), Scheme: "v1"})
-	return payload, signed.Header
+	return id, payload
+}
+
+// sign is the Stripe-Signature of a delivery of payload now: Stripe signs each delivery
+// anew, and a signature older than five minutes is refused.
+func sign(payload []byte) string {
+	return webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: webhookSecret,
+		Timestamp: time.Now(), Scheme: "v1"}).Header
 }
 
 // intentEvent is the object of a payment_intent.* event about an intent for amount (USD,

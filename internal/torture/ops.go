@@ -385,8 +385,8 @@ func (d *driver) card(w *worker, o *orderCtl, mo model.Order, p model.Payment) c
 		}
 	}
 	typ, obj := intentEvent(p.Intent, kind, p.Amount)
-	id, payload, sig := d.e.gateway.event(typ, obj)
-	ev := late{op: model.Card{Intent: p.Intent, Event: kind, ID: id}, payload: payload, sig: sig}
+	id, payload := d.e.gateway.event(typ, obj)
+	ev := late{op: model.Card{Intent: p.Intent, Event: kind, ID: id}, payload: payload}
 	switch r := w.rng.IntN(10); {
 	case r < 3: // delivered later, perhaps after events sent after it
 		o.late = append(o.late, ev)
@@ -412,7 +412,7 @@ func (d *driver) deliverLate(w *worker, o *orderCtl) call {
 
 func (d *driver) deliver(w *worker, ev late) call {
 	send := func(ctx context.Context) answer {
-		return d.e.api.call(ctx, http.MethodPost, "/webhooks/stripe", json.RawMessage(ev.payload), "Stripe-Signature", ev.sig)
+		return d.e.api.call(ctx, http.MethodPost, "/webhooks/stripe", json.RawMessage(ev.payload), "Stripe-Signature", sign(ev.payload))
 	}
 	return call{op: ev.op, kind: "stripe event " + ev.op.Event, send: send, resend: send,
 		dropAfter: d.dropAfter(w)}
