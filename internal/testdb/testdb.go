@@ -240,3 +240,23 @@ func randomHex(n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// WithoutAutovacuum turns autovacuum off for every table of the test's database, so
+// that its tables have the planner's statistics only when the test, or the code it
+// tests, analyzes them: on a shared server autovacuum would analyze them at a moment
+// of its own choosing.
+func WithoutAutovacuum(t testing.TB, pool *pgxpool.Pool) {
+	t.Helper()
+	_, err := pool.Exec(context.Background(), `DO $$
+		DECLARE t regclass;
+		BEGIN
+			FOR t IN SELECT c.oid FROM pg_class c
+				WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
+			LOOP
+				EXECUTE format('ALTER TABLE %s SET (autovacuum_enabled = off)', t);
+			END LOOP;
+		END $$`)
+	if err != nil {
+		t.Fatalf("testdb: autovacuum off: %v", err)
+	}
+}
