@@ -108,6 +108,9 @@ func TestHotQueriesReadTheirIndexes(t *testing.T) {
 			map[string]string{"orders": "orders_created_idx|orders_pkey"}},
 		{"list by tag", custom, list(queries.OrderSearch{Tag: "vip"}),
 			map[string]string{"order_tags": "order_tags_pkey", "orders": "orders_pkey"}},
+		{"list by tag and status", custom, list(queries.OrderSearch{Tag: "vip", MergeStates: true,
+			States: []queries.OrderState{{Status: "paid", PaymentStatus: "completed", FulfillmentStatus: "unfulfilled"}}}),
+			map[string]string{"order_tags": "order_tags_pkey|order_tags_order_idx", "orders": "orders_pkey|orders_state_created_idx"}},
 	}
 
 	// A table of a few pages is rightly read whole, by any plan: the test's data is big
@@ -125,8 +128,9 @@ func TestHotQueriesReadTheirIndexes(t *testing.T) {
 	for _, name := range names {
 		small[name] = true
 	}
-	for _, table := range []string{"products", "inventory", "orders", "order_items", "payments", "fulfillments",
-		"fulfillment_items", "fulfillment_events", "order_history"} {
+	loaded := []string{"products", "inventory", "orders", "order_items", "payments", "fulfillments",
+		"fulfillment_items", "fulfillment_events", "order_history"}
+	for _, table := range loaded {
 		if small[table] {
 			t.Fatalf("%s has fewer than %d pages: too small for its plans to say anything", table, smallPages)
 		}
@@ -143,9 +147,11 @@ func TestHotQueriesReadTheirIndexes(t *testing.T) {
 				t.Fatal(err)
 			}
 		} else {
+			// (The migrations analyzed what they wrote, and loading wrote the rest.)
 			var n int
-			if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stats WHERE schemaname = current_schema()`).Scan(&n); err != nil || n != 0 {
-				t.Fatalf("%d columns with statistics before ANALYZE (%v)", n, err)
+			if err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stats WHERE schemaname = current_schema()
+				AND tablename = ANY($1)`, loaded).Scan(&n); err != nil || n != 0 {
+				t.Fatalf("%d columns of the loaded tables with statistics before ANALYZE (%v)", n, err)
 			}
 		}
 		for _, c := range cases {
