@@ -247,16 +247,7 @@ func randomHex(n int) string {
 // of its own choosing.
 func WithoutAutovacuum(t testing.TB, pool *pgxpool.Pool) {
 	t.Helper()
-	_, err := pool.Exec(context.Background(), `DO $$
-		DECLARE t regclass;
-		BEGIN
-			FOR t IN SELECT c.oid FROM pg_class c
-				WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
-			LOOP
-				EXECUTE format('ALTER TABLE %s SET (autovacuum_enabled = off)', t);
-			END LOOP;
-		END $$`)
-	if err != nil {
-		t.Fatalf("testdb: autovacuum off: %v", err)
+	if err := queries.DisableAutovacuum(context.Background(), pool); err != nil {
+		t.Fatalf("testdb: %v", err)
 	}
 }
