@@ -209,7 +209,7 @@ UPDATE orders SET subtotal = $1, discount = $2,
     tax = $5, total = $6, payment_status = $7,
     item_count = $8, line_summary = $9, updated_at = now()
 WHERE id = $10
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
 `
 
 type SetOrderAmountsParams struct {
@@ -280,6 +280,8 @@ func (q *Queries) SetOrderAmounts(ctx context.Context, arg SetOrderAmountsParams
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }
@@ -289,7 +291,7 @@ UPDATE orders SET customer_email = $1, customer_name = $2,
     customer_phone = $3, shipping_address = $4,
     billing_address = $5, notes = $6, updated_at = now()
 WHERE id = $7
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
 `
 
 type SetOrderContactParams struct {
@@ -353,6 +355,8 @@ func (q *Queries) SetOrderContact(ctx context.Context, arg SetOrderContactParams
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }

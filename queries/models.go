@@ -146,6 +146,12 @@ type InventoryReservation struct {
 	UpdatedAt   time.Time
 }
 
+type LoginDevice struct {
+	TokenHash   []byte
+	StaffUserID uuid.UUID
+	LastLoginAt time.Time
+}
+
 type LoginThrottle struct {
 	Key          string
 	Failures     int32
@@ -173,6 +179,7 @@ type Message struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	SentAt       *time.Time
+	Changed      []string
 }
 
 type Order struct {
@@ -214,6 +221,8 @@ type Order struct {
 	HeldAt               *time.Time
 	ManualDiscount       decimal.Decimal
 	ManualDiscountReason string
+	HeldByRole           *string
+	Version              int64
 }
 
 type OrderDailyStat struct {
@@ -232,6 +241,7 @@ type OrderHistory struct {
 	Actor     string
 	ActorType string
 	CreatedAt time.Time
+	Version   *int64
 }
 
 type OrderItem struct {
@@ -277,17 +287,19 @@ type OrderTag struct {
 }
 
 type Payment struct {
-	ID         uuid.UUID
-	OrderID    uuid.UUID
-	Gateway    string
-	Amount     decimal.Decimal
-	Currency   string
-	Status     string
-	Reference  string
-	ExternalID *string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	Attention  string
+	ID               uuid.UUID
+	OrderID          uuid.UUID
+	Gateway          string
+	Amount           decimal.Decimal
+	Currency         string
+	Status           string
+	Reference        string
+	ExternalID       *string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	Attention        string
+	ClientSecret     string
+	GatewayCallUntil *time.Time
 }
 
 type Product struct {
@@ -299,6 +311,11 @@ type Product struct {
 	Active    bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+type RateLimit struct {
+	Key string
+	Tat time.Time
 }
 
 type Refund struct {
@@ -334,6 +351,8 @@ type RequestReplay struct {
 	Headers     []byte
 	Body        []byte
 	CreatedAt   time.Time
+	Owner       uuid.UUID
+	AliveAt     time.Time
 }
 
 type Return struct {

@@ -45,7 +45,7 @@ func (q *Queries) OrderDetails(ctx context.Context, ids []uuid.UUID) (OrderDetai
 	})
 	queueRows(rest, listPaymentsForOrders, ids, &d.Payments, func(r *Payment) []any {
 		return []any{&r.ID, &r.OrderID, &r.Gateway, &r.Amount, &r.Currency, &r.Status, &r.Reference, &r.ExternalID,
-			&r.CreatedAt, &r.UpdatedAt, &r.Attention}
+			&r.CreatedAt, &r.UpdatedAt, &r.Attention, &r.ClientSecret, &r.GatewayCallUntil}
 	})
 	queueRows(rest, listRefundsForOrders, ids, &d.Refunds, func(r *Refund) []any {
 		return []any{&r.ID, &r.OrderID, &r.PaymentID, &r.ReturnID, &r.Amount, &r.Reason, &r.Status, &r.Reference, &r.CreatedAt,
@@ -69,7 +69,7 @@ func (q *Queries) OrderDetails(ctx context.Context, ids []uuid.UUID) (OrderDetai
 		return []any{&r.ReturnID, &r.OrderItemID, &r.Quantity, &r.Reason}
 	})
 	queueRows(history, listHistoryForOrders, ids, &d.History, func(r *OrderHistory) []any {
-		return []any{&r.ID, &r.OrderID, &r.Kind, &r.Status, &r.Note, &r.Actor, &r.ActorType, &r.CreatedAt}
+		return []any{&r.ID, &r.OrderID, &r.Kind, &r.Status, &r.Note, &r.Actor, &r.ActorType, &r.CreatedAt, &r.Version}
 	})
 	var err error
 	if _, onPool := db.(*pgxpool.Pool); onPool {

@@ -98,7 +98,7 @@ const orderColumns = `o.id, o.order_number, o.status, o.payment_status, o.fulfil
  o.subtotal, o.discount, o.shipping, o.tax, o.total, o.paid, o.refunded, o.refund_pending, o.customer_email, o.customer_name,
  o.customer_phone, o.shipping_address, o.billing_address, o.notes, o.source, o.coupon_code, o.coupon_id,
  o.item_count, o.created_at, o.updated_at, o.paid_at, o.shipped_at, o.delivered_at, o.cancelled_at,
- o.tags, o.hold_reason, o.held_by, o.held_at, o.manual_discount, o.manual_discount_reason`
+ o.tags, o.hold_reason, o.held_by, o.held_at, o.manual_discount, o.manual_discount_reason, o.version`
 
 // prefixEnd is past every string that starts with a prefix in byte order (the order of
 // text_pattern_ops and of COLLATE "C"): U+10FFFF is the largest code point.
@@ -353,7 +353,8 @@ func orderFields(o *Order) []any {
 		&o.Subtotal, &o.Discount, &o.Shipping, &o.Tax, &o.Total, &o.Paid, &o.Refunded, &o.RefundPending, &o.CustomerEmail,
 		&o.CustomerName, &o.CustomerPhone, &o.ShippingAddress, &o.BillingAddress, &o.Notes, &o.Source,
 		&o.CouponCode, &o.CouponID, &o.ItemCount, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.ShippedAt,
-		&o.DeliveredAt, &o.CancelledAt, &o.Tags, &o.HoldReason, &o.HeldBy, &o.HeldAt, &o.ManualDiscount, &o.ManualDiscountReason}
+		&o.DeliveredAt, &o.CancelledAt, &o.Tags, &o.HoldReason, &o.HeldBy, &o.HeldAt, &o.ManualDiscount, &o.ManualDiscountReason,
+		&o.Version}
 }
 
 // CountOrders counts the matches exactly up to limit; past it, it returns an estimate

@@ -12,7 +12,11 @@ SELECT * FROM orders WHERE id = $1 FOR UPDATE;
 SELECT * FROM order_items WHERE order_id = ANY(sqlc.arg(order_ids)::uuid[]) ORDER BY order_id, position;
 
 -- name: ListPaymentsForOrders :many
-SELECT * FROM payments WHERE order_id = ANY(sqlc.arg(order_ids)::uuid[]) ORDER BY created_at, id;
+-- A Stripe payment still waiting for its intent (external_id not yet set) is a request in
+-- flight, not yet part of the order.
+SELECT * FROM payments
+WHERE order_id = ANY(sqlc.arg(order_ids)::uuid[]) AND NOT (gateway = 'stripe' AND external_id IS NULL)
+ORDER BY created_at, id;
 
 -- name: ListRefundsForOrders :many
 SELECT * FROM refunds WHERE order_id = ANY(sqlc.arg(order_ids)::uuid[]) ORDER BY created_at, id;

@@ -12,7 +12,7 @@ import (
 )
 
 const getOrderByID = `-- name: GetOrderByID :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason FROM orders WHERE id = $1
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version FROM orders WHERE id = $1
 `
 
 func (q *Queries) GetOrderByID(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -57,12 +57,14 @@ func (q *Queries) GetOrderByID(ctx context.Context, id uuid.UUID) (Order, error)
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }
 
 const getOrderByNumber = `-- name: GetOrderByNumber :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason FROM orders WHERE order_number = $1
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version FROM orders WHERE order_number = $1
 `
 
 func (q *Queries) GetOrderByNumber(ctx context.Context, orderNumber string) (Order, error) {
@@ -107,6 +109,8 @@ func (q *Queries) GetOrderByNumber(ctx context.Context, orderNumber string) (Ord
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }
@@ -249,7 +253,7 @@ func (q *Queries) ListFulfillmentsForOrders(ctx context.Context, orderIds []uuid
 }
 
 const listHistoryForOrders = `-- name: ListHistoryForOrders :many
-SELECT id, order_id, kind, status, note, actor, actor_type, created_at FROM order_history WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, id
+SELECT id, order_id, kind, status, note, actor, actor_type, created_at, version FROM order_history WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, id
 `
 
 func (q *Queries) ListHistoryForOrders(ctx context.Context, orderIds []uuid.UUID) ([]OrderHistory, error) {
@@ -270,6 +274,7 @@ func (q *Queries) ListHistoryForOrders(ctx context.Context, orderIds []uuid.UUID
 			&i.Actor,
 			&i.ActorType,
 			&i.CreatedAt,
+			&i.Version,
 		); err != nil {
 			return nil, err
 		}
@@ -317,9 +322,13 @@ func (q *Queries) ListItemsForOrders(ctx context.Context, orderIds []uuid.UUID) 
 }
 
 const listPaymentsForOrders = `-- name: ListPaymentsForOrders :many
-SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention FROM payments WHERE order_id = ANY($1::uuid[]) ORDER BY created_at, id
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until FROM payments
+WHERE order_id = ANY($1::uuid[]) AND NOT (gateway = 'stripe' AND external_id IS NULL)
+ORDER BY created_at, id
 `
 
+// A Stripe payment still waiting for its intent (external_id not yet set) is a request in
+// flight, not yet part of the order.
 func (q *Queries) ListPaymentsForOrders(ctx context.Context, orderIds []uuid.UUID) ([]Payment, error) {
 	rows, err := q.db.Query(ctx, listPaymentsForOrders, orderIds)
 	if err != nil {
@@ -341,6 +350,8 @@ func (q *Queries) ListPaymentsForOrders(ctx context.Context, orderIds []uuid.UUI
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.Attention,
+			&i.ClientSecret,
+			&i.GatewayCallUntil,
 		); err != nil {
 			return nil, err
 		}
@@ -455,7 +466,7 @@ func (q *Queries) ListReturnsForOrders(ctx context.Context, orderIds []uuid.UUID
 }
 
 const lockOrder = `-- name: LockOrder :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version FROM orders WHERE id = $1 FOR UPDATE
 `
 
 // Every change to an order starts here: the row stays locked until the change commits.
@@ -501,6 +512,8 @@ func (q *Queries) LockOrder(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }

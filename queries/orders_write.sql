@@ -9,8 +9,14 @@ WHERE id = sqlc.arg(id)
 RETURNING *;
 
 -- name: InsertHistory :exec
-INSERT INTO order_history (order_id, kind, status, note, actor, actor_type)
-VALUES ($1, $2, $3, $4, $5, $6);
+-- version: the order's version this change made (service.orderChanged).
+INSERT INTO order_history (order_id, kind, status, note, actor, actor_type, version)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: BumpOrderVersion :one
+-- The order's version after a change: once per changing transaction (service.orderChanged),
+-- with the order row locked.
+UPDATE orders SET version = version + 1 WHERE id = $1 RETURNING version;
 
 -- name: ReleaseOrderReservations :execrows
 -- Gives an order's still-reserved stock back to available, locking SKUs in SKU order.

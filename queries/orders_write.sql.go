@@ -11,9 +11,22 @@ import (
 	"github.com/google/uuid"
 )
 
+const bumpOrderVersion = `-- name: BumpOrderVersion :one
+UPDATE orders SET version = version + 1 WHERE id = $1 RETURNING version
+`
+
+// The order's version after a change: once per changing transaction (service.orderChanged),
+// with the order row locked.
+func (q *Queries) BumpOrderVersion(ctx context.Context, id uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, bumpOrderVersion, id)
+	var version int64
+	err := row.Scan(&version)
+	return version, err
+}
+
 const insertHistory = `-- name: InsertHistory :exec
-INSERT INTO order_history (order_id, kind, status, note, actor, actor_type)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO order_history (order_id, kind, status, note, actor, actor_type, version)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 `
 
 type InsertHistoryParams struct {
@@ -23,8 +36,10 @@ type InsertHistoryParams struct {
 	Note      string
 	Actor     string
 	ActorType string
+	Version   *int64
 }
 
+// version: the order's version this change made (service.orderChanged).
 func (q *Queries) InsertHistory(ctx context.Context, arg InsertHistoryParams) error {
 	_, err := q.db.Exec(ctx, insertHistory,
 		arg.OrderID,
@@ -33,6 +48,7 @@ func (q *Queries) InsertHistory(ctx context.Context, arg InsertHistoryParams) er
 		arg.Note,
 		arg.Actor,
 		arg.ActorType,
+		arg.Version,
 	)
 	return err
 }
@@ -68,7 +84,7 @@ UPDATE orders SET status = $1::text, updated_at = now(),
     delivered_at = CASE WHEN $1::text = 'delivered' THEN coalesce(delivered_at, now()) ELSE delivered_at END,
     cancelled_at = CASE WHEN $1::text = 'cancelled' THEN coalesce(cancelled_at, now()) ELSE cancelled_at END
 WHERE id = $2
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
 `
 
 type SetOrderStatusParams struct {
@@ -119,6 +135,8 @@ func (q *Queries) SetOrderStatus(ctx context.Context, arg SetOrderStatusParams) 
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }

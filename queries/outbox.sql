@@ -2,16 +2,17 @@
 -- Publishes one change of an order (service.publish), in its transaction: the customer's
 -- email when its kind is switched on and the change may notify, and one webhook message
 -- per enabled endpoint subscribed to each event type; each message's job comes with it
--- (the messages_enqueue trigger), and each email's "queued" history row.
+-- (the messages_enqueue trigger), and each email's "queued" history row. changed: the
+-- order's fields the change touched, for order.updated (NULL for the others).
 WITH msgs AS (
-    INSERT INTO messages (order_id, channel, kind, endpoint_id, ref_id, public_id, recipient)
+    INSERT INTO messages (order_id, channel, kind, endpoint_id, ref_id, public_id, recipient, changed)
     SELECT o.id, 'email', t.kind, NULL, sqlc.narg(ref_id)::uuid,
-           'email_' || replace(gen_random_uuid()::text, '-', ''), o.customer_email
+           'email_' || replace(gen_random_uuid()::text, '-', ''), o.customer_email, NULL
     FROM orders o JOIN email_templates t ON t.kind = sqlc.arg(email_kind)::text AND t.enabled
     WHERE o.id = sqlc.arg(order_id) AND sqlc.arg(notify)::bool AND o.customer_email <> ''
     UNION ALL
     SELECT sqlc.arg(order_id), 'webhook', ev.type, e.id, sqlc.narg(ref_id)::uuid,
-           'msg_' || replace(gen_random_uuid()::text, '-', ''), e.url
+           'msg_' || replace(gen_random_uuid()::text, '-', ''), e.url, sqlc.narg(changed)::text[]
     FROM unnest(sqlc.arg(events)::text[]) WITH ORDINALITY AS ev (type, n)
     JOIN webhook_endpoints e ON e.enabled AND ev.type = ANY(e.events)
     RETURNING id, channel, kind, recipient
@@ -74,8 +75,7 @@ VALUES ($1, 'notification', $2, $3, 'system', 'system');
 INSERT INTO webhook_attempts (message_id, response_code, error, duration_ms) VALUES ($1, $2, $3, $4);
 
 -- name: ListEmailTemplates :many
-SELECT * FROM email_templates ORDER BY array_position(ARRAY['order_confirmed', 'shipped', 'delivered', 'cancelled',
-    'refund_issued', 'return_approved', 'return_received'], kind);
+SELECT * FROM email_templates ORDER BY array_position(sqlc.arg(kinds)::text[], kind), kind;
 
 -- name: GetEmailTemplate :one
 SELECT * FROM email_templates WHERE kind = $1;

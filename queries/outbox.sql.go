@@ -133,15 +133,15 @@ func (q *Queries) EndpointFailed(ctx context.Context, arg EndpointFailedParams) 
 
 const enqueueMessages = `-- name: EnqueueMessages :exec
 WITH msgs AS (
-    INSERT INTO messages (order_id, channel, kind, endpoint_id, ref_id, public_id, recipient)
+    INSERT INTO messages (order_id, channel, kind, endpoint_id, ref_id, public_id, recipient, changed)
     SELECT o.id, 'email', t.kind, NULL, $2::uuid,
-           'email_' || replace(gen_random_uuid()::text, '-', ''), o.customer_email
+           'email_' || replace(gen_random_uuid()::text, '-', ''), o.customer_email, NULL
     FROM orders o JOIN email_templates t ON t.kind = $3::text AND t.enabled
     WHERE o.id = $1 AND $4::bool AND o.customer_email <> ''
     UNION ALL
     SELECT $1, 'webhook', ev.type, e.id, $2::uuid,
-           'msg_' || replace(gen_random_uuid()::text, '-', ''), e.url
-    FROM unnest($5::text[]) WITH ORDINALITY AS ev (type, n)
+           'msg_' || replace(gen_random_uuid()::text, '-', ''), e.url, $5::text[]
+    FROM unnest($6::text[]) WITH ORDINALITY AS ev (type, n)
     JOIN webhook_endpoints e ON e.enabled AND ev.type = ANY(e.events)
     RETURNING id, channel, kind, recipient
 )
@@ -156,19 +156,22 @@ type EnqueueMessagesParams struct {
 	RefID     uuid.NullUUID
 	EmailKind string
 	Notify    bool
+	Changed   []string
 	Events    []string
 }
 
 // Publishes one change of an order (service.publish), in its transaction: the customer's
 // email when its kind is switched on and the change may notify, and one webhook message
 // per enabled endpoint subscribed to each event type; each message's job comes with it
-// (the messages_enqueue trigger), and each email's "queued" history row.
+// (the messages_enqueue trigger), and each email's "queued" history row. changed: the
+// order's fields the change touched, for order.updated (NULL for the others).
 func (q *Queries) EnqueueMessages(ctx context.Context, arg EnqueueMessagesParams) error {
 	_, err := q.db.Exec(ctx, enqueueMessages,
 		arg.OrderID,
 		arg.RefID,
 		arg.EmailKind,
 		arg.Notify,
+		arg.Changed,
 		arg.Events,
 	)
 	return err
@@ -241,7 +244,7 @@ func (q *Queries) GetEmailTemplate(ctx context.Context, kind string) (EmailTempl
 }
 
 const getMessage = `-- name: GetMessage :one
-SELECT m.id, m.order_id, m.channel, m.kind, m.endpoint_id, m.ref_id, m.public_id, m.recipient, m.state, m.attempts, m.last_error, m.response_code, m.subject, m.text_body, m.html_body, m.payload, m.created_at, m.updated_at, m.sent_at, o.order_number FROM messages m JOIN orders o ON o.id = m.order_id WHERE m.id = $1
+SELECT m.id, m.order_id, m.channel, m.kind, m.endpoint_id, m.ref_id, m.public_id, m.recipient, m.state, m.attempts, m.last_error, m.response_code, m.subject, m.text_body, m.html_body, m.payload, m.created_at, m.updated_at, m.sent_at, m.changed, o.order_number FROM messages m JOIN orders o ON o.id = m.order_id WHERE m.id = $1
 `
 
 type GetMessageRow struct {
@@ -264,6 +267,7 @@ type GetMessageRow struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	SentAt       *time.Time
+	Changed      []string
 	OrderNumber  string
 }
 
@@ -290,6 +294,7 @@ func (q *Queries) GetMessage(ctx context.Context, id int64) (GetMessageRow, erro
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.SentAt,
+		&i.Changed,
 		&i.OrderNumber,
 	)
 	return i, err
@@ -431,12 +436,11 @@ func (q *Queries) ListAttempts(ctx context.Context, ids []int64) ([]WebhookAttem
 }
 
 const listEmailTemplates = `-- name: ListEmailTemplates :many
-SELECT kind, enabled, subject, body, updated_at FROM email_templates ORDER BY array_position(ARRAY['order_confirmed', 'shipped', 'delivered', 'cancelled',
-    'refund_issued', 'return_approved', 'return_received'], kind)
+SELECT kind, enabled, subject, body, updated_at FROM email_templates ORDER BY array_position($1::text[], kind), kind
 `
 
-func (q *Queries) ListEmailTemplates(ctx context.Context) ([]EmailTemplate, error) {
-	rows, err := q.db.Query(ctx, listEmailTemplates)
+func (q *Queries) ListEmailTemplates(ctx context.Context, kinds []string) ([]EmailTemplate, error) {
+	rows, err := q.db.Query(ctx, listEmailTemplates, kinds)
 	if err != nil {
 		return nil, err
 	}
@@ -558,7 +562,7 @@ const messageFailed = `-- name: MessageFailed :one
 UPDATE messages SET state = $2, attempts = attempts + 1, last_error = $3,
     response_code = $4, updated_at = now()
 WHERE id = $1 AND state IN ('queued', 'retrying')
-RETURNING id, order_id, channel, kind, endpoint_id, ref_id, public_id, recipient, state, attempts, last_error, response_code, subject, text_body, html_body, payload, created_at, updated_at, sent_at
+RETURNING id, order_id, channel, kind, endpoint_id, ref_id, public_id, recipient, state, attempts, last_error, response_code, subject, text_body, html_body, payload, created_at, updated_at, sent_at, changed
 `
 
 type MessageFailedParams struct {
@@ -597,6 +601,7 @@ func (q *Queries) MessageFailed(ctx context.Context, arg MessageFailedParams) (M
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.SentAt,
+		&i.Changed,
 	)
 	return i, err
 }
@@ -605,7 +610,7 @@ const messageSent = `-- name: MessageSent :one
 UPDATE messages SET state = 'sent', attempts = attempts + 1, last_error = '', response_code = $2,
     sent_at = now(), updated_at = now()
 WHERE id = $1 AND state IN ('queued', 'retrying')
-RETURNING id, order_id, channel, kind, endpoint_id, ref_id, public_id, recipient, state, attempts, last_error, response_code, subject, text_body, html_body, payload, created_at, updated_at, sent_at
+RETURNING id, order_id, channel, kind, endpoint_id, ref_id, public_id, recipient, state, attempts, last_error, response_code, subject, text_body, html_body, payload, created_at, updated_at, sent_at, changed
 `
 
 type MessageSentParams struct {
@@ -636,6 +641,7 @@ func (q *Queries) MessageSent(ctx context.Context, arg MessageSentParams) (Messa
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.SentAt,
+		&i.Changed,
 	)
 	return i, err
 }
@@ -643,7 +649,7 @@ func (q *Queries) MessageSent(ctx context.Context, arg MessageSentParams) (Messa
 const requeueMessage = `-- name: RequeueMessage :one
 UPDATE messages SET state = 'queued', last_error = '', updated_at = now()
 WHERE id = $1 AND endpoint_id = $2
-RETURNING id, order_id, channel, kind, endpoint_id, ref_id, public_id, recipient, state, attempts, last_error, response_code, subject, text_body, html_body, payload, created_at, updated_at, sent_at
+RETURNING id, order_id, channel, kind, endpoint_id, ref_id, public_id, recipient, state, attempts, last_error, response_code, subject, text_body, html_body, payload, created_at, updated_at, sent_at, changed
 `
 
 type RequeueMessageParams struct {
@@ -674,6 +680,7 @@ func (q *Queries) RequeueMessage(ctx context.Context, arg RequeueMessageParams) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.SentAt,
+		&i.Changed,
 	)
 	return i, err
 }

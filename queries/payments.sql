@@ -8,10 +8,23 @@ SELECT * FROM payments WHERE external_id = $1;
 
 -- name: SettlePayment :one
 -- A payment moves only from the statuses given (a replayed or late gateway event finds it
--- elsewhere and changes nothing).
-UPDATE payments SET status = sqlc.arg(status)::text, attention = sqlc.arg(attention)::text, updated_at = now()
+-- elsewhere and changes nothing). amount and currency, when given, are what the gateway
+-- says it received; attention is added to what the payment already says.
+UPDATE payments SET status = sqlc.arg(status)::text,
+    attention = concat_ws(' ', NULLIF(attention, ''), NULLIF(sqlc.arg(attention)::text, '')),
+    amount = coalesce(sqlc.narg(amount)::numeric, amount), currency = coalesce(sqlc.narg(currency)::text, currency),
+    updated_at = now()
 WHERE id = sqlc.arg(id) AND status = ANY(sqlc.arg(from_statuses)::text[])
 RETURNING *;
+
+-- name: FlagPayment :exec
+-- Tells staff why to look at a payment, after what it already says.
+UPDATE payments SET attention = concat_ws(' ', NULLIF(attention, ''), sqlc.arg(note)::text), updated_at = now()
+WHERE id = sqlc.arg(id);
+
+-- name: RefundsOfPayment :one
+-- What the OMS knows is given back, or on its way back, of a payment.
+SELECT coalesce(sum(amount), 0)::numeric FROM refund_allocations WHERE payment_id = $1 AND status <> 'failed';
 
 -- name: OpenIntents :many
 -- An order's card payments still in flight: pending, or failed (the shopper may retry).
@@ -52,8 +65,11 @@ HAVING p.amount - coalesce(sum(a.amount) FILTER (WHERE a.status <> 'failed'), 0)
 ORDER BY p.created_at DESC, p.id DESC;
 
 -- name: InsertRefund :one
-INSERT INTO refunds (id, order_id, payment_id, return_id, amount, reason, status, reference)
-VALUES ($1, $2, sqlc.narg(payment_id), sqlc.narg(return_id), $3, $4, $5, $6)
+-- created_at is the clock when the row is written, under the order's lock, not the
+-- transaction's start: a refund that waited for a shipment's lock is then never dated
+-- before the order shipped, which `oms check` relies on (CheckStatusMatchesAmounts).
+INSERT INTO refunds (id, order_id, payment_id, return_id, amount, reason, status, reference, created_at)
+VALUES ($1, $2, sqlc.narg(payment_id), sqlc.narg(return_id), $3, $4, $5, $6, clock_timestamp())
 RETURNING *;
 
 -- name: InsertRefundAllocation :exec
@@ -108,3 +124,39 @@ INSERT INTO stripe_events (id, type) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING
 
 -- name: GetRefund :one
 SELECT * FROM refunds WHERE id = $1;
+
+-- name: ReusableIntent :one
+-- The card payment a new request for amount of the order reuses instead of asking Stripe
+-- for another intent: pending or failed (a declined card may be tried again on the same
+-- intent), of the same amount, and either answered (its client secret known) or still
+-- being asked for.
+SELECT * FROM payments
+WHERE order_id = $1 AND gateway = 'stripe' AND status IN ('pending', 'failed') AND amount = $2 AND currency = $3
+  AND (external_id IS NULL OR client_secret <> '')
+ORDER BY created_at DESC, id DESC
+LIMIT 1;
+
+-- name: HoldIntentCall :execrows
+-- The request that asks Stripe for a payment's intent holds the payment for hold_ms (the
+-- call's timeout and a margin): others wait for its answer meanwhile, and once that time
+-- is over without an answer (its process died), the next request takes it over.
+UPDATE payments SET gateway_call_until = now() + sqlc.arg(hold_ms)::bigint * interval '1 millisecond', updated_at = now()
+WHERE id = $1 AND external_id IS NULL AND status = 'pending' AND (gateway_call_until IS NULL OR gateway_call_until < now());
+
+-- name: IntentCall :one
+-- Where the request asking Stripe for a payment's intent stands, for those waiting.
+SELECT external_id, coalesce(gateway_call_until > now(), false)::bool AS held
+FROM payments WHERE id = $1;
+
+-- name: RecordIntent :one
+-- Stripe's answer: only a payment still waiting for it takes it.
+UPDATE payments SET external_id = $2, client_secret = $3, gateway_call_until = NULL, updated_at = now()
+WHERE id = $1 AND external_id IS NULL AND status = 'pending'
+RETURNING *;
+
+-- name: DeleteIntentRequest :execrows
+-- A payment Stripe made no intent for never was: the request that asked (held: after a
+-- refusal or a timeout), or anyone once no request holds it (its asker died).
+DELETE FROM payments
+WHERE id = $1 AND external_id IS NULL AND status = 'pending'
+  AND (sqlc.arg(held)::bool OR gateway_call_until IS NULL OR gateway_call_until < now());

@@ -31,6 +31,43 @@ func (q *Queries) AllocationByExternalID(ctx context.Context, externalID string)
 	return i, err
 }
 
+const deleteIntentRequest = `-- name: DeleteIntentRequest :execrows
+DELETE FROM payments
+WHERE id = $1 AND external_id IS NULL AND status = 'pending'
+  AND ($2::bool OR gateway_call_until IS NULL OR gateway_call_until < now())
+`
+
+type DeleteIntentRequestParams struct {
+	ID   uuid.UUID
+	Held bool
+}
+
+// A payment Stripe made no intent for never was: the request that asked (held: after a
+// refusal or a timeout), or anyone once no request holds it (its asker died).
+func (q *Queries) DeleteIntentRequest(ctx context.Context, arg DeleteIntentRequestParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteIntentRequest, arg.ID, arg.Held)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const flagPayment = `-- name: FlagPayment :exec
+UPDATE payments SET attention = concat_ws(' ', NULLIF(attention, ''), $1::text), updated_at = now()
+WHERE id = $2
+`
+
+type FlagPaymentParams struct {
+	Note string
+	ID   uuid.UUID
+}
+
+// Tells staff why to look at a payment, after what it already says.
+func (q *Queries) FlagPayment(ctx context.Context, arg FlagPaymentParams) error {
+	_, err := q.db.Exec(ctx, flagPayment, arg.Note, arg.ID)
+	return err
+}
+
 const followAllocations = `-- name: FollowAllocations :one
 UPDATE refunds r SET updated_at = now(), status = s.status, failure = s.failure,
     reference = CASE WHEN s.parts = 1 THEN s.reference ELSE r.reference END
@@ -114,7 +151,7 @@ func (q *Queries) GatewayAllocations(ctx context.Context, refundID uuid.UUID) ([
 }
 
 const getPayment = `-- name: GetPayment :one
-SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention FROM payments WHERE id = $1
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until FROM payments WHERE id = $1
 `
 
 func (q *Queries) GetPayment(ctx context.Context, id uuid.UUID) (Payment, error) {
@@ -132,12 +169,14 @@ func (q *Queries) GetPayment(ctx context.Context, id uuid.UUID) (Payment, error)
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Attention,
+		&i.ClientSecret,
+		&i.GatewayCallUntil,
 	)
 	return i, err
 }
 
 const getPaymentByExternalID = `-- name: GetPaymentByExternalID :one
-SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention FROM payments WHERE external_id = $1
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until FROM payments WHERE external_id = $1
 `
 
 func (q *Queries) GetPaymentByExternalID(ctx context.Context, externalID *string) (Payment, error) {
@@ -155,6 +194,8 @@ func (q *Queries) GetPaymentByExternalID(ctx context.Context, externalID *string
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Attention,
+		&i.ClientSecret,
+		&i.GatewayCallUntil,
 	)
 	return i, err
 }
@@ -182,10 +223,31 @@ func (q *Queries) GetRefund(ctx context.Context, id uuid.UUID) (Refund, error) {
 	return i, err
 }
 
+const holdIntentCall = `-- name: HoldIntentCall :execrows
+UPDATE payments SET gateway_call_until = now() + $2::bigint * interval '1 millisecond', updated_at = now()
+WHERE id = $1 AND external_id IS NULL AND status = 'pending' AND (gateway_call_until IS NULL OR gateway_call_until < now())
+`
+
+type HoldIntentCallParams struct {
+	ID     uuid.UUID
+	HoldMs int64
+}
+
+// The request that asks Stripe for a payment's intent holds the payment for hold_ms (the
+// call's timeout and a margin): others wait for its answer meanwhile, and once that time
+// is over without an answer (its process died), the next request takes it over.
+func (q *Queries) HoldIntentCall(ctx context.Context, arg HoldIntentCallParams) (int64, error) {
+	result, err := q.db.Exec(ctx, holdIntentCall, arg.ID, arg.HoldMs)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const insertPayment = `-- name: InsertPayment :one
 INSERT INTO payments (id, order_id, gateway, amount, currency, status, reference, external_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention
+RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until
 `
 
 type InsertPaymentParams struct {
@@ -223,13 +285,15 @@ func (q *Queries) InsertPayment(ctx context.Context, arg InsertPaymentParams) (P
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Attention,
+		&i.ClientSecret,
+		&i.GatewayCallUntil,
 	)
 	return i, err
 }
 
 const insertRefund = `-- name: InsertRefund :one
-INSERT INTO refunds (id, order_id, payment_id, return_id, amount, reason, status, reference)
-VALUES ($1, $2, $7, $8, $3, $4, $5, $6)
+INSERT INTO refunds (id, order_id, payment_id, return_id, amount, reason, status, reference, created_at)
+VALUES ($1, $2, $7, $8, $3, $4, $5, $6, clock_timestamp())
 RETURNING id, order_id, payment_id, return_id, amount, reason, status, reference, created_at, failure, updated_at
 `
 
@@ -244,6 +308,9 @@ type InsertRefundParams struct {
 	ReturnID  uuid.NullUUID
 }
 
+// created_at is the clock when the row is written, under the order's lock, not the
+// transaction's start: a refund that waited for a shipment's lock is then never dated
+// before the order shipped, which `oms check` relies on (CheckStatusMatchesAmounts).
 func (q *Queries) InsertRefund(ctx context.Context, arg InsertRefundParams) (Refund, error) {
 	row := q.db.QueryRow(ctx, insertRefund,
 		arg.ID,
@@ -295,8 +362,26 @@ func (q *Queries) InsertRefundAllocation(ctx context.Context, arg InsertRefundAl
 	return err
 }
 
+const intentCall = `-- name: IntentCall :one
+SELECT external_id, coalesce(gateway_call_until > now(), false)::bool AS held
+FROM payments WHERE id = $1
+`
+
+type IntentCallRow struct {
+	ExternalID *string
+	Held       bool
+}
+
+// Where the request asking Stripe for a payment's intent stands, for those waiting.
+func (q *Queries) IntentCall(ctx context.Context, id uuid.UUID) (IntentCallRow, error) {
+	row := q.db.QueryRow(ctx, intentCall, id)
+	var i IntentCallRow
+	err := row.Scan(&i.ExternalID, &i.Held)
+	return i, err
+}
+
 const openIntents = `-- name: OpenIntents :many
-SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention FROM payments WHERE order_id = $1 AND gateway = 'stripe' AND status IN ('pending', 'failed')
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until FROM payments WHERE order_id = $1 AND gateway = 'stripe' AND status IN ('pending', 'failed')
 ORDER BY created_at
 `
 
@@ -322,6 +407,8 @@ func (q *Queries) OpenIntents(ctx context.Context, orderID uuid.UUID) ([]Payment
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.Attention,
+			&i.ClientSecret,
+			&i.GatewayCallUntil,
 		); err != nil {
 			return nil, err
 		}
@@ -331,6 +418,40 @@ func (q *Queries) OpenIntents(ctx context.Context, orderID uuid.UUID) ([]Payment
 		return nil, err
 	}
 	return items, nil
+}
+
+const recordIntent = `-- name: RecordIntent :one
+UPDATE payments SET external_id = $2, client_secret = $3, gateway_call_until = NULL, updated_at = now()
+WHERE id = $1 AND external_id IS NULL AND status = 'pending'
+RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until
+`
+
+type RecordIntentParams struct {
+	ID           uuid.UUID
+	ExternalID   *string
+	ClientSecret string
+}
+
+// Stripe's answer: only a payment still waiting for it takes it.
+func (q *Queries) RecordIntent(ctx context.Context, arg RecordIntentParams) (Payment, error) {
+	row := q.db.QueryRow(ctx, recordIntent, arg.ID, arg.ExternalID, arg.ClientSecret)
+	var i Payment
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.Gateway,
+		&i.Amount,
+		&i.Currency,
+		&i.Status,
+		&i.Reference,
+		&i.ExternalID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Attention,
+		&i.ClientSecret,
+		&i.GatewayCallUntil,
+	)
+	return i, err
 }
 
 const recordStripeEvent = `-- name: RecordStripeEvent :execrows
@@ -397,6 +518,57 @@ func (q *Queries) RefundablePayments(ctx context.Context, orderID uuid.UUID) ([]
 	return items, nil
 }
 
+const refundsOfPayment = `-- name: RefundsOfPayment :one
+SELECT coalesce(sum(amount), 0)::numeric FROM refund_allocations WHERE payment_id = $1 AND status <> 'failed'
+`
+
+// What the OMS knows is given back, or on its way back, of a payment.
+func (q *Queries) RefundsOfPayment(ctx context.Context, paymentID uuid.UUID) (decimal.Decimal, error) {
+	row := q.db.QueryRow(ctx, refundsOfPayment, paymentID)
+	var column_1 decimal.Decimal
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const reusableIntent = `-- name: ReusableIntent :one
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until FROM payments
+WHERE order_id = $1 AND gateway = 'stripe' AND status IN ('pending', 'failed') AND amount = $2 AND currency = $3
+  AND (external_id IS NULL OR client_secret <> '')
+ORDER BY created_at DESC, id DESC
+LIMIT 1
+`
+
+type ReusableIntentParams struct {
+	OrderID  uuid.UUID
+	Amount   decimal.Decimal
+	Currency string
+}
+
+// The card payment a new request for amount of the order reuses instead of asking Stripe
+// for another intent: pending or failed (a declined card may be tried again on the same
+// intent), of the same amount, and either answered (its client secret known) or still
+// being asked for.
+func (q *Queries) ReusableIntent(ctx context.Context, arg ReusableIntentParams) (Payment, error) {
+	row := q.db.QueryRow(ctx, reusableIntent, arg.OrderID, arg.Amount, arg.Currency)
+	var i Payment
+	err := row.Scan(
+		&i.ID,
+		&i.OrderID,
+		&i.Gateway,
+		&i.Amount,
+		&i.Currency,
+		&i.Status,
+		&i.Reference,
+		&i.ExternalID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Attention,
+		&i.ClientSecret,
+		&i.GatewayCallUntil,
+	)
+	return i, err
+}
+
 const setAllocationReference = `-- name: SetAllocationReference :exec
 UPDATE refund_allocations SET external_id = $3, updated_at = now()
 WHERE refund_id = $1 AND payment_id = $2 AND status = 'pending'
@@ -415,7 +587,7 @@ func (q *Queries) SetAllocationReference(ctx context.Context, arg SetAllocationR
 }
 
 const setOrderPaymentStatus = `-- name: SetOrderPaymentStatus :one
-UPDATE orders SET payment_status = $2, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason
+UPDATE orders SET payment_status = $2, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
 `
 
 type SetOrderPaymentStatusParams struct {
@@ -465,6 +637,8 @@ func (q *Queries) SetOrderPaymentStatus(ctx context.Context, arg SetOrderPayment
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }
@@ -500,24 +674,32 @@ func (q *Queries) SettleAllocation(ctx context.Context, arg SettleAllocationPara
 }
 
 const settlePayment = `-- name: SettlePayment :one
-UPDATE payments SET status = $1::text, attention = $2::text, updated_at = now()
-WHERE id = $3 AND status = ANY($4::text[])
-RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention
+UPDATE payments SET status = $1::text,
+    attention = concat_ws(' ', NULLIF(attention, ''), NULLIF($2::text, '')),
+    amount = coalesce($3::numeric, amount), currency = coalesce($4::text, currency),
+    updated_at = now()
+WHERE id = $5 AND status = ANY($6::text[])
+RETURNING id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until
 `
 
 type SettlePaymentParams struct {
 	Status       string
 	Attention    string
+	Amount       decimal.NullDecimal
+	Currency     *string
 	ID           uuid.UUID
 	FromStatuses []string
 }
 
 // A payment moves only from the statuses given (a replayed or late gateway event finds it
-// elsewhere and changes nothing).
+// elsewhere and changes nothing). amount and currency, when given, are what the gateway
+// says it received; attention is added to what the payment already says.
 func (q *Queries) SettlePayment(ctx context.Context, arg SettlePaymentParams) (Payment, error) {
 	row := q.db.QueryRow(ctx, settlePayment,
 		arg.Status,
 		arg.Attention,
+		arg.Amount,
+		arg.Currency,
 		arg.ID,
 		arg.FromStatuses,
 	)
@@ -534,6 +716,8 @@ func (q *Queries) SettlePayment(ctx context.Context, arg SettlePaymentParams) (P
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Attention,
+		&i.ClientSecret,
+		&i.GatewayCallUntil,
 	)
 	return i, err
 }
@@ -578,7 +762,7 @@ UPDATE orders o SET updated_at = now(),
     refund_pending = (SELECT coalesce(sum(a.amount), 0) FROM refund_allocations a JOIN payments p ON p.id = a.payment_id
                 WHERE p.order_id = o.id AND p.status = 'completed' AND a.status = 'pending')
 WHERE o.id = $1
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
 `
 
 // paid and refunded recomputed from the payments and refunds themselves, never
@@ -629,6 +813,8 @@ func (q *Queries) SumOrderPayments(ctx context.Context, id uuid.UUID) (Order, er
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }

@@ -8,58 +8,50 @@ package queries
 import (
 	"context"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 const claimReplay = `-- name: ClaimReplay :one
-INSERT INTO request_replays (scope, key, request_hash)
-VALUES ($1, $2, $3)
-ON CONFLICT (scope, key) DO UPDATE SET created_at = now(), request_hash = EXCLUDED.request_hash
-    WHERE request_replays.state = 'running' AND request_replays.created_at < $4::timestamptz
-RETURNING state, status, headers, body, request_hash, true AS claimed
+INSERT INTO request_replays (scope, key, request_hash, owner)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (scope, key) DO UPDATE SET created_at = now(), alive_at = now(), request_hash = EXCLUDED.request_hash,
+    owner = EXCLUDED.owner
+    WHERE request_replays.state = 'running'
+      AND request_replays.alive_at < now() - $5::bigint * interval '1 millisecond'
+RETURNING true AS claimed
 `
 
 type ClaimReplayParams struct {
 	Scope       string
 	Key         string
 	RequestHash []byte
-	StaleBefore time.Time
+	Owner       uuid.UUID
+	StaleMs     int64
 }
 
-type ClaimReplayRow struct {
-	State       string
-	Status      int32
-	Headers     []byte
-	Body        []byte
-	RequestHash []byte
-	Claimed     bool
-}
-
-// Claims key for a request: inserted (claimed = true) when new, or taken over when the
-// request that claimed it died running (older than stale_before); otherwise the row as
-// it is (claimed = false), to replay or to wait for.
-func (q *Queries) ClaimReplay(ctx context.Context, arg ClaimReplayParams) (ClaimReplayRow, error) {
+// Claims key for a request (owner names this claim): inserted (claimed = true) when new,
+// or taken over when the request that claimed it stopped saying it is alive more than
+// stale_ms ago (its process died); otherwise the row as it is (no row), to replay or to
+// wait for. Times are the database's, so that the processes' clocks do not matter.
+func (q *Queries) ClaimReplay(ctx context.Context, arg ClaimReplayParams) (bool, error) {
 	row := q.db.QueryRow(ctx, claimReplay,
 		arg.Scope,
 		arg.Key,
 		arg.RequestHash,
-		arg.StaleBefore,
+		arg.Owner,
+		arg.StaleMs,
 	)
-	var i ClaimReplayRow
-	err := row.Scan(
-		&i.State,
-		&i.Status,
-		&i.Headers,
-		&i.Body,
-		&i.RequestHash,
-		&i.Claimed,
-	)
-	return i, err
+	var claimed bool
+	err := row.Scan(&claimed)
+	return claimed, err
 }
 
 const deleteOldReplays = `-- name: DeleteOldReplays :execrows
-DELETE FROM request_replays WHERE created_at < $1
+DELETE FROM request_replays WHERE created_at < $1 AND (state = 'done' OR alive_at < $1)
 `
 
+// A request still running keeps its key, however long it runs.
 func (q *Queries) DeleteOldReplays(ctx context.Context, createdAt time.Time) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteOldReplays, createdAt)
 	if err != nil {
@@ -69,13 +61,14 @@ func (q *Queries) DeleteOldReplays(ctx context.Context, createdAt time.Time) (in
 }
 
 const finishReplay = `-- name: FinishReplay :exec
-UPDATE request_replays SET state = 'done', status = $3, headers = $4, body = $5
-WHERE scope = $1 AND key = $2 AND state = 'running'
+UPDATE request_replays SET state = 'done', status = $4, headers = $5, body = $6
+WHERE scope = $1 AND key = $2 AND owner = $3 AND state = 'running'
 `
 
 type FinishReplayParams struct {
 	Scope   string
 	Key     string
+	Owner   uuid.UUID
 	Status  int32
 	Headers []byte
 	Body    []byte
@@ -85,6 +78,7 @@ func (q *Queries) FinishReplay(ctx context.Context, arg FinishReplayParams) erro
 	_, err := q.db.Exec(ctx, finishReplay,
 		arg.Scope,
 		arg.Key,
+		arg.Owner,
 		arg.Status,
 		arg.Headers,
 		arg.Body,
@@ -93,17 +87,18 @@ func (q *Queries) FinishReplay(ctx context.Context, arg FinishReplayParams) erro
 }
 
 const forgetReplay = `-- name: ForgetReplay :exec
-DELETE FROM request_replays WHERE scope = $1 AND key = $2 AND state = 'running'
+DELETE FROM request_replays WHERE scope = $1 AND key = $2 AND owner = $3 AND state = 'running'
 `
 
 type ForgetReplayParams struct {
 	Scope string
 	Key   string
+	Owner uuid.UUID
 }
 
 // A request that failed on the server's side is not remembered: the retry runs again.
 func (q *Queries) ForgetReplay(ctx context.Context, arg ForgetReplayParams) error {
-	_, err := q.db.Exec(ctx, forgetReplay, arg.Scope, arg.Key)
+	_, err := q.db.Exec(ctx, forgetReplay, arg.Scope, arg.Key, arg.Owner)
 	return err
 }
 
@@ -135,4 +130,24 @@ func (q *Queries) GetReplay(ctx context.Context, arg GetReplayParams) (GetReplay
 		&i.RequestHash,
 	)
 	return i, err
+}
+
+const keepReplayAlive = `-- name: KeepReplayAlive :execrows
+UPDATE request_replays SET alive_at = now()
+WHERE scope = $1 AND key = $2 AND owner = $3 AND state = 'running'
+`
+
+type KeepReplayAliveParams struct {
+	Scope string
+	Key   string
+	Owner uuid.UUID
+}
+
+// The owner of a running request says it still runs; no row: the claim is no longer its.
+func (q *Queries) KeepReplayAlive(ctx context.Context, arg KeepReplayAliveParams) (int64, error) {
+	result, err := q.db.Exec(ctx, keepReplayAlive, arg.Scope, arg.Key, arg.Owner)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

@@ -48,7 +48,7 @@ UPDATE order_items SET returned_quantity = returned_quantity + $2 WHERE id = $1;
 
 -- name: ListReturnsQueue :many
 -- The returns queue, oldest first, by keyset (created_at, id).
-SELECT r.*, o.order_number, o.currency, o.customer_name, o.customer_email, o.status AS order_status
+SELECT r.*, o.order_number, o.currency, o.customer_name, o.customer_email, o.status AS order_status, o.version AS order_version
 FROM returns r JOIN orders o ON o.id = r.order_id
 WHERE (sqlc.narg(status)::text IS NULL OR r.status = sqlc.narg(status)::text)
   AND (sqlc.narg(after_created_at)::timestamptz IS NULL
@@ -57,6 +57,6 @@ ORDER BY r.created_at, r.id
 LIMIT sqlc.arg(lim);
 
 -- name: GetReturnWithOrder :one
-SELECT r.*, o.order_number, o.currency, o.customer_name, o.customer_email, o.status AS order_status
+SELECT r.*, o.order_number, o.currency, o.customer_name, o.customer_email, o.status AS order_status, o.version AS order_version
 FROM returns r JOIN orders o ON o.id = r.order_id
 WHERE r.id = $1;

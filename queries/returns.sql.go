@@ -85,7 +85,7 @@ func (q *Queries) GetReturn(ctx context.Context, id uuid.UUID) (Return, error) {
 }
 
 const getReturnWithOrder = `-- name: GetReturnWithOrder :one
-SELECT r.id, r.order_id, r.status, r.reason, r.refund_amount, r.note, r.restocked, r.created_at, r.processed_at, r.received_at, o.order_number, o.currency, o.customer_name, o.customer_email, o.status AS order_status
+SELECT r.id, r.order_id, r.status, r.reason, r.refund_amount, r.note, r.restocked, r.created_at, r.processed_at, r.received_at, o.order_number, o.currency, o.customer_name, o.customer_email, o.status AS order_status, o.version AS order_version
 FROM returns r JOIN orders o ON o.id = r.order_id
 WHERE r.id = $1
 `
@@ -106,6 +106,7 @@ type GetReturnWithOrderRow struct {
 	CustomerName  string
 	CustomerEmail string
 	OrderStatus   string
+	OrderVersion  int64
 }
 
 func (q *Queries) GetReturnWithOrder(ctx context.Context, id uuid.UUID) (GetReturnWithOrderRow, error) {
@@ -127,6 +128,7 @@ func (q *Queries) GetReturnWithOrder(ctx context.Context, id uuid.UUID) (GetRetu
 		&i.CustomerName,
 		&i.CustomerEmail,
 		&i.OrderStatus,
+		&i.OrderVersion,
 	)
 	return i, err
 }
@@ -251,7 +253,7 @@ func (q *Queries) ListReturnItems(ctx context.Context, returnID uuid.UUID) ([]Li
 }
 
 const listReturnsQueue = `-- name: ListReturnsQueue :many
-SELECT r.id, r.order_id, r.status, r.reason, r.refund_amount, r.note, r.restocked, r.created_at, r.processed_at, r.received_at, o.order_number, o.currency, o.customer_name, o.customer_email, o.status AS order_status
+SELECT r.id, r.order_id, r.status, r.reason, r.refund_amount, r.note, r.restocked, r.created_at, r.processed_at, r.received_at, o.order_number, o.currency, o.customer_name, o.customer_email, o.status AS order_status, o.version AS order_version
 FROM returns r JOIN orders o ON o.id = r.order_id
 WHERE ($1::text IS NULL OR r.status = $1::text)
   AND ($2::timestamptz IS NULL
@@ -283,6 +285,7 @@ type ListReturnsQueueRow struct {
 	CustomerName  string
 	CustomerEmail string
 	OrderStatus   string
+	OrderVersion  int64
 }
 
 // The returns queue, oldest first, by keyset (created_at, id).
@@ -316,6 +319,7 @@ func (q *Queries) ListReturnsQueue(ctx context.Context, arg ListReturnsQueuePara
 			&i.CustomerName,
 			&i.CustomerEmail,
 			&i.OrderStatus,
+			&i.OrderVersion,
 		); err != nil {
 			return nil, err
 		}

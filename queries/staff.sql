@@ -29,11 +29,38 @@ ON CONFLICT (key) DO UPDATE SET
     updated_at = CASE WHEN t.blocked_until > now() THEN t.updated_at ELSE now() END
 RETURNING (xmax <> 0 AND blocked_until > now() AND updated_at < now())::boolean AS blocked;
 
+-- name: LoginBlocked :one
+-- Whether any of an attempt's keys is blocked: then it is refused and counted nowhere,
+-- without a write (the cheap path of a guessing run).
+SELECT EXISTS (SELECT 1 FROM login_throttle WHERE key = ANY(sqlc.arg(keys)::text[]) AND blocked_until > now())::bool;
+
 -- name: LoginSucceeded :exec
--- A right password: the account's count starts over, the address's attempt is taken back.
-UPDATE login_throttle SET failures = CASE WHEN key = sqlc.arg(account_key) THEN 0 ELSE greatest(failures - 1, 0) END,
-    blocked_until = CASE WHEN key = sqlc.arg(account_key) THEN '-infinity' ELSE blocked_until END
-WHERE key IN (sqlc.arg(account_key), sqlc.arg(address_key));
+-- A right password: the account's counts start over (reset_keys), the address's attempt
+-- is taken back.
+UPDATE login_throttle SET failures = CASE WHEN key = ANY(sqlc.arg(reset_keys)::text[]) THEN 0 ELSE greatest(failures - 1, 0) END,
+    blocked_until = CASE WHEN key = ANY(sqlc.arg(reset_keys)::text[]) THEN '-infinity' ELSE blocked_until END
+WHERE key = ANY(sqlc.arg(reset_keys)::text[]) OR key = sqlc.arg(address_key);
+
+-- name: ResetLoginThrottle :exec
+DELETE FROM login_throttle WHERE key = $1;
+
+-- name: LoginDeviceKnown :one
+-- Whether the browser holding the device cookie of token_hash logged in to the account
+-- of email before.
+SELECT EXISTS (
+    SELECT 1 FROM login_devices d JOIN staff_users u ON u.id = d.staff_user_id
+    WHERE d.token_hash = sqlc.arg(token_hash) AND lower(u.email) = lower(sqlc.arg(email))
+)::bool;
+
+-- name: RememberLoginDevice :exec
+INSERT INTO login_devices (token_hash, staff_user_id) VALUES ($1, $2)
+ON CONFLICT (token_hash, staff_user_id) DO UPDATE SET last_login_at = now();
+
+-- name: ForgetLoginDevices :exec
+DELETE FROM login_devices WHERE staff_user_id = $1;
+
+-- name: DeleteOldLoginDevices :execrows
+DELETE FROM login_devices WHERE last_login_at < sqlc.arg(before)::timestamptz;
 
 -- name: RecordLogin :one
 UPDATE staff_users SET last_login_at = now() WHERE id = $1 RETURNING *;

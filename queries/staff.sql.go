@@ -84,6 +84,18 @@ func (q *Queries) CreateStaffUser(ctx context.Context, arg CreateStaffUserParams
 	return i, err
 }
 
+const deleteOldLoginDevices = `-- name: DeleteOldLoginDevices :execrows
+DELETE FROM login_devices WHERE last_login_at < $1::timestamptz
+`
+
+func (q *Queries) DeleteOldLoginDevices(ctx context.Context, before time.Time) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteOldLoginDevices, before)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteOldLoginThrottle = `-- name: DeleteOldLoginThrottle :execrows
 DELETE FROM login_throttle WHERE updated_at < $1::timestamptz AND blocked_until < now()
 `
@@ -116,6 +128,15 @@ func (q *Queries) EndStaffSessions(ctx context.Context, id uuid.UUID) (StaffUser
 		&i.SessionVersion,
 	)
 	return i, err
+}
+
+const forgetLoginDevices = `-- name: ForgetLoginDevices :exec
+DELETE FROM login_devices WHERE staff_user_id = $1
+`
+
+func (q *Queries) ForgetLoginDevices(ctx context.Context, staffUserID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, forgetLoginDevices, staffUserID)
+	return err
 }
 
 const getStaffByEmail = `-- name: GetStaffByEmail :one
@@ -219,20 +240,55 @@ func (q *Queries) LockActiveAdmins(ctx context.Context) ([]uuid.UUID, error) {
 	return items, nil
 }
 
+const loginBlocked = `-- name: LoginBlocked :one
+SELECT EXISTS (SELECT 1 FROM login_throttle WHERE key = ANY($1::text[]) AND blocked_until > now())::bool
+`
+
+// Whether any of an attempt's keys is blocked: then it is refused and counted nowhere,
+// without a write (the cheap path of a guessing run).
+func (q *Queries) LoginBlocked(ctx context.Context, keys []string) (bool, error) {
+	row := q.db.QueryRow(ctx, loginBlocked, keys)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const loginDeviceKnown = `-- name: LoginDeviceKnown :one
+SELECT EXISTS (
+    SELECT 1 FROM login_devices d JOIN staff_users u ON u.id = d.staff_user_id
+    WHERE d.token_hash = $1 AND lower(u.email) = lower($2)
+)::bool
+`
+
+type LoginDeviceKnownParams struct {
+	TokenHash []byte
+	Email     string
+}
+
+// Whether the browser holding the device cookie of token_hash logged in to the account
+// of email before.
+func (q *Queries) LoginDeviceKnown(ctx context.Context, arg LoginDeviceKnownParams) (bool, error) {
+	row := q.db.QueryRow(ctx, loginDeviceKnown, arg.TokenHash, arg.Email)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const loginSucceeded = `-- name: LoginSucceeded :exec
-UPDATE login_throttle SET failures = CASE WHEN key = $1 THEN 0 ELSE greatest(failures - 1, 0) END,
-    blocked_until = CASE WHEN key = $1 THEN '-infinity' ELSE blocked_until END
-WHERE key IN ($1, $2)
+UPDATE login_throttle SET failures = CASE WHEN key = ANY($1::text[]) THEN 0 ELSE greatest(failures - 1, 0) END,
+    blocked_until = CASE WHEN key = ANY($1::text[]) THEN '-infinity' ELSE blocked_until END
+WHERE key = ANY($1::text[]) OR key = $2
 `
 
 type LoginSucceededParams struct {
-	AccountKey string
+	ResetKeys  []string
 	AddressKey string
 }
 
-// A right password: the account's count starts over, the address's attempt is taken back.
+// A right password: the account's counts start over (reset_keys), the address's attempt
+// is taken back.
 func (q *Queries) LoginSucceeded(ctx context.Context, arg LoginSucceededParams) error {
-	_, err := q.db.Exec(ctx, loginSucceeded, arg.AccountKey, arg.AddressKey)
+	_, err := q.db.Exec(ctx, loginSucceeded, arg.ResetKeys, arg.AddressKey)
 	return err
 }
 
@@ -255,6 +311,30 @@ func (q *Queries) RecordLogin(ctx context.Context, id uuid.UUID) (StaffUser, err
 		&i.SessionVersion,
 	)
 	return i, err
+}
+
+const rememberLoginDevice = `-- name: RememberLoginDevice :exec
+INSERT INTO login_devices (token_hash, staff_user_id) VALUES ($1, $2)
+ON CONFLICT (token_hash, staff_user_id) DO UPDATE SET last_login_at = now()
+`
+
+type RememberLoginDeviceParams struct {
+	TokenHash   []byte
+	StaffUserID uuid.UUID
+}
+
+func (q *Queries) RememberLoginDevice(ctx context.Context, arg RememberLoginDeviceParams) error {
+	_, err := q.db.Exec(ctx, rememberLoginDevice, arg.TokenHash, arg.StaffUserID)
+	return err
+}
+
+const resetLoginThrottle = `-- name: ResetLoginThrottle :exec
+DELETE FROM login_throttle WHERE key = $1
+`
+
+func (q *Queries) ResetLoginThrottle(ctx context.Context, key string) error {
+	_, err := q.db.Exec(ctx, resetLoginThrottle, key)
+	return err
 }
 
 const setStaffDisabled = `-- name: SetStaffDisabled :one

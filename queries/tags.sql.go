@@ -12,18 +12,25 @@ import (
 )
 
 const holdOrder = `-- name: HoldOrder :one
-UPDATE orders SET hold_reason = $1::text, held_by = $2::text, held_at = now(), updated_at = now()
-WHERE id = $3 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason
+UPDATE orders SET hold_reason = $1::text, held_by = $2::text,
+    held_by_role = $3::text, held_at = now(), updated_at = now()
+WHERE id = $4 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
 `
 
 type HoldOrderParams struct {
-	Reason string
-	HeldBy string
-	ID     uuid.UUID
+	Reason     string
+	HeldBy     string
+	HeldByRole string
+	ID         uuid.UUID
 }
 
 func (q *Queries) HoldOrder(ctx context.Context, arg HoldOrderParams) (Order, error) {
-	row := q.db.QueryRow(ctx, holdOrder, arg.Reason, arg.HeldBy, arg.ID)
+	row := q.db.QueryRow(ctx, holdOrder,
+		arg.Reason,
+		arg.HeldBy,
+		arg.HeldByRole,
+		arg.ID,
+	)
 	var i Order
 	err := row.Scan(
 		&i.ID,
@@ -64,12 +71,14 @@ func (q *Queries) HoldOrder(ctx context.Context, arg HoldOrderParams) (Order, er
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }
 
 const releaseOrder = `-- name: ReleaseOrder :one
-UPDATE orders SET hold_reason = NULL, held_by = NULL, held_at = NULL, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason
+UPDATE orders SET hold_reason = NULL, held_by = NULL, held_by_role = NULL, held_at = NULL, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
 `
 
 func (q *Queries) ReleaseOrder(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -114,12 +123,14 @@ func (q *Queries) ReleaseOrder(ctx context.Context, id uuid.UUID) (Order, error)
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }
 
 const setOrderTags = `-- name: SetOrderTags :one
-UPDATE orders SET tags = $1::text[], updated_at = now() WHERE id = $2 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason
+UPDATE orders SET tags = $1::text[], updated_at = now() WHERE id = $2 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
 `
 
 type SetOrderTagsParams struct {
@@ -170,6 +181,8 @@ func (q *Queries) SetOrderTags(ctx context.Context, arg SetOrderTagsParams) (Ord
 		&i.HeldAt,
 		&i.ManualDiscount,
 		&i.ManualDiscountReason,
+		&i.HeldByRole,
+		&i.Version,
 	)
 	return i, err
 }

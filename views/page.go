@@ -92,9 +92,10 @@ func initials(name string) string {
 // Form is a submitted or pre-filled form: its values by input name and its errors
 // (Errors[""] is a message for the whole form). ID names the edited record; empty for new.
 type Form struct {
-	ID     string
-	Values map[string]string
-	Errors Errors
+	ID      string
+	Values  map[string]string
+	Errors  Errors
+	Changed []string // the order changed since the form was drawn: what changed (StaleChanges)
 }
 
 // V is the value of input name.

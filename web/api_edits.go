@@ -18,7 +18,7 @@ func (s *Server) apiPatchOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderJSON(o))
+	return writeOrder(c, http.StatusOK, o)
 }
 
 type orderEditJSON struct {
@@ -42,5 +42,5 @@ func (s *Server) apiEditOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderJSON(o))
+	return writeOrder(c, http.StatusOK, o)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -114,4 +115,65 @@ func TestEditOrderThroughTheAPIReportsTheBalance(t *testing.T) {
 	for _, v := range rep.Violations {
 		t.Errorf("check: %s", v)
 	}
+}
+
+// Issue 20: moving an order to a country with lower tax, refunding the difference and
+// moving it back left it "paid" by the gross paid (220.00 of 220.00) while the shop kept
+// 200.00. What an order owes is counted on the money it holds: the balance says 20.00 is
+// outstanding, neither the API nor the fulfillment form ships it (409 invalid_transition
+// naming what is owed), the order page asks for the payment, and once it is paid it ships.
+func TestAnOrderOwingWhatARefundTookBackDoesNotShip(t *testing.T) {
+	pe := newPageEnv(t)
+	_, token, err := pe.svc.CreateToken(context.Background(), "storefront")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &apiEnv{t: t, srv: pe.srv, svc: pe.svc, pool: pe.pool, token: token}
+	e.product("LAMP", "100.00", 10)
+	e.exec(`INSERT INTO tax_rates (country, region, rate) VALUES ('US', '', 0.10)`)
+	o := e.paidOrderOf("ann@example.com", "LAMP", 2)
+	if o.Total != "220.00" || o.Status != "paid" {
+		t.Fatalf("order %s %s, want 220.00 paid", o.Total, o.Status)
+	}
+	path := "/api/v1/orders/" + o.ID
+	us := map[string]any{"first_name": "Ann", "last_name": "Lee", "address1": "1 Main St", "city": "Springfield",
+		"region": "IL", "postal_code": "62701", "country": "US"}
+	de := map[string]any{"first_name": "Ann", "last_name": "Lee", "address1": "1 Hauptstr.", "city": "Berlin",
+		"postal_code": "10115", "country": "DE"}
+	e.must(http.StatusOK, "PATCH", path, map[string]any{"shipping_address": de}).JSON(t, &o)
+	if o.Total != "200.00" || o.Balance.RefundDue != "20.00" {
+		t.Fatalf("in Germany: total %s, refund due %s", o.Total, o.Balance.RefundDue)
+	}
+	e.must(http.StatusCreated, "POST", path+"/refunds", map[string]any{"amount": "20.00", "reason": "no US tax"})
+	e.must(http.StatusOK, "PATCH", path, map[string]any{"shipping_address": us}).JSON(t, &o)
+	if o.Total != "220.00" || o.Paid != "220.00" || o.Refunded != "20.00" || o.Balance.Outstanding != "20.00" || o.Balance.RefundDue != "0.00" {
+		t.Fatalf("back in the US: total %s, paid %s, refunded %s, balance %+v: want 20.00 outstanding",
+			o.Total, o.Paid, o.Refunded, o.Balance)
+	}
+
+	r := e.mustCode(http.StatusConflict, domain.CodeInvalidTransition, "POST", path+"/fulfillments", map[string]any{"carrier": "UPS"})
+	if !strings.Contains(string(r.Body), "owes 20.00 USD") {
+		t.Errorf("the refusal does not say what is owed: %s", r.Body)
+	}
+	warehouse := pe.loggedIn(domain.RoleWarehouse)
+	warehouse.get("/orders/" + o.OrderNumber + "/fulfill")
+	p := warehouse.post("/orders/"+o.OrderNumber+"/fulfill", url.Values{"qty_" + o.Items[0].ID: {"2"}, "carrier": {"UPS"}})
+	if p.Status < 400 || !strings.Contains(p.Body, "owes 20.00 USD") {
+		t.Errorf("the fulfillment form: %d, want a refusal saying what is owed", p.Status)
+	}
+	if got := e.fetchOrder(o.ID); got.FulfillmentStatus != "unfulfilled" || len(got.Fulfillments) != 0 {
+		t.Fatalf("an order owing money shipped: %s, %d fulfillments", got.FulfillmentStatus, len(got.Fulfillments))
+	}
+	page := pe.loggedIn(domain.RoleSupport).get("/orders/" + o.OrderNumber)
+	expectBody(t, page, "Record payment", `href="/orders/`+o.OrderNumber+`/payment"`)
+	if !strings.Contains(page.Body, "Outstanding") || !strings.Contains(page.Body, "20.00") {
+		t.Error("the order page does not show the 20.00 outstanding")
+	}
+
+	e.recordPayment(o.ID, "20.00")
+	if got := e.fetchOrder(o.ID); got.Balance.Outstanding != "0.00" {
+		t.Fatalf("after paying: outstanding %s", got.Balance.Outstanding)
+	}
+	e.must(http.StatusCreated, "POST", path+"/fulfillments", map[string]any{"carrier": "UPS"})
+	e.checkMoneyAndStock()
 }

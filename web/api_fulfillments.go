@@ -32,10 +32,11 @@ func (s *Server) apiCreateFulfillment(c echo.Context) error {
 			in.Items[i] = domain.LineQuantity{OrderItemID: it.OrderItemID, Quantity: it.Quantity}
 		}
 	}
-	f, _, err := s.svc.Fulfill(c.Request().Context(), actorOf(c), c.Param("id"), in)
+	f, o, err := s.svc.Fulfill(c.Request().Context(), actorOf(c), c.Param("id"), in)
 	if err != nil {
 		return err
 	}
+	setETag(c, o.Version)
 	return c.JSON(http.StatusCreated, toFulfillmentJSON(f))
 }
 
@@ -75,6 +76,7 @@ func (s *Server) apiAddTrackingEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	setETag(c, r.OrderVersion)
 	return c.JSON(http.StatusCreated, trackingEventResultJSON{ID: r.ID, FulfillmentID: r.FulfillmentID,
 		Status: r.Event.Status, Description: r.Event.Description, At: r.Event.At.UTC(),
 		FulfillmentStatus: r.FulfillmentStatus, OrderStatus: string(r.OrderStatus), CreatedAt: r.CreatedAt.UTC()})

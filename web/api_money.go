@@ -1,8 +1,8 @@
 package web
 
 import (
-	"cmp"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
@@ -12,30 +12,31 @@ import (
 	"github.com/oms/oms/internal/domain"
 )
 
-// Money is an amount as the API reads it: a decimal string such as "19.99". Numbers are
-// refused, since a JSON number may already have lost precision in the client.
+// Money is an amount as the API reads it: a decimal string such as "19.99", read by
+// domain.ParseDecimal. Numbers are refused, since a JSON number may already have lost
+// precision in the client.
 type Money struct {
 	decimal.Decimal
-	// bad is what the client sent when it was not a decimal string; decodeJSON refuses
-	// it naming the field (which encoding/json no longer tells a type's own decoder).
-	bad string
+	// refused says why the value sent is not an amount; decodeJSON refuses it naming the
+	// field (which encoding/json no longer tells a type's own decoder).
+	refused *domain.DecimalError
 }
 
 var moneyType = reflect.TypeFor[Money]()
 
-const moneyWant = `a decimal string such as "19.99"`
+// moneyWant is what a value that is not a decimal string at all must be.
+const moneyWant = `must be a decimal string such as "19.99"`
 
-// UnmarshalJSON accepts a JSON string holding a plain decimal, and remembers anything
-// else for badMoney.
+// UnmarshalJSON accepts a JSON string holding a plain decimal, and remembers why it
+// refused anything else for badValue.
 func (m *Money) UnmarshalJSON(b []byte) error {
 	var s string
-	if err := json.Unmarshal(b, &s); err != nil || s == "" || strings.ContainsAny(s, "eE") || len(s) > 40 {
-		m.bad = cmp.Or(string(b), "(nothing)")
+	if err := json.Unmarshal(b, &s); err != nil {
+		m.refused = &domain.DecimalError{Malformed: true, Msg: moneyWant}
 		return nil
 	}
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		m.bad = string(b)
+	d, err := domain.ParseDecimal(s, domain.MoneyDigits)
+	if errors.As(err, &m.refused) {
 		return nil
 	}
 	m.Decimal = d
@@ -43,33 +44,37 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 }
 
 // badValue refuses the first value in v that no field may hold, naming its field as the
-// API names fields (items[0].price): a Money that was not a decimal string, or text with
-// a NUL character (which JSON can carry and PostgreSQL cannot store).
+// API names fields (items[0].price): a Money that is not a decimal string (400) or has
+// more digits than its column holds (422), or text with a NUL character (which JSON can
+// carry and PostgreSQL cannot store: 422).
 func badValue(v any) error {
-	if path, want, ok := findBadValue(reflect.ValueOf(v), ""); ok {
-		code := domain.CodeBadRequest // the wrong JSON type
-		if want == noNUL {
-			code = domain.CodeValidationFailed // a string, but one no field may hold
-		}
-		return &domain.Error{Code: code, Message: path + " must be " + want, Fields: map[string]string{path: "must be " + want}}
+	if path, msg, code, ok := findBadValue(reflect.ValueOf(v), ""); ok {
+		return &domain.Error{Code: code, Message: path + " " + msg, Fields: map[string]string{path: msg}}
 	}
 	return nil
 }
 
-const noNUL = "text without NUL characters"
-
-func findBadValue(v reflect.Value, path string) (string, string, bool) {
+// findBadValue returns the path of the first bad value in v, what is wrong with it and
+// the error code that says so.
+func findBadValue(v reflect.Value, path string) (string, string, string, bool) {
 	switch v.Kind() {
 	case reflect.String:
-		return path, noNUL, strings.ContainsRune(v.String(), 0)
+		return path, "must be text without NUL characters", domain.CodeValidationFailed, strings.ContainsRune(v.String(), 0)
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
-			return "", "", false
+			return "", "", "", false
 		}
 		return findBadValue(v.Elem(), path)
 	case reflect.Struct:
 		if v.Type() == moneyType {
-			return path, moneyWant, v.Interface().(Money).bad != ""
+			r := v.Interface().(Money).refused
+			if r == nil {
+				return "", "", "", false
+			}
+			if r.Malformed {
+				return path, moneyWant, domain.CodeBadRequest, true // the wrong kind of value
+			}
+			return path, r.Msg, domain.CodeValidationFailed, true
 		}
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
@@ -86,22 +91,22 @@ func findBadValue(v reflect.Value, path string) (string, string, bool) {
 			if path != "" {
 				name = path + "." + name
 			}
-			if p, want, ok := findBadValue(v.Field(i), name); ok {
-				return p, want, true
+			if p, msg, code, ok := findBadValue(v.Field(i), name); ok {
+				return p, msg, code, true
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			if p, want, ok := findBadValue(v.Index(i), path+"["+strconv.Itoa(i)+"]"); ok {
-				return p, want, true
+			if p, msg, code, ok := findBadValue(v.Index(i), path+"["+strconv.Itoa(i)+"]"); ok {
+				return p, msg, code, true
 			}
 		}
 	case reflect.Map:
 		for it := v.MapRange(); it.Next(); {
-			if p, want, ok := findBadValue(it.Value(), path+"."+it.Key().String()); ok {
-				return p, want, true
+			if p, msg, code, ok := findBadValue(it.Value(), path+"."+it.Key().String()); ok {
+				return p, msg, code, true
 			}
 		}
 	}
-	return "", "", false
+	return "", "", "", false
 }

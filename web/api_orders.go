@@ -10,13 +10,17 @@ import (
 )
 
 func (s *Server) apiCreateOrder(c echo.Context) error {
+	key, sent, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
 	var req domain.NewOrder
 	if err := bind(c, &req); err != nil {
 		return err
 	}
 	var idem *service.Idempotency
-	if key, ok := c.Request().Header["Idempotency-Key"]; ok {
-		idem = &service.Idempotency{Scope: actorOf(c).ID, Key: key[0]}
+	if sent {
+		idem = &service.Idempotency{Scope: actorOf(c).ID, Key: key}
 	}
 	order, replayed, err := s.svc.CreateOrder(c.Request().Context(), actorOf(c), req, idem)
 	if err != nil {
@@ -25,7 +29,7 @@ func (s *Server) apiCreateOrder(c echo.Context) error {
 	if replayed {
 		c.Response().Header().Set("Idempotent-Replayed", "true")
 	}
-	return c.JSON(http.StatusCreated, toOrderJSON(order))
+	return writeOrder(c, http.StatusCreated, order)
 }
 
 func (s *Server) apiGetOrder(c echo.Context) error {
@@ -33,7 +37,7 @@ func (s *Server) apiGetOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderJSON(order))
+	return writeOrder(c, http.StatusOK, order)
 }
 
 type orderListJSON struct {
@@ -78,5 +82,5 @@ func (s *Server) apiTransition(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderJSON(order))
+	return writeOrder(c, http.StatusOK, order)
 }

@@ -12,6 +12,7 @@ import (
 type orderJSON struct {
 	ID                string            `json:"id"`
 	OrderNumber       string            `json:"order_number"`
+	Version           int64             `json:"version"`
 	Status            string            `json:"status"`
 	PaymentStatus     string            `json:"payment_status"`
 	FulfillmentStatus string            `json:"fulfillment_status"`
@@ -76,6 +77,7 @@ type paymentJSON struct {
 	ID        string  `json:"id"`
 	Gateway   string  `json:"gateway"`
 	Amount    string  `json:"amount"`
+	Currency  string  `json:"currency"`
 	Status    string  `json:"status"`
 	Reference string  `json:"reference"`
 	Attention string  `json:"attention,omitempty"`
@@ -91,9 +93,9 @@ type refundJSON struct {
 	CreatedAt apiTime `json:"created_at"`
 }
 
-func toPaymentJSON(p domain.Payment, currency string) paymentJSON {
-	return paymentJSON{ID: p.ID, Gateway: p.Gateway, Amount: domain.FormatAmount(p.Amount, currency), Status: p.Status,
-		Reference: p.Reference, Attention: p.Attention, CreatedAt: apiTime(p.CreatedAt.UTC())}
+func toPaymentJSON(p domain.Payment) paymentJSON {
+	return paymentJSON{ID: p.ID, Gateway: p.Gateway, Amount: domain.FormatAmount(p.Amount, p.Currency), Currency: p.Currency,
+		Status: p.Status, Reference: p.Reference, Attention: p.Attention, CreatedAt: apiTime(p.CreatedAt.UTC())}
 }
 
 func toRefundJSON(r domain.Refund, currency string) refundJSON {
@@ -179,7 +181,7 @@ func (t *apiTime) UnmarshalText(b []byte) error {
 func toOrderJSON(o domain.Order) orderJSON {
 	money := func(d decimal.Decimal) string { return domain.FormatAmount(d, o.Currency) }
 	out := orderJSON{
-		ID: o.ID, OrderNumber: o.Number, Status: string(o.Status), PaymentStatus: string(o.PaymentStatus),
+		ID: o.ID, OrderNumber: o.Number, Version: o.Version, Status: string(o.Status), PaymentStatus: string(o.PaymentStatus),
 		FulfillmentStatus: string(o.FulfillmentStatus), Currency: o.Currency,
 		Subtotal: money(o.Subtotal), Discount: money(o.Discount), Shipping: money(o.Shipping), Tax: money(o.Tax),
 		ManualDiscount: money(o.ManualDiscount), Total: money(o.Total), Paid: money(o.Paid), Refunded: money(o.Refunded), RefundPending: money(o.RefundPending),
@@ -205,7 +207,7 @@ func toOrderJSON(o domain.Order) orderJSON {
 			ReturnedQuantity: it.ReturnedQuantity})
 	}
 	for _, p := range o.Payments {
-		out.Payments = append(out.Payments, toPaymentJSON(p, o.Currency))
+		out.Payments = append(out.Payments, toPaymentJSON(p))
 	}
 	for _, r := range o.Refunds {
 		out.Refunds = append(out.Refunds, toRefundJSON(r, o.Currency))

@@ -37,8 +37,9 @@ func (s *Server) apiRecordPayment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	setETag(c, o.Version)
 	return c.JSON(http.StatusCreated, orderPaymentJSON{
-		paymentJSON: toPaymentJSON(p, o.Currency),
+		paymentJSON: toPaymentJSON(p),
 		OrderID:     o.ID, OrderNumber: o.Number, PaymentStatus: string(o.PaymentStatus), OrderStatus: string(o.Status)})
 }
 
@@ -59,6 +60,7 @@ func (s *Server) apiCreatePaymentIntent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	setETag(c, pi.OrderVersion)
 	return c.JSON(http.StatusCreated, paymentIntentJSON{ID: pi.ID, ClientSecret: pi.ClientSecret,
 		Amount: domain.FormatAmount(pi.Amount, pi.Currency), Currency: pi.Currency, PaymentID: pi.PaymentID})
 }
@@ -88,6 +90,7 @@ func (s *Server) apiRefund(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	setETag(c, o.Version)
 	return c.JSON(http.StatusCreated, orderRefundJSON{
 		refundJSON: toRefundJSON(r, o.Currency),
 		OrderID:    o.ID, OrderNumber: o.Number, PaymentStatus: string(o.PaymentStatus), OrderStatus: string(o.Status)})
@@ -106,5 +109,5 @@ func (s *Server) apiCancel(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderJSON(o))
+	return writeOrder(c, http.StatusOK, o)
 }

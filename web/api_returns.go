@@ -23,10 +23,18 @@ func toOrderReturnJSON(r domain.OrderReturn) orderReturnJSON {
 	return out
 }
 
+// writeReturn answers one return, with its order's version as ETag (If-Match of a
+// decision on it).
+func writeReturn(c echo.Context, status int, r domain.OrderReturn) error {
+	setETag(c, r.OrderVersion)
+	return c.JSON(status, toOrderReturnJSON(r))
+}
+
 func (s *Server) apiRequestReturn(c echo.Context) error {
 	var req struct {
-		Items  []returnItemJSON `json:"items"`
-		Reason string           `json:"reason"`
+		Items          []returnItemJSON `json:"items"`
+		Reason         string           `json:"reason"`
+		NotifyCustomer *bool            `json:"notify_customer"`
 	}
 	if err := bind(c, &req); err != nil {
 		return err
@@ -35,11 +43,11 @@ func (s *Server) apiRequestReturn(c echo.Context) error {
 	for i, it := range req.Items {
 		in.Items[i] = domain.LineQuantity{OrderItemID: it.OrderItemID, Quantity: it.Quantity, Reason: it.Reason}
 	}
-	r, err := s.svc.RequestReturn(c.Request().Context(), actorOf(c), c.Param("id"), in)
+	r, err := s.svc.RequestReturn(notifyCtx(c, req.NotifyCustomer), actorOf(c), c.Param("id"), in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toOrderReturnJSON(r))
+	return writeReturn(c, http.StatusCreated, r)
 }
 
 func (s *Server) apiGetReturn(c echo.Context) error {
@@ -47,7 +55,7 @@ func (s *Server) apiGetReturn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderReturnJSON(r))
+	return writeReturn(c, http.StatusOK, r)
 }
 
 type returnListJSON struct {
@@ -90,7 +98,7 @@ func (s *Server) apiApproveReturn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderReturnJSON(r))
+	return writeReturn(c, http.StatusOK, r)
 }
 
 func (s *Server) apiRejectReturn(c echo.Context) error {
@@ -105,7 +113,7 @@ func (s *Server) apiRejectReturn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderReturnJSON(r))
+	return writeReturn(c, http.StatusOK, r)
 }
 
 func (s *Server) apiReceiveReturn(c echo.Context) error {
@@ -120,5 +128,5 @@ func (s *Server) apiReceiveReturn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderReturnJSON(r))
+	return writeReturn(c, http.StatusOK, r)
 }

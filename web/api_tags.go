@@ -23,7 +23,7 @@ func (s *Server) apiSetTags(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderJSON(order))
+	return writeOrder(c, http.StatusOK, order)
 }
 
 func (s *Server) apiHold(c echo.Context) error {
@@ -37,7 +37,7 @@ func (s *Server) apiHold(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderJSON(order))
+	return writeOrder(c, http.StatusOK, order)
 }
 
 func (s *Server) apiRelease(c echo.Context) error {
@@ -45,5 +45,5 @@ func (s *Server) apiRelease(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toOrderJSON(order))
+	return writeOrder(c, http.StatusOK, order)
 }

@@ -87,6 +87,7 @@ type eventJSON struct {
 
 type eventDataJSON struct {
 	Order       orderJSON        `json:"order"`
+	Changed     []string         `json:"changed,omitempty"` // order.updated
 	Fulfillment *fulfillmentJSON `json:"fulfillment,omitempty"`
 	Return      *returnJSON      `json:"return,omitempty"`
 	Refund      *refundJSON      `json:"refund,omitempty"`
@@ -95,7 +96,7 @@ type eventDataJSON struct {
 // eventBody is the service's EventEncoder.
 func eventBody(ev service.WebhookEvent) ([]byte, error) {
 	o := ev.Order
-	data := eventDataJSON{Order: toOrderJSON(o)}
+	data := eventDataJSON{Order: toOrderJSON(o), Changed: ev.Changed}
 	if ev.RefID != "" {
 		switch ev.Type {
 		case domain.EventFulfillmentCreated, domain.EventFulfillmentUpdated:

@@ -23,9 +23,11 @@ func statusOf(code string) int {
 		return http.StatusForbidden
 	case domain.CodeNotFound:
 		return http.StatusNotFound
-	case domain.CodeInvalidTransition, domain.CodeOutOfStock, domain.CodeIdempotencyKeyReused,
+	case domain.CodeInvalidTransition, domain.CodeOutOfStock, domain.CodeIdempotencyKeyReused, domain.CodeIdempotencyKeyInUse,
 		domain.CodeAlreadyProcessed, domain.CodeConflict, domain.CodeInventoryBelowReserved, domain.CodeOnHold:
 		return http.StatusConflict
+	case domain.CodePreconditionFailed:
+		return http.StatusPreconditionFailed
 	case domain.CodeTooLarge:
 		return http.StatusRequestEntityTooLarge
 	case domain.CodeRateLimited:
@@ -91,7 +93,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	de := s.toDomainError(c, err)
 	status := statusOf(de.Code)
 	if isAPI(c) {
-		_ = c.JSON(status, errorBody{Error: errorDetail{Code: de.Code, Message: de.Message, Fields: de.Fields}})
+		detail := errorDetail{Code: de.Code, Message: de.Message, Fields: de.Fields}
+		var stale *domain.StaleError
+		if errors.As(err, &stale) {
+			setETag(c, stale.Order.Version)
+			_ = c.JSON(status, staleBody{Error: detail, Order: toOrderJSON(stale.Order)})
+			return
+		}
+		_ = c.JSON(status, errorBody{Error: detail})
 		return
 	}
 	if s.renderErrorPage != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"errors"
 	"maps"
 	"net/http"
 	"slices"
@@ -9,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/shopspring/decimal"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/views"
@@ -26,6 +26,11 @@ type formFailure struct {
 	Errors  views.Errors
 	Lines   map[string]string
 	Message string // the service's message, as it is, for a flash
+	// Stale: the order changed since the form was drawn, and nothing was done; Changed
+	// says what changed meanwhile, Order is the order as it is now.
+	Stale   bool
+	Changed []string
+	Order   domain.Order
 }
 
 // formErrors places a service error on a form whose inputs are named inputs (none named:
@@ -38,6 +43,12 @@ func (s *Server) formErrors(c echo.Context, err error, inputs ...string) (formFa
 		return formFailure{}, err
 	}
 	f := formFailure{Status: statusOf(de.Code), Errors: views.Errors{}, Lines: map[string]string{}, Message: de.Message}
+	var stale *domain.StaleError
+	if errors.As(err, &stale) {
+		f.Status, f.Stale, f.Changed, f.Order = http.StatusUnprocessableEntity, true, staleChanges(stale), stale.Order
+		f.Errors[""] = "This order changed while you were editing, so nothing was saved. Check the form against the order as it is now and submit again."
+		return f, nil
+	}
 	if f.Status == http.StatusConflict && (len(de.Fields) > 0 || isHTMX(c)) {
 		// A conflict about the input is the form's error, and htmx swaps in only 2xx and
 		// 422 responses (views/page.go).
@@ -77,23 +88,6 @@ func sentence(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:] + "."
-}
-
-// formDecimal reads an amount typed into a form; "1,234.50" is accepted.
-func formDecimal(fe domain.FieldErrors, field, s string) decimal.Decimal {
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
-	if s == "" {
-		fe.Add(field, "is required")
-		return decimal.Zero
-	}
-	// Exponents are refused as the API refuses them: "1e999999999" parses, and then costs
-	// a huge number of digits to compare or round.
-	d, err := decimal.NewFromString(s)
-	if err != nil || strings.ContainsAny(s, "eE") || len(s) > 40 {
-		fe.Add(field, "must be a number such as 19.99")
-		return decimal.Zero
-	}
-	return d
 }
 
 // quantities is what a "how many of each line" form (ship, return) sent: one input per

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"strings"
@@ -81,7 +82,22 @@ func TestHostileRequestCorpus(t *testing.T) {
 			[]string{"Authorization", "", "Content-Type", "application/x-www-form-urlencoded"}},
 		request{"login with NUL", "POST", "/login", "email=a%00b&password=x",
 			[]string{"Authorization", "", "Content-Type", "application/x-www-form-urlencoded"}},
+		request{"Idempotency-Key not text", "POST", "/api/v1/orders/" + o.ID + "/refunds", map[string]any{"amount": "1"},
+			[]string{"Idempotency-Key", "\xff\xfe"}},
+		request{"Idempotency-Key not text on a new order", "POST", "/api/v1/orders", orderBody("x@example.com", "TEE-M", 1),
+			[]string{"Idempotency-Key", "key-\xc3\x28"}},
 	)
+	for _, q := range []string{"total_min=1e-5", "total_max=1e309", "total_min=0.00001", "total_max=1234567890123456",
+		"sort=total&cursor=" + base64.RawURLEncoding.EncodeToString([]byte(`{"s":"total","v":"1e9999","i":"`+o.ID+`"}`))} {
+		corpus = append(corpus, request{"amount in a list filter or cursor", "GET", "/api/v1/orders?" + q, nil, nil})
+	}
+	for _, price := range []string{"1e2", "0.00001", "1234567890123456", "\u22121"} {
+		corpus = append(corpus, request{"product price", "PUT", "/api/v1/products/TEE-M", map[string]any{"name": "x", "price": price, "currency": "USD"}, nil})
+	}
+	for _, path := range []string{"/track", "/login"} {
+		ct, body := multipartForm(t, "order_number", o.OrderNumber, "email", "a\x00@b.c", "password", "x")
+		corpus = append(corpus, request{"multipart form with NUL", "POST", path, body, []string{"Authorization", "", "Content-Type", ct}})
+	}
 	if len(corpus) < 150 {
 		t.Fatalf("the corpus has %d requests, want at least 150", len(corpus))
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -50,15 +51,81 @@ func TestHostileBytesAreRefusedCleanly(t *testing.T) {
 			}
 		})
 	}
+	// Every encoding a form may come in is read by the handlers, so each is checked:
+	// multipart (curl -F) and a media type in other letter cases.
+	multi := []struct{ name, path string }{
+		{"MultipartTrackingEmailWithNUL", "/track"},
+		{"MultipartLoginEmailWithNUL", "/login"},
+	}
+	for _, tc := range multi {
+		t.Run(tc.name, func(t *testing.T) {
+			ct, body := multipartForm(t, "order_number", "ORD-1", "email", "a\x00@b.c", "password", "x")
+			resp := rawPost(t, e.srv.URL, tc.path, ct, body)
+			if resp.StatusCode != http.StatusBadRequest || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+				t.Errorf("status %d (%s), want an HTML 400", resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+		})
+	}
+	for _, tc := range []struct{ name, contentType, body string }{
+		{"MultipartFieldNameInvalidUTF8", "", ""},
+		{"FormMediaTypeInCapitals", "Application/X-WWW-Form-Urlencoded", "email=a%00b%40example.com&password=x"},
+		{"FormMediaTypeWithCharset", "application/x-www-form-urlencoded; charset=utf-8", "email=%ff%40example.com&password=x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ct, body := tc.contentType, []byte(tc.body)
+			if ct == "" {
+				ct, body = multipartForm(t, "email\xff", "a@b.c", "password", "x")
+			}
+			if resp := rawPost(t, e.srv.URL, "/login", ct, body); resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("status %d, want 400", resp.StatusCode)
+			}
+		})
+	}
+	t.Run("MultipartBodyOf2MB", func(t *testing.T) {
+		ct, body := multipartForm(t, "email", strings.Repeat("a", 2<<20))
+		if resp := rawPost(t, e.srv.URL, "/login", ct, body); resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("status %d, want 413", resp.StatusCode)
+		}
+	})
+	t.Run("MultipartWithoutBoundary", func(t *testing.T) {
+		if resp := rawPost(t, e.srv.URL, "/login", "multipart/form-data", []byte("email=a")); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("status %d, want 400", resp.StatusCode)
+		}
+	})
 	var sessions int
 	if err := e.pool.QueryRow(context.Background(), "SELECT count(*) FROM sessions").Scan(&sessions); err != nil || sessions != 0 {
 		t.Errorf("%d sessions (%v) after refused logins", sessions, err)
 	}
-	// A page form of a logged-in user: refused the same way.
+	// A page form of a logged-in user: refused the same way, in either encoding.
 	b := e.loggedIn("support")
 	o := e.newOrder("paid")
+	o, _ = e.svc.GetOrder(context.Background(), o.Number)
 	p := b.post("/orders/"+o.Number+"/comments", url.Values{"comment": {"hi\x00there"}})
 	expectStatus(t, p, http.StatusBadRequest)
+	b.get("/orders/" + o.Number)
+	ct, body := multipartForm(t, "_csrf", b.csrf, "comment", "hi\x00there")
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/orders/"+o.Number+"/comments", bytes.NewReader(body))
+	req.Header.Set("Content-Type", ct)
+	expectStatus(t, b.do(req), http.StatusBadRequest)
+	if got, err := e.svc.GetOrder(context.Background(), o.Number); err != nil || len(got.History) != len(o.History) {
+		t.Errorf("history %d entries (%v), want %d: a refused comment was written", len(got.History), err, len(o.History))
+	}
+}
+
+// multipartForm encodes fields (name, value, name, value ...) as curl -F does.
+func multipartForm(t *testing.T, fields ...string) (contentType string, body []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for i := 0; i+1 < len(fields); i += 2 {
+		if err := w.WriteField(fields[i], fields[i+1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return w.FormDataContentType(), buf.Bytes()
 }
 
 // JSON may carry a NUL character (\u0000), which PostgreSQL cannot store: a validation

@@ -10,30 +10,31 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/service"
 	"github.com/oms/oms/views"
 )
 
 // Idempotent writes: a request carrying a key runs once; a retry with the same key and
-// content gets the first answer again (Idempotent-Replayed: true), even while the first
-// is still running (it waits for it). Only answers that did something (2xx, 3xx) are
+// content gets the first answer again (Idempotent-Replayed: true), waiting a while for it
+// when the first is still running, and 409 idempotency_key_in_use when it still runs
+// after that (service.BeginReplay). Only answers that did something (2xx, 3xx) are
 // kept: a refused or failed request changed nothing, so its retry simply runs.
 
-// replayWait is how long a retry waits for the first request with its key to finish.
-const replayWait = 10 * time.Second
-
 // replayedHeaders are the response headers a replay repeats.
-var replayedHeaders = []string{echo.HeaderContentType, echo.HeaderLocation, "HX-Redirect"}
+var replayedHeaders = []string{echo.HeaderContentType, echo.HeaderLocation, "HX-Redirect", "ETag"}
 
 // idempotentAPI makes every POST of the API replayable by its Idempotency-Key header
 // (order creation keeps its key with the order: see service.CreateOrder).
 func (s *Server) idempotentAPI(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		key := c.Request().Header.Get("Idempotency-Key")
+		key, _, err := idempotencyKey(c)
+		if err != nil {
+			return err
+		}
 		if key == "" || c.Request().Method != http.MethodPost || c.Path() == "/api/v1/orders" {
 			return next(c)
 		}
@@ -49,6 +50,21 @@ func (s *Server) idempotentAPI(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// idempotencyKey is the request's Idempotency-Key header; sent is false without one. The
+// key is stored as text, so bytes that are not text (invalid UTF-8; net/http already
+// refuses a NUL in a header) are refused here with 400, before anything runs.
+func idempotencyKey(c echo.Context) (key string, sent bool, err error) {
+	keys, sent := c.Request().Header["Idempotency-Key"]
+	if !sent {
+		return "", false, nil
+	}
+	if !isText(keys[0]) {
+		return "", true, &domain.Error{Code: domain.CodeBadRequest, Message: "Idempotency-Key must be valid UTF-8 text",
+			Fields: map[string]string{"Idempotency-Key": "must be valid UTF-8 text"}}
+	}
+	return keys[0], true, nil
+}
+
 // oneTimeForm makes a form's POST act once per one-time token; a form sent without one
 // runs as usual.
 func (s *Server) oneTimeForm(next echo.HandlerFunc) echo.HandlerFunc {
@@ -62,26 +78,37 @@ func (s *Server) oneTimeForm(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		h := sha256.New()
-		io.WriteString(h, c.Request().URL.Path+"\n") //nolint:errcheck // hashes never fail
-		for _, k := range slices.Sorted(maps.Keys(form)) {
-			if k != "_csrf" {
-				io.WriteString(h, url.QueryEscape(k)+"="+url.QueryEscape(form.Get(k))+"&") //nolint:errcheck
-			}
-		}
-		return s.replayable(c, "staff:"+u.ID, key, h.Sum(nil), next)
+		return s.replayable(c, "staff:"+u.ID, key, formHash(c.Request().URL.Path, form), next)
 	}
+}
+
+// formHash is what a one-time token stands for: the path and every value of every field
+// but the CSRF token, fields in name order, a field's values in the order sent (ids=A&ids=B
+// is another form than ids=A&ids=C, and than ids=B&ids=A). Escaping keeps the
+// separators unambiguous.
+func formHash(path string, form url.Values) []byte {
+	h := sha256.New()
+	io.WriteString(h, path+"\n") //nolint:errcheck // hashes never fail
+	for _, k := range slices.Sorted(maps.Keys(form)) {
+		if k == "_csrf" {
+			continue
+		}
+		for _, v := range form[k] {
+			io.WriteString(h, url.QueryEscape(k)+"="+url.QueryEscape(v)+"&") //nolint:errcheck
+		}
+	}
+	return h.Sum(nil)
 }
 
 // replayable runs next once per key: the first time it records the answer, later it
 // replays it.
 func (s *Server) replayable(c echo.Context, scope, key string, hash []byte, next echo.HandlerFunc) error {
 	ctx := c.Request().Context()
-	claimed, r, err := s.svc.BeginReplay(ctx, scope, key, hash, replayWait)
+	claim, r, err := s.svc.BeginReplay(ctx, scope, key, hash)
 	if err != nil {
 		return err
 	}
-	if !claimed {
+	if claim == nil {
 		for k, v := range r.Headers {
 			c.Response().Header().Set(k, v)
 		}
@@ -90,6 +117,8 @@ func (s *Server) replayable(c echo.Context, scope, key string, hash []byte, next
 		_, err := c.Response().Write(r.Body)
 		return err
 	}
+	// A panic leaves the key running but silent: a retry takes it over once it is stale.
+	defer claim.Stop()
 	rec := &recorder{ResponseWriter: c.Response().Writer}
 	c.Response().Writer = rec
 	if err := next(c); err != nil {
@@ -97,7 +126,7 @@ func (s *Server) replayable(c echo.Context, scope, key string, hash []byte, next
 	}
 	status := c.Response().Status
 	if status < 200 || status >= 400 {
-		return s.svc.ForgetReplay(context.WithoutCancel(ctx), scope, key)
+		return claim.Forget(context.WithoutCancel(ctx))
 	}
 	kept := service.Replay{Status: status, Headers: map[string]string{}, Body: append([]byte{}, rec.body.Bytes()...)}
 	for _, h := range replayedHeaders {
@@ -105,8 +134,8 @@ func (s *Server) replayable(c echo.Context, scope, key string, hash []byte, next
 			kept.Headers[h] = v
 		}
 	}
-	if err := s.svc.FinishReplay(context.WithoutCancel(ctx), scope, key, kept); err != nil {
-		return errors.Join(err, s.svc.ForgetReplay(context.WithoutCancel(ctx), scope, key))
+	if err := claim.Finish(context.WithoutCancel(ctx), kept); err != nil {
+		return errors.Join(err, claim.Forget(context.WithoutCancel(ctx)))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"strconv"
@@ -81,7 +82,8 @@ func (s *Server) baseMiddleware() []echo.MiddlewareFunc {
 // refuseMalformedInput answers 400 to a path, query or form that is not valid UTF-8 or
 // holds a NUL byte: no id, SKU, order number, filter or form field can contain one, and
 // PostgreSQL would refuse the text with an error that must not surface as a 500. (JSON
-// bodies are checked when decoded: see badValue.)
+// bodies are checked when decoded: see badValue; the Idempotency-Key header where it is
+// read: see idempotencyKey.)
 func refuseMalformedInput(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u := c.Request().URL
@@ -89,26 +91,60 @@ func refuseMalformedInput(next echo.HandlerFunc) echo.HandlerFunc {
 		for key, vs := range u.Query() {
 			parts = append(append(parts, key), vs...)
 		}
-		if ct := c.Request().Header.Get(echo.HeaderContentType); strings.HasPrefix(ct, echo.MIMEApplicationForm) {
-			form, err := c.FormParams()
-			var he *echo.HTTPError
-			if errors.As(err, &he) {
-				return err // the body is too large
-			}
-			if err != nil {
-				return domain.Errorf(domain.CodeBadRequest, "the form could not be read: %v", err)
-			}
-			for key, vs := range form {
-				parts = append(append(parts, key), vs...)
-			}
+		form, err := postedForm(c.Request())
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return err // the body is too large
 		}
+		if err != nil {
+			return domain.Errorf(domain.CodeBadRequest, "the form could not be read: %v", err)
+		}
+		parts = append(parts, form...)
 		for _, part := range parts {
-			if !utf8.ValidString(part) || strings.ContainsRune(part, 0) {
+			if !isText(part) {
 				return domain.Errorf(domain.CodeBadRequest, "the request holds bytes that are not valid text")
 			}
 		}
 		return next(c)
 	}
+}
+
+// postedForm parses a form body as the handlers' c.FormValue will (so that they read what
+// was checked) and returns its field names, values and file names. net/http reads a body
+// as a form when its media type, in any letter case, is urlencoded or multipart/form-data
+// (curl -F); anything else is left for the handler.
+func postedForm(r *http.Request) ([]string, error) {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType)) // as net/http reads it, even with a bad parameter
+	if mediaType != echo.MIMEApplicationForm && mediaType != echo.MIMEMultipartForm {
+		return nil, nil
+	}
+	var err error
+	if mediaType == echo.MIMEApplicationForm {
+		err = r.ParseForm()
+	} else {
+		err = r.ParseMultipartForm(maxBody) // at most maxBody (BodyLimit): in memory, no file on disk
+	}
+	if err != nil {
+		return nil, err
+	}
+	var parts []string
+	for key, vs := range r.PostForm {
+		parts = append(append(parts, key), vs...)
+	}
+	if r.MultipartForm != nil {
+		for key, files := range r.MultipartForm.File {
+			parts = append(parts, key)
+			for _, f := range files {
+				parts = append(parts, f.Filename)
+			}
+		}
+	}
+	return parts, nil
+}
+
+// isText reports whether s is text PostgreSQL can store: valid UTF-8 without NUL.
+func isText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // methodLabel is a request's method as metrics name it: one of the methods HTTP defines,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -97,8 +98,10 @@ func documentedSchemas(c *openAPIChecker) map[string]*base.SchemaProxy {
 // documentedOperation is what the route table is compared with.
 type documentedOperation struct {
 	id     string
-	public bool   // security: [] (no token)
-	scope  string // the role of its bearerAuth requirement
+	public bool     // security: [] (no token)
+	scopes []string // the roles of its bearerAuth requirement: all are needed
+	// when is x-scopes-when-true: a body field that, set to true, needs one more scope
+	when map[string]string
 }
 
 // documentedOperations are the document's operations by "METHOD /path/{param}".
@@ -119,13 +122,28 @@ func documentedOperations(t *testing.T) map[string]documentedOperation {
 				d.public = true
 			default:
 				for _, req := range op.Security {
-					if roles, ok := req.Requirements.Get("bearerAuth"); ok && len(roles) == 1 {
-						d.scope = roles[0]
+					if roles, ok := req.Requirements.Get("bearerAuth"); ok {
+						d.scopes = roles
+					}
+				}
+			}
+			if op.Extensions != nil {
+				if n, ok := op.Extensions.Get("x-scopes-when-true"); ok {
+					if err := n.Decode(&d.when); err != nil {
+						t.Errorf("%s %s: x-scopes-when-true: %v", method, path, err)
 					}
 				}
 			}
 			out[strings.ToUpper(method)+" "+path] = d
 		}
+	}
+	return out
+}
+
+func scopeNames(ss []domain.Scope) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
 	}
 	return out
 }
@@ -153,8 +171,15 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 			t.Errorf("%s is served but not in openapi.json", key)
 		case publicRoutes[r.Method+" "+r.Path] != d.public:
 			t.Errorf("%s: public in the route table %v, in openapi.json %v", key, publicRoutes[r.Method+" "+r.Path], d.public)
-		case !d.public && string(apiScopes[r.Method+" "+r.Path]) != d.scope:
-			t.Errorf("%s needs the scope %q, openapi.json says %q", key, apiScopes[r.Method+" "+r.Path], d.scope)
+		case !d.public:
+			rule := apiScopes[r.Method+" "+r.Path]
+			when := map[string]string{}
+			for _, b := range rule.when {
+				when[b.field] = string(b.scope)
+			}
+			if !slices.Equal(scopeNames(rule.all), d.scopes) || !maps.Equal(when, d.when) {
+				t.Errorf("%s needs the scopes %v (and %v when true), openapi.json says %v (and %v)", key, rule.all, when, d.scopes, d.when)
+			}
 		}
 	}
 	for key := range documented {

@@ -91,14 +91,15 @@ func parseTimeParam(fe domain.FieldErrors, v url.Values, key string, upper bool)
 	return &t
 }
 
+// parseDecimalParam reads an amount to compare with a money column.
 func parseDecimalParam(fe domain.FieldErrors, v url.Values, key string) decimal.NullDecimal {
 	s := strings.TrimSpace(v.Get(key))
 	if s == "" {
 		return decimal.NullDecimal{}
 	}
-	d, err := decimal.NewFromString(s)
-	if err != nil || len(s) > 40 {
-		fe.Add(key, "must be a decimal amount such as 19.99")
+	d, err := domain.ParseDecimal(s, domain.MoneyDigits)
+	if err != nil {
+		fe.Add(key, err.Error())
 		return decimal.NullDecimal{}
 	}
 	return decimal.NewNullDecimal(d)

@@ -28,9 +28,9 @@ func (s *Server) pageChain() []echo.MiddlewareFunc {
 }
 
 // staffPage is the middleware of a staff page: session, CSRF, a logged-in enabled user,
-// and permission perm.
+// and permission perm; a form drawn from some version of an order acts only on that one.
 func (s *Server) staffPage(perm domain.Permission) []echo.MiddlewareFunc {
-	return []echo.MiddlewareFunc{s.loadSession, s.csrfMW, s.requireStaff, requirePerm(perm), s.readYourWrites}
+	return []echo.MiddlewareFunc{s.loadSession, s.csrfMW, s.requireStaff, requirePerm(perm), s.readYourWrites, formVersion}
 }
 
 // readYourWrites sends a staff user's reads to the primary for a while after they
@@ -157,7 +157,11 @@ func (s *Server) renderLogin(c echo.Context, status int, form views.LoginForm) e
 func (s *Server) loginSubmit(c echo.Context) error {
 	email, password := c.FormValue("email"), c.FormValue("password")
 	form := views.LoginForm{Email: email, Next: localPath(c.FormValue("next"))}
-	u, err := s.svc.Login(c.Request().Context(), email, password, clientKey(c.RealIP()))
+	attempt := service.LoginAttempt{Email: email, Password: password, Client: clientKey(c.RealIP())}
+	if dc, err := c.Cookie(s.deviceCookieName()); err == nil {
+		attempt.Device = dc.Value
+	}
+	u, device, err := s.svc.Login(c.Request().Context(), attempt)
 	if err != nil {
 		de := s.toDomainError(c, err)
 		if de.Code == domain.CodeInternal {
@@ -177,6 +181,8 @@ func (s *Server) loginSubmit(c echo.Context) error {
 	s.sessions.Put(ctx, sessionUserKey, u.ID)
 	s.sessions.Put(ctx, sessionVersionKey, u.SessionVersion)
 	s.rotateCSRF(c) // a token seen before the login is worth nothing after it
+	c.SetCookie(&http.Cookie{Name: s.deviceCookieName(), Value: device, Path: "/", MaxAge: int(service.LoginDeviceKeep / time.Second),
+		HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
 	s.log.Info("staff login", "request_id", requestID(c), "staff_id", u.ID)
 	return c.Redirect(http.StatusSeeOther, form.Next)
 }

@@ -103,7 +103,7 @@ func (s *Server) fulfillRefused(c echo.Context, req domain.FulfillmentRequest, q
 		return err
 	}
 	f := newFulfillForm(o)
-	f.Carrier, f.Tracking, f.Notify, f.Errors = req.Carrier, req.TrackingNumber, req.NotifyCustomer, fail.Errors
+	f.Carrier, f.Tracking, f.Notify, f.Errors, f.Changed = req.Carrier, req.TrackingNumber, req.NotifyCustomer, fail.Errors, fail.Changed
 	placeQuantities(f.Lines, qty, fail)
 	if qty.Bad {
 		delete(f.Errors, "")

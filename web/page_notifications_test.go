@@ -42,6 +42,10 @@ func TestSettingsCustomerEmails(t *testing.T) {
 	if enabled || subject != "Your parcel {order_number}" {
 		t.Fatalf("after save: enabled %v, subject %q", enabled, subject)
 	}
+	// The return requested email previews a made-up return's items.
+	expectBody(t, admin.get("/settings/emails"), "Return requested")
+	expectBody(t, admin.get("/settings/emails/return_requested"), "Return requested email", "A return was requested for order 1001",
+		"Items in this return", "T-shirt, medium")
 	expectStatus(t, admin.get("/settings/emails/nope"), http.StatusNotFound)
 	expectStatus(t, e.loggedIn(domain.RoleSupport).get("/settings/emails"), http.StatusForbidden)
 }

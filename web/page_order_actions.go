@@ -143,7 +143,7 @@ func notifyIf(c echo.Context, v views.Form) context.Context {
 // formAmount reads the amount of a payment or refund form.
 func formAmount(v views.Form) (decimal.Decimal, error) {
 	fe := domain.FieldErrors{}
-	amount := formDecimal(fe, "amount", v.V("amount"))
+	amount, _ := domain.FormDecimal(fe, "amount", v.V("amount"), domain.MoneyDigits, true)
 	return amount, fe.Err()
 }
 
@@ -159,10 +159,13 @@ func (s *Server) reviewOrderForm(c echo.Context, kind string, v views.Form, amou
 	if err != nil {
 		return err
 	}
+	if err := checkFormVersion(c, o); err != nil {
+		return s.orderFormRefused(c, kind, v, err)
+	}
 	if err := check(o); err != nil {
 		return s.orderFormRefused(c, kind, v, err)
 	}
-	f := views.OrderForm{Kind: kind, Order: o, Form: v}
+	f := views.OrderForm{Kind: kind, Order: o, Form: v, Amount: amount}
 	if c.FormValue("edit") == "" {
 		f.Confirm = confirmMessage(f, amount)
 	}
@@ -179,7 +182,7 @@ func (s *Server) orderFormRefused(c echo.Context, kind string, v views.Form, err
 	if err != nil {
 		return err
 	}
-	v.Errors = fail.Errors
+	v.Errors, v.Changed = fail.Errors, fail.Changed
 	return s.renderOrderForm(c, fail.Status, views.OrderForm{Kind: kind, Order: o, Form: v})
 }
 

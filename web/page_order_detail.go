@@ -122,7 +122,7 @@ func possibleActions(o domain.Order, lines []views.DetailLine) []permittedAction
 		case domain.StatusPending:
 			transition(next, "Mark as pending")
 		case domain.StatusPaid:
-			if o.Outstanding().IsPositive() {
+			if o.Balance().Outstanding.IsPositive() {
 				add(domain.PermRecordPayments, payment)
 			} else {
 				transition(next, "Mark as paid")

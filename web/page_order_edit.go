@@ -69,7 +69,10 @@ func (s *Server) editOrderContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e.Contact.Errors = fail.Errors
+	e.Contact.Errors, e.Contact.Changed = fail.Errors, fail.Changed
+	if fail.Stale {
+		e.Order, e.ContactEditable = fail.Order, domain.CheckContactEditable(fail.Order) == nil
+	}
 	return s.renderOrderEdit(c, fail.Status, e)
 }
 
@@ -83,6 +86,9 @@ func (s *Server) editOrderLines(c echo.Context) error {
 	}
 	e := newOrderEdit(o)
 	in, rows, err := readLinesForm(c, o, e.Lines.Values)
+	if err == nil {
+		err = checkFormVersion(c, o) // a review of a plan made for another state is no review
+	}
 	if err == nil && c.FormValue("edit") != "" {
 		return s.renderOrderEdit(c, http.StatusOK, e)
 	}
@@ -109,7 +115,7 @@ func (s *Server) editOrderLines(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e.Lines.Errors, e.LineErrors = fail.Errors, fail.Lines
+	e.Lines.Errors, e.LineErrors, e.Lines.Changed = fail.Errors, fail.Lines, fail.Changed
 	if current, gerr := s.svc.GetOrder(ctx, o.Number); gerr == nil { // it may have changed meanwhile
 		e.Order, e.LinesEditable = current, domain.CheckLinesEditable(current) == nil
 	}

@@ -172,9 +172,7 @@ func (s *Server) readNewOrder(c echo.Context) (views.NewOrderForm, domain.NewOrd
 		in.BillingAddress = &domain.Address{}
 		unflatten(f.Values, "billing_address", in.BillingAddress)
 	}
-	if f.V("manual_discount") != "" {
-		in.ManualDiscount = formDecimal(fe, "manual_discount", f.V("manual_discount"))
-	}
+	in.ManualDiscount, _ = domain.FormDecimal(fe, "manual_discount", f.V("manual_discount"), domain.MoneyDigits, false)
 	for i, l := range f.Lines {
 		n, err := strconv.Atoi(l.Quantity)
 		if err != nil {

@@ -217,7 +217,7 @@ func TestOrdersListShowsFiltersSortSearchAndPages(t *testing.T) {
 	t.Run("InvalidFiltersAreShownByTheFilter", func(t *testing.T) {
 		p := b.get("/orders?status=lost&created_from=yesterday&total_min=abc")
 		expectStatus(t, p, http.StatusUnprocessableEntity)
-		expectBody(t, p, `id="err-created_from"`, "must be a date", `id="err-total_min"`, "must be a decimal amount",
+		expectBody(t, p, `id="err-created_from"`, "must be a date", `id="err-total_min"`, "must be a number such as 19.99",
 			"These filters cannot be applied", `value="yesterday"`)
 		p = b.get("/orders?status=lost")
 		expectStatus(t, p, http.StatusUnprocessableEntity)

@@ -137,10 +137,10 @@ func productInput(c echo.Context, sku string) (views.ProductForm, domain.Product
 	f := views.ProductForm{SKU: sku, Name: c.FormValue("name"), Price: c.FormValue("price"), SalePrice: c.FormValue("sale_price"),
 		Currency: strings.ToUpper(strings.TrimSpace(c.FormValue("currency"))), Active: c.FormValue("active") == "on"}
 	fe := domain.FieldErrors{}
-	p := domain.Product{SKU: sku, Name: strings.TrimSpace(f.Name), Currency: f.Currency, Active: f.Active,
-		Price: formDecimal(fe, "price", f.Price)}
-	if strings.TrimSpace(f.SalePrice) != "" {
-		p.SalePrice = decimal.NewNullDecimal(formDecimal(fe, "sale_price", f.SalePrice))
+	p := domain.Product{SKU: sku, Name: strings.TrimSpace(f.Name), Currency: f.Currency, Active: f.Active}
+	p.Price, _ = domain.FormDecimal(fe, "price", f.Price, domain.MoneyDigits, true)
+	if sale, ok := domain.FormDecimal(fe, "sale_price", f.SalePrice, domain.MoneyDigits, false); ok {
+		p.SalePrice = decimal.NewNullDecimal(sale)
 	}
 	return f, p, fe.Err()
 }

@@ -25,12 +25,17 @@ func TestHeldOrderOnTheStaffPages(t *testing.T) {
 	p := support.post("/orders/"+o.Number+"/hold", url.Values{"reason": {"Fraud check <b>pending</b>"}})
 	expectStatus(t, p, http.StatusSeeOther)
 
-	// Everyone who opens the order sees why, who and when; the warehouse may release it.
+	// Everyone who opens the order sees why, who and when; support and admins may release
+	// it, the warehouse not (support's fraud check is not the warehouse's to overrule).
 	for _, b := range []*browser{wh, support, e.loggedIn(domain.RoleAdmin)} {
 		p := b.get("/orders/" + o.Number)
 		expectStatus(t, p, http.StatusOK)
-		expectBody(t, p, `class="hold-banner"`, "On hold: this order must not ship.", "Fraud check &lt;b&gt;pending&lt;/b&gt;", "Held by Test support", "Put on hold", "Release")
+		expectBody(t, p, `class="hold-banner"`, "On hold: this order must not ship.", "Fraud check &lt;b&gt;pending&lt;/b&gt;", "Held by Test support", "Put on hold")
+		if releasable := strings.Contains(p.Body, `action="/orders/`+o.Number+`/release"`); releasable != (b != wh) {
+			t.Errorf("release form shown %v, want it for support and admins only", releasable)
+		}
 	}
+	expectBody(t, wh.get("/orders/"+o.Number), "only support or an admin may release it")
 	if p := wh.get("/orders/" + o.Number); strings.Contains(p.Body, `name="tag"`) || strings.Contains(p.Body, "chip-remove") {
 		t.Error("the warehouse may not tag, yet sees the tag form")
 	}
@@ -57,8 +62,8 @@ func TestHeldOrderOnTheStaffPages(t *testing.T) {
 		t.Fatal("a held order was fulfilled through the form")
 	}
 
-	// Released by the warehouse, it is back in the queue and ships.
-	expectStatus(t, wh.post("/orders/"+o.Number+"/release", nil), http.StatusSeeOther)
+	// Released by support, it is back in the queue and the warehouse ships it.
+	expectStatus(t, support.post("/orders/"+o.Number+"/release", nil), http.StatusSeeOther)
 	p = wh.get("/orders/" + o.Number)
 	expectBody(t, p, "Released from hold", "Put on hold")
 	if strings.Contains(p.Body, `class="hold-banner"`) {
@@ -118,4 +123,51 @@ func TestTagsOnTheStaffPages(t *testing.T) {
 	expectStatus(t, e.loggedIn(domain.RoleWarehouse).post("/orders/bulk/tag", ids), http.StatusForbidden)
 	p = support.post("/orders/bulk/tag", url.Values{"tag": {"promo"}, "action": {"add"}})
 	expectStatus(t, p, http.StatusSeeOther) // refused as a whole: a flash on the list
+}
+
+// Releasing a hold needs the right to place that kind of hold (issue 20): the warehouse
+// releases what the warehouse held, not an admin's fraud review (no Release button, and
+// a 403 saying who may, the hold staying); support neither; the admin does. A token
+// releases only what a token held: a person's hold is released on the order page.
+func TestReleasingAHoldNeedsTheRightToPlaceThatKindOfHold(t *testing.T) {
+	e := newPageEnv(t)
+	o := e.newOrder("paid")
+	admin, support, wh := e.loggedIn(domain.RoleAdmin), e.loggedIn(domain.RoleSupport), e.loggedIn(domain.RoleWarehouse)
+	expectStatus(t, admin.post("/orders/"+o.Number+"/hold", url.Values{"reason": {"Fraud review"}}), http.StatusSeeOther)
+
+	p := wh.get("/orders/" + o.Number)
+	expectBody(t, p, "Fraud review", "was put on hold by Test admin (admin): only an admin may release it.")
+	if strings.Contains(p.Body, `action="/orders/`+o.Number+`/release"`) {
+		t.Error("the warehouse is offered to release an admin's hold")
+	}
+	for _, b := range []*browser{wh, support} {
+		p := b.post("/orders/"+o.Number+"/release", nil)
+		expectStatus(t, p, http.StatusForbidden)
+		expectBody(t, p, "was put on hold by Test admin (admin): only an admin may release it")
+	}
+	_, token, err := e.svc.CreateToken(context.Background(), "ERP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := &apiEnv{t: t, srv: e.srv, svc: e.svc, pool: e.pool, token: token}
+	r := api.mustCode(http.StatusForbidden, domain.CodeForbidden, "POST", "/api/v1/orders/"+o.ID+"/release", nil)
+	if !strings.Contains(string(r.Body), "staff release this one on the order page") {
+		t.Errorf("token release refusal: %s", r.Body)
+	}
+	if got, _ := e.svc.GetOrder(context.Background(), o.Number); got.Hold == nil || got.Hold.Reason != "Fraud review" {
+		t.Fatalf("a refused release changed the hold: %+v", got.Hold)
+	}
+	expectStatus(t, admin.post("/orders/"+o.Number+"/release", nil), http.StatusSeeOther)
+
+	// What the warehouse held, the warehouse releases; so may support and the admin.
+	expectStatus(t, wh.post("/orders/"+o.Number+"/hold", url.Values{"reason": {"Box damaged, repacking"}}), http.StatusSeeOther)
+	expectBody(t, wh.get("/orders/"+o.Number), `action="/orders/`+o.Number+`/release"`)
+	expectStatus(t, wh.post("/orders/"+o.Number+"/release", nil), http.StatusSeeOther)
+
+	// A token's hold: the token releases it, or support; not the warehouse.
+	api.must(http.StatusOK, "POST", "/api/v1/orders/"+o.ID+"/hold", map[string]any{"reason": "Fraud score 87"})
+	expectStatus(t, wh.post("/orders/"+o.Number+"/release", nil), http.StatusForbidden)
+	expectStatus(t, support.post("/orders/"+o.Number+"/release", nil), http.StatusSeeOther)
+	api.must(http.StatusOK, "POST", "/api/v1/orders/"+o.ID+"/hold", map[string]any{"reason": "Fraud score 90"})
+	api.must(http.StatusOK, "POST", "/api/v1/orders/"+o.ID+"/release", nil)
 }

@@ -257,7 +257,7 @@ func TestLoginThrottlingCannotLockAnyoneOut(t *testing.T) {
 	ctx := context.Background()
 	const attacker, colleague = "198.51.100.7", "203.0.113.20"
 	guess := func(email, password, from string) error {
-		_, err := e.svc.Login(ctx, email, password, from)
+		_, _, err := e.svc.Login(ctx, service.LoginAttempt{Email: email, Password: password, Client: from})
 		return err
 	}
 	var wg sync.WaitGroup

@@ -39,12 +39,17 @@ func signedEvent(t testing.TB, id, typ string, obj map[string]any) ([]byte, stri
 }
 
 // stripeProxy stands between the gateway and stripe-mock: it records the idempotency key
-// of every refund created, and can answer refunds as Stripe does for cards that take
-// days (pending), which stripe-mock never does.
+// of every refund and PaymentIntent created, can answer refunds as Stripe does for cards
+// that take days (pending), which stripe-mock never does, and can hold the first
+// slowIntents PaymentIntent creations for slowFor before passing them on (a Stripe that
+// answers late, after the caller gave up).
 type stripeProxy struct {
 	mu           sync.Mutex
 	refundKeys   []string
+	intentKeys   []string
 	pendingReply bool
+	slowIntents  int
+	slowFor      time.Duration
 }
 
 func (p *stripeProxy) start(t testing.TB, target string) string {
@@ -76,7 +81,19 @@ func (p *stripeProxy) start(t testing.TB, target string) string {
 		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
 		return nil
 	}
-	srv := httptest.NewServer(rp)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/payment_intents" {
+			p.mu.Lock()
+			p.intentKeys = append(p.intentKeys, r.Header.Get("Idempotency-Key"))
+			slow := p.slowIntents > 0
+			p.slowIntents--
+			p.mu.Unlock()
+			if slow {
+				time.Sleep(p.slowFor)
+			}
+		}
+		rp.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
@@ -87,12 +104,19 @@ func (p *stripeProxy) keys() []string {
 	return append([]string(nil), p.refundKeys...)
 }
 
+// intents lists the idempotency keys of the PaymentIntent creations Stripe received.
+func (p *stripeProxy) intents() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.intentKeys...)
+}
+
 // paidByCard is an order of one TEE-M paid with a Stripe PaymentIntent.
 func (e *apiEnv) paidByCard(email string) (orderJSON, paymentIntentJSON) {
 	e.t.Helper()
 	o := e.createOrder(orderBody(email, "TEE-M", 1))
 	pi := e.stripeIntent(o.ID)
-	payload, sig := stripeEvent(e.t, testWebhookSecret, "evt_paid_"+pi.ID, "payment_intent.succeeded", pi.ID)
+	payload, sig := stripeEvent(e.t, testWebhookSecret, "evt_paid_"+pi.ID, "payment_intent.succeeded", pi)
 	e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig)
 	return e.fetchOrder(o.ID), pi
 }
@@ -104,7 +128,7 @@ func TestDeclinedCardThenSuccessIsBooked(t *testing.T) {
 	o := e.createOrder(orderBody("retry@example.com", "TEE-M", 1))
 	pi := e.stripeIntent(o.ID)
 	for i, typ := range []string{"payment_intent.payment_failed", "payment_intent.payment_failed", "payment_intent.succeeded"} {
-		payload, sig := stripeEvent(t, testWebhookSecret, "evt_"+strconv.Itoa(i), typ, pi.ID)
+		payload, sig := stripeEvent(t, testWebhookSecret, "evt_"+strconv.Itoa(i), typ, pi)
 		e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig)
 	}
 	o = e.fetchOrder(o.ID)
@@ -125,7 +149,7 @@ func TestStripeEventsOutOfOrderChangeNothingTwice(t *testing.T) {
 	o, pi := e.paidByCard("order@example.com")
 	before := len(o.History)
 	for i, typ := range []string{"payment_intent.payment_failed", "payment_intent.canceled", "payment_intent.succeeded", "customer.created"} {
-		payload, sig := stripeEvent(t, testWebhookSecret, "evt_late_"+strconv.Itoa(i), typ, pi.ID)
+		payload, sig := stripeEvent(t, testWebhookSecret, "evt_late_"+strconv.Itoa(i), typ, pi)
 		e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig)
 	}
 	o = e.fetchOrder(o.ID)

@@ -23,7 +23,7 @@ func (s *Server) routes() {
 	}
 
 	// JSON API for integrations (bearer token)
-	api := e.Group("/api/v1", s.requireToken, requireScope, s.idempotentAPI)
+	api := e.Group("/api/v1", s.requireToken, requireScope, ifMatch, s.idempotentAPI)
 	api.PUT("/products/:sku", s.apiPutProduct)
 	api.GET("/products/:sku", s.apiGetProduct)
 	api.PUT("/inventory/:sku", s.apiPutInventory)

@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -93,21 +95,20 @@ func TestSettingsMakesScopedTokens(t *testing.T) {
 
 // The authorization matrix, generated from the route table: every route is public (a
 // short list), a staff route with its permission (staffRoute), or an API route with its
-// scope (apiScopes). Each staff route is tried without a session and by each role; each API
-// route without a token and with a token that lacks its scope.
+// scope rule (apiScopes). Each staff route is tried without a session and by each role;
+// each API route without a token, with a token that has every scope (never refused), with
+// one lacking each scope it needs (refused, naming it), and, for a scope its body asks
+// for, with one lacking that scope: refused when the body sets the field, not otherwise.
 func TestAuthorizationMatrixFromTheRouteTable(t *testing.T) {
 	e := newPageEnv(t)
 	o := e.newOrder("paid")
 	params := strings.NewReplacer(":number", o.Number, ":id", "00000000-0000-0000-0000-000000000000", ":sku", "TEE-1", "*", "app.css")
 	s := New(Config{}, e.svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	// Two tokens of one scope each: every route lacks the scope of one of them.
-	_, scoped, err := e.svc.CreateToken(context.Background(), "scoped", domain.ScopeWebhooks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, exportsOnly, err := e.svc.CreateToken(context.Background(), "exports only", domain.ScopeExports)
-	if err != nil {
-		t.Fatal(err)
+	api := &apiEnv{t: t, srv: e.srv, svc: e.svc, pool: e.pool}
+	full := api.tokenWith("every scope", domain.Scopes...)
+	lacking := map[domain.Scope]*apiEnv{} // a token with every scope but one
+	for _, sc := range domain.Scopes {
+		lacking[sc] = api.tokenWith("all but "+string(sc), slices.DeleteFunc(slices.Clone(domain.Scopes), func(x domain.Scope) bool { return x == sc })...)
 	}
 	browsers := map[domain.Role]*browser{}
 	for _, r := range domain.Roles {
@@ -123,6 +124,11 @@ func TestAuthorizationMatrixFromTheRouteTable(t *testing.T) {
 		}
 		resp.Body.Close()
 		return resp.StatusCode
+	}
+	refusedFor := func(r apiResponse, scope domain.Scope) bool {
+		var b errorBody
+		_ = json.Unmarshal(r.Body, &b)
+		return r.Status == http.StatusForbidden && b.Error.Fields["scope"] == string(scope)
 	}
 	tried := 0
 	for _, route := range s.echo.Routes() {
@@ -147,17 +153,30 @@ func TestAuthorizationMatrixFromTheRouteTable(t *testing.T) {
 			}
 			continue
 		}
-		if scope, ok := apiScopes[key]; ok {
+		if rule, ok := apiScopes[key]; ok {
 			tried++
-			lacking := scoped
-			if scope == domain.ScopeWebhooks {
-				lacking = exportsOnly
-			}
 			if r := (&apiEnv{t: t, srv: e.srv, token: "none"}).do(route.Method, path, map[string]any{}); r.Status != http.StatusUnauthorized {
 				t.Errorf("%s without a token: %d", key, r.Status)
 			}
-			if r := (&apiEnv{t: t, srv: e.srv, token: lacking}).do(route.Method, path, map[string]any{}); r.Status != http.StatusForbidden {
-				t.Errorf("%s with a token lacking its scope: %d", key, r.Status)
+			body := map[string]any{}
+			for _, b := range rule.when {
+				body[b.field] = true
+			}
+			if r := full.do(route.Method, path, body); r.Status == http.StatusForbidden || r.Status == http.StatusInternalServerError {
+				t.Errorf("%s with a token of every scope: %d %s", key, r.Status, r.Body)
+			}
+			for _, need := range rule.all {
+				if r := lacking[need].do(route.Method, path, map[string]any{}); !refusedFor(r, need) {
+					t.Errorf("%s with a token lacking %s: %d %s, want 403 naming it", key, need, r.Status, r.Body)
+				}
+			}
+			for _, b := range rule.when {
+				if r := lacking[b.scope].do(route.Method, path, map[string]any{b.field: true}); !refusedFor(r, b.scope) {
+					t.Errorf("%s {%q: true} with a token lacking %s: %d %s, want 403 naming it", key, b.field, b.scope, r.Status, r.Body)
+				}
+				if r := lacking[b.scope].do(route.Method, path, map[string]any{b.field: false}); r.Status == http.StatusForbidden {
+					t.Errorf("%s {%q: false} with a token lacking %s: 403 %s, want it allowed", key, b.field, b.scope, r.Body)
+				}
 			}
 			continue
 		}
@@ -183,4 +202,88 @@ func pageRequest(t *testing.T, e *pageEnv, method, path, csrf string) *http.Requ
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	return req
+}
+
+// tokenWith makes a token limited to scopes and answers an env that calls with it.
+func (e *apiEnv) tokenWith(name string, scopes ...domain.Scope) *apiEnv {
+	e.t.Helper()
+	_, token, err := e.svc.CreateToken(context.Background(), name, scopes...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &apiEnv{t: e.t, srv: e.srv, svc: e.svc, pool: e.pool, token: token}
+}
+
+// mustBeRefusedFor expects a 403 forbidden that names the scope.
+func mustBeRefusedFor(t *testing.T, r apiResponse, scope domain.Scope) {
+	t.Helper()
+	var b errorBody
+	_ = json.Unmarshal(r.Body, &b)
+	if r.Status != http.StatusForbidden || b.Error.Code != domain.CodeForbidden || b.Error.Fields["scope"] != string(scope) ||
+		!strings.Contains(b.Error.Message, string(scope)) {
+		t.Fatalf("status %d %s, want 403 forbidden naming %s", r.Status, r.Body, scope)
+	}
+}
+
+// Cancelling with a refund moves money: a token with orders:write alone may cancel, but
+// not refund (however the body spells "refund"), and nothing changes when it is refused.
+func TestCancelWithARefundNeedsPaymentsWrite(t *testing.T) {
+	e := newAPIEnv(t)
+	e.product("TEE-M", "25.00", 10)
+	storefront := e.tokenWith("storefront", domain.ScopeOrdersRead, domain.ScopeOrdersWrite)
+	o := e.paidOrderOf("refund@example.com", "TEE-M", 1)
+	for _, body := range []string{`{"reason": "fraud", "refund": true}`, `{"REFUND": true}`, `{"refund": false, "Refund": true}`} {
+		mustBeRefusedFor(t, storefront.do("POST", "/api/v1/orders/"+o.ID+"/cancel", body), domain.ScopePaymentsWrite)
+	}
+	if got := e.fetchOrder(o.ID); got.Status != "paid" || len(got.Refunds) != 0 || got.Refunded != "0.00" {
+		t.Fatalf("a refused cancellation changed the order: %s, %d refunds, refunded %s", got.Status, len(got.Refunds), got.Refunded)
+	}
+	var cancelled orderJSON
+	storefront.must(http.StatusOK, "POST", "/api/v1/orders/"+o.ID+"/cancel", map[string]any{"reason": "changed mind"}).JSON(t, &cancelled)
+	if cancelled.Status != "cancelled" || len(cancelled.Refunds) != 0 {
+		t.Fatalf("cancel without a refund: %s, %d refunds", cancelled.Status, len(cancelled.Refunds))
+	}
+
+	o = e.paidOrderOf("refund2@example.com", "TEE-M", 1)
+	payments := e.tokenWith("payments only", domain.ScopePaymentsWrite)
+	mustBeRefusedFor(t, payments.do("POST", "/api/v1/orders/"+o.ID+"/cancel", map[string]any{"refund": true}), domain.ScopeOrdersWrite)
+	both := e.tokenWith("back office", domain.ScopeOrdersWrite, domain.ScopePaymentsWrite)
+	both.must(http.StatusOK, "POST", "/api/v1/orders/"+o.ID+"/cancel", map[string]any{"refund": true}).JSON(t, &cancelled)
+	if cancelled.Status != "cancelled" || cancelled.Refunded != "25.00" {
+		t.Fatalf("cancel with a refund by a token with both scopes: %s, refunded %s", cancelled.Status, cancelled.Refunded)
+	}
+}
+
+// Approving a return refunds it and changes the order: it needs both scopes.
+func TestApprovingAReturnNeedsOrdersWriteAndPaymentsWrite(t *testing.T) {
+	e := newAPIEnv(t)
+	e.product("TEE-M", "25.00", 10)
+	o := e.deliveredOrderOf("return@example.com", "TEE-M", 1)
+	var ret struct {
+		ID string `json:"id"`
+	}
+	e.must(http.StatusCreated, "POST", "/api/v1/orders/"+o.ID+"/returns", map[string]any{
+		"items": []map[string]any{{"order_item_id": o.Items[0].ID, "quantity": 1}}}).JSON(t, &ret)
+	payments := e.tokenWith("payments only", domain.ScopePaymentsWrite)
+	mustBeRefusedFor(t, payments.do("POST", "/api/v1/returns/"+ret.ID+"/approve", map[string]any{}), domain.ScopeOrdersWrite)
+	if got := e.fetchOrder(o.ID); got.Status != "delivered" || len(got.Refunds) != 0 {
+		t.Fatalf("a refused approval changed the order: %s, %d refunds", got.Status, len(got.Refunds))
+	}
+	e.tokenWith("back office", domain.ScopeOrdersWrite, domain.ScopePaymentsWrite).
+		must(http.StatusOK, "POST", "/api/v1/returns/"+ret.ID+"/approve", map[string]any{})
+}
+
+// A webhook endpoint receives whole orders in its events: creating one needs orders:read
+// as well as webhooks.
+func TestCreatingAWebhookEndpointNeedsOrdersRead(t *testing.T) {
+	e := newNotifyEnv(t, nil).apiEnv
+	hooks := e.tokenWith("hooks", domain.ScopeWebhooks)
+	body := map[string]any{"url": "http://127.0.0.1:9/oms", "events": []string{"order.created"}}
+	mustBeRefusedFor(t, hooks.do("POST", "/api/v1/webhook_endpoints", body), domain.ScopeOrdersRead)
+	if n := e.count("webhook_endpoints"); n != 0 {
+		t.Fatalf("%d endpoints after a refusal", n)
+	}
+	hooks.must(http.StatusOK, "GET", "/api/v1/webhook_endpoints", nil) // listing shows no order
+	e.tokenWith("hooks and orders", domain.ScopeWebhooks, domain.ScopeOrdersRead).
+		must(http.StatusCreated, "POST", "/api/v1/webhook_endpoints", body)
 }

@@ -46,6 +46,16 @@ func newSessionManager(pool *pgxpool.Pool, secure bool) *scs.SessionManager {
 	return sm
 }
 
+// deviceCookieName is the cookie that makes a browser known to the accounts it logged in
+// to (service.Login), so that guessing elsewhere cannot lock their owners out of it.
+// Secure: __Host-, like the session's.
+func (s *Server) deviceCookieName() string {
+	if s.cfg.SecureCookies {
+		return "__Host-oms_device"
+	}
+	return "oms_device"
+}
+
 // loadSession is scs's LoadAndSave for echo: the handler (and the error handler) run with
 // the session-bearing request and write through scs's response writer, so that the
 // session is saved and its cookie set before the first byte of the response.

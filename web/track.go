@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/service"
@@ -35,32 +33,36 @@ func clientKey(addr string) string {
 	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
-// trackLimiter limits the public tracking lookups (API and page share one budget) per
-// client address, so that nobody can walk through order numbers and emails.
+// trackLimiter limits the public tracking lookups and customers' return requests (API
+// and page share one budget) per client address, so that nobody can walk through order
+// numbers and emails, or file returns in customers' names by guessing. The budget is kept
+// in PostgreSQL, shared by every process; a request costs one UPSERT into an unlogged
+// table, which keeps a lookup cheap.
 func (s *Server) trackLimiter() echo.MiddlewareFunc {
-	r, burst := s.cfg.TrackRate, s.cfg.TrackBurst
-	if r <= 0 {
-		r = defaultTrackRate
+	limit := service.RateLimit{Rate: s.cfg.TrackRate, Burst: s.cfg.TrackBurst}
+	if limit.Rate <= 0 {
+		limit.Rate = defaultTrackRate
 	}
-	if burst <= 0 {
-		burst = defaultTrackBurst
+	if limit.Burst <= 0 {
+		limit.Burst = defaultTrackBurst
 	}
-	retryAfter := strconv.Itoa(int(math.Ceil(1 / r)))
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(r), Burst: burst, ExpiresIn: 3 * time.Minute}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return clientKey(c.RealIP()), nil },
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			allowed, wait, err := s.svc.TakeRequest(c.Request().Context(), "track:"+clientKey(c.RealIP()), limit)
+			if err != nil {
+				return err
+			}
+			if allowed {
+				return next(c)
+			}
+			retryAfter := strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
 			c.Response().Header().Set("Retry-After", retryAfter)
 			if isAPI(c) {
 				return domain.Errorf(domain.CodeRateLimited, "too many tracking lookups from this address; retry in %s s", retryAfter)
 			}
 			return s.renderTrack(c, http.StatusTooManyRequests, views.TrackPage{RateLimited: true})
-		},
-		ErrorHandler: func(c echo.Context, err error) error {
-			return domain.Errorf(domain.CodeBadRequest, "could not tell who is asking")
-		},
-	})
+		}
+	}
 }
 
 type publicTrackingJSON struct {

@@ -62,7 +62,7 @@ func TestStripeWebhook(t *testing.T) {
 	t.Run("SucceededPaymentMakesOrderPaidOnce", func(t *testing.T) {
 		o := e.createOrder(orderBody("ann@example.com", "TEE-M", 1))
 		pi := e.stripeIntent(o.ID)
-		payload, sig := stripeEvent(t, testWebhookSecret, "evt_succeeded_1", "payment_intent.succeeded", pi.ID)
+		payload, sig := stripeEvent(t, testWebhookSecret, "evt_succeeded_1", "payment_intent.succeeded", pi)
 		e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig, "Authorization", "")
 		o = e.fetchOrder(o.ID)
 		if o.Status != "paid" || o.PaymentStatus != "completed" || o.Paid != "19.99" || o.Payments[0].Status != "completed" {
@@ -97,7 +97,7 @@ func TestStripeWebhook(t *testing.T) {
 			t.Errorf("%d events recorded", events)
 		}
 		// A second event about the same, already settled intent changes nothing either.
-		payload2, sig2 := stripeEvent(t, testWebhookSecret, "evt_succeeded_again", "payment_intent.succeeded", pi.ID)
+		payload2, sig2 := stripeEvent(t, testWebhookSecret, "evt_succeeded_again", "payment_intent.succeeded", pi)
 		e.must(http.StatusOK, "POST", "/webhooks/stripe", payload2, "Stripe-Signature", sig2)
 		if o = e.fetchOrder(o.ID); len(o.History) != before || o.Paid != "19.99" {
 			t.Fatalf("second event changed the order")
@@ -107,7 +107,7 @@ func TestStripeWebhook(t *testing.T) {
 	t.Run("ConcurrentFirstDeliveriesPayOnce", func(t *testing.T) {
 		o := e.createOrder(orderBody("ann@example.com", "TEE-M", 1))
 		pi := e.stripeIntent(o.ID)
-		payload, sig := stripeEvent(t, testWebhookSecret, "evt_race", "payment_intent.succeeded", pi.ID)
+		payload, sig := stripeEvent(t, testWebhookSecret, "evt_race", "payment_intent.succeeded", pi)
 		var wg sync.WaitGroup
 		for range 10 {
 			wg.Go(func() {
@@ -126,7 +126,7 @@ func TestStripeWebhook(t *testing.T) {
 	t.Run("FailedPaymentIsRecorded", func(t *testing.T) {
 		o := e.createOrder(orderBody("ann@example.com", "TEE-M", 1))
 		pi := e.stripeIntent(o.ID)
-		payload, sig := stripeEvent(t, testWebhookSecret, "evt_failed_1", "payment_intent.payment_failed", pi.ID)
+		payload, sig := stripeEvent(t, testWebhookSecret, "evt_failed_1", "payment_intent.payment_failed", pi)
 		e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig)
 		o = e.fetchOrder(o.ID)
 		h := o.History[len(o.History)-1]
@@ -136,7 +136,7 @@ func TestStripeWebhook(t *testing.T) {
 		}
 		// A new intent can still pay the order.
 		pi2 := e.stripeIntent(o.ID)
-		payload, sig = stripeEvent(t, testWebhookSecret, "evt_after_failure", "payment_intent.succeeded", pi2.ID)
+		payload, sig = stripeEvent(t, testWebhookSecret, "evt_after_failure", "payment_intent.succeeded", pi2)
 		e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig)
 		if o = e.fetchOrder(o.ID); o.Status != "paid" {
 			t.Fatalf("order = %s", o.Status)
@@ -146,8 +146,8 @@ func TestStripeWebhook(t *testing.T) {
 	t.Run("ErrBadRequestOnBadSignature", func(t *testing.T) {
 		o := e.createOrder(orderBody("ann@example.com", "TEE-M", 1))
 		pi := e.stripeIntent(o.ID)
-		payload, sig := stripeEvent(t, testWebhookSecret, "evt_forged", "payment_intent.succeeded", pi.ID)
-		_, wrongSig := stripeEvent(t, "whsec_other", "evt_forged", "payment_intent.succeeded", pi.ID)
+		payload, sig := stripeEvent(t, testWebhookSecret, "evt_forged", "payment_intent.succeeded", pi)
+		_, wrongSig := stripeEvent(t, "whsec_other", "evt_forged", "payment_intent.succeeded", pi)
 		tampered := []byte(strings.Replace(string(payload), "evt_forged", "evt_forgeX", 1))
 		for name, c := range map[string]struct {
 			body []byte
@@ -175,9 +175,9 @@ func TestStripeWebhook(t *testing.T) {
 	})
 
 	t.Run("UnknownEventsAreRecordedAndIgnored", func(t *testing.T) {
-		payload, sig := stripeEvent(t, testWebhookSecret, "evt_other", "charge.refunded", "ch_123")
+		payload, sig := stripeEvent(t, testWebhookSecret, "evt_other", "charge.refunded", paymentIntentJSON{ID: "ch_123"})
 		e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig)
-		payload, sig = stripeEvent(t, testWebhookSecret, "evt_unknown_intent", "payment_intent.succeeded", "pi_not_ours")
+		payload, sig = stripeEvent(t, testWebhookSecret, "evt_unknown_intent", "payment_intent.succeeded", paymentIntentJSON{ID: "pi_not_ours"})
 		e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig)
 		var events int
 		e.scalar(&events, `SELECT count(*) FROM stripe_events WHERE id IN ('evt_other', 'evt_unknown_intent')`)
@@ -201,7 +201,7 @@ func TestStripeRefundGoesThroughStripe(t *testing.T) {
 	o := e.createOrder(orderBody("ann@example.com", "TEE-M", 2)) // 39.98
 	e.recordPayment(o.ID, "9.98")
 	pi := e.stripeIntent(o.ID) // 30.00
-	payload, sig := stripeEvent(t, testWebhookSecret, "evt_paid", "payment_intent.succeeded", pi.ID)
+	payload, sig := stripeEvent(t, testWebhookSecret, "evt_paid", "payment_intent.succeeded", pi)
 	e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig)
 
 	// Newest payment first: 25 from the card alone, then 10 = 5 card + 5 manual. A card
@@ -247,7 +247,7 @@ func TestStripeNotConfigured(t *testing.T) {
 	e.product("TEE-M", "19.99", 10)
 	o := e.createOrder(orderBody("ann@example.com", "TEE-M", 1))
 	e.mustCode(http.StatusServiceUnavailable, "unavailable", "POST", "/api/v1/orders/"+o.ID+"/payment_intents", map[string]any{})
-	payload, sig := stripeEvent(t, testWebhookSecret, "evt_x", "payment_intent.succeeded", "pi_x")
+	payload, sig := stripeEvent(t, testWebhookSecret, "evt_x", "payment_intent.succeeded", paymentIntentJSON{ID: "pi_x"})
 	if r := e.sendWebhook(payload, sig); r.Status != http.StatusServiceUnavailable {
 		t.Errorf("webhook without Stripe: %d %s", r.Status, r.Body)
 	}
@@ -277,7 +277,7 @@ func TestStripeSuccessOnACancelledOrderIsNotBooked(t *testing.T) {
 	}
 
 	// The customer paid before the cancellation reached Stripe: the money is real.
-	payload, sig := stripeEvent(t, testWebhookSecret, "evt_late_success", "payment_intent.succeeded", pi.ID)
+	payload, sig := stripeEvent(t, testWebhookSecret, "evt_late_success", "payment_intent.succeeded", pi)
 	e.must(http.StatusOK, "POST", "/webhooks/stripe", payload, "Stripe-Signature", sig, "Authorization", "")
 	o = e.fetchOrder(o.ID)
 	if o.Status != "cancelled" || o.Paid != "0.00" || o.PaymentStatus != "pending" {

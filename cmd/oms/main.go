@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -31,6 +32,9 @@ commands:
   migrate                                    apply pending database migrations
   serve                                      serve HTTP on OMS_ADDR and run background jobs
   user add --email E --name N --role R       add a staff user (password read from stdin)
+  user passwd --email E                      set a staff user's password (read from stdin); ends their sessions
+  user disable --email E                     disable a staff user; ends their sessions
+  user list                                  list the staff users: email, name, role, active or disabled
   token add --name N [--scopes S,...]        create an API token (printed once), limited to scopes
                                              (orders:read, orders:write, payments:write,
                                              catalog:write, exports, webhooks; none: everything)
@@ -84,23 +88,39 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	}
 }
 
+// userUsage is what `oms user` takes.
+const userUsage = "usage: oms user add --email E --name N --role admin|support|warehouse | passwd --email E | disable --email E | list"
+
+// cliActor is who the user commands act as: nobody's own account, so that no rule about
+// changing oneself applies (the last active admin is still kept).
+var cliActor = domain.Actor{Type: domain.ActorSystem, Name: "cli"}
+
 func userCmd(ctx context.Context, cfg config, args []string, stdin io.Reader, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "add" {
-		return errors.New("usage: oms user add --email E --name N --role admin|support|warehouse")
+	switch {
+	case len(args) == 0:
+	case args[0] == "add":
+		return userAdd(ctx, cfg, args[1:], stdin, stdout)
+	case args[0] == "passwd" || args[0] == "disable":
+		return userChange(ctx, cfg, args[0], args[1:], stdin, stdout)
+	case args[0] == "list" && len(args) == 1:
+		return withService(ctx, cfg, func(svc *service.Service) error { return listUsers(ctx, svc, stdout) })
 	}
+	return errors.New(userUsage)
+}
+
+func userAdd(ctx context.Context, cfg config, args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	email := fs.String("email", "", "email address (the login)")
 	name := fs.String("name", "", "display name")
 	role := fs.String("role", "", "admin, support or warehouse")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("user add: %w", err)
 	}
-	password, err := bufio.NewReader(stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("read password from stdin: %w", err)
+	password, err := readPassword(stdin)
+	if err != nil {
+		return err
 	}
-	password = strings.TrimRight(password, "\r\n")
 	return withService(ctx, cfg, func(svc *service.Service) error {
 		u, err := svc.CreateStaffUser(ctx, *email, *name, domain.Role(*role), password)
 		if err != nil {
@@ -109,6 +129,73 @@ func userCmd(ctx context.Context, cfg config, args []string, stdin io.Reader, st
 		fmt.Fprintf(stdout, "created %s user %s (%s)\n", u.Role, u.Email, u.ID)
 		return nil
 	})
+}
+
+// userChange is `oms user passwd` (the password read from stdin) and `oms user disable`:
+// the same changes as in Settings, so each ends the user's sessions.
+func userChange(ctx context.Context, cfg config, cmd string, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user "+cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	email := fs.String("email", "", "the user's email address")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("user %s: %w", cmd, err)
+	}
+	if *email == "" {
+		return fmt.Errorf("user %s: --email is required", cmd)
+	}
+	var password string
+	if cmd == "passwd" {
+		var err error
+		if password, err = readPassword(stdin); err != nil {
+			return err
+		}
+	}
+	return withService(ctx, cfg, func(svc *service.Service) error {
+		u, err := svc.StaffUserByEmail(ctx, *email)
+		if err != nil {
+			return err
+		}
+		done := "disabled"
+		if cmd == "passwd" {
+			_, err = svc.ResetStaffPassword(ctx, u.ID, password)
+			done = "has a new password"
+		} else {
+			_, err = svc.SetStaffDisabled(ctx, cliActor, u.ID, true)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s %s; their sessions have ended\n", u.Email, done)
+		return nil
+	})
+}
+
+// readPassword reads a password, one line of standard input.
+func readPassword(stdin io.Reader) (string, error) {
+	password, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	return strings.TrimRight(password, "\r\n"), nil
+}
+
+// listUsers prints the staff users, a column each for email, name, role and whether they
+// are disabled.
+func listUsers(ctx context.Context, svc *service.Service, stdout io.Writer) error {
+	users, err := svc.ListStaffUsers(ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "EMAIL\tNAME\tROLE\tSTATUS")
+	for _, u := range users {
+		status := "active"
+		if u.Disabled {
+			status = "disabled"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", u.Email, u.Name, u.Role, status)
+	}
+	return w.Flush()
 }
 
 func tokenCmd(ctx context.Context, cfg config, args []string, stdout io.Writer) error {

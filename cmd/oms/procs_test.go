@@ -102,18 +102,11 @@ func omsEnv(extra ...string) []string {
 // runOMS runs a command of the binary to its end and returns its standard output.
 func runOMS(t *testing.T, bin string, env []string, stdin string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = env
-	cmd.Stdin = strings.NewReader(stdin)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("oms %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+	out, errOut, code := runOMSExit(t, bin, env, stdin, args...)
+	if code != 0 {
+		t.Fatalf("oms %s: exit status %d\n%s%s", strings.Join(args, " "), code, out, errOut)
 	}
-	return string(out)
+	return out
 }
 
 // freeAddr is a loopback address with a port nobody listens on now.

@@ -28,7 +28,7 @@ var copyTables = [...]struct {
 		"discount", "shipping", "tax", "total", "paid", "refunded", "customer_email", "customer_name", "customer_phone",
 		"shipping_address", "billing_address", "notes", "source", "coupon_code", "coupon_id", "item_count", "line_summary",
 		"created_at", "updated_at", "paid_at", "shipped_at", "delivered_at", "cancelled_at", "tags", "hold_reason", "held_by",
-		"held_at"}},
+		"held_by_role", "held_at"}},
 	{"order_items", []string{"id", "order_id", "position", "sku", "name", "quantity", "unit_price", "total",
 		"fulfilled_quantity", "returned_quantity"}},
 	{"payments", []string{"id", "order_id", "gateway", "amount", "currency", "status", "reference", "created_at", "updated_at"}},
@@ -76,10 +76,10 @@ func (b *batch) add(o *order) {
 	if o.coupon {
 		couponCode = &o.couponCode
 	}
-	var holdReason, heldBy *string
+	var holdReason, heldBy, heldByRole *string
 	var heldAt *time.Time
 	if h := o.hold; h != nil {
-		holdReason, heldBy, heldAt = &h.Reason, &h.By, &h.At
+		holdReason, heldBy, heldByRole, heldAt = &h.Reason, &h.By, &h.ByRole, &h.At
 	}
 	t := o.totals
 	b.tables[tOrders] = append(b.tables[tOrders], []any{o.id, o.number, string(o.status),
@@ -87,7 +87,7 @@ func (b *batch) add(o *order) {
 		string(domain.DeriveFulfillmentStatus(o.itemCount, fulfilled)), o.currency, t.Subtotal, t.Discount, t.Shipping,
 		t.Tax, t.Total, o.paid, o.refunded, o.cust.email, o.cust.name, o.cust.phone, o.cust.address, o.cust.address,
 		o.notes, o.source, couponCode, couponID, o.itemCount, domain.LineSummary(summary), o.created, o.updated, o.paidAt, o.shippedAt,
-		o.deliveredAt, o.cancelledAt, o.tags, holdReason, heldBy, heldAt})
+		o.deliveredAt, o.cancelledAt, o.tags, holdReason, heldBy, heldByRole, heldAt})
 	for _, f := range o.parcels {
 		b.tables[tFulfillments] = append(b.tables[tFulfillments], f.row(o.id))
 	}

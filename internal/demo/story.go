@@ -286,7 +286,7 @@ func (g *generator) play(o *order, out Outcome, rng *rand.Rand) {
 		g.reserveAll(o, rng)
 		if rng.IntN(50) == 0 { // one paid order in fifty waits on hold
 			who, why := staff(rng), pick(rng, HoldReasons)
-			o.hold = &domain.Hold{Reason: why, By: who.Name, At: step(10*time.Minute, 2*time.Hour)}
+			o.hold = &domain.Hold{Reason: why, By: who.Name, ByRole: string(domain.RoleSupport), At: step(10*time.Minute, 2*time.Hour)}
 			o.history = append(o.history, historyRow(o.id, "hold", "on_hold", why, who, o.hold.At))
 		}
 		return

@@ -16,6 +16,7 @@ type Actor struct {
 	Type ActorType
 	ID   string // staff user or token id; empty for the system
 	Name string // what history shows in "by"
+	Role Role   // a staff user's role; empty for others
 	// Scopes limit a token to parts of the API; nil: everything (see Allows).
 	Scopes []Scope
 }

@@ -113,17 +113,6 @@ func CheckLinesEditable(o Order) error {
 		o.Number, o.Status, o.FulfillmentStatus)
 }
 
-// CheckLinesAddable refuses new lines on an order money was refunded from: its balance
-// counts what was paid, not what was kept, so a refund followed by an added line would
-// look paid and ship unpaid goods. A new order takes them instead.
-func CheckLinesAddable(o Order, e OrderEdit) error {
-	if len(e.Add) == 0 || (o.Refunded.IsZero() && o.RefundPending.IsZero()) {
-		return nil
-	}
-	return Errorf(CodeInvalidTransition, "order %s has had %s %s refunded: lines cannot be added to it; take a new order for them",
-		o.Number, FormatAmount(o.Refunded.Add(o.RefundPending), o.Currency), o.Currency)
-}
-
 func (s Status) editable() bool {
 	switch s {
 	case StatusCreated, StatusPending, StatusPaid, StatusProcessing:
@@ -270,20 +259,4 @@ func PlanEdit(items []OrderItem, e OrderEdit, prices map[string]CatalogPrice, cu
 		return EditPlan{}, FieldErrors{"add": fmt.Sprintf("an order has at most %d lines", MaxOrderLines)}.Err()
 	}
 	return p, nil
-}
-
-// Balance is what an order still owes or is owed after its total changed: money to
-// collect, or money to give back.
-type Balance struct {
-	Outstanding decimal.Decimal // total less paid
-	RefundDue   decimal.Decimal // paid, less refunds made or on their way, beyond the total
-}
-
-// Balance of o; a cancelled order owes nothing (its refund is the cancellation's).
-func (o Order) Balance() Balance {
-	if o.Status == StatusCancelled {
-		return Balance{}
-	}
-	return Balance{Outstanding: decimal.Max(o.Total.Sub(o.Paid), decimal.Zero),
-		RefundDue: decimal.Max(o.Paid.Sub(o.Refunded).Sub(o.RefundPending).Sub(o.Total), decimal.Zero)}
 }

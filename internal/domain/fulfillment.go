@@ -93,6 +93,7 @@ type TrackingEventResult struct {
 	Event             TrackingEvent
 	FulfillmentStatus string // the shipment's status after the event
 	OrderStatus       Status // the order's status after the event
+	OrderVersion      int64  // the order's version after the event
 	CreatedAt         time.Time
 }
 

@@ -47,3 +47,36 @@ func FuzzFormatAmount(f *testing.F) {
 		}
 	})
 }
+
+// Whatever comes in, ParseDecimal answers without a panic; what it accepts has no
+// exponent, fits the column and is the value shopspring/decimal reads; and everything
+// decimal reads that has no exponent and fits is accepted (no valid amount refused).
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"19.99", "1e-5", "1E2", "1e9999", "\u22125", "+.5", "5.", ".", "", "-", "-0.00", "1,234.50", " 1",
+		"0x10", "1_000", "NaN", "\u0661", "99999999999999999999", "0.00001", "0000000000000000000000000000000000000001.5", ".-5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, d := range []Digits{MoneyDigits, TaxPercentDigits} {
+			got, err := ParseDecimal(s, d)
+			if len(s) > maxDecimalLen || strings.ContainsAny(s, "eE") {
+				if err == nil {
+					t.Fatalf("ParseDecimal(%q, %v) = %s: an exponent or a long number was accepted", s, d, got)
+				}
+				continue // and decimal may take long to read it
+			}
+			want, werr := decimal.NewFromString(s)
+			fits := werr == nil && want.Equal(want.Truncate(int32(d.Frac))) && want.Abs().LessThan(decimal.New(1, int32(d.Int)))
+			switch {
+			case err == nil && (!fits || !got.Equal(want)):
+				t.Fatalf("ParseDecimal(%q, %v) = %s; decimal reads %s (%v)", s, d, got, want, werr)
+			case err != nil && fits:
+				t.Fatalf("ParseDecimal(%q, %v) refused a plain decimal that fits: %v", s, d, err)
+			case err == nil:
+				if again, err := ParseDecimal(got.String(), d); err != nil || !again.Equal(got) {
+					t.Fatalf("%q: %s does not read back (%s, %v)", s, got, again, err)
+				}
+			}
+		}
+	})
+}

@@ -5,9 +5,9 @@ package domain
 func CheckStatusGuard(o Order, to Status) error {
 	switch to {
 	case StatusPaid:
-		if o.Paid.LessThan(o.Total) {
+		if b := o.Balance(); !b.PaidInFull() {
 			return Errorf(CodeInvalidTransition, "order %s is not fully paid: record a payment for the outstanding %s %s first",
-				o.Number, FormatAmount(o.Outstanding(), o.Currency), o.Currency)
+				o.Number, FormatAmount(b.Outstanding, o.Currency), o.Currency)
 		}
 	case StatusShipped:
 		if o.FulfillmentStatus != FulfillmentFulfilled {

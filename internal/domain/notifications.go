@@ -17,13 +17,16 @@ const (
 	EmailDelivered      EmailKind = "delivered"
 	EmailCancelled      EmailKind = "cancelled"
 	EmailRefundIssued   EmailKind = "refund_issued" // a refund succeeded
-	EmailReturnApproved EmailKind = "return_approved"
-	EmailReturnReceived EmailKind = "return_received"
+	// EmailReturnRequested: a return was opened in the customer's name (by them, or by
+	// staff), so that they learn of one they did not make.
+	EmailReturnRequested EmailKind = "return_requested"
+	EmailReturnApproved  EmailKind = "return_approved"
+	EmailReturnReceived  EmailKind = "return_received"
 )
 
 // EmailKinds are every kind, in the order Settings lists them.
 var EmailKinds = []EmailKind{EmailOrderConfirmed, EmailShipped, EmailDelivered, EmailCancelled,
-	EmailRefundIssued, EmailReturnApproved, EmailReturnReceived}
+	EmailRefundIssued, EmailReturnRequested, EmailReturnApproved, EmailReturnReceived}
 
 // Label is the kind as people read it: "Order confirmed".
 func (k EmailKind) Label() string {
@@ -78,6 +81,7 @@ const (
 	EventOrderStatusChanged EventType = "order.status_changed"
 	EventOrderPaid          EventType = "order.paid"
 	EventOrderCancelled     EventType = "order.cancelled"
+	EventOrderUpdated       EventType = "order.updated" // an edit, contact, address, tags or hold: data.changed names the fields
 	EventFulfillmentCreated EventType = "fulfillment.created"
 	EventFulfillmentUpdated EventType = "fulfillment.updated"
 	EventReturnRequested    EventType = "return.requested"
@@ -90,7 +94,7 @@ const (
 
 // EventTypes are every event type, in the contract's order.
 var EventTypes = []EventType{EventOrderCreated, EventOrderStatusChanged, EventOrderPaid, EventOrderCancelled,
-	EventFulfillmentCreated, EventFulfillmentUpdated, EventReturnRequested, EventReturnApproved,
+	EventOrderUpdated, EventFulfillmentCreated, EventFulfillmentUpdated, EventReturnRequested, EventReturnApproved,
 	EventReturnRejected, EventReturnReceived, EventRefundCreated, EventRefundUpdated}
 
 // ParseEventTypes checks a webhook endpoint's events: at least one, each known, each once

@@ -189,6 +189,7 @@ func validatePhone(fe FieldErrors, field, s string) {
 type Order struct {
 	ID                   string
 	Number               string
+	Version              int64 // 1 when created, one more with each change (versions.go)
 	Status               Status
 	PaymentStatus        PaymentStatus
 	FulfillmentStatus    FulfillmentStatus
@@ -225,9 +226,6 @@ type Order struct {
 	DeliveredAt          *time.Time
 	CancelledAt          *time.Time
 }
-
-// Outstanding is what is still to be paid.
-func (o Order) Outstanding() decimal.Decimal { return o.Total.Sub(o.Paid) }
 
 // Refundable is what may still be given back: paid less refunded (the service checks it
 // again under the order's lock).
@@ -282,7 +280,8 @@ type Payment struct {
 	ID        string
 	Gateway   string
 	Amount    decimal.Decimal
-	Status    string // pending, completed, failed, canceled, or unapplied (not counted, refunded)
+	Currency  string // the order's, except money received in another (unapplied, never booked)
+	Status    string // pending, completed, failed, canceled, or unapplied (not counted)
 	Reference string
 	Attention string // why staff should look at it; empty when nothing is asked of them
 	CreatedAt time.Time
@@ -350,6 +349,7 @@ type HistoryEntry struct {
 	Actor     string
 	ActorType ActorType
 	At        time.Time
+	Version   int64 // the order's version this change made; 0: not a change (an email's delivery)
 }
 
 // LineSummary is what an order holds in one line, as exports write it and the order

@@ -55,3 +55,17 @@ func TestRoleCan(t *testing.T) {
 		}
 	})
 }
+
+// The staff routes that move money through another permission's form (a cancellation
+// or bulk cancellation with a refund, a return's approval) rely on every role that has
+// that permission being allowed to refund too: API tokens are held to the same by their
+// scopes (web/api_auth.go). A role given one without the other must fail here first.
+func TestRolesThatCancelOrDecideReturnsMayRefund(t *testing.T) {
+	for _, r := range Roles {
+		for _, p := range []Permission{PermCancelOrders, PermDecideReturns} {
+			if r.Can(p) && !r.Can(PermRefund) {
+				t.Errorf("%s may %s (which refunds) but not %s", r, p, PermRefund)
+			}
+		}
+	}
+}

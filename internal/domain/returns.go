@@ -24,6 +24,7 @@ type OrderReturn struct {
 	OrderID       string
 	OrderNumber   string
 	OrderStatus   Status
+	OrderVersion  int64
 	Currency      string
 	CustomerName  string
 	CustomerEmail string

@@ -10,13 +10,17 @@ import (
 // do everything (the API's first contract); one made with some may do only those.
 type Scope string
 
+// Which routes need which scopes is web/api_auth.go's table (apiScopes). Whatever moves
+// money needs payments:write, also where another scope is needed too: cancelling with a
+// refund and approving a return (which refunds it) need orders:write and payments:write.
+// A webhook endpoint is sent whole orders, so creating one needs webhooks and orders:read.
 const (
 	ScopeOrdersRead    Scope = "orders:read"    // read orders, returns, products, stock and tracking
-	ScopeOrdersWrite   Scope = "orders:write"   // create orders, transitions, cancel, fulfillments, returns
-	ScopePaymentsWrite Scope = "payments:write" // payments, payment intents, refunds
+	ScopeOrdersWrite   Scope = "orders:write"   // create and edit orders, transitions, cancel, holds, fulfillments, returns
+	ScopePaymentsWrite Scope = "payments:write" // payments, payment intents, refunds, and the refunds of a cancellation or return
 	ScopeCatalogWrite  Scope = "catalog:write"  // products and stock
 	ScopeExports       Scope = "exports"        // export every order (customers' data in bulk)
-	ScopeWebhooks      Scope = "webhooks"       // webhook endpoints
+	ScopeWebhooks      Scope = "webhooks"       // webhook endpoints (creating one: with orders:read)
 )
 
 // Scopes are all scopes, in the order Settings lists them.
@@ -52,4 +56,14 @@ func joinScopes(ss []Scope) string {
 // without scopes may use every one.
 func (a Actor) Allows(scope Scope) bool {
 	return a.Scopes == nil || slices.Contains(a.Scopes, scope)
+}
+
+// Lacks names the first of scopes the actor may not use; false when it may use them all.
+func (a Actor) Lacks(scopes ...Scope) (Scope, bool) {
+	for _, s := range scopes {
+		if !a.Allows(s) {
+			return s, true
+		}
+	}
+	return "", false
 }

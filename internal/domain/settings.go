@@ -40,14 +40,10 @@ func (in TaxRateInput) Parse() (TaxRate, error) {
 	}
 	validateText(fe, "region", t.Region, 64, false)
 	validateText(fe, "name", t.Name, MaxName, false)
-	pct, ok := parseDecimal(fe, "rate", in.RatePercent, true)
-	if ok {
-		switch {
-		case pct.IsNegative() || pct.GreaterThanOrEqual(decimal.NewFromInt(100)):
+	if pct, ok := FormDecimal(fe, "rate", in.RatePercent, TaxPercentDigits, true); ok {
+		if pct.IsNegative() || pct.GreaterThanOrEqual(decimal.NewFromInt(100)) {
 			fe.Add("rate", "must be at least 0 and below 100")
-		case pct.Exponent() < -4:
-			fe.Add("rate", "may have at most 4 decimals")
-		default:
+		} else {
 			t.Rate = pct.Div(decimal.NewFromInt(100))
 		}
 	}
@@ -75,11 +71,11 @@ func (in ShippingRateInput) Parse() (ShippingRate, error) {
 		r.Name = "Standard"
 	}
 	validateText(fe, "name", r.Name, MaxName, false)
-	if amount, ok := parseDecimal(fe, "amount", in.Amount, true); ok {
+	if amount, ok := FormDecimal(fe, "amount", in.Amount, MoneyDigits, true); ok {
 		validateMoney(fe, "amount", amount, r.Currency)
 		r.Amount = amount
 	}
-	if free, ok := parseDecimal(fe, "free_above", in.FreeAbove, false); ok && strings.TrimSpace(in.FreeAbove) != "" {
+	if free, ok := FormDecimal(fe, "free_above", in.FreeAbove, MoneyDigits, false); ok {
 		validateMoney(fe, "free_above", free, r.Currency)
 		r.FreeAbove = decimal.NewNullDecimal(free)
 	}
@@ -114,7 +110,7 @@ func (in CouponInput) Parse() (Coupon, error) {
 	if !c.Percent && in.Kind == "fixed" && c.Currency == "" {
 		fe.Add("currency", "is required for a fixed amount")
 	}
-	if v, ok := parseDecimal(fe, "value", in.Value, true); ok {
+	if v, ok := FormDecimal(fe, "value", in.Value, MoneyDigits, true); ok {
 		switch {
 		case !v.IsPositive():
 			fe.Add("value", "must be more than 0")
@@ -130,7 +126,7 @@ func (in CouponInput) Parse() (Coupon, error) {
 	if c.Percent {
 		c.Currency = ""
 	}
-	if m, ok := parseDecimal(fe, "min_subtotal", in.MinSubtotal, false); ok && strings.TrimSpace(in.MinSubtotal) != "" {
+	if m, ok := FormDecimal(fe, "min_subtotal", in.MinSubtotal, MoneyDigits, false); ok {
 		validateMoney(fe, "min_subtotal", m, c.Currency)
 		c.MinSubtotal = decimal.NewNullDecimal(m)
 	}
@@ -149,24 +145,6 @@ func (in CouponInput) Parse() (Coupon, error) {
 		}
 	}
 	return c, fe.Err()
-}
-
-// parseDecimal reads a number typed into a form ("1,234.50" is accepted); ok is false
-// when the field is empty or invalid.
-func parseDecimal(fe FieldErrors, field, s string, required bool) (decimal.Decimal, bool) {
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
-	if s == "" {
-		if required {
-			fe.Add(field, "is required")
-		}
-		return decimal.Zero, false
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil || len(s) > 30 {
-		fe.Add(field, "must be a number such as 12.50")
-		return decimal.Zero, false
-	}
-	return d, true
 }
 
 // parseDate reads YYYY-MM-DD as the start of that day in UTC, or of the next day when

@@ -36,7 +36,9 @@ type StaffUser struct {
 }
 
 // Actor is who the user is in history rows.
-func (u StaffUser) Actor() Actor { return Actor{Type: ActorStaff, ID: u.ID, Name: u.Name} }
+func (u StaffUser) Actor() Actor {
+	return Actor{Type: ActorStaff, ID: u.ID, Name: u.Name, Role: u.Role}
+}
 
 // MinPasswordLength is the shortest password a staff account may have.
 const MinPasswordLength = 12

@@ -18,6 +18,7 @@ const (
 type Hold struct {
 	Reason string
 	By     string
+	ByRole string // what kind of holder placed it (HolderRole): who may release it depends on it
 	At     time.Time
 }
 
@@ -102,12 +103,80 @@ func CheckHold(o Order) error {
 	return nil
 }
 
-// CheckRelease tells whether an order may be released: only one on hold.
-func CheckRelease(o Order) error {
-	if o.Hold == nil {
+// Kinds of holders besides the staff roles (HolderRole).
+const (
+	HolderToken  = "token"
+	HolderSystem = "system"
+)
+
+// HolderRole is the kind of holder an actor is when it places a hold: a staff user's
+// role, an API token, or the system. A staff actor without a role counts as an admin,
+// whose holds only an admin releases.
+func HolderRole(a Actor) string {
+	switch a.Type {
+	case ActorStaff:
+		if a.Role.Valid() {
+			return string(a.Role)
+		}
+		return string(RoleAdmin)
+	case ActorToken:
+		return HolderToken
+	}
+	return HolderSystem
+}
+
+// holdRank orders the staff roles by the holds they may release: warehouse staff hold
+// what they find wrong with the goods; support's and an integration's holds (a fraud
+// check through the API) are about the money or the customer, which the warehouse is not
+// to overrule; an admin's only an admin releases. A hold of a kind not listed ranks as
+// an admin's.
+var holdRank = map[string]int{string(RoleWarehouse): 1, string(RoleSupport): 2, HolderToken: 2, string(RoleAdmin): 3}
+
+// CheckRelease tells whether actor a may release order o: only one on hold
+// (invalid_transition), and only with the right to place that kind of hold (forbidden,
+// saying who may): staff whose role ranks at least as the holder's (holdRank); an API
+// token only a hold placed through the API, since an integration must not overrule a
+// person's decision (such holds are released on the order page); the system any.
+func CheckRelease(o Order, a Actor) error {
+	h := o.Hold
+	if h == nil {
 		return Errorf(CodeInvalidTransition, "order %s is not on hold", o.Number)
 	}
-	return nil
+	rank := func(kind string) int {
+		if r, ok := holdRank[kind]; ok {
+			return r
+		}
+		return holdRank[string(RoleAdmin)]
+	}
+	var why string
+	switch a.Type {
+	case ActorSystem:
+		return nil
+	case ActorToken:
+		if h.ByRole == HolderToken {
+			return nil
+		}
+		why = "an API token releases only holds placed through the API; staff release this one on the order page"
+	default:
+		if a.Type == ActorStaff && a.Role.Valid() && rank(string(a.Role)) >= rank(h.ByRole) {
+			return nil
+		}
+		var may []string
+		for _, r := range []Role{RoleWarehouse, RoleSupport, RoleAdmin} {
+			if rank(string(r)) >= rank(h.ByRole) {
+				may = append(may, map[Role]string{RoleWarehouse: "the warehouse", RoleSupport: "support", RoleAdmin: "an admin"}[r])
+			}
+		}
+		why = "only " + may[0] + " may release it"
+		if n := len(may); n > 1 {
+			why = "only " + strings.Join(may[:n-1], ", ") + " or " + may[n-1] + " may release it"
+		}
+	}
+	by := h.ByRole
+	if by == HolderToken {
+		by = "API token"
+	}
+	return Errorf(CodeForbidden, "order %s was put on hold by %s (%s): %s", o.Number, h.By, by, why)
 }
 
 // CheckNotHeld refuses to ship an order on hold (on_hold), naming the reason.

@@ -64,7 +64,7 @@ func TestHoldRules(t *testing.T) {
 	if ErrorCode(CheckHold(Order{Status: StatusPaid, Hold: held})) != CodeInvalidTransition {
 		t.Error("a held order held again")
 	}
-	if ErrorCode(CheckRelease(Order{Status: StatusPaid})) != CodeInvalidTransition || CheckRelease(Order{Hold: held}) != nil {
+	if ErrorCode(CheckRelease(Order{Status: StatusPaid}, System)) != CodeInvalidTransition || CheckRelease(Order{Hold: held}, System) != nil {
 		t.Error("release rules")
 	}
 	if err := CheckNotHeld(Order{Number: "ORD-1", Hold: held}); ErrorCode(err) != CodeOnHold || !strings.Contains(err.Error(), "fraud check") {
@@ -72,5 +72,32 @@ func TestHoldRules(t *testing.T) {
 	}
 	if CheckHoldReason("") == nil || CheckHoldReason(strings.Repeat("x", MaxHoldReason+1)) == nil || CheckHoldReason("ok") != nil {
 		t.Error("hold reason rules")
+	}
+}
+
+// Releasing a hold needs the right to place that kind of hold: the warehouse releases
+// the warehouse's holds, support also support's and the API's, an admin all; a token
+// only holds placed through the API; the system any. Refusals are 403 naming who holds it.
+func TestReleaseNeedsTheRightToPlaceThatKindOfHold(t *testing.T) {
+	staff := func(r Role) Actor { return Actor{Type: ActorStaff, Name: "Test " + string(r), Role: r} }
+	token := Actor{Type: ActorToken, Name: "ERP"}
+	// may[holder] lists who may release a hold that holder placed: W, S, A staff, T token, Y system.
+	may := map[string]string{"warehouse": "WSAY", "support": "SAY", "token": "SATY", "admin": "AY", "system": "AY", "": "AY"}
+	releasers := map[byte]Actor{'W': staff(RoleWarehouse), 'S': staff(RoleSupport), 'A': staff(RoleAdmin), 'T': token, 'Y': System,
+		'-': {Type: ActorStaff, Name: "no role"}, 'C': {Type: ActorCustomer, Name: "customer"}}
+	for holder, allowed := range may {
+		o := Order{Number: "ORD-1", Status: StatusPaid, Hold: &Hold{Reason: "fraud review", By: "Ann", ByRole: holder, At: time.Now()}}
+		for letter, a := range releasers {
+			err := CheckRelease(o, a)
+			if want := strings.IndexByte(allowed, letter) >= 0; (err == nil) != want {
+				t.Errorf("%s releasing a hold of %q: %v, want allowed %v", a.Name, holder, err, want)
+			}
+			if err != nil && (ErrorCode(err) != CodeForbidden || !strings.Contains(err.Error(), "put on hold by Ann")) {
+				t.Errorf("%s releasing a hold of %q: %v, want forbidden naming who held it", a.Name, holder, err)
+			}
+		}
+	}
+	if got := []string{HolderRole(staff(RoleWarehouse)), HolderRole(token), HolderRole(System), HolderRole(Actor{Type: ActorStaff})}; !slices.Equal(got, []string{"warehouse", "token", "system", "admin"}) {
+		t.Errorf("HolderRole = %v", got)
 	}
 }

@@ -21,6 +21,7 @@ type Data struct {
 	Order     domain.Order
 	Shipment  *domain.Fulfillment // a shipped email's package
 	Refund    *domain.Refund      // a refund email's refund
+	Return    *domain.Return      // a return email's return
 }
 
 // Email is a rendered email.
@@ -46,13 +47,29 @@ func Render(ctx context.Context, t domain.EmailTemplate, d Data) (Email, error) 
 
 	var html bytes.Buffer
 	v := views.EmailView{ShopName: d.ShopName, Subject: e.Subject, Paragraphs: paragraphs, Order: d.Order,
-		Shipment: d.Shipment, TrackURL: track}
+		Shipment: d.Shipment, Returning: returning(d), TrackURL: track}
 	if err := views.Email(v).Render(ctx, &html); err != nil {
 		return Email{}, fmt.Errorf("render %s email: %w", t.Kind, err)
 	}
 	e.HTML = html.String()
 	e.Text = text(v)
 	return e, nil
+}
+
+// returning lists the lines of d's return, as the order names them.
+func returning(d Data) []views.EmailReturnLine {
+	if d.Return == nil {
+		return nil
+	}
+	out := make([]views.EmailReturnLine, 0, len(d.Return.Items))
+	for _, it := range d.Return.Items {
+		for _, line := range d.Order.Items {
+			if line.ID == it.OrderItemID {
+				out = append(out, views.EmailReturnLine{Quantity: it.Quantity, Name: line.Name, SKU: line.SKU})
+			}
+		}
+	}
+	return out
 }
 
 func placeholders(d Data, track string) *strings.Replacer {
@@ -92,6 +109,13 @@ func text(v views.EmailView) string {
 		fmt.Fprintf(&b, "Carrier: %s, tracking number %s\n", s.Carrier, s.TrackingNumber)
 		if s.TrackingURL != "" {
 			fmt.Fprintf(&b, "Follow the package: %s\n", s.TrackingURL)
+		}
+		b.WriteString("\n")
+	}
+	if len(v.Returning) > 0 {
+		b.WriteString("Items in this return:\n")
+		for _, l := range v.Returning {
+			fmt.Fprintf(&b, "%d x %s (%s)\n", l.Quantity, l.Name, l.SKU)
 		}
 		b.WriteString("\n")
 	}

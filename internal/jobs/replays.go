@@ -10,7 +10,8 @@ import (
 
 // DeleteOldReplaysArgs is the hourly clean-up: it forgets the answers of idempotent
 // requests kept longer than service.ReplayKeep, login throttling keys past their decay
-// window, and outbox messages done with longer than service.MessageKeep ago.
+// window, rate limit keys whose budget is whole again, and outbox messages done with
+// longer than service.MessageKeep ago.
 type DeleteOldReplaysArgs struct{}
 
 // Kind names the job in the queue.
@@ -29,6 +30,9 @@ func (w *replayCleanupWorker) Work(ctx context.Context, _ *river.Job[DeleteOldRe
 		return err
 	}
 	if _, err := w.svc.DeleteOldLoginThrottle(ctx); err != nil {
+		return err
+	}
+	if _, err := w.svc.DeleteOldRateLimits(ctx); err != nil {
 		return err
 	}
 	_, err := w.svc.DeleteOldMessages(ctx)

@@ -111,31 +111,59 @@ const (
 
 // CancelIntent cancels a PaymentIntent (an order that expired unpaid). It returns the
 // intent's status afterwards: canceled, or succeeded when the customer paid first (the
-// money is then real and must be booked).
-func (s *Stripe) CancelIntent(ctx context.Context, intentID, idempotencyKey string) (string, error) {
+// money is then real and must be booked: received says how much).
+func (s *Stripe) CancelIntent(ctx context.Context, intentID, idempotencyKey string) (status string, received *Money, err error) {
 	params := &stripe.PaymentIntentCancelParams{CancellationReason: stripe.String("abandoned")}
 	params.SetIdempotencyKey(idempotencyKey)
 	pi, err := s.client.V1PaymentIntents.Cancel(ctx, intentID, params)
-	if err == nil {
-		return string(pi.Status), nil
-	}
 	var se *stripe.Error
 	if errors.As(err, &se) && se.Code == stripe.ErrorCodePaymentIntentUnexpectedState {
 		// Already succeeded or canceled: say which.
-		if pi, gerr := s.client.V1PaymentIntents.Retrieve(ctx, intentID, nil); gerr == nil {
-			return string(pi.Status), nil
+		if got, gerr := s.client.V1PaymentIntents.Retrieve(ctx, intentID, nil); gerr == nil {
+			pi, err = got, nil
 		}
 	}
-	return "", gatewayError("cancel payment intent "+intentID, err)
+	if err != nil {
+		return "", nil, gatewayError("cancel payment intent "+intentID, err)
+	}
+	received, err = moneyOf(&pi.AmountReceived, string(pi.Currency))
+	return string(pi.Status), received, err
+}
+
+// Money is an amount as Stripe reports it, in the currency's major units.
+type Money struct {
+	Amount   decimal.Decimal
+	Currency string // ISO 4217, upper case
+}
+
+func (m Money) String() string { return domain.FormatAmount(m.Amount, m.Currency) + " " + m.Currency }
+
+// moneyOf reads Stripe's integer of minor units in currency; nil when Stripe did not say.
+func moneyOf(minor *int64, currency string) (*Money, error) {
+	if minor == nil || currency == "" {
+		return nil, nil
+	}
+	if *minor < 0 {
+		return nil, fmt.Errorf("negative amount %d %s", *minor, currency)
+	}
+	c := strings.ToUpper(currency)
+	return &Money{Amount: decimal.New(*minor, -domain.MinorUnits(c)), Currency: c}, nil
 }
 
 // Event is the part of a Stripe event the OMS acts on.
 type Event struct {
 	ID   string
 	Type string
-	// For payment_intent.* events:
+	// The PaymentIntent the event is about (payment_intent.*, charge.refunded,
+	// charge.dispute.created), and why its payment failed.
 	PaymentIntentID string
 	FailureMessage  string
+	// The money the event is about, nil when it does not say: what a succeeded
+	// PaymentIntent received, how much of a charge is refunded in all (charge.refunded),
+	// how much is disputed (charge.dispute.created).
+	Amount *Money
+	// For charge.dispute.created: the dispute and the reason the bank gave.
+	DisputeID, DisputeReason string
 	// For refund.updated and charge.refunded: where each refund stands.
 	Refunds []RefundResult
 }
@@ -168,25 +196,35 @@ func (s *Stripe) ParseWebhook(payload []byte, signature string) (Event, error) {
 }
 
 // readObject reads what the OMS needs of the event's object: a PaymentIntent, a Refund
-// (refund.updated) or a Charge with its refunds (charge.refunded).
+// (refund.updated), a Charge with its refunds (charge.refunded) or a Dispute.
 func (e *Event) readObject(raw []byte) error {
 	type refund struct {
 		ID            string                     `json:"id"`
 		Status        stripe.RefundStatus        `json:"status"`
 		FailureReason stripe.RefundFailureReason `json:"failure_reason"`
 	}
+	var obj struct {
+		ID               string  `json:"id"`
+		PaymentIntent    *string `json:"payment_intent"`
+		Currency         string  `json:"currency"`
+		Amount           *int64  `json:"amount"`
+		AmountReceived   *int64  `json:"amount_received"`
+		AmountRefunded   *int64  `json:"amount_refunded"`
+		Reason           string  `json:"reason"`
+		LastPaymentError *struct {
+			Message string `json:"message"`
+		} `json:"last_payment_error"`
+		Refunds *struct {
+			Data []refund `json:"data"`
+		} `json:"refunds"`
+	}
+	var amount *int64
 	switch {
 	case strings.HasPrefix(e.Type, "payment_intent."):
-		var obj struct {
-			ID               string `json:"id"`
-			LastPaymentError *struct {
-				Message string `json:"message"`
-			} `json:"last_payment_error"`
-		}
 		if err := json.Unmarshal(raw, &obj); err != nil {
 			return err
 		}
-		e.PaymentIntentID = obj.ID
+		e.PaymentIntentID, amount = obj.ID, obj.AmountReceived
 		if obj.LastPaymentError != nil {
 			e.FailureMessage = obj.LastPaymentError.Message
 		}
@@ -196,22 +234,31 @@ func (e *Event) readObject(raw []byte) error {
 			return err
 		}
 		e.Refunds = []RefundResult{refundResult(r.ID, r.Status, r.FailureReason)}
+		return nil
 	case e.Type == "charge.refunded":
-		var ch struct {
-			Refunds *struct {
-				Data []refund `json:"data"`
-			} `json:"refunds"`
-		}
-		if err := json.Unmarshal(raw, &ch); err != nil {
+		if err := json.Unmarshal(raw, &obj); err != nil {
 			return err
 		}
-		if ch.Refunds != nil {
-			for _, r := range ch.Refunds.Data {
+		amount = obj.AmountRefunded
+		if obj.Refunds != nil {
+			for _, r := range obj.Refunds.Data {
 				e.Refunds = append(e.Refunds, refundResult(r.ID, r.Status, r.FailureReason))
 			}
 		}
+	case e.Type == "charge.dispute.created":
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return err
+		}
+		amount, e.DisputeID, e.DisputeReason = obj.Amount, obj.ID, strings.ReplaceAll(obj.Reason, "_", " ")
+	default:
+		return nil
 	}
-	return nil
+	if obj.PaymentIntent != nil && e.PaymentIntentID == "" {
+		e.PaymentIntentID = *obj.PaymentIntent
+	}
+	var err error
+	e.Amount, err = moneyOf(amount, obj.Currency)
+	return err
 }
 
 // WebhookEnabled reports whether webhooks can be verified.

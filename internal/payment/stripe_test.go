@@ -84,6 +84,34 @@ func TestParseWebhook(t *testing.T) {
 			}
 		}
 	})
+	t.Run("Amounts", func(t *testing.T) {
+		usd := func(s string) *Money { return &Money{Amount: decimal.RequireFromString(s), Currency: "USD"} }
+		for _, c := range []struct {
+			typ  string
+			obj  map[string]any
+			want Event
+		}{
+			{"payment_intent.succeeded", map[string]any{"id": "pi_1", "amount": 3998, "amount_received": 1000, "currency": "usd"},
+				Event{PaymentIntentID: "pi_1", Amount: usd("10.00")}},
+			{"payment_intent.succeeded", map[string]any{"id": "pi_1", "amount_received": 1200, "currency": "jpy"},
+				Event{PaymentIntentID: "pi_1", Amount: &Money{Amount: decimal.RequireFromString("1200"), Currency: "JPY"}}},
+			{"payment_intent.succeeded", map[string]any{"id": "pi_1"}, Event{PaymentIntentID: "pi_1"}},
+			{"charge.refunded", map[string]any{"id": "ch_1", "payment_intent": "pi_1", "amount": 1999, "amount_refunded": 500, "currency": "usd"},
+				Event{PaymentIntentID: "pi_1", Amount: usd("5.00")}},
+			{"charge.dispute.created", map[string]any{"id": "dp_1", "payment_intent": "pi_1", "amount": 1999, "currency": "usd",
+				"reason": "product_not_received", "charge": "ch_1"},
+				Event{PaymentIntentID: "pi_1", Amount: usd("19.99"), DisputeID: "dp_1", DisputeReason: "product not received"}},
+		} {
+			body, _ := json.Marshal(map[string]any{"id": "evt_a", "object": "event", "type": c.typ,
+				"api_version": "2019-01-01", "data": map[string]any{"object": c.obj}})
+			sig := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: "whsec_x", Timestamp: time.Now(), Scheme: "v1"}).Header
+			ev, err := s.ParseWebhook(body, sig)
+			c.want.ID, c.want.Type = "evt_a", c.typ
+			if err != nil || !reflect.DeepEqual(ev, c.want) {
+				t.Errorf("%s %v: %+v, %v; want %+v", c.typ, c.obj, ev, err, c.want)
+			}
+		}
+	})
 	t.Run("DisabledWithoutKey", func(t *testing.T) {
 		if NewStripe(StripeConfig{WebhookSecret: "whsec_x"}) != nil {
 			t.Fatal("Stripe enabled without a secret key")
@@ -100,7 +128,9 @@ func FuzzParseWebhook(f *testing.F) {
 	s := NewStripe(StripeConfig{SecretKey: "sk_test_x", WebhookSecret: "whsec_x"})
 	for _, p := range []string{`{"id":"evt_1","object":"event","type":"refund.updated","data":{"object":{"id":"re_1","status":"failed"}}}`,
 		`{"id":"evt_2","type":"charge.refunded","data":{"object":{"refunds":{"data":[{"id":"re_2"}]}}}}`,
-		`{"id":"evt_3","type":"payment_intent.succeeded","data":{"object":"x"}}`, `{}`, `null`} {
+		`{"id":"evt_3","type":"payment_intent.succeeded","data":{"object":"x"}}`,
+		`{"id":"evt_4","type":"charge.dispute.created","data":{"object":{"id":"dp_1","amount":-1,"currency":"usd","payment_intent":"pi_1"}}}`,
+		`{"id":"evt_5","type":"charge.refunded","data":{"object":{"payment_intent":null,"amount_refunded":5}}}`, `{}`, `null`} {
 		f.Add([]byte(p))
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {

@@ -131,6 +131,10 @@ func (s *Service) Audit(ctx context.Context) (CheckReport, error) {
 			r, err := q.CheckOrderTags(ctx)
 			return collect("order_tags = orders' tags", r, err)
 		},
+		func() ([]Violation, error) {
+			r, err := q.CheckVersions(ctx)
+			return collect("versions count the changes", r, err)
+		},
 	}
 	for _, check := range checks {
 		v, err := check()

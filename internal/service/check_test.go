@@ -64,6 +64,8 @@ func TestCheck(t *testing.T) {
 			"order_tags = orders' tags", ""},
 		{"OrphanReservation", "UPDATE inventory_reservations SET order_item_id = gen_random_uuid()",
 			"reservations belong to order lines", ""},
+		{"ChangeBeyondTheVersion", "INSERT INTO order_history (order_id, kind, actor, actor_type, version) SELECT id, 'comment', 'x', 'staff', 2 FROM orders",
+			"versions count the changes", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -109,12 +111,15 @@ func TestCheckStatusRulesMatchDomain(t *testing.T) {
 	q := queries.New(e.pool)
 	d := decimal.RequireFromString
 	amounts := []string{"0", "0.01", "9.99", "10", "10.01", "20"}
+	calls := 0
 	for _, total := range amounts {
 		for _, paid := range amounts {
 			for _, refunded := range amounts {
 				for _, lines := range [][2]int64{{3, 0}, {3, 1}, {3, 3}, {1, 0}} {
+					pending := amounts[calls%len(amounts)] // varied along, not crossed with the others
+					calls++
 					got, err := q.StatusRules(e.ctx, queries.StatusRulesParams{Total: d(total), Paid: d(paid),
-						Refunded: d(refunded), Ordered: lines[0], Fulfilled: lines[1]})
+						Refunded: d(refunded), RefundPending: d(pending), Ordered: lines[0], Fulfilled: lines[1]})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -124,8 +129,54 @@ func TestCheckStatusRulesMatchDomain(t *testing.T) {
 					if want := domain.DeriveFulfillmentStatus(int(lines[0]), int(lines[1])); got.FulfillmentStatus != string(want) {
 						t.Errorf("fulfillment status(%d, %d): SQL %s, domain %s", lines[0], lines[1], got.FulfillmentStatus, want)
 					}
+					m := domain.Money{Total: d(total), Paid: d(paid), Refunded: d(refunded), RefundPending: d(pending)}
+					if want := m.Balance().Outstanding; !got.Outstanding.Equal(want) {
+						t.Errorf("outstanding(%s, %s, %s, %s): SQL %s, domain %s", total, paid, refunded, pending, got.Outstanding, want)
+					}
 				}
 			}
+		}
+	}
+}
+
+// oms check names an order that shipped while it owed money by the one rule: paid, less
+// what was refunded before it shipped, short of its total. A refund after shipping (a
+// return, a goodwill gesture) is no debt.
+func TestCheckNamesAnOrderThatShippedOwing(t *testing.T) {
+	e := newEditEnv(t)
+	o := e.pay(e.order("ann@example.com", "A", 2))
+	if _, _, err := e.svc.Refund(e.ctx, opsStaff, o.ID, decimal.RequireFromString("5.00"), "goodwill"); err != nil {
+		t.Fatal(err)
+	}
+	e.mustBeClean() // a paid order may owe after a refund: it does not ship until paid
+	e.exec(`UPDATE orders SET status = 'shipped', shipped_at = now(), fulfillment_status = 'fulfilled' WHERE id = $1`, o.ID)
+	rep, err := e.svc.Audit(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, v := range rep.Violations {
+		if v.Invariant == "status backed by money and goods" && v.Subject == o.Number && strings.Contains(v.Detail, "shipped owing 5 ") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("want %s named for shipping while owing 5.00, got %v", o.Number, rep.Violations)
+	}
+
+	shipped := e.pay(e.order("bob@example.com", "A", 1))
+	if _, _, err := e.svc.Fulfill(e.ctx, opsStaff, shipped.ID, domain.FulfillmentRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.Refund(e.ctx, opsStaff, shipped.ID, decimal.RequireFromString("5.00"), "late"); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err = e.svc.Audit(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range rep.Violations {
+		if v.Subject == shipped.Number {
+			t.Errorf("a refund after shipping is named: %v", v)
 		}
 	}
 }

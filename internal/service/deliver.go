@@ -28,7 +28,8 @@ type WebhookEvent struct {
 	Type      domain.EventType
 	CreatedAt time.Time
 	Order     domain.Order
-	RefID     string // the fulfillment, return or refund it is about, in Order; "" none
+	RefID     string   // the fulfillment, return or refund it is about, in Order; "" none
+	Changed   []string // order.updated: the order's fields the change touched
 }
 
 // EventEncoder writes a webhook's body: the API's own JSON of the order (the web package
@@ -163,7 +164,7 @@ func (s *Service) renderEmail(ctx context.Context, q *queries.Queries, m queries
 	d := emails.Data{ShopName: s.cfg.ShopName, PublicURL: s.cfg.PublicURL, Order: o}
 	if m.RefID.Valid {
 		ref := m.RefID.UUID.String()
-		d.Shipment, d.Refund = o.FulfillmentByID(ref), o.RefundByID(ref)
+		d.Shipment, d.Refund, d.Return = o.FulfillmentByID(ref), o.RefundByID(ref), o.ReturnByID(ref)
 	}
 	return emails.Render(ctx, domain.EmailTemplate{Kind: domain.EmailKind(t.Kind), Subject: t.Subject, Body: t.Body}, d)
 }
@@ -193,7 +194,7 @@ func (s *Service) sendWebhook(ctx context.Context, q *queries.Queries, m queries
 		if err != nil {
 			return 0, err
 		}
-		ev := WebhookEvent{ID: m.PublicID, Type: domain.EventType(m.Kind), CreatedAt: m.CreatedAt, Order: o}
+		ev := WebhookEvent{ID: m.PublicID, Type: domain.EventType(m.Kind), CreatedAt: m.CreatedAt, Order: o, Changed: m.Changed}
 		if m.RefID.Valid {
 			ev.RefID = m.RefID.UUID.String()
 		}

@@ -14,7 +14,11 @@ import (
 
 // ListEmailTemplates returns every kind of customer email, in Settings' order.
 func (s *Service) ListEmailTemplates(ctx context.Context) ([]domain.EmailTemplate, error) {
-	rows, err := queries.New(s.pool).ListEmailTemplates(ctx)
+	kinds := make([]string, len(domain.EmailKinds))
+	for i, k := range domain.EmailKinds {
+		kinds[i] = string(k)
+	}
+	rows, err := queries.New(s.pool).ListEmailTemplates(ctx, kinds)
 	if err != nil {
 		return nil, fmt.Errorf("list email templates: %w", err)
 	}
@@ -49,8 +53,8 @@ func (s *Service) PreviewEmail(ctx context.Context, t domain.EmailTemplate) (ema
 	now := s.now()
 	o := domain.Order{Number: "1001", Currency: "EUR", Customer: domain.Customer{Name: "Ada Lovelace", Email: "ada@example.com"},
 		Items: []domain.OrderItem{
-			{SKU: "TEE-M", Name: "T-shirt, medium", Quantity: 2, UnitPrice: decimal.RequireFromString("19.00"), Total: decimal.RequireFromString("38.00")},
-			{SKU: "MUG", Name: "Mug", Quantity: 1, UnitPrice: decimal.RequireFromString("12.00"), Total: decimal.RequireFromString("12.00")}},
+			{ID: "tee", SKU: "TEE-M", Name: "T-shirt, medium", Quantity: 2, UnitPrice: decimal.RequireFromString("19.00"), Total: decimal.RequireFromString("38.00")},
+			{ID: "mug", SKU: "MUG", Name: "Mug", Quantity: 1, UnitPrice: decimal.RequireFromString("12.00"), Total: decimal.RequireFromString("12.00")}},
 		Subtotal: decimal.RequireFromString("50.00"), Shipping: decimal.RequireFromString("4.90"),
 		Tax: decimal.RequireFromString("9.52"), Total: decimal.RequireFromString("64.42"), CreatedAt: now}
 	d := emails.Data{ShopName: s.cfg.ShopName, PublicURL: s.cfg.PublicURL, Order: o}
@@ -60,6 +64,9 @@ func (s *Service) PreviewEmail(ctx context.Context, t domain.EmailTemplate) (ema
 			TrackingURL: domain.TrackingURL("dhl", "00340434161234567890"), ShippedAt: &now}
 	case domain.EmailRefundIssued:
 		d.Refund = &domain.Refund{Amount: decimal.RequireFromString("12.00"), Status: "succeeded", CreatedAt: now}
+	case domain.EmailReturnRequested, domain.EmailReturnApproved, domain.EmailReturnReceived:
+		d.Return = &domain.Return{Status: domain.ReturnRequested, CreatedAt: now,
+			Items: []domain.LineQuantity{{OrderItemID: "tee", Quantity: 1, Reason: "too small"}}}
 	}
 	return emails.Render(ctx, t, d)
 }

@@ -52,9 +52,8 @@ func (s *Service) Fulfill(ctx context.Context, actor domain.Actor, idOrNumber st
 		if err := domain.CheckNotHeld(o); err != nil {
 			return err
 		}
-		if row.Paid.LessThan(row.Total) { // an edit added to its total
-			return domain.Errorf(domain.CodeInvalidTransition, "order %s owes %s %s since it was edited: record the payment before shipping",
-				row.OrderNumber, domain.FormatAmount(row.Total.Sub(row.Paid), row.Currency), row.Currency)
+		if err := domain.CheckPaidToShip(o); err != nil {
+			return err
 		}
 		lines, err := q.ListItemsForOrders(ctx, []uuid.UUID{row.ID})
 		if err != nil {
@@ -283,6 +282,11 @@ func (s *Service) AddTrackingEvent(ctx context.Context, actor domain.Actor, fulf
 		if err != nil {
 			return fmt.Errorf("tracking event of %s: %w", row.OrderNumber, err)
 		}
+		// A change even when it moves no status (and so writes no history row).
+		version, err := orderChanged(ctx, q, row.ID)
+		if err != nil {
+			return err
+		}
 		updated, err := q.RefreshFulfillmentStatus(ctx, fid)
 		if err != nil {
 			return fmt.Errorf("shipment status of %s: %w", row.OrderNumber, err)
@@ -309,7 +313,7 @@ func (s *Service) AddTrackingEvent(ctx context.Context, actor domain.Actor, fulf
 		}
 		out = domain.TrackingEventResult{ID: ev.ID.String(), FulfillmentID: fid.String(),
 			Event:             domain.TrackingEvent{Status: ev.Status, Description: ev.Description, At: ev.At},
-			FulfillmentStatus: updated.Status, OrderStatus: domain.Status(row.Status), CreatedAt: ev.CreatedAt}
+			FulfillmentStatus: updated.Status, OrderStatus: domain.Status(row.Status), OrderVersion: version, CreatedAt: ev.CreatedAt}
 		return nil
 	})
 	if err != nil {

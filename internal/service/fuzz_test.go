@@ -30,15 +30,25 @@ func FuzzDecodeAddress(f *testing.F) {
 	})
 }
 
-// A cursor from the query string never panics the list, and one that decodes names an order.
+// A cursor from the query string never panics the list, and one that decodes names an
+// order and, sorted by total, an amount as every amount from outside is read.
 func FuzzDecodeCursor(f *testing.F) {
-	for _, s := range []string{"", "eyJzIjoiLWNyZWF0ZWRfYXQifQ", "eyJzIjoidG90YWwiLCJ2IjoiMSIsImkiOiIwMWEyMzE0MC0yOTNhLTc5MDEtOGY0OS01NTMyNmRkNmEwZjUifQ", "%%%"} {
+	for _, s := range []string{"", "eyJzIjoiLWNyZWF0ZWRfYXQifQ", "eyJzIjoidG90YWwiLCJ2IjoiMSIsImkiOiIwMWEyMzE0MC0yOTNhLTc5MDEtOGY0OS01NTMyNmRkNmEwZjUifQ", "%%%",
+		"eyJzIjoidG90YWwiLCJ2IjoiMWU5OTk5IiwiaSI6IjAxOWMwMDAwLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwMCJ9"} { // "v":"1e9999"
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		c, err := decodeCursor(s)
-		if err == nil && c.ID.String() == "00000000-0000-0000-0000-000000000000" {
+		if err != nil {
+			return
+		}
+		if c.ID.String() == "00000000-0000-0000-0000-000000000000" {
 			t.Fatalf("%q decoded without an order id", s)
+		}
+		if c.Sort == domain.SortTotalAsc || c.Sort == domain.SortTotalDesc {
+			if _, err := domain.ParseDecimal(c.Value, domain.MoneyDigits); err != nil {
+				t.Fatalf("%q decoded with total %q: %v", s, c.Value, err)
+			}
 		}
 	})
 }

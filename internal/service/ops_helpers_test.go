@@ -23,7 +23,7 @@ type opsEnv struct {
 	svc  *service.Service
 }
 
-var opsStaff = domain.Actor{Type: domain.ActorStaff, ID: "test", Name: "Test Staff"}
+var opsStaff = domain.Actor{Type: domain.ActorStaff, ID: "test", Name: "Test Staff", Role: domain.RoleAdmin}
 
 func newOpsEnv(t *testing.T) *opsEnv {
 	t.Helper()

@@ -64,10 +64,20 @@ func (s *Service) PatchOrder(ctx context.Context, actor domain.Actor, idOrNumber
 		if row, err = s.followMoney(ctx, q, row, actor); err != nil { // a lower total may be paid in full now
 			return err
 		}
-		out, err = s.getOrder(ctx, q, row.ID.String())
+		out, err = s.publishUpdated(ctx, q, row.ID, before)
 		return err
 	})
 	return out, err
+}
+
+// publishUpdated reads an order after an edit and publishes order.updated naming the
+// fields the edit changed since before.
+func (s *Service) publishUpdated(ctx context.Context, q *queries.Queries, id uuid.UUID, before domain.Order) (domain.Order, error) {
+	after, err := s.getOrder(ctx, q, id.String())
+	if err != nil {
+		return after, err
+	}
+	return after, publish(ctx, q, id, updatedNews(domain.ChangedFields(before, after)...))
 }
 
 // EditPreview is what an edit would make of an order, computed as EditOrder computes it,
@@ -147,7 +157,7 @@ func (s *Service) EditOrder(ctx context.Context, actor domain.Actor, idOrNumber 
 		if row, err = s.followEditedLines(ctx, q, row, plan.Items, actor); err != nil {
 			return err
 		}
-		out, err = s.getOrder(ctx, q, row.ID.String())
+		out, err = s.publishUpdated(ctx, q, row.ID, o)
 		return err
 	})
 	return out, err
@@ -160,9 +170,6 @@ func (s *Service) planEdit(ctx context.Context, q *queries.Queries, row queries.
 		return domain.Order{}, domain.EditPlan{}, err
 	}
 	if err := domain.CheckLinesEditable(o); err != nil {
-		return domain.Order{}, domain.EditPlan{}, err
-	}
-	if err := domain.CheckLinesAddable(o, e); err != nil {
 		return domain.Order{}, domain.EditPlan{}, err
 	}
 	for i := range e.Remove {
@@ -371,11 +378,6 @@ func (s *Service) repriceOrder(ctx context.Context, q *queries.Queries, row quer
 		LineSummary: domain.LineSummary(items)})
 	if err != nil {
 		return row, nil, fmt.Errorf("amounts of %s: %w", row.OrderNumber, err)
-	}
-	if ps == domain.PaymentCompleted && row.PaymentStatus != string(ps) { // as applyMoney says it
-		if err := publish(ctx, q, row.ID, news{events: []domain.EventType{domain.EventOrderPaid}}); err != nil {
-			return row, nil, err
-		}
 	}
 	var changes []string
 	money := func(d decimal.Decimal) string { return domain.FormatAmount(d, row.Currency) }

@@ -417,10 +417,11 @@ func TestOrderListShowsTheManualDiscountAsTheOrderDoes(t *testing.T) {
 	}
 }
 
-// A refund followed by an added line would leave the order looking paid (its balance
-// counts what was paid) while the shop keeps less than its total: adding is refused once
-// money went back, and a new order takes the lines.
-func TestEditRefusesAddingLinesAfterARefund(t *testing.T) {
+// A refund followed by an added line left the order looking paid by its gross paid
+// while the shop kept less than its total, so adding lines after a refund was refused.
+// What an order owes is now counted on the money it holds: the line is added, and the
+// order owes what it lacks (the refund taken back included) and does not ship until paid.
+func TestEditAddingLinesAfterARefundOwesWhatTheOrderLacks(t *testing.T) {
 	e := newEditEnv(t)
 	o := e.pay(e.order("ann@example.com", "A", 2)) // 27.00
 	o, err := e.edit(o, domain.OrderEdit{Remove: []domain.LineQuantity{{OrderItemID: o.Items[0].ID, Quantity: 1}}})
@@ -431,11 +432,16 @@ func TestEditRefusesAddingLinesAfterARefund(t *testing.T) {
 	if _, _, err := e.svc.Refund(e.ctx, opsStaff, o.ID, decimal.RequireFromString("11.00"), "edit"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.edit(o, domain.OrderEdit{Add: []domain.ItemRequest{{SKU: "A", Quantity: 1}}})
-	mustCode(t, err, domain.CodeInvalidTransition)
-	if e.reserved("A") != 1 {
-		t.Errorf("reserved A %d, want 1: the refused edit reserved stock", e.reserved("A"))
+	if o, err = e.edit(o, domain.OrderEdit{Add: []domain.ItemRequest{{SKU: "A", Quantity: 1}}}); err != nil {
+		t.Fatalf("add after a refund: %v", err)
 	}
+	mustMoney(t, "total", o.Total, "27.00")
+	mustMoney(t, "outstanding", o.Balance().Outstanding, "11.00")
+	if e.reserved("A") != 2 {
+		t.Errorf("reserved A %d, want 2", e.reserved("A"))
+	}
+	_, _, err = e.svc.Fulfill(e.ctx, opsStaff, o.ID, domain.FulfillmentRequest{Carrier: "UPS"})
+	mustCode(t, err, domain.CodeInvalidTransition)
 	e.mustBeClean()
 }
 
@@ -456,6 +462,51 @@ func TestEditWaitsForAnOpenCardPayment(t *testing.T) {
 	e.exec("UPDATE payments SET status = 'canceled' WHERE external_id = 'pi_test_open'")
 	if _, err := e.edit(o, domain.OrderEdit{Add: []domain.ItemRequest{{SKU: "B", Quantity: 1}}}); err != nil {
 		t.Fatalf("edit after the intent was cancelled: %v", err)
+	}
+	e.mustBeClean()
+}
+
+// Issue 20: an order moved to a country with lower tax, refunded the difference and moved
+// back was "paid" by its gross paid (220.00 of 220.00) though the shop kept 200.00, and
+// shipped. Whether an order owes money is counted on what it holds (paid, less refunded
+// and refunds on their way): it owes 20.00, Fulfill refuses it, the payment of the 20.00
+// is taken, and then it ships. oms check holds at every step.
+func TestAnOrderOwingWhatARefundTookBackDoesNotShip(t *testing.T) {
+	e := newEditEnv(t)
+	o := e.pay(e.order("ann@example.com", "A", 20)) // 200.00 + 20.00 US tax, shipping free from 100.00
+	mustMoney(t, "total", o.Total, "220.00")
+	us := o.ShippingAddress
+	de := us
+	de.Country, de.Region, de.City = "DE", "", "Berlin"
+	o, err := e.svc.PatchOrder(e.ctx, opsStaff, o.ID, domain.OrderPatch{ShippingAddress: &de})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustMoney(t, "refund due in Germany", o.Balance().RefundDue, "20.00")
+	if _, _, err := e.svc.Refund(e.ctx, opsStaff, o.ID, o.Balance().RefundDue, "no US tax"); err != nil {
+		t.Fatal(err)
+	}
+	if o, err = e.svc.PatchOrder(e.ctx, opsStaff, o.ID, domain.OrderPatch{ShippingAddress: &us}); err != nil {
+		t.Fatal(err)
+	}
+	mustMoney(t, "total back in the US", o.Total, "220.00")
+	mustMoney(t, "outstanding", o.Balance().Outstanding, "20.00")
+	mustMoney(t, "refund due", o.Balance().RefundDue, "0")
+	e.mustBeClean()
+
+	_, _, err = e.svc.Fulfill(e.ctx, opsStaff, o.ID, domain.FulfillmentRequest{Carrier: "UPS"})
+	if de := mustCode(t, err, domain.CodeInvalidTransition); !strings.Contains(de.Message, "owes 20.00 USD") {
+		t.Errorf("refusal %q does not say what is owed", de.Message)
+	}
+	if _, _, err := e.svc.RecordPayment(e.ctx, opsStaff, o.ID, service.NewPayment{Amount: decimal.RequireFromString("20.01")}); domain.ErrorCode(err) != domain.CodePaymentExceedsOutstanding {
+		t.Errorf("paying more than is owed: %v", err)
+	}
+	if _, o, err = e.svc.RecordPayment(e.ctx, opsStaff, o.ID, service.NewPayment{Amount: decimal.RequireFromString("20.00")}); err != nil {
+		t.Fatalf("paying what is owed: %v", err)
+	}
+	mustMoney(t, "outstanding after paying", o.Balance().Outstanding, "0")
+	if _, o, err = e.svc.Fulfill(e.ctx, opsStaff, o.ID, domain.FulfillmentRequest{Carrier: "UPS"}); err != nil || o.Status != domain.StatusShipped {
+		t.Fatalf("fulfill once paid: %v, %s", err, o.Status)
 	}
 	e.mustBeClean()
 }

@@ -159,7 +159,7 @@ func (s *Service) priceOrder(ctx context.Context, in domain.NewOrder, lines map[
 	}
 
 	o := domain.Order{
-		ID: newID().String(), Status: domain.StatusCreated, PaymentStatus: domain.PaymentPending,
+		ID: newID().String(), Version: 1, Status: domain.StatusCreated, PaymentStatus: domain.PaymentPending,
 		FulfillmentStatus: domain.FulfillmentUnfulfilled, Currency: currency,
 		Customer: in.Customer, ShippingAddress: in.ShippingAddress, BillingAddress: *in.BillingAddress,
 		Notes: in.Notes, Source: in.Source, CouponCode: in.CouponCode,

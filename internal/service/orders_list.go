@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/shopspring/decimal"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/queries"
@@ -249,9 +248,13 @@ func toSearch(f domain.OrderFilter) (queries.OrderSearch, []string, *cursor, err
 	if f.Cursor == "" {
 		return s, q.Words, nil, nil
 	}
+	const notOurs = "is not a cursor of this list and sort; start again without it"
 	c, err := decodeCursor(f.Cursor)
-	if err != nil || c.Sort != f.Sort {
-		return s, nil, nil, domain.FieldErrors{"cursor": "is not a cursor of this list and sort; start again without it"}.Err()
+	if err != nil {
+		return s, nil, nil, &domain.Error{Code: domain.CodeBadRequest, Message: "cursor is malformed", Fields: map[string]string{"cursor": notOurs}}
+	}
+	if c.Sort != f.Sort {
+		return s, nil, nil, domain.FieldErrors{"cursor": notOurs}.Err()
 	}
 	s.AfterValue, s.AfterID = c.Value, c.ID
 	return s, q.Words, &c, nil
@@ -270,7 +273,8 @@ func decodeCursor(s string) (cursor, error) {
 		return c, fmt.Errorf("cursor without id")
 	}
 	if c.Sort == domain.SortTotalAsc || c.Sort == domain.SortTotalDesc {
-		_, err = decimal.NewFromString(c.Value)
+		// The client hands the total back: it is read as every amount from outside is.
+		_, err = domain.ParseDecimal(c.Value, domain.MoneyDigits)
 	} else {
 		_, err = time.Parse(time.RFC3339Nano, c.Value)
 	}

@@ -82,8 +82,7 @@ func loadOrders(ctx context.Context, q *queries.Queries, rows []queries.Order) (
 	attachItems(d.Items, index)
 	for _, p := range d.Payments {
 		o := index[p.OrderID]
-		o.Payments = append(o.Payments, domain.Payment{ID: p.ID.String(), Gateway: p.Gateway, Amount: p.Amount,
-			Status: p.Status, Reference: p.Reference, Attention: p.Attention, CreatedAt: p.CreatedAt})
+		o.Payments = append(o.Payments, paymentFromRow(p))
 	}
 	for _, r := range d.Refunds {
 		o := index[r.OrderID]
@@ -93,8 +92,12 @@ func loadOrders(ctx context.Context, q *queries.Queries, rows []queries.Order) (
 	attachReturns(d, index)
 	for _, h := range d.History {
 		o := index[h.OrderID]
-		o.History = append(o.History, domain.HistoryEntry{Kind: h.Kind, Status: h.Status, Note: h.Note,
-			Actor: h.Actor, ActorType: domain.ActorType(h.ActorType), At: h.CreatedAt})
+		e := domain.HistoryEntry{Kind: h.Kind, Status: h.Status, Note: h.Note,
+			Actor: h.Actor, ActorType: domain.ActorType(h.ActorType), At: h.CreatedAt}
+		if h.Version != nil {
+			e.Version = *h.Version
+		}
+		o.History = append(o.History, e)
 	}
 	return out, nil
 }
@@ -189,7 +192,7 @@ func attachReturns(d queries.OrderDetails, index map[uuid.UUID]*domain.Order) {
 // orderFromRow converts the order row alone (no children).
 func orderFromRow(r queries.Order) (domain.Order, error) {
 	o := domain.Order{
-		ID: r.ID.String(), Number: r.OrderNumber, Status: domain.Status(r.Status),
+		ID: r.ID.String(), Number: r.OrderNumber, Version: r.Version, Status: domain.Status(r.Status),
 		PaymentStatus: domain.PaymentStatus(r.PaymentStatus), FulfillmentStatus: domain.FulfillmentStatus(r.FulfillmentStatus),
 		Currency: r.Currency, Subtotal: r.Subtotal, Discount: r.Discount, Shipping: r.Shipping, Tax: r.Tax,
 		Total: r.Total, Paid: r.Paid, Refunded: r.Refunded, RefundPending: r.RefundPending,
@@ -208,6 +211,9 @@ func orderFromRow(r queries.Order) (domain.Order, error) {
 	}
 	if r.HoldReason != nil && r.HeldBy != nil && r.HeldAt != nil {
 		o.Hold = &domain.Hold{Reason: *r.HoldReason, By: *r.HeldBy, At: *r.HeldAt}
+		if r.HeldByRole != nil {
+			o.Hold.ByRole = *r.HeldByRole
+		}
 	}
 	if err := decodeAddress(r.ShippingAddress, &o.ShippingAddress); err != nil {
 		return domain.Order{}, fmt.Errorf("order %s shipping address: %w", r.OrderNumber, err)

@@ -32,7 +32,8 @@ func (s *Service) Transition(ctx context.Context, actor domain.Actor, idOrNumber
 }
 
 // lockOrder finds an order by id or number and locks its row for the rest of the
-// transaction: the first step of every change to an order.
+// transaction: the first step of every change to an order. The context's precondition
+// (IfMatch) is checked here, under the lock.
 func lockOrder(ctx context.Context, q *queries.Queries, idOrNumber string) (queries.Order, error) {
 	id, err := resolveOrderID(ctx, q, idOrNumber)
 	if err != nil {
@@ -42,7 +43,7 @@ func lockOrder(ctx context.Context, q *queries.Queries, idOrNumber string) (quer
 	if err != nil {
 		return queries.Order{}, notFound(err, "order")
 	}
-	return row, nil
+	return row, checkFirstLock(ctx, q, row)
 }
 
 // changeStatus is the one place an order's status changes: it checks the transition
@@ -83,12 +84,17 @@ func (s *Service) changeStatus(ctx context.Context, q *queries.Queries, row quer
 	return updated, nil
 }
 
-// addHistory records one change of an order in its history and announces it (at commit)
-// to every process, so that open detail pages update (see notify.go). Order creation
-// writes its first history row without it: nobody can be watching a new order.
+// addHistory records one change of an order in its history, with the version it makes
+// (orderChanged), and announces it (at commit) to every process, so that open detail
+// pages update (see notify.go). Order creation writes its first history row without it:
+// nobody can be watching a new order.
 func addHistory(ctx context.Context, q *queries.Queries, row queries.Order, kind, status, note string, actor domain.Actor) error {
+	version, err := orderChanged(ctx, q, row.ID)
+	if err != nil {
+		return err
+	}
 	if err := q.InsertHistory(ctx, queries.InsertHistoryParams{OrderID: row.ID, Kind: kind, Status: status,
-		Note: note, Actor: actor.Name, ActorType: string(actor.Type)}); err != nil {
+		Note: note, Actor: actor.Name, ActorType: string(actor.Type), Version: &version}); err != nil {
 		return fmt.Errorf("history of %s: %w", row.OrderNumber, err)
 	}
 	if err := q.NotifyOrderChanged(ctx, row.ID); err != nil {

@@ -69,7 +69,7 @@ func (s *Service) RecordPayment(ctx context.Context, actor domain.Actor, idOrNum
 		if err := checkPayable(row); err != nil {
 			return err
 		}
-		if outstanding := row.Total.Sub(row.Paid); in.Amount.GreaterThan(outstanding) {
+		if outstanding := balanceOf(row).Outstanding; in.Amount.GreaterThan(outstanding) {
 			return exceedsOutstanding(row, outstanding)
 		}
 		pay, err = q.InsertPayment(ctx, queries.InsertPaymentParams{ID: newID(), OrderID: row.ID, Gateway: in.Gateway,
@@ -91,56 +91,6 @@ func (s *Service) RecordPayment(ctx context.Context, actor domain.Actor, idOrNum
 		return domain.Payment{}, domain.Order{}, err
 	}
 	return paymentFromRow(pay), out, nil
-}
-
-// PaymentIntent is a Stripe PaymentIntent for an order's outstanding amount; the
-// storefront completes it with the client secret.
-type PaymentIntent struct {
-	ID           string
-	ClientSecret string
-	Amount       decimal.Decimal
-	Currency     string
-	PaymentID    string // the pending payment recorded for it
-}
-
-// CreatePaymentIntent asks Stripe for a PaymentIntent for what is left to pay of an order
-// that is still created or pending, and records it as a pending payment that Stripe's
-// webhook later settles.
-func (s *Service) CreatePaymentIntent(ctx context.Context, actor domain.Actor, idOrNumber string) (PaymentIntent, error) {
-	if s.cfg.Stripe == nil {
-		return PaymentIntent{}, domain.Errorf(domain.CodeUnavailable, "card payments are not available: Stripe is not configured")
-	}
-	var out PaymentIntent
-	err := s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
-		row, err := lockOrder(ctx, q, idOrNumber)
-		if err != nil {
-			return err
-		}
-		if err := checkPayable(row); err != nil {
-			return err
-		}
-		outstanding := row.Total.Sub(row.Paid)
-		if !outstanding.IsPositive() {
-			return domain.Errorf(domain.CodeConflict, "order %s has nothing left to pay", row.OrderNumber)
-		}
-		paymentID := newID()
-		intent, err := s.cfg.Stripe.CreateIntent(ctx, outstanding, row.Currency, row.ID.String(), "oms-payment-"+paymentID.String())
-		if err != nil {
-			return gatewayFailure(err)
-		}
-		if _, err := q.InsertPayment(ctx, queries.InsertPaymentParams{ID: paymentID, OrderID: row.ID, Gateway: "stripe",
-			Amount: outstanding, Currency: row.Currency, Status: paymentPending, ExternalID: &intent.ID}); err != nil {
-			return fmt.Errorf("insert payment for intent %s: %w", intent.ID, err)
-		}
-		note := fmt.Sprintf("Stripe payment %s of %s %s started", intent.ID, domain.FormatAmount(outstanding, row.Currency), row.Currency)
-		if err := addHistory(ctx, q, row, "payment", paymentPending, note, actor); err != nil {
-			return err
-		}
-		out = PaymentIntent{ID: intent.ID, ClientSecret: intent.ClientSecret, Amount: outstanding,
-			Currency: row.Currency, PaymentID: paymentID.String()}
-		return nil
-	})
-	return out, err
 }
 
 // stripeActor is who history names for changes Stripe's webhooks make.
@@ -168,13 +118,15 @@ func (s *Service) HandleStripeWebhook(ctx context.Context, payload []byte, signa
 		}
 		switch ev.Type {
 		case "payment_intent.succeeded":
-			return s.intentSucceeded(ctx, tx, q, ev.PaymentIntentID)
+			return s.intentSucceeded(ctx, tx, q, ev.PaymentIntentID, ev.Amount)
 		case "payment_intent.payment_failed":
 			return s.intentFailed(ctx, q, ev)
 		case "payment_intent.canceled":
 			return s.intentCanceled(ctx, q, ev.PaymentIntentID, "")
 		case "charge.refunded", "refund.updated", "refund.failed":
-			return s.settleRefundsFromEvent(ctx, q, ev)
+			return s.settleRefundsFromEvent(ctx, tx, q, ev)
+		case "charge.dispute.created":
+			return s.disputeCreated(ctx, q, ev)
 		}
 		return nil
 	})
@@ -204,37 +156,101 @@ func stripePayment(ctx context.Context, q *queries.Queries, intentID string) (qu
 	return pay, row, true, nil
 }
 
-// intentSucceeded books a PaymentIntent's money: on the order when it can take it (still
-// created or pending, no more than is outstanding), whether the intent had failed or been
-// cancelled before; otherwise as unapplied money, flagged and refunded automatically.
-func (s *Service) intentSucceeded(ctx context.Context, tx pgx.Tx, q *queries.Queries, intentID string) error {
+// intentSucceeded books what a PaymentIntent received (Stripe's amount_received, never
+// what was asked): on the order when it can take it (still taking payments, no more than
+// is outstanding), whether the intent had failed or been cancelled before, flagged when
+// it is less or more than asked; otherwise as unapplied money, flagged and refunded
+// automatically. Money in another currency than asked, or of which Stripe did not say
+// how much, is recorded as it is and flagged, never booked.
+func (s *Service) intentSucceeded(ctx context.Context, tx pgx.Tx, q *queries.Queries, intentID string, received *payment.Money) error {
 	pay, row, ok, err := stripePayment(ctx, q, intentID)
 	if !ok || err != nil || pay.Status == paymentCompleted || pay.Status == paymentUnapplied {
 		return err
 	}
-	amount := fmt.Sprintf("%s %s", domain.FormatAmount(pay.Amount, row.Currency), row.Currency)
-	from := []string{paymentPending, paymentFailed, paymentCanceled}
-	if checkPayable(row) == nil && !pay.Amount.GreaterThan(row.Total.Sub(row.Paid)) {
-		if _, err := q.SettlePayment(ctx, queries.SettlePaymentParams{ID: pay.ID, Status: paymentCompleted, FromStatuses: from}); err != nil {
+	if received == nil || received.Currency != pay.Currency || !received.Amount.IsPositive() {
+		return s.receivedOtherwise(ctx, q, pay, row, intentID, received)
+	}
+	asked := payment.Money{Amount: pay.Amount, Currency: pay.Currency}
+	settle := queries.SettlePaymentParams{ID: pay.ID, Amount: decimal.NullDecimal{Decimal: received.Amount, Valid: true},
+		FromStatuses: succeedsFrom}
+	if checkPayable(row) == nil && !received.Amount.GreaterThan(balanceOf(row).Outstanding) {
+		note := fmt.Sprintf("Stripe payment %s of %s succeeded", intentID, received)
+		switch received.Amount.Cmp(pay.Amount) {
+		case -1:
+			settle.Attention = fmt.Sprintf("Stripe received %s of the %s asked: the rest is still owed.", received, asked)
+		case 1:
+			settle.Attention = fmt.Sprintf("Stripe received %s, more than the %s asked.", received, asked)
+		}
+		if settle.Attention != "" {
+			note += " (" + asked.String() + " was asked)"
+		}
+		settle.Status = paymentCompleted
+		if _, err := q.SettlePayment(ctx, settle); err != nil {
 			return fmt.Errorf("complete payment %s: %w", pay.ID, err)
 		}
-		_, err = s.applyMoney(ctx, q, row, stripeActor, "payment", fmt.Sprintf("Stripe payment %s of %s succeeded", intentID, amount))
+		_, err = s.applyMoney(ctx, q, row, stripeActor, "payment", note)
 		return err
 	}
 	why := fmt.Sprintf("succeeded while the order was %s", row.Status)
 	if checkPayable(row) == nil {
 		why = "succeeded after the order was paid in full"
 	}
-	attention := "Stripe payment " + why + ": it is refunded automatically"
-	if _, err := q.SettlePayment(ctx, queries.SettlePaymentParams{ID: pay.ID, Status: paymentUnapplied, Attention: attention, FromStatuses: from}); err != nil {
+	settle.Status, settle.Attention = paymentUnapplied, "Stripe payment "+why+": it is refunded automatically"
+	if _, err := q.SettlePayment(ctx, settle); err != nil {
 		return fmt.Errorf("unapplied payment %s: %w", pay.ID, err)
 	}
-	if _, err := s.insertRefund(ctx, tx, q, row.ID, pay.Amount, "payment "+why, uuid.NullUUID{},
-		[]refundPart{{paymentID: pay.ID, gateway: pay.Gateway, amount: pay.Amount}}); err != nil {
+	if _, err := s.insertRefund(ctx, tx, q, row.ID, received.Amount, "payment "+why, uuid.NullUUID{},
+		[]refundPart{{paymentID: pay.ID, gateway: pay.Gateway, amount: received.Amount}}); err != nil {
 		return err
 	}
 	return addHistory(ctx, q, row, "payment", paymentUnapplied, fmt.Sprintf(
-		"Stripe payment %s of %s %s: not booked on the order, refunded automatically", intentID, amount, why), stripeActor)
+		"Stripe payment %s of %s %s: not booked on the order, refunded automatically", intentID, received, why), stripeActor)
+}
+
+// succeedsFrom are the statuses a card payment may succeed from: a declined or cancelled
+// intent may still bring money (a retry on it, a cancellation too late).
+var succeedsFrom = []string{paymentPending, paymentFailed, paymentCanceled}
+
+// receivedOtherwise records a success the order cannot book as it stands: money in
+// another currency than asked (kept in its own currency) or of an amount Stripe did not
+// say. It is unapplied and flagged for staff, who settle it in Stripe's dashboard.
+func (s *Service) receivedOtherwise(ctx context.Context, q *queries.Queries, pay queries.Payment, row queries.Order, intentID string, received *payment.Money) error {
+	asked := payment.Money{Amount: pay.Amount, Currency: pay.Currency}
+	settle := queries.SettlePaymentParams{ID: pay.ID, Status: paymentUnapplied, FromStatuses: succeedsFrom,
+		Attention: "Stripe did not say what it received for the " + asked.String() + " asked: not booked on the order; check it in Stripe's dashboard."}
+	if received != nil {
+		settle.Attention = fmt.Sprintf("Stripe received %s instead of the %s asked: not booked on the order; refund it in Stripe's dashboard.", received, asked)
+		if received.Amount.IsPositive() && domain.KnownCurrency(received.Currency) {
+			settle.Amount, settle.Currency = decimal.NullDecimal{Decimal: received.Amount, Valid: true}, &received.Currency
+		}
+	}
+	if _, err := q.SettlePayment(ctx, settle); err != nil {
+		return fmt.Errorf("unapplied payment %s: %w", pay.ID, err)
+	}
+	return addHistory(ctx, q, row, "payment", paymentUnapplied, "Stripe payment "+intentID+" succeeded: "+settle.Attention, stripeActor)
+}
+
+// disputeCreated flags the payment a customer's bank disputes, with the amount and the
+// bank's reason, and says so in the history: Stripe takes the money back while the
+// dispute is decided, so staff must not ship on it.
+func (s *Service) disputeCreated(ctx context.Context, q *queries.Queries, ev payment.Event) error {
+	pay, row, ok, err := stripePayment(ctx, q, ev.PaymentIntentID)
+	if !ok || err != nil {
+		return err
+	}
+	what, reason := "an amount it did not say", ev.DisputeReason
+	if ev.Amount != nil {
+		what = ev.Amount.String()
+	}
+	if reason == "" {
+		reason = "no reason given"
+	}
+	note := fmt.Sprintf("Stripe dispute %s: the customer's bank disputes %s (%s); Stripe has taken the money back until the dispute is decided: do not ship.",
+		ev.DisputeID, what, reason)
+	if err := q.FlagPayment(ctx, queries.FlagPaymentParams{ID: pay.ID, Note: note}); err != nil {
+		return fmt.Errorf("flag payment %s: %w", pay.ID, err)
+	}
+	return addHistory(ctx, q, row, "payment", "disputed", note, stripeActor)
 }
 
 // intentFailed records a declined attempt; the intent stays usable, so a later success
@@ -299,19 +315,15 @@ func (s *Service) applyMoney(ctx context.Context, q *queries.Queries, row querie
 	if err := addHistory(ctx, q, updated, kind, string(ps), note, actor); err != nil {
 		return row, err
 	}
-	if ps == domain.PaymentCompleted && row.PaymentStatus != string(ps) {
-		if err := publish(ctx, q, updated.ID, news{events: []domain.EventType{domain.EventOrderPaid}}); err != nil {
-			return row, err
-		}
-	}
 	return s.followMoney(ctx, q, updated, actor)
 }
 
-// followMoney moves an order along the workflow as its money allows (see applyMoney).
+// followMoney moves an order along the workflow as its money allows (see applyMoney):
+// a created or pending order that money was paid for and that owes nothing becomes paid.
 func (s *Service) followMoney(ctx context.Context, q *queries.Queries, row queries.Order, actor domain.Actor) (queries.Order, error) {
 	status := domain.Status(row.Status)
 	switch {
-	case row.PaymentStatus == string(domain.PaymentCompleted) && (status == domain.StatusCreated || status == domain.StatusPending):
+	case (status == domain.StatusCreated || status == domain.StatusPending) && row.Paid.IsPositive() && balanceOf(row).PaidInFull():
 		// Each step is a history row of its own; only the one to paid says why (the
 		// payment's row before them says what was paid): a step passed through says nothing.
 		for _, step := range domain.PathTo(status, domain.StatusPaid) {
@@ -331,18 +343,25 @@ func (s *Service) followMoney(ctx context.Context, q *queries.Queries, row queri
 }
 
 // checkPayable refuses payments for orders past the point of taking money: a paid or
-// processing order takes one only for what an edit added to its total.
+// processing order takes one only while it owes money (an edit added to its total, or
+// money went back before it shipped).
 func checkPayable(row queries.Order) error {
 	switch domain.Status(row.Status) {
 	case domain.StatusCreated, domain.StatusPending:
 		return nil
 	case domain.StatusPaid, domain.StatusProcessing:
-		if row.Paid.LessThan(row.Total) {
+		if !balanceOf(row).PaidInFull() {
 			return nil
 		}
 	}
-	return domain.Errorf(domain.CodeInvalidTransition, "order %s is %s: payments are taken only while an order is created or pending, or owes what an edit added",
+	return domain.Errorf(domain.CodeInvalidTransition, "order %s is %s: payments are taken only while an order is created or pending, or owes money",
 		row.OrderNumber, row.Status)
+}
+
+// balanceOf is what an order row owes or is owed back, by the one rule (domain.BalanceIn).
+func balanceOf(row queries.Order) domain.Balance {
+	return domain.BalanceIn(domain.Status(row.Status), domain.Money{Total: row.Total, Paid: row.Paid,
+		Refunded: row.Refunded, RefundPending: row.RefundPending})
 }
 
 // checkAmount refuses an amount with more decimals than the currency has.
@@ -370,6 +389,6 @@ func gatewayFailure(err error) error {
 }
 
 func paymentFromRow(p queries.Payment) domain.Payment {
-	return domain.Payment{ID: p.ID.String(), Gateway: p.Gateway, Amount: p.Amount, Status: p.Status,
+	return domain.Payment{ID: p.ID.String(), Gateway: p.Gateway, Amount: p.Amount, Currency: p.Currency, Status: p.Status,
 		Reference: p.Reference, Attention: p.Attention, CreatedAt: p.CreatedAt}
 }

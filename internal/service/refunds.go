@@ -53,6 +53,17 @@ type refundPart struct {
 	paymentID uuid.UUID
 	gateway   string
 	amount    decimal.Decimal
+	// settled: already given back at the gateway (made outside the OMS), not to be sent.
+	settled bool
+}
+
+// status is where the part stands when it is written: manual and settled parts are given
+// back already; card parts are pending until the gateway says.
+func (p refundPart) status() string {
+	if p.gateway == "manual" || p.settled {
+		return payment.RefundSucceeded
+	}
+	return payment.RefundPending
 }
 
 // refund is the one way money goes back, for refunds, cancellations and returns. The
@@ -105,8 +116,8 @@ func refundableOf(row queries.Order) decimal.Decimal {
 	return row.Paid.Sub(row.Refunded).Sub(row.RefundPending)
 }
 
-// insertRefund writes a refund and its parts. Manual parts are given back by hand, so
-// they succeed at once; card parts are pending, and the job that sends them to the
+// insertRefund writes a refund and its parts. Manual parts are given back by hand, and
+// settled ones were at the gateway, so they succeed at once; card parts are pending, and the job that sends them to the
 // gateway is enqueued in the same transaction (the outbox): a rollback sends nothing, a
 // commit is sent even if this process dies right after.
 func (s *Service) insertRefund(ctx context.Context, tx pgx.Tx, q *queries.Queries, orderID uuid.UUID, amount decimal.Decimal,
@@ -114,7 +125,7 @@ func (s *Service) insertRefund(ctx context.Context, tx pgx.Tx, q *queries.Querie
 	id := newID()
 	status := payment.RefundSucceeded
 	for _, p := range parts {
-		if p.gateway != "manual" {
+		if p.status() == payment.RefundPending {
 			status = payment.RefundPending
 		}
 	}
@@ -127,12 +138,8 @@ func (s *Service) insertRefund(ctx context.Context, tx pgx.Tx, q *queries.Querie
 		return queries.Refund{}, fmt.Errorf("insert refund: %w", err)
 	}
 	for _, p := range parts {
-		st := payment.RefundSucceeded
-		if p.gateway != "manual" {
-			st = payment.RefundPending
-		}
 		if err := q.InsertRefundAllocation(ctx, queries.InsertRefundAllocationParams{RefundID: id, PaymentID: p.paymentID,
-			Amount: p.amount, Status: st}); err != nil {
+			Amount: p.amount, Status: p.status()}); err != nil {
 			return queries.Refund{}, fmt.Errorf("refund allocation: %w", err)
 		}
 	}

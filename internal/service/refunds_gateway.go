@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/shopspring/decimal"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/payment"
@@ -21,9 +22,6 @@ import (
 // and a timeout of its own and an idempotency key made from the refund row, and settles
 // the refund from the answer. Stripe's webhooks (refund.updated, charge.refunded) and
 // ReconcileRefunds settle what the answer left pending.
-
-// gatewayTimeout bounds one call to the gateway; the job is retried after it.
-const gatewayTimeout = 30 * time.Second
 
 // RefundStaleAfter is how long a refund may stay pending before reconciliation asks the
 // gateway about it again.
@@ -89,7 +87,7 @@ func (s *Service) askGateway(ctx context.Context, p queries.GatewayAllocationsRo
 	if p.Gateway != "stripe" || s.cfg.Stripe == nil {
 		return payment.RefundResult{}, &payment.Error{Message: "no gateway to refund a " + p.Gateway + " payment", Permanent: p.Gateway != "stripe"}
 	}
-	ctx, cancel := context.WithTimeout(ctx, gatewayTimeout)
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.GatewayTimeout) // the job is retried after it
 	defer cancel()
 	if p.ExternalID != "" {
 		return s.cfg.Stripe.GetRefund(ctx, p.ExternalID)
@@ -127,6 +125,10 @@ func (s *Service) settleRefundPartTx(ctx context.Context, q *queries.Queries, re
 	if err != nil || n == 0 {
 		return err // settled before: a second answer or a replayed event changes nothing
 	}
+	// A change of the order's refund even while another part keeps it pending.
+	if _, err := orderChanged(ctx, q, row.ID); err != nil {
+		return err
+	}
 	if ref, err = q.FollowAllocations(ctx, refundID); err != nil {
 		return fmt.Errorf("refund %s status: %w", refundID, err)
 	}
@@ -145,9 +147,10 @@ func (s *Service) settleRefundPartTx(ctx context.Context, q *queries.Queries, re
 	return err
 }
 
-// settleRefundsFromEvent settles the parts a Stripe refund event is about; refunds the
-// OMS did not make (in Stripe's dashboard) are not ours and are left alone.
-func (s *Service) settleRefundsFromEvent(ctx context.Context, q *queries.Queries, ev payment.Event) error {
+// settleRefundsFromEvent settles the parts a Stripe refund event is about. A refund the
+// OMS did not make (in Stripe's dashboard) is recorded from charge.refunded (see
+// recordOutsideRefunds).
+func (s *Service) settleRefundsFromEvent(ctx context.Context, tx pgx.Tx, q *queries.Queries, ev payment.Event) error {
 	for _, r := range ev.Refunds {
 		if r.Status == payment.RefundPending || r.ID == "" {
 			continue
@@ -163,7 +166,49 @@ func (s *Service) settleRefundsFromEvent(ctx context.Context, q *queries.Queries
 			return err
 		}
 	}
-	return nil
+	if ev.Type != "charge.refunded" || ev.Amount == nil {
+		return nil
+	}
+	return s.recordOutsideRefunds(ctx, tx, q, ev.PaymentIntentID, *ev.Amount)
+}
+
+// recordOutsideRefunds records what Stripe says is refunded of a card payment (refunded:
+// its running total, charge.refunded's amount_refunded) beyond what the OMS knows it
+// refunded or is refunding: a refund made in Stripe's dashboard, recorded as a succeeded
+// refund of the difference and flagged on the payment, so that the order's refunded
+// stays true. Since the total only grows, an event repeated, late or out of order finds
+// nothing more to record; one that comes before its payment's success is refused (503)
+// and sent again by Stripe. A refund of the OMS's still on its way to Stripe counts as
+// known: the difference it hides shows in the next event.
+func (s *Service) recordOutsideRefunds(ctx context.Context, tx pgx.Tx, q *queries.Queries, intentID string, refunded payment.Money) error {
+	pay, row, ok, err := stripePayment(ctx, q, intentID)
+	if ok && err == nil && pay.Status == paymentPending && refunded.Amount.IsPositive() {
+		// Events come out of order: a refund of a payment whose success has not come yet
+		// is refused, so that Stripe sends it again once the payment is booked.
+		return domain.Errorf(domain.CodeUnavailable, "the refund's payment %s has not succeeded here yet; send the event again", intentID)
+	}
+	if !ok || err != nil || (pay.Status != paymentCompleted && pay.Status != paymentUnapplied) ||
+		refunded.Currency != pay.Currency || pay.Currency != row.Currency {
+		return err // money the order never booked in its currency is settled in Stripe's dashboard
+	}
+	known, err := q.RefundsOfPayment(ctx, pay.ID)
+	if err != nil {
+		return fmt.Errorf("refunds of payment %s: %w", pay.ID, err)
+	}
+	outside := decimal.Min(refunded.Amount, pay.Amount).Sub(known)
+	if !outside.IsPositive() {
+		return nil
+	}
+	money := payment.Money{Amount: outside, Currency: pay.Currency}
+	if _, err := s.insertRefund(ctx, tx, q, row.ID, outside, "refunded in Stripe's dashboard, outside the OMS", uuid.NullUUID{},
+		[]refundPart{{paymentID: pay.ID, gateway: pay.Gateway, amount: outside, settled: true}}); err != nil {
+		return err
+	}
+	if err := q.FlagPayment(ctx, queries.FlagPaymentParams{ID: pay.ID, Note: money.String() + " refunded at Stripe outside the OMS."}); err != nil {
+		return fmt.Errorf("flag payment %s: %w", pay.ID, err)
+	}
+	_, err = s.applyMoney(ctx, q, row, stripeActor, "refund", "refund of "+money.String()+" made at Stripe outside the OMS")
+	return err
 }
 
 // ReconcileRefunds asks the gateway again about up to limit refunds pending since

@@ -129,7 +129,8 @@ func (s *Service) requestReturn(ctx context.Context, actor domain.Actor, in NewR
 		if err := addHistory(ctx, q, row, "return", domain.ReturnRequested, note, actor); err != nil {
 			return err
 		}
-		if err := publish(ctx, q, row.ID, news{events: []domain.EventType{domain.EventReturnRequested}, ref: ret.ID}); err != nil {
+		if err := publish(ctx, q, row.ID, news{email: domain.EmailReturnRequested,
+			events: []domain.EventType{domain.EventReturnRequested}, ref: ret.ID}); err != nil {
 			return err
 		}
 		out, err = getReturn(ctx, q, ret.ID)
@@ -427,7 +428,7 @@ func orderReturn(r queries.ListReturnsQueueRow) domain.OrderReturn {
 	return domain.OrderReturn{
 		Return: domain.Return{ID: r.ID.String(), Status: r.Status, Reason: r.Reason, Note: r.Note, RefundAmount: r.RefundAmount,
 			Restocked: r.Restocked, CreatedAt: r.CreatedAt, ProcessedAt: r.ProcessedAt, ReceivedAt: r.ReceivedAt},
-		OrderID: r.OrderID.String(), OrderNumber: r.OrderNumber, OrderStatus: domain.Status(r.OrderStatus),
+		OrderID: r.OrderID.String(), OrderNumber: r.OrderNumber, OrderStatus: domain.Status(r.OrderStatus), OrderVersion: r.OrderVersion,
 		Currency: r.Currency, CustomerName: r.CustomerName, CustomerEmail: r.CustomerEmail,
 	}
 }

@@ -35,6 +35,14 @@ type Config struct {
 	// AfterGatewayCall, for fault-injection tests only, runs between a gateway's answer
 	// and its recording (the worst moment to fail); an error stops the recording there.
 	AfterGatewayCall func() error
+	// GatewayTimeout bounds one call to a payment gateway (default 30s).
+	GatewayTimeout time.Duration
+
+	// ReplayStale is how long an idempotent request's process may stay silent before a
+	// retry takes its key over (it died; default 2 min); a running request says it runs
+	// four times as often. ReplayWait is how long a retry waits for a running first
+	// request's answer before it is told the key is in use (default 10s).
+	ReplayStale, ReplayWait time.Duration
 
 	// Telling customers and other systems (deliver.go).
 	Mailer   Mailer          // nil: no SMTP server; emails stay queued
@@ -83,6 +91,15 @@ func New(pool *pgxpool.Pool, cfg Config) *Service {
 	if cfg.ExportChunkBytes <= 0 {
 		cfg.ExportChunkBytes = 1 << 20
 	}
+	if cfg.GatewayTimeout <= 0 {
+		cfg.GatewayTimeout = 30 * time.Second
+	}
+	if cfg.ReplayStale <= 0 {
+		cfg.ReplayStale = defaultReplayStale
+	}
+	if cfg.ReplayWait <= 0 {
+		cfg.ReplayWait = defaultReplayWait
+	}
 	queue, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
 	if err != nil {
 		panic(fmt.Sprintf("job queue client: %v", err)) // an insert-only configuration is always valid
@@ -107,7 +124,8 @@ func (s *Service) inTx(ctx context.Context, fn func(tx pgx.Tx, q *queries.Querie
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-	if err := fn(tx, queries.New(tx)); err != nil {
+	otx := newOrderTx(tx)
+	if err := fn(otx, queries.New(otx)); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -2,10 +2,15 @@ package service
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,15 +24,25 @@ import (
 	"github.com/oms/oms/queries"
 )
 
-// Login throttling, per client address and per account from that address: past the free
-// failures each one blocks the key twice as long as the last (1 s, 2 s, 4 s ...), up to
-// LoginMaxBlock; a key with no attempt for LoginWindow starts over. Nobody can lock an
-// account out from elsewhere, and no address may guess on and on.
+// Login throttling. Each attempt counts under three keys: its client address, the
+// account from that address, and the account from every address together (or, from a
+// browser that logged in to the account before, that browser). Past a key's free
+// failures each one blocks it twice as long as the last (1 s, 2 s, 4 s ...), up to
+// LoginMaxBlock; a key with no attempt for LoginWindow starts over, and a right password
+// starts the account's keys over. An attempt while any of its keys is blocked is refused
+// without a password check and counted nowhere. So no address, nor any number of them,
+// may guess on and on, and nobody can keep an account's owner out of a browser they
+// logged in with before: a lockout by guessing lasts at most LoginMaxBlock, and only for
+// browsers new to the account.
 const (
-	LoginFreeFailures        = 5  // per account, from one address
+	LoginFreeFailures        = 5  // per account, from one address (and from one known browser)
 	LoginFreeAddressFailures = 20 // per address, whatever the accounts
+	LoginFreeAccountFailures = 10 // per account, from every address together
 	LoginMaxBlock            = 15 * time.Minute
 	LoginWindow              = 15 * time.Minute
+	// LoginDeviceKeep is how long a browser stays known to an account after its last
+	// login there.
+	LoginDeviceKeep = 180 * 24 * time.Hour
 )
 
 // ErrLoginRefused is the one answer to every failed login: a wrong password, an unknown
@@ -35,9 +50,38 @@ const (
 var ErrLoginRefused = &domain.Error{Code: domain.CodeUnauthorized, Message: "email or password is incorrect, or too many attempts",
 	Fields: map[string]string{"password": "Email or password is incorrect, or there were too many attempts: check them and try again in a moment."}}
 
+// checkTime is how long a password check takes on this machine (nanoseconds, a moving
+// average): a refusal without a check waits as long, so that an answer's time tells a
+// throttled attempt from a wrong password no more than its words do.
+var checkTime atomic.Int64
+
 // dummyHash is compared against when the email is unknown, so that an unknown email
 // takes about as long to refuse as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password, only for timing"), bcrypt.DefaultCost)
+var dummyHash = func() []byte {
+	start := time.Now()
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a real password, only for timing"), bcrypt.DefaultCost)
+	checkTime.Store(int64(time.Since(start)))
+	return h
+}()
+
+// checkPassword compares password with hash, and keeps checkTime.
+func checkPassword(hash []byte, password string) error {
+	start := time.Now()
+	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
+	took, avg := int64(time.Since(start)), checkTime.Load()
+	checkTime.Store(avg + (took-avg)/8) // a lost update between two checks is harmless
+	return err
+}
+
+// waitLikeACheck takes as long as a password check, doing nothing.
+func waitLikeACheck(ctx context.Context) {
+	t := time.NewTimer(time.Duration(checkTime.Load()))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
 
 // CreateStaffUser adds a back-office account; the email must be unused.
 func (s *Service) CreateStaffUser(ctx context.Context, email, name string, role domain.Role, password string) (domain.StaffUser, error) {
@@ -61,70 +105,151 @@ func (s *Service) CreateStaffUser(ctx context.Context, email, name string, role 
 	return staffFromRow(row), nil
 }
 
-// Login checks an email (any case) and password from client (its address, the key of
-// the throttling). Every failure, throttled or not, is ErrLoginRefused; a disabled
-// account is forbidden only once the password is right, so guessing learns nothing.
-func (s *Service) Login(ctx context.Context, email, password, client string) (domain.StaffUser, error) {
-	email = strings.TrimSpace(email)
-	if email == "" || password == "" {
+// LoginAttempt is one try at logging in.
+type LoginAttempt struct {
+	Email    string // any case
+	Password string
+	Client   string // the client's address (an IPv6 /64), a key of the throttling
+	// Device is the token the browser keeps from an earlier login ("" none): an account
+	// it logged in to before counts its failures apart from everyone else's.
+	Device string
+}
+
+// loginKey is one key an attempt counts under, with its free failures.
+type loginKey struct {
+	key  string
+	free int
+}
+
+// Login checks an attempt. Every failure, throttled or not, is ErrLoginRefused and takes
+// about as long as a password check; a disabled account is forbidden only once the
+// password is right, so guessing learns nothing. A login also returns the device token
+// for the browser to keep (the one it sent, or a new one), which makes it known to the
+// account.
+func (s *Service) Login(ctx context.Context, in LoginAttempt) (domain.StaffUser, string, error) {
+	email := strings.TrimSpace(in.Email)
+	if email == "" || in.Password == "" {
 		fe := domain.FieldErrors{}
 		if email == "" {
 			fe.Add("email", "Enter your email")
 		}
-		if password == "" {
+		if in.Password == "" {
 			fe.Add("password", "Enter your password")
 		}
-		return domain.StaffUser{}, fe.Err()
+		return domain.StaffUser{}, "", fe.Err()
 	}
 	q := queries.New(s.pool)
-	accountKey, addressKey := "account:"+strings.ToLower(email)+"|"+client, "ip:"+client
-	blocked := false
-	for _, k := range []struct {
-		key  string
-		free int
-	}{{addressKey, LoginFreeAddressFailures}, {accountKey, LoginFreeFailures}} {
-		wasBlocked, err := q.ClaimLoginAttempt(ctx, queries.ClaimLoginAttemptParams{Key: k.key, Free: int32(k.free),
-			WindowSeconds: int32(LoginWindow / time.Second), MaxBlockSeconds: int32(LoginMaxBlock / time.Second)})
+	lower, device := strings.ToLower(email), deviceHash(in.Device)
+	everywhere := loginKey{"user:" + lower, LoginFreeAccountFailures}
+	if device != nil {
+		known, err := q.LoginDeviceKnown(ctx, queries.LoginDeviceKnownParams{TokenHash: device, Email: email})
 		if err != nil {
-			return domain.StaffUser{}, fmt.Errorf("login attempt: %w", err)
+			return domain.StaffUser{}, "", fmt.Errorf("login device: %w", err)
 		}
-		blocked = blocked || wasBlocked
+		if known {
+			everywhere = loginKey{"device:" + lower + "|" + hex.EncodeToString(device), LoginFreeFailures}
+		}
+	}
+	keys := []loginKey{{"ip:" + in.Client, LoginFreeAddressFailures}, {"account:" + lower + "|" + in.Client, LoginFreeFailures}, everywhere}
+	blocked, err := claimLoginAttempt(ctx, q, keys)
+	if err != nil {
+		return domain.StaffUser{}, "", err
 	}
 	if blocked {
 		loginsRefused.WithLabelValues("throttled").Inc()
-		return domain.StaffUser{}, ErrLoginRefused
+		waitLikeACheck(ctx)
+		return domain.StaffUser{}, "", ErrLoginRefused
 	}
 	row, err := q.GetStaffByEmail(ctx, email)
 	if errors.Is(err, pgx.ErrNoRows) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = checkPassword(dummyHash, in.Password)
 		loginsRefused.WithLabelValues("wrong").Inc()
-		return domain.StaffUser{}, ErrLoginRefused
+		return domain.StaffUser{}, "", ErrLoginRefused
 	}
 	if err != nil {
-		return domain.StaffUser{}, fmt.Errorf("login: %w", err)
+		return domain.StaffUser{}, "", fmt.Errorf("login: %w", err)
 	}
-	if bcrypt.CompareHashAndPassword([]byte(row.PasswordHash), []byte(password)) != nil {
+	if checkPassword([]byte(row.PasswordHash), in.Password) != nil {
 		loginsRefused.WithLabelValues("wrong").Inc()
-		return domain.StaffUser{}, ErrLoginRefused
+		return domain.StaffUser{}, "", ErrLoginRefused
 	}
-	if err := q.LoginSucceeded(ctx, queries.LoginSucceededParams{AccountKey: accountKey, AddressKey: addressKey}); err != nil {
-		return domain.StaffUser{}, fmt.Errorf("login: %w", err)
+	if err := q.LoginSucceeded(ctx, queries.LoginSucceededParams{ResetKeys: []string{keys[1].key, keys[2].key}, AddressKey: keys[0].key}); err != nil {
+		return domain.StaffUser{}, "", fmt.Errorf("login: %w", err)
 	}
 	if row.Disabled {
-		return domain.StaffUser{}, &domain.Error{Code: domain.CodeForbidden, Message: "this account is disabled",
+		return domain.StaffUser{}, "", &domain.Error{Code: domain.CodeForbidden, Message: "this account is disabled",
 			Fields: map[string]string{"email": "This account is disabled. Ask an admin to enable it."}}
 	}
 	row, err = q.RecordLogin(ctx, row.ID)
 	if err != nil {
-		return domain.StaffUser{}, fmt.Errorf("record login: %w", err)
+		return domain.StaffUser{}, "", fmt.Errorf("record login: %w", err)
 	}
-	return staffFromRow(row), nil
+	token := in.Device
+	if device == nil {
+		token = newDeviceToken()
+		device = deviceHash(token)
+	}
+	if err := q.RememberLoginDevice(ctx, queries.RememberLoginDeviceParams{TokenHash: device, StaffUserID: row.ID}); err != nil {
+		return domain.StaffUser{}, "", fmt.Errorf("remember login device: %w", err)
+	}
+	return staffFromRow(row), token, nil
+}
+
+// claimLoginAttempt counts an attempt under each of its keys in turn before its password
+// is checked, so that parallel guesses cannot outrun the count, and reports whether one
+// of them is blocked. A key blocked before the attempt counts it nowhere (an owner trying
+// while their account is blocked does not block their own address); one found blocked
+// on the way (by an attempt running alongside) stops the counting there.
+func claimLoginAttempt(ctx context.Context, q *queries.Queries, keys []loginKey) (bool, error) {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.key
+	}
+	blocked, err := q.LoginBlocked(ctx, names)
+	if err != nil || blocked {
+		return blocked, err
+	}
+	for _, k := range keys {
+		blocked, err := q.ClaimLoginAttempt(ctx, queries.ClaimLoginAttemptParams{Key: k.key, Free: int32(k.free),
+			WindowSeconds: int32(LoginWindow / time.Second), MaxBlockSeconds: int32(LoginMaxBlock / time.Second)})
+		if err != nil {
+			return false, fmt.Errorf("login attempt: %w", err)
+		}
+		if blocked {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// newDeviceToken makes a browser's device token: 32 random bytes, base64url.
+func newDeviceToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) //nolint:errcheck // crypto/rand never fails
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// deviceHash is what is stored of a device token: its SHA-256; nil for anything that is
+// not a token this server makes.
+func deviceHash(token string) []byte {
+	if b, err := base64.RawURLEncoding.DecodeString(token); err != nil || len(b) != 32 {
+		return nil
+	}
+	h := sha256.Sum256([]byte(token))
+	return h[:]
 }
 
 // DeleteOldLoginThrottle forgets throttling keys past the decay window, so that guesses
-// from many addresses do not pile up rows.
+// from many addresses do not pile up rows, and browsers that have not logged in to an
+// account for LoginDeviceKeep.
 func (s *Service) DeleteOldLoginThrottle(ctx context.Context) (int64, error) {
-	return queries.New(s.pool).DeleteOldLoginThrottle(ctx, time.Now().Add(-LoginWindow))
+	q := queries.New(s.pool)
+	keys, err := q.DeleteOldLoginThrottle(ctx, time.Now().Add(-LoginWindow))
+	if err != nil {
+		return 0, err
+	}
+	devices, err := q.DeleteOldLoginDevices(ctx, time.Now().Add(-LoginDeviceKeep))
+	return keys + devices, err
 }
 
 // EndSessions ends every session of staff user id (log out everywhere).
@@ -146,6 +271,19 @@ func (s *Service) GetStaffUser(ctx context.Context, id string) (domain.StaffUser
 	row, err := queries.New(s.pool).GetStaffUser(ctx, uid)
 	if err != nil {
 		return domain.StaffUser{}, notFound(err, "staff user")
+	}
+	return staffFromRow(row), nil
+}
+
+// StaffUserByEmail returns the staff user with email (any case).
+func (s *Service) StaffUserByEmail(ctx context.Context, email string) (domain.StaffUser, error) {
+	email = strings.TrimSpace(email)
+	row, err := queries.New(s.pool).GetStaffByEmail(ctx, email)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.StaffUser{}, domain.Errorf(domain.CodeNotFound, "no staff user has the email %s", email)
+	}
+	if err != nil {
+		return domain.StaffUser{}, fmt.Errorf("staff user %s: %w", email, err)
 	}
 	return staffFromRow(row), nil
 }
@@ -217,7 +355,9 @@ func (s *Service) changeStaff(ctx context.Context, id string, removesAdmin bool,
 	return out, err
 }
 
-// ResetStaffPassword sets a new password for a user and lifts any login lock.
+// ResetStaffPassword sets a new password for a user. It ends the user's sessions, lifts
+// the account's throttling (guesses at the old password are worth nothing now) and
+// forgets the browsers known to it.
 func (s *Service) ResetStaffPassword(ctx context.Context, id, password string) (domain.StaffUser, error) {
 	uid, err := uuid.Parse(id)
 	if err != nil {
@@ -232,11 +372,22 @@ func (s *Service) ResetStaffPassword(ctx context.Context, id, password string) (
 	if err != nil {
 		return domain.StaffUser{}, fmt.Errorf("hash password: %w", err)
 	}
-	row, err := queries.New(s.pool).SetStaffPassword(ctx, queries.SetStaffPasswordParams{ID: uid, PasswordHash: string(hash)})
-	if err != nil {
-		return domain.StaffUser{}, notFound(err, "staff user")
-	}
-	return staffFromRow(row), nil
+	var out domain.StaffUser
+	err = s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
+		row, err := q.SetStaffPassword(ctx, queries.SetStaffPasswordParams{ID: uid, PasswordHash: string(hash)})
+		if err != nil {
+			return notFound(err, "staff user")
+		}
+		if err := q.ResetLoginThrottle(ctx, "user:"+strings.ToLower(row.Email)); err != nil {
+			return fmt.Errorf("reset login throttle: %w", err)
+		}
+		if err := q.ForgetLoginDevices(ctx, row.ID); err != nil {
+			return fmt.Errorf("forget login devices: %w", err)
+		}
+		out = staffFromRow(row)
+		return nil
+	})
+	return out, err
 }
 
 func staffFromRow(r queries.StaffUser) domain.StaffUser {

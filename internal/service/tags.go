@@ -81,7 +81,10 @@ func setTags(ctx context.Context, q *queries.Queries, row queries.Order, tags []
 	if err != nil {
 		return fmt.Errorf("tags of %s: %w", row.OrderNumber, err)
 	}
-	return addHistory(ctx, q, row, "tags", "", change, actor)
+	if err := addHistory(ctx, q, row, "tags", "", change, actor); err != nil {
+		return err
+	}
+	return publish(ctx, q, row.ID, updatedNews("tags"))
 }
 
 // Hold puts an order that can still ship on hold, with a reason: until it is released,
@@ -100,28 +103,36 @@ func (s *Service) Hold(ctx context.Context, actor domain.Actor, idOrNumber, reas
 		if err := domain.CheckHold(o); err != nil {
 			return err
 		}
-		if row, err = q.HoldOrder(ctx, queries.HoldOrderParams{ID: row.ID, Reason: reason, HeldBy: actor.Name}); err != nil {
+		if row, err = q.HoldOrder(ctx, queries.HoldOrderParams{ID: row.ID, Reason: reason, HeldBy: actor.Name,
+			HeldByRole: domain.HolderRole(actor)}); err != nil {
 			return fmt.Errorf("hold %s: %w", row.OrderNumber, err)
 		}
-		return addHistory(ctx, q, row, "hold", "on_hold", reason, actor)
+		if err := addHistory(ctx, q, row, "hold", "on_hold", reason, actor); err != nil {
+			return err
+		}
+		return publish(ctx, q, row.ID, updatedNews("hold"))
 	})
 }
 
-// Release takes an order off hold; its history keeps the reason it was held for.
+// Release takes an order off hold, if actor may release that kind of hold
+// (domain.CheckRelease); its history keeps the reason it was held for.
 func (s *Service) Release(ctx context.Context, actor domain.Actor, idOrNumber string) (domain.Order, error) {
 	return s.changeOrder(ctx, idOrNumber, func(q *queries.Queries, row queries.Order) error {
 		o, err := orderFromRow(row)
 		if err != nil {
 			return err
 		}
-		if err := domain.CheckRelease(o); err != nil {
+		if err := domain.CheckRelease(o, actor); err != nil {
 			return err
 		}
 		if row, err = q.ReleaseOrder(ctx, row.ID); err != nil {
 			return fmt.Errorf("release %s: %w", row.OrderNumber, err)
 		}
-		return addHistory(ctx, q, row, "hold", "released",
-			fmt.Sprintf("held since %s by %s: %s", o.Hold.At.UTC().Format("2006-01-02 15:04 UTC"), o.Hold.By, o.Hold.Reason), actor)
+		if err := addHistory(ctx, q, row, "hold", "released",
+			fmt.Sprintf("held since %s by %s: %s", o.Hold.At.UTC().Format("2006-01-02 15:04 UTC"), o.Hold.By, o.Hold.Reason), actor); err != nil {
+			return err
+		}
+		return publish(ctx, q, row.ID, updatedNews("hold"))
 	})
 }
 
