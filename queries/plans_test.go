@@ -44,7 +44,8 @@ func TestHotQueriesReadTheirIndexes(t *testing.T) {
 	if _, err := pool.Exec(ctx, `
 		INSERT INTO products (sku, name, price, currency)
 			SELECT 'PERF-' || lpad(g::text, 5, '0'), 'Perf product ' || g, 10, 'USD' FROM generate_series(1, 10000) g;
-		INSERT INTO inventory (sku, on_hand) SELECT sku, 1000 FROM products WHERE sku LIKE 'PERF-%'`); err != nil {
+		INSERT INTO inventory (sku, on_hand) SELECT sku, 1000 FROM products WHERE sku LIKE 'PERF-%';
+		INSERT INTO rate_limits (key, tat) SELECT 'track:10.0.' || g / 256 || '.' || g % 256, now() FROM generate_series(1, 20000) g`); err != nil {
 		t.Fatal(err)
 	}
 	// A page of orders with every kind of child: lines, payments, refunds, shipments
@@ -92,6 +93,14 @@ func TestHotQueriesReadTheirIndexes(t *testing.T) {
 			map[string]string{"orders": "orders_pkey"}},
 		{"order read by number", append(generic, custom...), func(q *queries.Queries) { _, _ = q.GetOrderByNumber(ctx, "ORD-1") },
 			map[string]string{"orders": "orders_order_number_key"}},
+		{"tracking lookup by number and email", append(generic, custom...), func(q *queries.Queries) {
+			_, _ = q.FindOrderForCustomer(ctx, queries.FindOrderForCustomerParams{OrderNumber: "ORD-1", Email: "ann@example.com"})
+		}, map[string]string{"orders": "orders_order_number_key"}},
+		{"tracking rate limit", append(generic, custom...), func(q *queries.Queries) {
+			_, _ = q.TakeRateLimit(ctx, queries.TakeRateLimitParams{Key: "track:10.0.1.1", SpanSeconds: 2, IntervalSeconds: 0.1})
+		}, map[string]string{"rate_limits": "rate_limits_pkey"}},
+		{"order version", append(generic, custom...), func(q *queries.Queries) { _, _ = q.BumpOrderVersion(ctx, page[0]) },
+			map[string]string{"orders": "orders_pkey"}},
 		{"children of a page", generic, func(q *queries.Queries) { _, _ = q.OrderDetails(ctx, page) }, children},
 		{"lines of a page", generic, func(q *queries.Queries) { _, _ = q.ListItemsForOrders(ctx, page) },
 			map[string]string{"order_items": children["order_items"]}},
@@ -129,7 +138,7 @@ func TestHotQueriesReadTheirIndexes(t *testing.T) {
 		small[name] = true
 	}
 	loaded := []string{"products", "inventory", "orders", "order_items", "payments", "fulfillments",
-		"fulfillment_items", "fulfillment_events", "order_history"}
+		"fulfillment_items", "fulfillment_events", "order_history", "rate_limits"}
 	for _, table := range loaded {
 		if small[table] {
 			t.Fatalf("%s has fewer than %d pages: too small for its plans to say anything", table, smallPages)

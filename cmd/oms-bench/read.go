@@ -192,7 +192,8 @@ func openShop(ctx context.Context, o options, ro readOptions, s *shop) error {
 	if err != nil {
 		return err
 	}
-	if s.srv, err = startServer(ctx, o, s.cold, append(env, "OMS_JOBS=on"), addr); err != nil {
+	// The public tracking cases come one after another from one address: no rate limit.
+	if s.srv, err = startServer(ctx, o, s.cold, append(env, "OMS_JOBS=on", "OMS_TRACK_RATE=1000000", "OMS_TRACK_BURST=1000000"), addr); err != nil {
 		return err
 	}
 	s.client, err = newReadClient(ctx, "http://"+addr, token, email, password)
@@ -330,6 +331,10 @@ func readCases(ctx context.Context, conn *pgx.Conn) ([]readCase, error) {
 		{name: "API list held=true", budget: listBudget, path: "/api/v1/orders?held=true",
 			sql: []string{count("hold_reason IS NOT NULL"), page("hold_reason IS NOT NULL", desc)}},
 		{name: "API one order", budget: exactBudget, path: "/api/v1/orders/" + id, sql: []string{"SELECT * FROM orders WHERE id = '" + id + "'"}},
+		{name: "API one order's tracking", budget: exactBudget, path: "/api/v1/orders/" + id + "/tracking",
+			sql: []string{"SELECT * FROM orders WHERE id = '" + id + "'"}},
+		{name: "API public tracking (number and email)", budget: exactBudget, path: "/api/v1/track/" + number + "?email=" + q(email),
+			sql: []string{fmt.Sprintf("SELECT * FROM orders WHERE order_number = '%s' AND lower(customer_email) = lower('%s')", number, email)}},
 		{name: "page / (dashboard)", budget: pageBudget, path: "/", sql: dashboard},
 		{name: "page /orders", budget: pageBudget, path: "/orders", sql: []string{counters, page("true", desc)}},
 		{name: "page /orders?status=shipped", budget: pageBudget, path: "/orders?status=shipped",
@@ -343,6 +348,8 @@ func readCases(ctx context.Context, conn *pgx.Conn) ([]readCase, error) {
 		{name: "page /orders/{number}/edit", budget: pageBudget, path: "/orders/" + number + "/edit",
 			sql: []string{"SELECT * FROM orders WHERE order_number = '" + number + "'",
 				"SELECT * FROM order_items WHERE order_id = '" + id + "'"}},
+		{name: "page /track (number and email)", budget: pageBudget, path: "/track?order_number=" + q(number) + "&email=" + q(email),
+			sql: []string{fmt.Sprintf("SELECT * FROM orders WHERE order_number = '%s' AND lower(customer_email) = lower('%s')", number, email)}},
 		{name: "page /orders/new", budget: pageBudget, path: "/orders/new", sql: []string{"SELECT 1"}},
 		{name: "page /orders/new/products?q=mug (search as you type)", budget: pageBudget, path: "/orders/new/products?q=mug",
 			sql: []string{`SELECT p.*, i.on_hand, i.reserved FROM products p JOIN inventory i USING (sku)
