@@ -16,12 +16,14 @@ GENERATED := 'queries/*.go' 'views/*_templ.go'
 BENCH_FLAGS ?=
 BENCH_READ_FLAGS ?=
 
-.PHONY: help generate check-generated build run test fuzz bench bench-read lint vulncheck db db-stop clean
+.PHONY: help generate check-generated build run test torture fuzz bench bench-read lint vulncheck db db-stop clean
 
 help:
 	@echo "make run              build, start a private PostgreSQL (unless DATABASE_URL is set), migrate, load demo data, serve on :8080;"
 	@echo "                       Mailpit catches the emails (unless OMS_SMTP_URL is set): inbox on :8025"
 	@echo "make test             go vet + go test -race against PostgreSQL (private cluster unless OMS_TEST_DATABASE_URL/DATABASE_URL)"
+	@echo "make torture          random operations and faults against the real server, checked against the reference model"
+	@echo "                       for DURATION (default 2m); SEED replays a run's operations, WORKERS (default 6)"
 	@echo "make fuzz             run every fuzz test for FUZZTIME each (default 10s); crashes become testdata cases"
 	@echo "make bench            API order-creation benchmark beside the raw-SQL pgbench reference (BENCH_FLAGS='-duration 10s')"
 	@echo "make bench-read       every page and list at 1M orders, HTTP beside SQL (BENCH_READ_FLAGS='-orders 3000000')"
@@ -75,6 +77,18 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed:" >&2; echo "$$out" >&2; exit 1; fi
 	$(GO) vet ./...
 	$(TOOL) staticcheck ./...
+
+# The torture (internal/torture): workers send random operations through the API and
+# the back-office forms to `oms serve` on a PostgreSQL cluster of its own, while the
+# server is killed, PostgreSQL restarted and requests dropped; every answer is checked
+# against the reference model (internal/model) and everything compared at the end.
+# make test runs it for 45 s; this runs it for DURATION. A failure prints its seed.
+DURATION ?= 2m
+SEED ?= 0
+WORKERS ?= 6
+torture:
+	TORTURE_DURATION=$(DURATION) TORTURE_SEED=$(SEED) TORTURE_WORKERS=$(WORKERS) \
+		$(GO) test -count=1 -timeout 12h -v -run '^TestTorture$$' ./internal/torture
 
 # Every decoder of outside input has a fuzz test (Fuzz* in *_test.go); make test runs
 # their saved cases, make fuzz looks for new ones. A crash found is saved under the

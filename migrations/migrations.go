@@ -13,6 +13,8 @@ import (
 	"github.com/pressly/goose/v3/lock"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/oms/oms/queries"
 )
 
 //go:embed *.sql
@@ -84,8 +86,14 @@ func up(ctx context.Context, pool *pgxpool.Pool) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	if _, err := provider.Up(ctx); err != nil {
+	applied, err := provider.Up(ctx)
+	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
-	return nil
+	if len(applied) == 0 {
+		return nil
+	}
+	// A migration may fill, rewrite or index tables: what it leaves is analyzed before
+	// anything is planned on it (autovacuum may be off, busy, or late).
+	return queries.Analyze(ctx, pool, false)
 }

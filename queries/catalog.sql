@@ -14,16 +14,19 @@ INSERT INTO inventory (sku) VALUES ($1) ON CONFLICT (sku) DO NOTHING;
 SELECT * FROM products WHERE sku = $1;
 
 -- name: ListProducts :many
+-- q is a LIKE pattern, matched case-insensitively as lower(sku) and lower(name): the
+-- expressions of the search's trigram indexes (migration 00020), which lookups by SKU
+-- never use.
 SELECT p.*, i.on_hand, i.reserved
 FROM products p JOIN inventory i USING (sku)
-WHERE (sqlc.narg(q)::text IS NULL OR p.sku ILIKE '%' || sqlc.narg(q) || '%' OR p.name ILIKE '%' || sqlc.narg(q) || '%')
+WHERE (sqlc.narg(q)::text IS NULL OR lower(p.sku) LIKE '%' || lower(sqlc.narg(q)) || '%' OR lower(p.name) LIKE '%' || lower(sqlc.narg(q)) || '%')
   AND p.sku > sqlc.arg(after)::text
 ORDER BY p.sku
 LIMIT sqlc.arg(lim);
 
 -- name: CountProducts :one
 SELECT count(*) FROM products p
-WHERE (sqlc.narg(q)::text IS NULL OR p.sku ILIKE '%' || sqlc.narg(q) || '%' OR p.name ILIKE '%' || sqlc.narg(q) || '%');
+WHERE (sqlc.narg(q)::text IS NULL OR lower(p.sku) LIKE '%' || lower(sqlc.narg(q)) || '%' OR lower(p.name) LIKE '%' || lower(sqlc.narg(q)) || '%');
 
 -- name: GetInventory :one
 SELECT * FROM inventory WHERE sku = $1;

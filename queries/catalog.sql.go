@@ -36,7 +36,7 @@ func (q *Queries) AdjustOnHand(ctx context.Context, arg AdjustOnHandParams) (Inv
 
 const countProducts = `-- name: CountProducts :one
 SELECT count(*) FROM products p
-WHERE ($1::text IS NULL OR p.sku ILIKE '%' || $1 || '%' OR p.name ILIKE '%' || $1 || '%')
+WHERE ($1::text IS NULL OR lower(p.sku) LIKE '%' || lower($1) || '%' OR lower(p.name) LIKE '%' || lower($1) || '%')
 `
 
 func (q *Queries) CountProducts(ctx context.Context, q_ *string) (int64, error) {
@@ -162,7 +162,7 @@ func (q *Queries) InsertProduct(ctx context.Context, arg InsertProductParams) (i
 const listProducts = `-- name: ListProducts :many
 SELECT p.sku, p.name, p.price, p.sale_price, p.currency, p.active, p.created_at, p.updated_at, i.on_hand, i.reserved
 FROM products p JOIN inventory i USING (sku)
-WHERE ($1::text IS NULL OR p.sku ILIKE '%' || $1 || '%' OR p.name ILIKE '%' || $1 || '%')
+WHERE ($1::text IS NULL OR lower(p.sku) LIKE '%' || lower($1) || '%' OR lower(p.name) LIKE '%' || lower($1) || '%')
   AND p.sku > $2::text
 ORDER BY p.sku
 LIMIT $3
@@ -187,6 +187,9 @@ type ListProductsRow struct {
 	Reserved  int32
 }
 
+// q is a LIKE pattern, matched case-insensitively as lower(sku) and lower(name): the
+// expressions of the search's trigram indexes (migration 00020), which lookups by SKU
+// never use.
 func (q *Queries) ListProducts(ctx context.Context, arg ListProductsParams) ([]ListProductsRow, error) {
 	rows, err := q.db.Query(ctx, listProducts, arg.Q, arg.After, arg.Lim)
 	if err != nil {

@@ -393,6 +393,7 @@ type RequestReplay struct {
 	CreatedAt   time.Time
 	Owner       uuid.UUID
 	AliveAt     time.Time
+	CommittedAt *time.Time
 }
 
 type Return struct {

@@ -25,19 +25,26 @@ SELECT * FROM refunds WHERE order_id = ANY(sqlc.arg(order_ids)::uuid[]) ORDER BY
 SELECT * FROM fulfillments WHERE order_id = ANY(sqlc.arg(order_ids)::uuid[]) ORDER BY created_at, id;
 
 -- name: ListFulfillmentItemsForOrders :many
-SELECT fi.* FROM fulfillment_items fi JOIN fulfillments f ON f.id = fi.fulfillment_id
-WHERE f.order_id = ANY(sqlc.arg(order_ids)::uuid[]);
+-- The children of children are read by their parents' ids, collected first (an
+-- InitPlan), not through a join: planned generically, a join's method depends on what
+-- the planner knows of the tables, and without statistics it hashes a scan of the whole
+-- table (0.6-0.8 s at 1M orders, issue 21); a lookup by an array of keys reads the key's
+-- index whatever it knows.
+SELECT fi.* FROM fulfillment_items fi
+WHERE fi.fulfillment_id = ANY(ARRAY(SELECT f.id FROM fulfillments f WHERE f.order_id = ANY(sqlc.arg(order_ids)::uuid[])));
 
 -- name: ListFulfillmentEventsForOrders :many
-SELECT e.* FROM fulfillment_events e JOIN fulfillments f ON f.id = e.fulfillment_id
-WHERE f.order_id = ANY(sqlc.arg(order_ids)::uuid[]) ORDER BY e.at, e.created_at;
+SELECT e.* FROM fulfillment_events e
+WHERE e.fulfillment_id = ANY(ARRAY(SELECT f.id FROM fulfillments f WHERE f.order_id = ANY(sqlc.arg(order_ids)::uuid[])))
+ORDER BY e.at, e.created_at;
 
 -- name: ListReturnsForOrders :many
 SELECT * FROM returns WHERE order_id = ANY(sqlc.arg(order_ids)::uuid[]) ORDER BY created_at, id;
 
 -- name: ListReturnItemsForOrders :many
-SELECT ri.* FROM return_items ri JOIN returns r ON r.id = ri.return_id
-WHERE r.order_id = ANY(sqlc.arg(order_ids)::uuid[]);
+-- By the returns' ids, as ListFulfillmentItemsForOrders.
+SELECT ri.* FROM return_items ri
+WHERE ri.return_id = ANY(ARRAY(SELECT r.id FROM returns r WHERE r.order_id = ANY(sqlc.arg(order_ids)::uuid[])));
 
 -- name: ListHistoryForOrders :many
 SELECT * FROM order_history WHERE order_id = ANY(sqlc.arg(order_ids)::uuid[]) ORDER BY order_id, id;

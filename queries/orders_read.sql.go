@@ -161,8 +161,9 @@ func (q *Queries) LatestCustomerByEmail(ctx context.Context, arg LatestCustomerB
 }
 
 const listFulfillmentEventsForOrders = `-- name: ListFulfillmentEventsForOrders :many
-SELECT e.id, e.fulfillment_id, e.status, e.description, e.at, e.created_at FROM fulfillment_events e JOIN fulfillments f ON f.id = e.fulfillment_id
-WHERE f.order_id = ANY($1::uuid[]) ORDER BY e.at, e.created_at
+SELECT e.id, e.fulfillment_id, e.status, e.description, e.at, e.created_at FROM fulfillment_events e
+WHERE e.fulfillment_id = ANY(ARRAY(SELECT f.id FROM fulfillments f WHERE f.order_id = ANY($1::uuid[])))
+ORDER BY e.at, e.created_at
 `
 
 func (q *Queries) ListFulfillmentEventsForOrders(ctx context.Context, orderIds []uuid.UUID) ([]FulfillmentEvent, error) {
@@ -193,10 +194,15 @@ func (q *Queries) ListFulfillmentEventsForOrders(ctx context.Context, orderIds [
 }
 
 const listFulfillmentItemsForOrders = `-- name: ListFulfillmentItemsForOrders :many
-SELECT fi.fulfillment_id, fi.order_item_id, fi.quantity FROM fulfillment_items fi JOIN fulfillments f ON f.id = fi.fulfillment_id
-WHERE f.order_id = ANY($1::uuid[])
+SELECT fi.fulfillment_id, fi.order_item_id, fi.quantity FROM fulfillment_items fi
+WHERE fi.fulfillment_id = ANY(ARRAY(SELECT f.id FROM fulfillments f WHERE f.order_id = ANY($1::uuid[])))
 `
 
+// The children of children are read by their parents' ids, collected first (an
+// InitPlan), not through a join: planned generically, a join's method depends on what
+// the planner knows of the tables, and without statistics it hashes a scan of the whole
+// table (0.6-0.8 s at 1M orders, issue 21); a lookup by an array of keys reads the key's
+// index whatever it knows.
 func (q *Queries) ListFulfillmentItemsForOrders(ctx context.Context, orderIds []uuid.UUID) ([]FulfillmentItem, error) {
 	rows, err := q.db.Query(ctx, listFulfillmentItemsForOrders, orderIds)
 	if err != nil {
@@ -401,10 +407,11 @@ func (q *Queries) ListRefundsForOrders(ctx context.Context, orderIds []uuid.UUID
 }
 
 const listReturnItemsForOrders = `-- name: ListReturnItemsForOrders :many
-SELECT ri.return_id, ri.order_item_id, ri.quantity, ri.reason FROM return_items ri JOIN returns r ON r.id = ri.return_id
-WHERE r.order_id = ANY($1::uuid[])
+SELECT ri.return_id, ri.order_item_id, ri.quantity, ri.reason FROM return_items ri
+WHERE ri.return_id = ANY(ARRAY(SELECT r.id FROM returns r WHERE r.order_id = ANY($1::uuid[])))
 `
 
+// By the returns' ids, as ListFulfillmentItemsForOrders.
 func (q *Queries) ListReturnItemsForOrders(ctx context.Context, orderIds []uuid.UUID) ([]ReturnItem, error) {
 	rows, err := q.db.Query(ctx, listReturnItemsForOrders, orderIds)
 	if err != nil {

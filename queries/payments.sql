@@ -28,7 +28,9 @@ SELECT coalesce(sum(amount), 0)::numeric FROM refund_allocations WHERE payment_i
 
 -- name: OpenIntents :many
 -- An order's card payments still in flight: pending, or failed (the shopper may retry).
-SELECT * FROM payments WHERE order_id = $1 AND gateway = 'stripe' AND status IN ('pending', 'failed')
+-- One whose intent Stripe is still being asked for is not yet (see service.askForIntent).
+SELECT * FROM payments
+WHERE order_id = $1 AND gateway = 'stripe' AND status IN ('pending', 'failed') AND external_id IS NOT NULL
 ORDER BY created_at;
 
 -- name: GetPayment :one

@@ -381,11 +381,13 @@ func (q *Queries) IntentCall(ctx context.Context, id uuid.UUID) (IntentCallRow, 
 }
 
 const openIntents = `-- name: OpenIntents :many
-SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until FROM payments WHERE order_id = $1 AND gateway = 'stripe' AND status IN ('pending', 'failed')
+SELECT id, order_id, gateway, amount, currency, status, reference, external_id, created_at, updated_at, attention, client_secret, gateway_call_until FROM payments
+WHERE order_id = $1 AND gateway = 'stripe' AND status IN ('pending', 'failed') AND external_id IS NOT NULL
 ORDER BY created_at
 `
 
 // An order's card payments still in flight: pending, or failed (the shopper may retry).
+// One whose intent Stripe is still being asked for is not yet (see service.askForIntent).
 func (q *Queries) OpenIntents(ctx context.Context, orderID uuid.UUID) ([]Payment, error) {
 	rows, err := q.db.Query(ctx, openIntents, orderID)
 	if err != nil {

@@ -17,7 +17,7 @@ INSERT INTO request_replays (scope, key, request_hash, owner)
 VALUES ($1, $2, $3, $4)
 ON CONFLICT (scope, key) DO UPDATE SET created_at = now(), alive_at = now(), request_hash = EXCLUDED.request_hash,
     owner = EXCLUDED.owner
-    WHERE request_replays.state = 'running'
+    WHERE request_replays.state = 'running' AND request_replays.committed_at IS NULL
       AND request_replays.alive_at < now() - $5::bigint * interval '1 millisecond'
 RETURNING true AS claimed
 `
@@ -87,7 +87,7 @@ func (q *Queries) FinishReplay(ctx context.Context, arg FinishReplayParams) erro
 }
 
 const forgetReplay = `-- name: ForgetReplay :exec
-DELETE FROM request_replays WHERE scope = $1 AND key = $2 AND owner = $3 AND state = 'running'
+DELETE FROM request_replays WHERE scope = $1 AND key = $2 AND owner = $3 AND state = 'running' AND committed_at IS NULL
 `
 
 type ForgetReplayParams struct {
@@ -97,18 +97,23 @@ type ForgetReplayParams struct {
 }
 
 // A request that failed on the server's side is not remembered: the retry runs again.
+// One whose change committed is never forgotten (ReplayClaim.Committed).
 func (q *Queries) ForgetReplay(ctx context.Context, arg ForgetReplayParams) error {
 	_, err := q.db.Exec(ctx, forgetReplay, arg.Scope, arg.Key, arg.Owner)
 	return err
 }
 
 const getReplay = `-- name: GetReplay :one
-SELECT state, status, headers, body, request_hash FROM request_replays WHERE scope = $1 AND key = $2
+SELECT state, status, headers, body, request_hash,
+       (state = 'running' AND committed_at IS NOT NULL
+        AND alive_at < now() - $1::bigint * interval '1 millisecond')::boolean AS answer_lost
+FROM request_replays WHERE scope = $2 AND key = $3
 `
 
 type GetReplayParams struct {
-	Scope string
-	Key   string
+	StaleMs int64
+	Scope   string
+	Key     string
 }
 
 type GetReplayRow struct {
@@ -117,10 +122,13 @@ type GetReplayRow struct {
 	Headers     []byte
 	Body        []byte
 	RequestHash []byte
+	AnswerLost  bool
 }
 
+// answer_lost: the request's change committed, but its process died before it stored the
+// answer.
 func (q *Queries) GetReplay(ctx context.Context, arg GetReplayParams) (GetReplayRow, error) {
-	row := q.db.QueryRow(ctx, getReplay, arg.Scope, arg.Key)
+	row := q.db.QueryRow(ctx, getReplay, arg.StaleMs, arg.Scope, arg.Key)
 	var i GetReplayRow
 	err := row.Scan(
 		&i.State,
@@ -128,6 +136,7 @@ func (q *Queries) GetReplay(ctx context.Context, arg GetReplayParams) (GetReplay
 		&i.Headers,
 		&i.Body,
 		&i.RequestHash,
+		&i.AnswerLost,
 	)
 	return i, err
 }
@@ -150,4 +159,21 @@ func (q *Queries) KeepReplayAlive(ctx context.Context, arg KeepReplayAliveParams
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const markReplayCommitted = `-- name: MarkReplayCommitted :exec
+UPDATE request_replays SET committed_at = now()
+WHERE scope = $1 AND key = $2 AND owner = $3 AND state = 'running'
+`
+
+type MarkReplayCommittedParams struct {
+	Scope string
+	Key   string
+	Owner uuid.UUID
+}
+
+// In the transaction of the claimed request's change: the change is made.
+func (q *Queries) MarkReplayCommitted(ctx context.Context, arg MarkReplayCommittedParams) error {
+	_, err := q.db.Exec(ctx, markReplayCommitted, arg.Scope, arg.Key, arg.Owner)
+	return err
 }

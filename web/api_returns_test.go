@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+
+	"github.com/oms/oms/internal/service"
 )
 
 // requestReturn opens a return and fails the test unless it is accepted.
@@ -257,5 +259,32 @@ func TestListReturns(t *testing.T) {
 	}
 	for _, q := range []string{"status=lost", "limit=0", "limit=201", "limit=x", "cursor=zzz"} {
 		e.mustCode(http.StatusUnprocessableEntity, "validation_failed", "GET", "/api/v1/returns?"+q, nil)
+	}
+}
+
+// A return approved while a card refund is on its way back gets a refund of what is
+// still refundable (paid less refunded less pending), as the contract's approve says
+// ("a refund for its amount", never more than may be refunded). Found by the model
+// (internal/model): torture seed 24552838.
+func TestApproveReturnWhileACardRefundIsPending(t *testing.T) {
+	proxy := &stripeProxy{pendingReply: true}
+	e := newStripeEnvWith(t, func(base string, _ *service.Config) string { return proxy.start(t, base) })
+	e.product("TEE-M", "20.00", 10)
+	o, _ := e.paidByCard("pending@example.com")
+	var f fulfillmentJSON
+	e.must(http.StatusCreated, "POST", "/api/v1/orders/"+o.ID+"/fulfillments", map[string]any{}).JSON(t, &f)
+	e.must(http.StatusCreated, "POST", "/api/v1/fulfillments/"+f.ID+"/events", map[string]any{"status": "delivered"})
+	e.must(http.StatusCreated, "POST", "/api/v1/orders/"+o.ID+"/refunds", map[string]any{"amount": "15.00", "reason": "goodwill"})
+	e.sendRefunds() // the gateway says pending: 15.00 on its way back
+	if o = e.fetchOrder(o.ID); o.RefundPending != "15.00" || o.Status != "delivered" {
+		t.Fatalf("order %s, refund pending %s", o.Status, o.RefundPending)
+	}
+	r := e.requestReturn(o.ID, line(o.Items[0].ID, 1))
+	e.must(http.StatusOK, "POST", "/api/v1/returns/"+r.ID+"/approve", map[string]any{}).JSON(t, &r)
+	if r.Status != "approved" || r.RefundAmount != "5.00" {
+		t.Fatalf("approved return %s refunds %s, want approved and 5.00 (20.00 paid, 15.00 on its way back)", r.Status, r.RefundAmount)
+	}
+	if o = e.fetchOrder(o.ID); o.Status != "returned" || o.RefundPending != "20.00" {
+		t.Errorf("order %s, refund pending %s: want returned and 20.00", o.Status, o.RefundPending)
 	}
 }

@@ -138,9 +138,6 @@ func TestEveryChangeAddsOneToTheVersion(t *testing.T) {
 	step("card paid: payment, pending -> paid", 1, stripeEv("evt_2", "payment_intent.succeeded", pi))
 	step("a late success of it", 0, stripeEv("evt_3", "payment_intent.succeeded", pi))
 	step("a late failure of it", 0, stripeEv("evt_4", "payment_intent.payment_failed", pi))
-	step("card refund sent", 1, api(201, "POST", orders+"/refunds", map[string]any{"amount": "5.00"}))
-	step("card refund settled by the job", 1, func() *apiResponse { e.sendRefunds(); return nil })
-	step("settled again: nothing", 0, func() *apiResponse { e.sendRefunds(); return nil })
 	o = e.fetchOrder(id)
 	var f fulfillmentJSON
 	step("partial fulfillment (processing)", 1, func() *apiResponse {
@@ -160,6 +157,10 @@ func TestEveryChangeAddsOneToTheVersion(t *testing.T) {
 	})
 	step("first shipment delivered", 1, api(201, "POST", events, map[string]any{"status": "delivered"}))
 	step("last shipment delivered (order delivered)", 1, api(201, "POST", "/api/v1/fulfillments/"+f2.ID+"/events", map[string]any{"status": "delivered"}))
+	// A refund before shipping would leave the order owing what it gave back: after.
+	step("card refund sent", 1, api(201, "POST", orders+"/refunds", map[string]any{"amount": "5.00"}))
+	step("card refund settled by the job", 1, func() *apiResponse { e.sendRefunds(); return nil })
+	step("settled again: nothing", 0, func() *apiResponse { e.sendRefunds(); return nil })
 	var ret orderReturnJSON
 	step("return requested", 1, func() *apiResponse {
 		r := e.must(http.StatusCreated, "POST", orders+"/returns", map[string]any{"items": []any{line(o.Items[0].ID, 1)}})

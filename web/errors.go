@@ -23,7 +23,7 @@ func statusOf(code string) int {
 		return http.StatusForbidden
 	case domain.CodeNotFound:
 		return http.StatusNotFound
-	case domain.CodeInvalidTransition, domain.CodeOutOfStock, domain.CodeIdempotencyKeyReused, domain.CodeIdempotencyKeyInUse,
+	case domain.CodeInvalidTransition, domain.CodeOutOfStock, domain.CodeIdempotencyKeyReused, domain.CodeIdempotencyKeyInUse, domain.CodeIdempotencyKeyAnswerLost,
 		domain.CodeAlreadyProcessed, domain.CodeConflict, domain.CodeInventoryBelowReserved, domain.CodeOnHold:
 		return http.StatusConflict
 	case domain.CodePreconditionFailed:

@@ -21,8 +21,9 @@ import (
 // Idempotent writes: a request carrying a key runs once; a retry with the same key and
 // content gets the first answer again (Idempotent-Replayed: true), waiting a while for it
 // when the first is still running, and 409 idempotency_key_in_use when it still runs
-// after that (service.BeginReplay). Only answers that did something (2xx, 3xx) are
-// kept: a refused or failed request changed nothing, so its retry simply runs.
+// after that (service.BeginReplay). Only answers of requests that did something are kept
+// (2xx, 3xx, or any answer after a change committed): a refused or failed request changed
+// nothing, so its retry simply runs.
 
 // replayedHeaders are the response headers a replay repeats.
 var replayedHeaders = []string{echo.HeaderContentType, echo.HeaderLocation, "HX-Redirect", "ETag"}
@@ -119,13 +120,14 @@ func (s *Server) replayable(c echo.Context, scope, key string, hash []byte, next
 	}
 	// A panic leaves the key running but silent: a retry takes it over once it is stale.
 	defer claim.Stop()
+	c.SetRequest(c.Request().WithContext(claim.WithClaim(ctx)))
 	rec := &recorder{ResponseWriter: c.Response().Writer}
 	c.Response().Writer = rec
 	if err := next(c); err != nil {
 		c.Error(err) // answer now, so that the answer's status decides what is kept
 	}
 	status := c.Response().Status
-	if status < 200 || status >= 400 {
+	if (status < 200 || status >= 400) && !claim.Committed() {
 		return claim.Forget(context.WithoutCancel(ctx))
 	}
 	kept := service.Replay{Status: status, Headers: map[string]string{}, Body: append([]byte{}, rec.body.Bytes()...)}

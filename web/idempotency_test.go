@@ -61,6 +61,28 @@ func TestIdempotencyKeyMakesOneRefund(t *testing.T) {
 	e.checkMoneyAndStock()
 }
 
+// A process killed after a request's change committed and before it kept the answer
+// (SIGKILL between the two) leaves the key as if the request still ran; the client's
+// retry, once the key is taken over, must not make the change again. Noticed while
+// building the torture driver's kill fault (a kill at that moment reads to the model as
+// one refund made twice). The change's transaction marks the key: the retry is told
+// that its request was done but its answer lost (409 idempotency_key_answer_lost).
+func TestRetryAfterTheProcessDiedDoesNotRefundTwice(t *testing.T) {
+	e := newAPIEnv(t)
+	e.product("TEE-M", "25.00", 10)
+	o := e.paidOrderOf("ann@example.com", "TEE-M", 4) // 100.00
+	e.must(http.StatusCreated, "POST", "/api/v1/orders/"+o.ID+"/refunds", map[string]any{"amount": "30"}, "Idempotency-Key", "refund-1")
+	// The process died before keeping the answer, long enough ago for its key to be
+	// taken over.
+	e.exec(`UPDATE request_replays SET state = 'running', status = 0, headers = '{}', body = '',
+		created_at = now() - interval '1 hour', alive_at = now() - interval '1 hour'`)
+	e.mustCode(http.StatusConflict, "idempotency_key_answer_lost",
+		"POST", "/api/v1/orders/"+o.ID+"/refunds", map[string]any{"amount": "30"}, "Idempotency-Key", "refund-1")
+	if got := e.fetchOrder(o.ID); len(got.Refunds) != 1 || got.Refunded != "30.00" {
+		t.Fatalf("%d refunds, refunded %s: the retry of one refund must not refund again", len(got.Refunds), got.Refunded)
+	}
+}
+
 // A double click on "Yes, refund" sends the confirm form twice with one one-time token:
 // one refund, and both answers take the user back to the order.
 func TestConfirmFormActsOncePerToken(t *testing.T) {

@@ -1,14 +1,14 @@
 package web
 
 import (
+	"github.com/oms/oms/internal/testenv"
+
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -28,25 +28,8 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and stops a PostgreSQL cluster")
 	}
-	dir, err := os.MkdirTemp("", "oms-outage-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil { // the server may run as another user
-		t.Fatal(err)
-	}
-	env := append(os.Environ(), "OMS_DATA_DIR="+dir, "OMS_PG_PORT="+freePort(t), "DATABASE_URL=")
-	db := func(args ...string) string {
-		cmd := exec.Command("../scripts/db.sh", args...)
-		cmd.Env = env
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("db.sh %v: %v", args, err)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	url := db("url", "oms_outage")
-	t.Cleanup(func() { db("stop"); os.RemoveAll(dir) })
+	cluster := testenv.NewCluster(t)
+	url := cluster.URL("oms_outage")
 
 	ctx := context.Background()
 	cfg, err := pgxpool.ParseConfig(url)
@@ -127,12 +110,12 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 
 	time.Sleep(time.Second)
 	outage := time.Now()
-	db("stop")
+	cluster.Stop()
 	if st := ready(); st != http.StatusServiceUnavailable {
 		t.Errorf("/readyz while PostgreSQL is down: %d, want 503", st)
 	}
 	time.Sleep(time.Second)
-	db("url", "oms_outage")
+	cluster.URL("oms_outage")
 	deadline := time.Now().Add(30 * time.Second)
 	for ready() != http.StatusOK {
 		if time.Now().After(deadline) {

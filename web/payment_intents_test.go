@@ -134,3 +134,52 @@ func TestPaymentIntentWhoseAskerDiedIsTakenOver(t *testing.T) {
 	}
 	e.checkMoneyAndStock()
 }
+
+// An edit made while Stripe is asked for an intent is not held up by it: the intent
+// being made is no part of the order until recorded. Stripe's answer, for the old total,
+// is then dropped (cancelled at Stripe: nobody had its secret) and the caller gets an
+// intent for what the order owes now; the order has one pending payment, of that amount.
+// Found by the torture driver (seed 285010748): an edit refused for a payment that no
+// version of the order showed.
+func TestEditWhileAnIntentIsMadeGetsTheNewTotal(t *testing.T) {
+	proxy := &stripeProxy{slowIntents: 1, slowFor: 1500 * time.Millisecond}
+	e := newStripeEnvWith(t, func(base string, _ *service.Config) string { return proxy.start(t, base) })
+	e.product("TEE-M", "19.99", 10)
+	o := e.createOrder(orderBody("edit@example.com", "TEE-M", 1)) // 19.99
+	done := make(chan apiResponse, 1)
+	go func() { done <- e.do("POST", "/api/v1/orders/"+o.ID+"/payment_intents", map[string]any{}) }()
+	for deadline := time.Now().Add(10 * time.Second); len(proxy.intents()) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("Stripe was never asked for the intent")
+		}
+	}
+	var edited orderJSON
+	e.must(http.StatusOK, "POST", "/api/v1/orders/"+o.ID+"/edits",
+		map[string]any{"add": []any{map[string]any{"sku": "TEE-M", "quantity": 1}}, "reason": "one more"}).JSON(t, &edited)
+	if edited.Total != "39.98" || len(edited.Payments) != 0 {
+		t.Fatalf("edited: total %s, payments %+v; want 39.98 and no payment yet", edited.Total, edited.Payments)
+	}
+	r := <-done
+	var pi paymentIntentJSON
+	if r.Status != http.StatusCreated {
+		t.Fatalf("intent: %d %s", r.Status, r.Body)
+	}
+	r.JSON(t, &pi)
+	got := e.fetchOrder(o.ID)
+	if pi.Amount != "39.98" || len(got.Payments) != 1 || got.Payments[0].ID != pi.PaymentID || got.Payments[0].Amount != "39.98" {
+		t.Fatalf("intent %+v, payments %+v: want one pending payment of the new total", pi, got.Payments)
+	}
+	if keys := proxy.intents(); len(keys) != 2 {
+		t.Fatalf("Stripe asked for %d intents, want 2 (the old total's, then the new)", len(keys))
+	}
+	var dropped int
+	e.scalar(&dropped, `SELECT count(*) FROM river_job WHERE kind = 'cancel_payment_intent' AND args->>'intent_id' LIKE 'pi_%'`)
+	if dropped != 1 {
+		t.Fatalf("%d cancellations of the old total's intent enqueued, want 1", dropped)
+	}
+	e.workCancelIntents()
+	if h := statusesOf(got, "payment"); len(h) != 1 {
+		t.Errorf("payment history %v: want the one intent recorded", h)
+	}
+	e.checkMoneyAndStock()
+}

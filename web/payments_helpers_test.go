@@ -1,17 +1,14 @@
 package web
 
 import (
+	"github.com/oms/oms/internal/testenv"
+
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,64 +25,6 @@ import (
 
 const testWebhookSecret = "whsec_test_secret"
 
-var stripeMockBin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// startStripeMock runs the official stripe-mock (a tool of tools/go.mod) on loopback for
-// the test and returns its base URL.
-func startStripeMock(t testing.TB) string {
-	t.Helper()
-	stripeMockBin.once.Do(func() {
-		out, err := exec.Command("go", "tool", "-modfile=../tools/go.mod", "-n", "stripe-mock").Output()
-		stripeMockBin.path, stripeMockBin.err = strings.TrimSpace(string(out)), err
-	})
-	if stripeMockBin.err != nil {
-		t.Fatalf("build stripe-mock: %v", stripeMockBin.err)
-	}
-	httpPort, httpsPort := freePort(t), freePort(t)
-	cmd := exec.Command(stripeMockBin.path, "-http-addr", "127.0.0.1:"+httpPort, "-https-addr", "127.0.0.1:"+httpsPort)
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start stripe-mock: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Kill)
-		_ = cmd.Wait()
-	})
-	base := "http://127.0.0.1:" + httpPort
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		req, _ := http.NewRequest("GET", base+"/v1/payment_intents", nil)
-		req.SetBasicAuth("sk_test_123", "")
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("stripe-mock did not answer on %s: %v", base, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func freePort(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port
-}
-
 // newStripeEnv is newAPIEnv with Stripe configured against stripe-mock.
 func newStripeEnv(t testing.TB) *apiEnv { return newStripeEnvWith(t, nil) }
 
@@ -94,7 +33,7 @@ func newStripeEnv(t testing.TB) *apiEnv { return newStripeEnvWith(t, nil) }
 // front of it, say).
 func newStripeEnvWith(t testing.TB, tune func(base string, cfg *service.Config) string) *apiEnv {
 	t.Helper()
-	base := startStripeMock(t)
+	base := testenv.StripeMock(t)
 	pool := testdb.New(t)
 	cfg := service.Config{}
 	if tune != nil {

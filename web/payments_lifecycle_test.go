@@ -193,22 +193,23 @@ func TestAbandonedCheckoutExpiresWithItsIntent(t *testing.T) {
 // workCancelIntents does what the cancel_payment_intent jobs do.
 func (e *apiEnv) workCancelIntents() {
 	e.t.Helper()
-	var args []string
-	rows, err := e.pool.Query(context.Background(), `SELECT args->>'payment_id' FROM river_job WHERE kind = 'cancel_payment_intent' AND state = 'available'`)
+	var args [][2]string
+	rows, err := e.pool.Query(context.Background(), `SELECT args->>'payment_id', coalesce(args->>'intent_id', '')
+		FROM river_job WHERE kind = 'cancel_payment_intent' AND state = 'available'`)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var a [2]string
+		if err := rows.Scan(&a[0], &a[1]); err != nil {
 			e.t.Fatal(err)
 		}
-		args = append(args, id)
+		args = append(args, a)
 	}
 	rows.Close()
-	for _, id := range args {
-		if err := e.svc.CancelIntent(context.Background(), uuid.MustParse(id)); err != nil {
-			e.t.Fatalf("cancel intent of payment %s: %v", id, err)
+	for _, a := range args {
+		if err := e.svc.CancelIntent(context.Background(), uuid.MustParse(a[0]), a[1]); err != nil {
+			e.t.Fatalf("cancel intent of payment %s (%q): %v", a[0], a[1], err)
 		}
 	}
 }

@@ -1,13 +1,13 @@
 package web
 
 import (
+	"github.com/oms/oms/internal/testenv"
+
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -24,29 +24,8 @@ import (
 // of it (scripts/db.sh replica: pg_basebackup -R), and returns pools on both, migrated.
 func primaryWithReplica(t *testing.T, db string) (primary, replica *pgxpool.Pool) {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "oms-replica-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(dir, 0o755); err != nil { // the server may run as another user
-		t.Fatal(err)
-	}
-	env := append(os.Environ(), "OMS_DATA_DIR="+dir, "OMS_PG_PORT="+freePort(t), "OMS_PG_REPLICA_PORT="+freePort(t), "DATABASE_URL=")
-	run := func(args ...string) string {
-		cmd := exec.Command("../scripts/db.sh", args...)
-		cmd.Env = env
-		out, err := cmd.Output()
-		if err != nil {
-			var stderr string
-			if ee, ok := err.(*exec.ExitError); ok {
-				stderr = string(ee.Stderr)
-			}
-			t.Fatalf("db.sh %v: %v\n%s", args, err, stderr)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	primaryURL := run("url", db)
-	t.Cleanup(func() { run("stop"); os.RemoveAll(dir) })
+	cluster := testenv.NewCluster(t)
+	primaryURL := cluster.URL(db)
 	open := func(u string) *pgxpool.Pool {
 		cfg, err := pgxpool.ParseConfig(u)
 		if err != nil {
@@ -64,7 +43,7 @@ func primaryWithReplica(t *testing.T, db string) (primary, replica *pgxpool.Pool
 	if err := migrations.Up(context.Background(), primary); err != nil {
 		t.Fatal(err)
 	}
-	return primary, open(run("replica", db))
+	return primary, open(cluster.Replica(db))
 }
 
 // Lists are read from the replica while it keeps up, a staff user who just changed

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/oms/oms/queries"
 )
 
 func recreateDB(ctx context.Context, admin, name string) error {
@@ -43,7 +45,9 @@ func dropDB(admin, name string) {
 }
 
 // seed loads the catalog straight with SQL: through the API it would take minutes.
-func seed(ctx context.Context, dbURL string) error {
+// Unless analyze, the tables are left as a bulk load leaves them, without statistics,
+// and autovacuum is off for them, so that they stay so during the run.
+func seed(ctx context.Context, dbURL string, analyze bool) error {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", apiDB, err)
@@ -51,12 +55,15 @@ func seed(ctx context.Context, dbURL string) error {
 	defer conn.Close(context.Background())
 	stmts := []string{
 		fmt.Sprintf(`INSERT INTO products (sku, name, price, currency, active)
-			SELECT 'SKU-' || lpad(g::text, 5, '0'), 'Bench product ' || g, 10.00, 'USD', true
-			FROM generate_series(1, %d) g`, numSKUs),
+			SELECT '%s' || lpad(g::text, 5, '0'), 'Bench product ' || g, 10.00, 'USD', true
+			FROM generate_series(1, %d) g`, skuPrefix, numSKUs),
 		// effectively unlimited stock, as in the raw reference
 		`INSERT INTO inventory (sku, on_hand, reserved) SELECT sku, 1000000000, 0 FROM products`,
-		`VACUUM ANALYZE products`,
-		`VACUUM ANALYZE inventory`,
+	}
+	if analyze {
+		stmts = append(stmts, `VACUUM ANALYZE products`, `VACUUM ANALYZE inventory`)
+	} else if err := queries.DisableAutovacuum(ctx, conn); err != nil {
+		return err
 	}
 	for _, s := range stmts {
 		if _, err := conn.Exec(ctx, s); err != nil {

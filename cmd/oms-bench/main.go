@@ -23,7 +23,11 @@ const (
 	apiDB   = "oms_bench"
 	rawDB   = "oms_rawbench"
 	numSKUs = 10000
-	hotSKU  = "SKU-00001"
+	// The catalog's SKUs share a prefix, as a real catalog's do (PERF-00001 ...): every
+	// trigram of the prefix then names every product, which is what a lookup by SKU
+	// through a trigram index would read.
+	skuPrefix = "PERF-"
+	hotSKU    = skuPrefix + "00001"
 )
 
 type options struct {
@@ -37,6 +41,7 @@ type options struct {
 	modes    []string
 	skipRaw  bool
 	keep     bool
+	cold     bool
 	logFile  string
 }
 
@@ -67,6 +72,7 @@ func run(ctx context.Context) error {
 	flag.BoolVar(&hot, "hot", false, "shorthand for -mode hot")
 	flag.BoolVar(&o.skipRaw, "skip-raw", false, "skip the pgbench reference")
 	flag.BoolVar(&o.keep, "keep", false, "keep the benchmark databases afterwards")
+	flag.BoolVar(&o.cold, "cold", true, "measure also on a database whose tables autovacuum leaves alone and nothing analyzed after seeding")
 	flag.StringVar(&o.logFile, "server-log", filepath.Join(root, ".data", "bench-serve.log"), "where the server's output goes")
 	var read bool
 	var ro readOptions

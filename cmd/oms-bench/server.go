@@ -21,11 +21,17 @@ type server struct {
 	once sync.Once
 }
 
-func startServer(ctx context.Context, o options, env []string, addr string) (*server, error) {
-	if err := os.MkdirAll(filepath.Dir(o.logFile), 0o755); err != nil {
+// startServer starts oms serve on addr with env; its output goes to the -server-log
+// file, or for a cold database to a file of its own beside it.
+func startServer(ctx context.Context, o options, cold bool, env []string, addr string) (*server, error) {
+	logFile := o.logFile
+	if cold {
+		logFile = strings.TrimSuffix(logFile, ".log") + "-cold.log"
+	}
+	if err := os.MkdirAll(filepath.Dir(logFile), 0o755); err != nil {
 		return nil, err
 	}
-	logf, err := os.Create(o.logFile)
+	logf, err := os.Create(logFile)
 	if err != nil {
 		return nil, fmt.Errorf("server log: %w", err)
 	}
@@ -34,7 +40,7 @@ func startServer(ctx context.Context, o options, env []string, addr string) (*se
 	// Jobs are off unless env turns them on (the last value of a variable wins).
 	cmd.Env = append(append([]string{"OMS_JOBS=off"}, env...), "OMS_ADDR="+addr)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	step(fmt.Sprintf("starting oms serve on %s (log: %s)", addr, o.logFile))
+	step(fmt.Sprintf("starting oms serve on %s (log: %s)", addr, logFile))
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("start oms serve: %w", err)
@@ -55,7 +61,7 @@ func startServer(ctx context.Context, o options, env []string, addr string) (*se
 		select {
 		case err := <-s.done:
 			s.done <- err
-			return nil, fmt.Errorf("oms serve exited: %v (see %s)", err, o.logFile)
+			return nil, fmt.Errorf("oms serve exited: %v (see %s)", err, logFile)
 		case <-ctx.Done():
 			s.stop()
 			return nil, ctx.Err()
@@ -63,7 +69,7 @@ func startServer(ctx context.Context, o options, env []string, addr string) (*se
 		}
 		if time.Now().After(deadline) {
 			s.stop()
-			return nil, fmt.Errorf("oms serve not ready on %s within 30s (see %s)", addr, o.logFile)
+			return nil, fmt.Errorf("oms serve not ready on %s within 30s (see %s)", addr, logFile)
 		}
 	}
 }

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,64 +24,54 @@ import (
 
 type result struct {
 	mode       string
-	api        stats
+	api        []stats // one per target, in the order of the targets
 	rawTPS     float64
 	rawErr     error
 	rawSkipped bool
+}
+
+// target is a database with its oms serve: the usual one, analyzed after seeding, and
+// (unless -cold=false) one as a new user meets it, never analyzed.
+type target struct {
+	label string // "analyzed" or "not analyzed"
+	cold  bool
+	db    string
+	url   string
+	env   []string
+	token string
+	srv   *server
+	base  string
 }
 
 func bench(ctx context.Context, o options) (err error) {
 	fmt.Printf("oms-bench: %d clients, %s per mode, modes %s, server %s\n",
 		o.clients, o.duration, strings.Join(o.modes, "+"), redact(o.adminURL))
 
-	apiURL, err := dburl.WithDatabase(o.adminURL, apiDB)
-	if err != nil {
-		return err
+	targets := []*target{{label: "analyzed", db: apiDB}}
+	if o.cold {
+		targets = append(targets, &target{label: "not analyzed", cold: true, db: apiDB + "_cold"})
 	}
-	if err := recreateDB(ctx, o.adminURL, apiDB); err != nil {
-		return err
+	for _, t := range targets {
+		if !o.keep {
+			defer dropDB(o.adminURL, t.db)
+		}
+		if err := startTarget(ctx, o, t); err != nil {
+			return err
+		}
+		defer t.srv.stop()
 	}
-	if !o.keep {
-		defer func() { dropDB(o.adminURL, apiDB) }()
-	}
-	env := append(os.Environ(), "DATABASE_URL="+apiURL)
-
-	step("migrating " + apiDB)
-	if out, err := command(ctx, env, o.oms, "migrate").CombinedOutput(); err != nil {
-		return fmt.Errorf("oms migrate: %w\n%s", err, out)
-	}
-	step(fmt.Sprintf("seeding %d products", numSKUs))
-	if err := seed(ctx, apiURL); err != nil {
-		return err
-	}
-	out, err := command(ctx, env, o.oms, "token", "add", "--name", "bench").Output()
-	if err != nil {
-		return fmt.Errorf("oms token add: %w", describeExit(err))
-	}
-	token := lastLine(string(out))
-	if token == "" {
-		return errors.New("oms token add printed no token")
-	}
-
-	addr, err := freeLoopbackAddr()
-	if err != nil {
-		return err
-	}
-	srv, err := startServer(ctx, o, env, addr)
-	if err != nil {
-		return err
-	}
-	defer srv.stop()
-	base := "http://" + addr
 
 	var results []result
 	for _, mode := range o.modes {
-		step(fmt.Sprintf("API, %s mode: %d clients for %s (after %s warm-up)", mode, o.clients, o.duration, o.warmup))
-		st, err := loadAPI(ctx, base, token, mode == "hot", o)
-		if err != nil {
-			return err
+		r := result{mode: mode, rawSkipped: o.skipRaw}
+		for _, t := range targets {
+			step(fmt.Sprintf("API (%s), %s mode: %d clients for %s (after %s warm-up)", t.label, mode, o.clients, o.duration, o.warmup))
+			st, err := loadAPI(ctx, t.base, t.token, mode == "hot", o)
+			if err != nil {
+				return err
+			}
+			r.api = append(r.api, st)
 		}
-		r := result{mode: mode, api: st, rawSkipped: o.skipRaw}
 		if !o.skipRaw {
 			step(fmt.Sprintf("raw SQL (pgbench), %s mode: %d clients for %s", mode, o.clients, o.duration))
 			r.rawTPS, r.rawErr = rawBench(ctx, o, mode == "hot")
@@ -91,34 +81,75 @@ func bench(ctx context.Context, o options) (err error) {
 			return ctx.Err()
 		}
 	}
-	srv.stop()
+	for _, t := range targets {
+		t.srv.stop()
+	}
 	if !o.keep && !o.skipRaw {
 		dropDB(o.adminURL, rawDB)
 	}
 
-	report(results)
+	report(results, targets)
 
-	step("checking stock: reserved = sum of open reservations, for every SKU")
-	bad, err := verifyReservations(ctx, apiURL)
-	if err != nil {
-		return err
-	}
 	failed := false
-	if len(bad) == 0 {
-		fmt.Println("reservations: OK")
-	} else {
-		failed = true
-		fmt.Printf("reservations: %d SKU(s) MISMATCH\n", len(bad))
-		for _, m := range bad {
-			fmt.Println("  " + m)
+	for _, t := range targets {
+		step(fmt.Sprintf("checking stock (%s): reserved = sum of open reservations, for every SKU", t.db))
+		bad, err := verifyReservations(ctx, t.url)
+		if err != nil {
+			return err
 		}
-	}
-	if ok, ran := runCheck(ctx, o, env); ran && !ok {
-		failed = true
+		if len(bad) == 0 {
+			fmt.Println("reservations: OK")
+		} else {
+			failed = true
+			fmt.Printf("reservations: %d SKU(s) MISMATCH\n", len(bad))
+			for _, m := range bad {
+				fmt.Println("  " + m)
+			}
+		}
+		if ok, ran := runCheck(ctx, o, t.env); ran && !ok {
+			failed = true
+		}
 	}
 	if failed {
 		return errors.New("invariant violations found (see above)")
 	}
+	return nil
+}
+
+// startTarget makes t's database afresh (migrated and seeded; analyzed unless t is
+// the cold one, whose tables autovacuum leaves alone) and starts oms serve on it.
+func startTarget(ctx context.Context, o options, t *target) error {
+	var err error
+	if t.url, err = dburl.WithDatabase(o.adminURL, t.db); err != nil {
+		return err
+	}
+	if err := recreateDB(ctx, o.adminURL, t.db); err != nil {
+		return err
+	}
+	t.env = append(os.Environ(), "DATABASE_URL="+t.url)
+	step("migrating " + t.db)
+	if out, err := command(ctx, t.env, o.oms, "migrate").CombinedOutput(); err != nil {
+		return fmt.Errorf("oms migrate: %w\n%s", err, out)
+	}
+	step(fmt.Sprintf("seeding %d products into %s (%s)", numSKUs, t.db, t.label))
+	if err := seed(ctx, t.url, !t.cold); err != nil {
+		return err
+	}
+	out, err := command(ctx, t.env, o.oms, "token", "add", "--name", "bench").Output()
+	if err != nil {
+		return fmt.Errorf("oms token add: %w", describeExit(err))
+	}
+	if t.token = lastLine(string(out)); t.token == "" {
+		return errors.New("oms token add printed no token")
+	}
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		return err
+	}
+	if t.srv, err = startServer(ctx, o, t.cold, t.env, addr); err != nil {
+		return err
+	}
+	t.base = "http://" + addr
 	return nil
 }
 
@@ -250,7 +281,7 @@ func orderBody(rng *rand.Rand, hot bool, client, n int) []byte {
 		Address1: fmt.Sprintf("%d Main St", n%9999+1), City: "Springfield", Region: "IL",
 		PostalCode: "62701", Country: "US"}
 	for _, s := range skus {
-		r.Items = append(r.Items, orderItem{SKU: fmt.Sprintf("SKU-%05d", s), Quantity: 1 + rng.IntN(5)})
+		r.Items = append(r.Items, orderItem{SKU: fmt.Sprintf("%s%05d", skuPrefix, s), Quantity: 1 + rng.IntN(5)})
 	}
 	r.Source = "bench"
 	b, _ := json.Marshal(r) // plain strings and ints: cannot fail
@@ -332,40 +363,39 @@ func rawBench(ctx context.Context, o options, hot bool) (float64, error) {
 	return strconv.ParseFloat(string(m[1]), 64)
 }
 
-func report(results []result) {
+func report(results []result, targets []*target) {
 	fmt.Println()
-	fmt.Printf("%-7s %12s %9s %9s %9s %9s %12s %9s\n",
-		"mode", "API ord/s", "p50", "p95", "p99", "errors", "raw SQL tps", "API/raw")
+	fmt.Printf("%-7s %-13s %12s %9s %9s %9s %9s %12s %9s\n",
+		"mode", "statistics", "API ord/s", "p50", "p95", "p99", "errors", "raw SQL tps", "API/raw")
 	for _, r := range results {
-		nerr := 0
-		for _, v := range r.api.errors {
-			nerr += v
-		}
-		raw, ratio := "skipped", "-"
-		switch {
-		case r.rawSkipped:
-		case r.rawErr != nil:
-			raw = "failed"
-		default:
-			raw = fmt.Sprintf("%.0f", r.rawTPS)
-			if r.rawTPS > 0 {
-				ratio = fmt.Sprintf("%.1f%%", 100*r.api.rate()/r.rawTPS)
+		for i, api := range r.api {
+			nerr := 0
+			for _, v := range api.errors {
+				nerr += v
 			}
+			raw, ratio := "skipped", "-"
+			switch {
+			case r.rawSkipped:
+			case r.rawErr != nil:
+				raw = "failed"
+			default:
+				raw = fmt.Sprintf("%.0f", r.rawTPS)
+				if r.rawTPS > 0 {
+					ratio = fmt.Sprintf("%.2fx", api.rate()/r.rawTPS)
+				}
+			}
+			fmt.Printf("%-7s %-13s %12.1f %9s %9s %9s %9d %12s %9s\n", r.mode, targets[i].label, api.rate(),
+				ms(percentile(api.latencies, 50), 1), ms(percentile(api.latencies, 95), 1), ms(percentile(api.latencies, 99), 1),
+				nerr, raw, ratio)
 		}
-		fmt.Printf("%-7s %12.1f %9s %9s %9s %9d %12s %9s\n", r.mode, r.api.rate(),
-			ms(percentile(r.api.latencies, 50), 1), ms(percentile(r.api.latencies, 95), 1), ms(percentile(r.api.latencies, 99), 1),
-			nerr, raw, ratio)
 	}
 	for _, r := range results {
-		if len(r.api.errors) > 0 {
-			fmt.Printf("\nerrors, %s mode (HTTP status and error code):\n", r.mode)
-			keys := make([]string, 0, len(r.api.errors))
-			for k := range r.api.errors {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				fmt.Printf("  %-40s %d\n", k, r.api.errors[k])
+		for i, api := range r.api {
+			if len(api.errors) > 0 {
+				fmt.Printf("\nerrors, %s mode, %s (HTTP status and error code):\n", r.mode, targets[i].label)
+				for _, k := range slices.Sorted(maps.Keys(api.errors)) {
+					fmt.Printf("  %-40s %d\n", k, api.errors[k])
+				}
 			}
 		}
 		if r.rawErr != nil {

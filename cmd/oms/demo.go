@@ -9,6 +9,7 @@ import (
 
 	"github.com/oms/oms/internal/demo"
 	"github.com/oms/oms/internal/service"
+	"github.com/oms/oms/queries"
 )
 
 // demoCmd is `oms demo`: the demo shop (idempotent), and with --orders N, N more orders
@@ -31,7 +32,7 @@ func demoCmd(ctx context.Context, cfg config, args []string, stdout io.Writer) e
 			return err
 		}
 		if *orders == 0 {
-			return nil
+			return queries.Analyze(ctx, svc.Pool(), false)
 		}
 		start := time.Now()
 		err := demo.LoadOrders(ctx, svc.Pool(), demo.Options{Orders: *orders, Years: *years, Seed: *seed,
@@ -42,13 +43,11 @@ func demoCmd(ctx context.Context, cfg config, args []string, stdout io.Writer) e
 		if _, err := svc.CompactOrderStats(ctx); err != nil {
 			return err
 		}
-		// What autovacuum would do in time: statistics for the planner, and the visibility
-		// map that lets counts read the indexes alone.
+		// What autovacuum would do in time, done before anyone reads: statistics for the
+		// planner, and the visibility map that lets counts read the indexes alone.
 		fmt.Fprintln(stdout, "demo: vacuum and analyze")
-		for _, table := range []string{"orders", "order_items", "payments", "refunds", "fulfillments", "returns", "order_history", "inventory_reservations", "order_search_words"} {
-			if _, err := svc.Pool().Exec(ctx, "VACUUM (ANALYZE) "+table); err != nil {
-				return fmt.Errorf("demo: vacuum %s: %w", table, err)
-			}
+		if err := queries.Analyze(ctx, svc.Pool(), true); err != nil {
+			return fmt.Errorf("demo: %w", err)
 		}
 		fmt.Fprintf(stdout, "demo: %d orders added in %s\n", *orders, time.Since(start).Round(100*time.Millisecond))
 		return nil

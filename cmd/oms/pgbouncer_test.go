@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/oms/oms/internal/testenv"
+
 	"context"
 	"fmt"
 	"net"
@@ -35,21 +37,21 @@ func TestBehindPgBouncerTransactionMode(t *testing.T) {
 		t.Skip("no pgbouncer binary (apt-get install -y pgbouncer; .ci/run installs it)")
 	}
 	ctx := context.Background()
-	bin := buildOMS(t)
+	bin := testenv.Build(t)
 	direct := emptyDatabase(t)
 	bounced, adminBounced := startPgBouncer(t, bouncer, direct)
 	pooled := withParam(t, bounced, "default_query_exec_mode", "cache_describe")
-	env := omsEnv("DATABASE_URL="+pooled, "OMS_DIRECT_DATABASE_URL="+direct, "OMS_RESERVATION_TTL=3s", "OMS_LOG_LEVEL=warn")
+	env := testenv.Env("DATABASE_URL="+pooled, "OMS_DIRECT_DATABASE_URL="+direct, "OMS_RESERVATION_TTL=3s", "OMS_LOG_LEVEL=warn")
 
-	if out := runOMS(t, bin, env, "", "migrate"); !strings.Contains(out, "migrations applied") {
+	if out := testenv.Run(t, bin, env, "", "migrate"); !strings.Contains(out, "migrations applied") {
 		t.Fatalf("oms migrate: %s", out)
 	}
 	const password = "a-long-staff-password"
-	runOMS(t, bin, env, password+"\n", "user", "add", "--email", "ann@example.com", "--name", "Ann Admin", "--role", "admin")
-	lines := strings.Split(strings.TrimSpace(runOMS(t, bin, env, "", "token", "add", "--name", "storefront")), "\n")
+	testenv.Run(t, bin, env, password+"\n", "user", "add", "--email", "ann@example.com", "--name", "Ann Admin", "--role", "admin")
+	lines := strings.Split(strings.TrimSpace(testenv.Run(t, bin, env, "", "token", "add", "--name", "storefront")), "\n")
 	api := newAPIClient(t, lines[len(lines)-1])
-	a := startServe(t, bin, "A", env)
-	b := startServe(t, bin, "B", env)
+	a := testenv.Start(t, bin, "A", env)
+	b := testenv.Start(t, bin, "B", env)
 
 	// Catalog and stock.
 	for _, sku := range []string{"TEE", "MUG"} {
@@ -64,9 +66,9 @@ func TestBehindPgBouncerTransactionMode(t *testing.T) {
 	orders := make([]apiOrder, 40)
 	for i := range orders {
 		wg.Go(func() {
-			p := []*omsProc{a, b}[i%2]
+			p := []*testenv.Proc{a, b}[i%2]
 			if st, err := api.call("POST", p.URL+"/api/v1/orders", newOrderBody(fmt.Sprintf("c%d@example.com", i), []string{"TEE", "MUG"}[i%2], 1+i%3), &orders[i]); st != http.StatusCreated {
-				t.Errorf("order %d through %s: %d %v", i, p.name, st, err)
+				t.Errorf("order %d through %s: %d %v", i, p.Name, st, err)
 			}
 		})
 	}
@@ -76,13 +78,13 @@ func TestBehindPgBouncerTransactionMode(t *testing.T) {
 	}
 	var first, again apiOrder
 	body := newOrderBody("idem@example.com", "TEE", 1)
-	req := func(p *omsProc, out *apiOrder) {
+	req := func(p *testenv.Proc, out *apiOrder) {
 		r, _ := http.NewRequest("POST", p.URL+"/api/v1/orders", strings.NewReader(mustJSON(t, body)))
 		r.Header.Set("Authorization", "Bearer "+api.token)
 		r.Header.Set("Idempotency-Key", "pgbouncer-1")
 		resp, err := api.http.Do(r)
 		if err != nil || resp.StatusCode != http.StatusCreated {
-			t.Fatalf("idempotent order through %s: %v %v", p.name, resp, err)
+			t.Fatalf("idempotent order through %s: %v %v", p.Name, resp, err)
 		}
 		defer resp.Body.Close()
 		decodeJSON(t, resp, out)
@@ -119,10 +121,10 @@ func TestBehindPgBouncerTransactionMode(t *testing.T) {
 	}
 
 	// Pages: login through A, the dashboard, the list, the order page through B.
-	br := newStaffBrowser(t)
-	br.login(a.URL, "ann@example.com", password)
+	br := testenv.NewBrowser(t)
+	br.Login(a.URL, "ann@example.com", password)
 	for _, path := range []string{"/", "/orders?status=created", "/orders/" + o.Number} {
-		if st, _, page := br.get(b.URL + path); st != http.StatusOK || !strings.Contains(page, "Ann Admin") {
+		if st, _, page := br.Get(b.URL + path); st != http.StatusOK || !strings.Contains(page, "Ann Admin") {
 			t.Errorf("GET %s through B: %d", path, st)
 		}
 	}
@@ -131,11 +133,11 @@ func TestBehindPgBouncerTransactionMode(t *testing.T) {
 	live := orders[1]
 	api.must(http.StatusCreated, "POST", a.URL+"/api/v1/orders/"+live.ID+"/payments",
 		map[string]any{"amount": live.Total, "gateway": "manual", "reference": "cash", "notify_customer": false}, nil)
-	events := br.openEvents(b.URL, live.Number)
+	events := openEvents(t, br, b.URL, live.Number)
 	api.must(http.StatusOK, "POST", a.URL+"/api/v1/orders/"+live.ID+"/transitions", map[string]any{"status": "processing"}, nil)
 	events.expect(t, "changed", 30*time.Second)
-	br.get(a.URL + "/orders/" + live.Number)
-	if st, _, _ := br.post(a.URL+"/orders/"+live.Number+"/comments", url.Values{"comment": {"through PgBouncer"}}); st != http.StatusSeeOther {
+	br.Get(a.URL + "/orders/" + live.Number)
+	if st, _, _ := br.Post(a.URL+"/orders/"+live.Number+"/comments", url.Values{"comment": {"through PgBouncer"}}); st != http.StatusSeeOther {
 		t.Fatalf("comment: %d", st)
 	}
 	events.expect(t, "changed", 30*time.Second)
@@ -147,8 +149,8 @@ func TestBehindPgBouncerTransactionMode(t *testing.T) {
 	for _, o := range orders[2:5] {
 		form.Add("ids", o.ID)
 	}
-	br.get(b.URL + "/orders")
-	st, h, page := br.post(b.URL+"/orders/bulk/cancel", form)
+	br.Get(b.URL + "/orders")
+	st, h, page := br.Post(b.URL+"/orders/bulk/cancel", form)
 	bulk, ok := strings.CutPrefix(h.Get("Location"), "/orders/bulk/")
 	if st != http.StatusSeeOther || !ok {
 		t.Fatalf("bulk cancel: %d %q\n%.1000s", st, h.Get("Location"), page)
@@ -176,7 +178,7 @@ func TestBehindPgBouncerTransactionMode(t *testing.T) {
 		return o.Status == "cancelled", o.Status
 	})
 
-	if out := runOMS(t, bin, env, "", "check"); !strings.HasPrefix(out, "OK: ") {
+	if out := testenv.Run(t, bin, env, "", "check"); !strings.HasPrefix(out, "OK: ") {
 		t.Errorf("oms check through PgBouncer: %s", out)
 	}
 
@@ -251,7 +253,7 @@ func startPgBouncer(t *testing.T, bin, dbURL string) (bounced, admin string) {
 	if pc.Password != "" {
 		server += fmt.Sprintf(" user=%s password=%s", pc.User, pc.Password)
 	}
-	addr := freeAddr(t)
+	addr := testenv.FreeAddr(t)
 	host, port, _ := net.SplitHostPort(addr)
 	ini := fmt.Sprintf(`[databases]
 * = %s

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/oms/oms/internal/testenv"
+
 	"context"
 	"encoding/csv"
 	"fmt"
@@ -25,9 +27,9 @@ func TestTwoProcessesOneSystem(t *testing.T) {
 		t.Skip("builds the oms binary and runs two `oms serve` processes on a database of their own (about a minute)")
 	}
 	ctx := context.Background()
-	bin := buildOMS(t)
+	bin := testenv.Build(t)
 	dbURL := emptyDatabase(t)
-	env := omsEnv("DATABASE_URL="+dbURL, "OMS_RESERVATION_TTL=2s", "OMS_LOG_LEVEL=warn")
+	env := testenv.Env("DATABASE_URL="+dbURL, "OMS_RESERVATION_TTL=2s", "OMS_LOG_LEVEL=warn")
 
 	// Each process migrates as it is deployed: both at once, on an empty database.
 	var wg sync.WaitGroup
@@ -50,8 +52,8 @@ func TestTwoProcessesOneSystem(t *testing.T) {
 		}
 	}
 	const password = "a-long-staff-password"
-	runOMS(t, bin, env, password+"\n", "user", "add", "--email", "ann@example.com", "--name", "Ann Admin", "--role", "admin")
-	lines := strings.Split(strings.TrimSpace(runOMS(t, bin, env, "", "token", "add", "--name", "storefront")), "\n")
+	testenv.Run(t, bin, env, password+"\n", "user", "add", "--email", "ann@example.com", "--name", "Ann Admin", "--role", "admin")
+	lines := strings.Split(strings.TrimSpace(testenv.Run(t, bin, env, "", "token", "add", "--name", "storefront")), "\n")
 	api := newAPIClient(t, lines[len(lines)-1])
 
 	pool, err := pgxpool.New(ctx, dbURL)
@@ -60,33 +62,34 @@ func TestTwoProcessesOneSystem(t *testing.T) {
 	}
 	t.Cleanup(pool.Close)
 
-	a := startServe(t, bin, "A", env)
-	b := startServe(t, bin, "B", env)
+	a := testenv.Start(t, bin, "A", env)
+	b := testenv.Start(t, bin, "B", env)
 	skus := []string{"TEE", "MUG", "CAP", "LIVE"}
 	const onHand = 100_000
 	for i, sku := range skus {
-		p := []*omsProc{a, b}[i%2] // the catalog too, through both
+		p := []*testenv.Proc{a, b}[i%2] // the catalog too, through both
 		api.must(http.StatusCreated, "PUT", p.URL+"/api/v1/products/"+sku,
 			map[string]any{"name": "Product " + sku, "price": "12.50", "currency": "USD", "active": true}, nil)
-		api.must(http.StatusOK, "PUT", []*omsProc{b, a}[i%2].URL+"/api/v1/inventory/"+sku, map[string]any{"on_hand": onHand}, nil)
+		api.must(http.StatusOK, "PUT", []*testenv.Proc{b, a}[i%2].URL+"/api/v1/inventory/"+sku, map[string]any{"on_hand": onHand}, nil)
 	}
 
-	br := newStaffBrowser(t)
+	br := testenv.NewBrowser(t)
 	t.Run("a session made on A works on B", func(t *testing.T) {
-		br.t = t
-		br.login(a.URL, "ann@example.com", password)
-		st, h, body := br.get(b.URL + "/orders")
+		br.Use(t)
+		br.Login(a.URL, "ann@example.com", password)
+		st, h, body := br.Get(b.URL + "/orders")
 		if st != http.StatusOK || !strings.Contains(body, "Ann Admin") {
 			t.Fatalf("GET /orders on B with A's session: %d (Location %q)", st, h.Get("Location"))
 		}
 		// Logging out on B ends the session everywhere; logging in on B works on A.
-		old := br.cookie
-		if st, _, _ := br.post(b.URL+"/logout", url.Values{}); st != http.StatusSeeOther {
+		old := br.Cookie()
+		if st, _, _ := br.Post(b.URL+"/logout", url.Values{}); st != http.StatusSeeOther {
 			t.Fatalf("POST /logout on B: %d", st)
 		}
 		req, _ := http.NewRequest("GET", a.URL+"/orders", nil)
 		req.AddCookie(old)
-		resp, err := br.http.Do(req)
+		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := noRedirect.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,14 +97,14 @@ func TestTwoProcessesOneSystem(t *testing.T) {
 		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
 			t.Fatalf("A with the session logged out on B: %d %q, want a redirect to /login", resp.StatusCode, loc)
 		}
-		br.login(b.URL, "ann@example.com", password)
-		if st, _, body := br.get(a.URL + "/"); st != http.StatusOK || !strings.Contains(body, "Ann Admin") {
+		br.Login(b.URL, "ann@example.com", password)
+		if st, _, body := br.Get(a.URL + "/"); st != http.StatusOK || !strings.Contains(body, "Ann Admin") {
 			t.Fatalf("GET / on A with B's session: %d", st)
 		}
 	})
 
 	t.Run("a change through A shows live on B", func(t *testing.T) {
-		br.t = t
+		br.Use(t)
 		// A paid order, which the 2 s reservation expiry leaves alone (if it wins the
 		// race against the payment on a loaded machine, take another).
 		var o apiOrder
@@ -116,19 +119,19 @@ func TestTwoProcessesOneSystem(t *testing.T) {
 				t.Fatalf("payment: %v", err)
 			}
 		}
-		events := br.openEvents(b.URL, o.Number)
+		events := openEvents(t, br, b.URL, o.Number)
 		api.must(http.StatusOK, "POST", a.URL+"/api/v1/orders/"+o.ID+"/transitions",
 			map[string]any{"status": "processing", "note": "picked up through A"}, nil)
 		events.expect(t, "changed", 30*time.Second)
 
 		// A form on A, with the CSRF token of the session as B's pages showed it.
-		br.get(b.URL + "/orders/" + o.Number)
+		br.Get(b.URL + "/orders/" + o.Number)
 		const comment = "Customer called: gift wrap, please (written on A)"
-		if st, _, body := br.post(a.URL+"/orders/"+o.Number+"/comments", url.Values{"comment": {comment}}); st != http.StatusSeeOther {
+		if st, _, body := br.Post(a.URL+"/orders/"+o.Number+"/comments", url.Values{"comment": {comment}}); st != http.StatusSeeOther {
 			t.Fatalf("comment on A: %d\n%.1000s", st, body)
 		}
 		events.expect(t, "changed", 30*time.Second)
-		_, _, page := br.get(b.URL + "/orders/" + o.Number)
+		_, _, page := br.Get(b.URL + "/orders/" + o.Number)
 		if !strings.Contains(page, "gift wrap, please") || !strings.Contains(page, "picked up through A") {
 			t.Errorf("B's order page lacks the changes made on A")
 		}
@@ -136,7 +139,7 @@ func TestTwoProcessesOneSystem(t *testing.T) {
 	})
 
 	t.Run("each job runs once across both", func(t *testing.T) {
-		br.t = t
+		br.Use(t)
 		// More unpaid orders than a page export streams at once (2,000), so that the
 		// export below is a background job too.
 		const n = 2050
@@ -152,10 +155,10 @@ func TestTwoProcessesOneSystem(t *testing.T) {
 						return
 					}
 					var o apiOrder
-					p := []*omsProc{a, b}[i%2]
+					p := []*testenv.Proc{a, b}[i%2]
 					if _, err := api.call("POST", p.URL+"/api/v1/orders", newOrderBody(fmt.Sprintf("expire%d@example.com", i), skus[i%3], 1+i%2), &o); err != nil {
 						if failed.Add(1) <= 5 {
-							t.Errorf("order %d through %s: %v", i, p.name, err)
+							t.Errorf("order %d through %s: %v", i, p.Name, err)
 						}
 						continue
 					}
@@ -212,8 +215,8 @@ func TestTwoProcessesOneSystem(t *testing.T) {
 		logJobSpread(t, pool, "expire_reservations")
 
 		// An export started on B is written by one process and downloaded from A.
-		br.get(b.URL + "/orders?status=cancelled")
-		st, h, body := br.post(b.URL+"/orders/export", url.Values{"format": {"csv"}, "view": {"status=cancelled"}})
+		br.Get(b.URL + "/orders?status=cancelled")
+		st, h, body := br.Post(b.URL+"/orders/export", url.Values{"format": {"csv"}, "view": {"status=cancelled"}})
 		loc := h.Get("Location")
 		if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/orders/exports/") {
 			t.Fatalf("export on B: %d %q, want a redirect to its progress page\n%.1000s", st, loc, body)
@@ -229,10 +232,10 @@ func TestTwoProcessesOneSystem(t *testing.T) {
 			}
 			return status == "done", status
 		})
-		if st, _, page := br.get(a.URL + loc); st != http.StatusOK || !strings.Contains(page, exportID) {
+		if st, _, page := br.Get(a.URL + loc); st != http.StatusOK || !strings.Contains(page, exportID) {
 			t.Errorf("export progress page on A: %d", st)
 		}
-		st, _, file := br.get(a.URL + loc + "/file")
+		st, _, file := br.Get(a.URL + loc + "/file")
 		if st != http.StatusOK {
 			t.Fatalf("export download from A: %d", st)
 		}
@@ -333,7 +336,7 @@ func TestTwoProcessesOneSystem(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		killed.Store(true)
-		a.kill()
+		a.Kill()
 		t.Logf("A killed while it worked the expiry: %v", midExpiry)
 		close(stop)
 		wg.Wait()
@@ -370,7 +373,7 @@ func TestTwoProcessesOneSystem(t *testing.T) {
 		}
 
 		// Whatever A was doing when it died left nothing half-done.
-		if out := runOMS(t, bin, env, "", "check"); !strings.HasPrefix(out, "OK: ") {
+		if out := testenv.Run(t, bin, env, "", "check"); !strings.HasPrefix(out, "OK: ") {
 			t.Errorf("oms check after the kill: %s", out)
 		}
 		// B goes on by itself, serving and working jobs.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/oms/oms/internal/service"
 	"github.com/oms/oms/internal/testdb"
+	"github.com/oms/oms/internal/testenv"
 	"github.com/oms/oms/web"
 )
 
@@ -42,9 +43,9 @@ func runOMSExit(t *testing.T, bin string, env []string, stdin string, args ...st
 // loginStatus is what POST /login answers a new browser for email and password.
 func loginStatus(t *testing.T, base, email, password string) int {
 	t.Helper()
-	b := newStaffBrowser(t)
-	b.get(base + "/login")
-	st, _, _ := b.post(base+"/login", url.Values{"email": {email}, "password": {password}})
+	b := testenv.NewBrowser(t)
+	b.Get(base + "/login")
+	st, _, _ := b.Post(base+"/login", url.Values{"email": {email}, "password": {password}})
 	return st
 }
 
@@ -55,10 +56,10 @@ func loginStatus(t *testing.T, base, email, password string) int {
 // exit 1 with one line on stderr, changing nothing.
 func TestUserPasswdDisableAndList(t *testing.T) {
 	pool, dbURL := testdb.NewWithURL(t)
-	bin := buildOMS(t)
-	env := omsEnv("DATABASE_URL=" + dbURL)
-	runOMS(t, bin, env, "the first long password\n", "user", "add", "--email", "ann@example.com", "--name", "Ann Lee", "--role", "admin")
-	runOMS(t, bin, env, "bob's long password\n", "user", "add", "--email", "bob@example.com", "--name", "Bob", "--role", "support")
+	bin := testenv.Build(t)
+	env := testenv.Env("DATABASE_URL=" + dbURL)
+	testenv.Run(t, bin, env, "the first long password\n", "user", "add", "--email", "ann@example.com", "--name", "Ann Lee", "--role", "admin")
+	testenv.Run(t, bin, env, "bob's long password\n", "user", "add", "--email", "bob@example.com", "--name", "Bob", "--role", "support")
 	srv := httptest.NewServer(web.New(web.Config{ShopName: "Test Shop"}, service.New(pool, service.Config{}),
 		slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
 	t.Cleanup(srv.Close)
@@ -66,12 +67,12 @@ func TestUserPasswdDisableAndList(t *testing.T) {
 	// whom, and the session must be over.
 	endsSessions := func(email, password, stdin string, args ...string) {
 		t.Helper()
-		b := newStaffBrowser(t)
-		b.login(srv.URL, email, password)
-		if out := runOMS(t, bin, env, stdin, args...); !strings.Contains(out, email) {
+		b := testenv.NewBrowser(t)
+		b.Login(srv.URL, email, password)
+		if out := testenv.Run(t, bin, env, stdin, args...); !strings.Contains(out, email) {
 			t.Errorf("oms %s said %q", strings.Join(args, " "), out)
 		}
-		if st, h, _ := b.get(srv.URL + "/orders"); st != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
+		if st, h, _ := b.Get(srv.URL + "/orders"); st != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
 			t.Errorf("%s's session after oms %s: %d to %q, want sent to /login", email, strings.Join(args, " "), st, h.Get("Location"))
 		}
 	}
@@ -99,7 +100,7 @@ func TestUserPasswdDisableAndList(t *testing.T) {
 	expectLogin("bob@example.com", "bob's long password", http.StatusForbidden, "a disabled user")
 	fails("", "only active admin", "user", "disable", "--email", "ann@example.com")
 
-	list := runOMS(t, bin, env, "", "user", "list")
+	list := testenv.Run(t, bin, env, "", "user", "list")
 	for _, want := range []string{`(?m)^EMAIL +NAME +ROLE +STATUS$`, `(?m)^ann@example\.com +Ann Lee +admin +active$`,
 		`(?m)^bob@example\.com +Bob +support +disabled$`} {
 		if !regexp.MustCompile(want).MatchString(list) {

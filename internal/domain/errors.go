@@ -17,6 +17,7 @@ const (
 	CodeOutOfStock                 = "out_of_stock"
 	CodeIdempotencyKeyReused       = "idempotency_key_reused"
 	CodeIdempotencyKeyInUse        = "idempotency_key_in_use"
+	CodeIdempotencyKeyAnswerLost   = "idempotency_key_answer_lost"
 	CodeAlreadyProcessed           = "already_processed"
 	CodeConflict                   = "conflict"
 	CodeInventoryBelowReserved     = "inventory_below_reserved"

@@ -35,7 +35,7 @@ type cancelIntentWorker struct {
 }
 
 func (w *cancelIntentWorker) Work(ctx context.Context, job *river.Job[service.CancelIntentArgs]) error {
-	return w.svc.CancelIntent(ctx, job.Args.PaymentID)
+	return w.svc.CancelIntent(ctx, job.Args.PaymentID, job.Args.IntentID)
 }
 
 // ReconcileRefundsArgs is the periodic job that asks the gateway about refunds pending

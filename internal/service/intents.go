@@ -46,7 +46,11 @@ func (s *Service) CreatePaymentIntent(ctx context.Context, actor domain.Actor, i
 		case pay.ExternalID != nil:
 			return intentOf(pay, version), nil
 		case mine:
-			return s.askForIntent(ctx, actor, pay)
+			pi, err := s.askForIntent(ctx, actor, pay)
+			if errors.Is(err, errIntentOutdated) {
+				continue // the order's total changed meanwhile: ask for what it owes now
+			}
+			return pi, err
 		}
 		if err := s.awaitIntent(ctx, pay.ID); err != nil {
 			return PaymentIntent{}, err
@@ -97,9 +101,15 @@ func (s *Service) requestIntent(ctx context.Context, idOrNumber string) (pay que
 // for an intent has to record the answer before another request may take over.
 const intentCallMargin = 5 * time.Second
 
+// errIntentOutdated: the intent Stripe made is for an amount the order no longer owes.
+var errIntentOutdated = errors.New("the order changed while Stripe made its intent")
+
 // askForIntent asks Stripe for the intent of the payment this request holds and records
 // the answer. A failure or a timeout removes the payment (no intent is known, so nothing
-// can be paid on it): the caller may simply try again.
+// can be paid on it): the caller may simply try again. Until the answer is recorded the
+// payment is no part of the order (nothing waits on it); so when the order changed
+// meanwhile (its total edited, or it stopped taking payments), the intent, whose secret
+// nobody has yet, is dropped and cancelled at Stripe, and nothing is recorded.
 func (s *Service) askForIntent(ctx context.Context, actor domain.Actor, pay queries.Payment) (PaymentIntent, error) {
 	// What is asked of Stripe is finished and recorded even if the client goes away.
 	ctx = context.WithoutCancel(ctx)
@@ -120,6 +130,13 @@ func (s *Service) askForIntent(ctx context.Context, actor domain.Actor, pay quer
 			return err
 		}
 		version = row.Version
+		refused = checkPayable(row)
+		if refused != nil || !balanceOf(row).Outstanding.Equal(pay.Amount) {
+			if refused == nil {
+				refused = errIntentOutdated
+			}
+			return s.dropIntent(ctx, tx, q, pay.ID, intent.ID)
+		}
 		recorded, err := q.RecordIntent(ctx, queries.RecordIntentParams{ID: pay.ID, ExternalID: &intent.ID, ClientSecret: intent.ClientSecret})
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Answered too late: a request that took over recorded the intent first.
@@ -136,16 +153,8 @@ func (s *Service) askForIntent(ctx context.Context, actor domain.Actor, pay quer
 		if err := addHistory(ctx, q, row, "payment", paymentPending, note, actor); err != nil {
 			return err
 		}
-		if version, err = orderChanged(ctx, q, row.ID); err != nil {
-			return err
-		}
-		if refused = checkPayable(row); refused != nil {
-			// Recorded all the same, so that its cancellation at Stripe knows what to cancel.
-			if _, err := s.queue.InsertTx(ctx, tx, CancelIntentArgs{PaymentID: pay.ID}, nil); err != nil {
-				return fmt.Errorf("enqueue cancel of payment %s: %w", pay.ID, err)
-			}
-		}
-		return nil
+		version, err = orderChanged(ctx, q, row.ID)
+		return err
 	})
 	if err == nil {
 		err = refused
@@ -180,10 +189,25 @@ func (s *Service) awaitIntent(ctx context.Context, id uuid.UUID) error {
 	}
 }
 
+// dropIntent removes the payment an intent was asked for and enqueues the intent's
+// cancellation at Stripe, in tx.
+func (s *Service) dropIntent(ctx context.Context, tx pgx.Tx, q *queries.Queries, paymentID uuid.UUID, intentID string) error {
+	if _, err := q.DeleteIntentRequest(ctx, queries.DeleteIntentRequestParams{ID: paymentID, Held: true}); err != nil {
+		return fmt.Errorf("remove payment %s: %w", paymentID, err)
+	}
+	if _, err := s.queue.InsertTx(ctx, tx, CancelIntentArgs{PaymentID: paymentID, IntentID: intentID}, nil); err != nil {
+		return fmt.Errorf("enqueue cancel of intent %s: %w", intentID, err)
+	}
+	return nil
+}
+
 // CancelIntentArgs is the job that cancels, at Stripe, the open PaymentIntent of an order
-// that expired unpaid: the order is cancelled only once none of its intents can succeed.
+// that expired unpaid (the order is cancelled only once none of its intents can succeed),
+// or one made for an order that changed before it was recorded (IntentID: its payment is
+// gone, and nobody had its secret to pay on it).
 type CancelIntentArgs struct {
 	PaymentID uuid.UUID `json:"payment_id"`
+	IntentID  string    `json:"intent_id,omitempty"`
 }
 
 // Kind names the job in the queue.
@@ -213,7 +237,16 @@ func (s *Service) CancelExpiredIntents(ctx context.Context, olderThan time.Time,
 // CancelIntent cancels an open card payment's PaymentIntent at Stripe and records it
 // cancelled; when Stripe answers that it succeeded first, the money is booked as any
 // success is (on the order if it can take it, else unapplied and refunded).
-func (s *Service) CancelIntent(ctx context.Context, paymentID uuid.UUID) error {
+func (s *Service) CancelIntent(ctx context.Context, paymentID uuid.UUID, droppedIntent string) error {
+	if droppedIntent != "" {
+		if s.cfg.Stripe == nil {
+			return nil
+		}
+		callCtx, cancel := context.WithTimeout(ctx, s.cfg.GatewayTimeout)
+		defer cancel()
+		_, _, err := s.cfg.Stripe.CancelIntent(callCtx, droppedIntent, "oms-cancel-"+paymentID.String())
+		return err
+	}
 	q := queries.New(s.pool)
 	pay, err := q.GetPayment(ctx, paymentID)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,7 +22,10 @@ import (
 // and the same content gets that answer again, whatever happened in between. While the
 // first still runs, its process says so every ReplayStale/4 (ReplayClaim): a retry waits
 // for it for a while, then is told it is still running (idempotency_key_in_use); it is
-// never run twice. Only a key whose process stopped saying so (it died) is taken over.
+// never run twice. Only a key whose process stopped saying so (it died) is taken over,
+// and only if its change did not commit: the claim marks the key in the transaction that
+// makes the change (inTx), so a retry after a death between the change and its stored
+// answer is told that (idempotency_key_answer_lost) instead of making the change again.
 
 // ReplayKeep is how long an answer is kept for retries (as long as Stripe keeps its keys).
 const ReplayKeep = 24 * time.Hour
@@ -47,6 +51,32 @@ type ReplayClaim struct {
 	owner      uuid.UUID
 	stop       context.CancelFunc
 	stopped    sync.WaitGroup
+	committed  atomic.Bool
+}
+
+type replayClaimKey struct{}
+
+// WithClaim returns a context whose transactions (inTx) mark the claim's key as done in
+// the same commit as their change.
+func (c *ReplayClaim) WithClaim(ctx context.Context) context.Context {
+	return context.WithValue(ctx, replayClaimKey{}, c)
+}
+
+// Committed reports whether a transaction of the claimed request committed a change: its
+// answer is then kept whatever it is, never forgotten.
+func (c *ReplayClaim) Committed() bool { return c.committed.Load() }
+
+// markCommitted marks the context's claim, if any, in tx: called just before the commit.
+func markCommitted(ctx context.Context, q *queries.Queries) (*ReplayClaim, error) {
+	c, ok := ctx.Value(replayClaimKey{}).(*ReplayClaim)
+	if !ok {
+		return nil, nil
+	}
+	err := q.MarkReplayCommitted(ctx, queries.MarkReplayCommittedParams{Scope: c.scope, Key: c.key, Owner: c.owner})
+	if err != nil {
+		return nil, fmt.Errorf("mark idempotency key: %w", err)
+	}
+	return c, nil
 }
 
 // BeginReplay claims key (in scope: one client's keys) for a request whose content
@@ -70,7 +100,7 @@ func (s *Service) BeginReplay(ctx context.Context, scope, key string, hash []byt
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return nil, Replay{}, fmt.Errorf("claim idempotency key: %w", err)
 		}
-		got, err := q.GetReplay(ctx, queries.GetReplayParams{Scope: scope, Key: key})
+		got, err := q.GetReplay(ctx, queries.GetReplayParams{Scope: scope, Key: key, StaleMs: s.cfg.ReplayStale.Milliseconds()})
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue // forgotten meanwhile: claim it
 		}
@@ -86,6 +116,10 @@ func (s *Service) BeginReplay(ctx context.Context, scope, key string, hash []byt
 				return nil, Replay{}, fmt.Errorf("stored headers: %w", err)
 			}
 			return nil, r, nil
+		}
+		if got.AnswerLost {
+			return nil, Replay{}, domain.Errorf(domain.CodeIdempotencyKeyAnswerLost,
+				"the request with this Idempotency-Key was done, but the server stopped before it could keep the answer; read what it changed to see the outcome")
 		}
 		if time.Now().After(deadline) {
 			return nil, Replay{}, domain.Errorf(domain.CodeIdempotencyKeyInUse,

@@ -200,8 +200,8 @@ func (s *Service) ApproveReturn(ctx context.Context, actor domain.Actor, returnI
 				Returning: returning[l.ID]}
 		}
 		amount := domain.ReturnRefund(row.Currency, row.Paid, row.Discount, rl)
-		// Money already given back by hand is not given back twice.
-		if left := row.Paid.Sub(row.Refunded); amount.GreaterThan(left) {
+		// Money already given back, or on its way back, is not given back twice.
+		if left := refundableOf(row); amount.GreaterThan(left) {
 			amount = left
 		}
 		if _, err := q.ApproveReturn(ctx, queries.ApproveReturnParams{ID: ret.ID, RefundAmount: amount, Note: note}); err != nil {

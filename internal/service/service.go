@@ -119,7 +119,10 @@ func New(pool *pgxpool.Pool, cfg Config) *Service {
 // Pool exposes the database for health checks and the job queue.
 func (s *Service) Pool() *pgxpool.Pool { return s.pool }
 
-// inTx runs fn in one transaction, committing when it returns nil.
+// inTx runs fn in one transaction, committing when it returns nil. Once fn is done the
+// commit is seen through even if the caller goes away meanwhile (a client that drops its
+// request): abandoned half way, a commit may be made yet reported failed, and a retry
+// with the same Idempotency-Key would then make the change twice.
 func (s *Service) inTx(ctx context.Context, fn func(tx pgx.Tx, q *queries.Queries) error) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -127,14 +130,27 @@ func (s *Service) inTx(ctx context.Context, fn func(tx pgx.Tx, q *queries.Querie
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
 	otx := newOrderTx(tx)
-	if err := fn(otx, queries.New(otx)); err != nil {
+	q := queries.New(otx)
+	if err := fn(otx, q); err != nil {
 		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
+	claim, err := markCommitted(ctx, q)
+	if err != nil {
+		return err
+	}
+	commitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	if err := tx.Commit(commitCtx); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if claim != nil {
+		claim.committed.Store(true)
 	}
 	return nil
 }
+
+// commitTimeout bounds a commit that its caller no longer waits for.
+const commitTimeout = 30 * time.Second
 
 // PostgreSQL error codes the services turn into domain errors.
 const (

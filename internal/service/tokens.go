@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/queries"
@@ -112,6 +113,11 @@ const tokenCacheTTL = 5 * time.Second
 type tokenCache struct {
 	mu      sync.Mutex
 	entries map[[32]byte]tokenCacheEntry
+	// lookups makes one database lookup per token at a time. A lookup records the
+	// token's use on its row: when an entry expires under load, the requests arriving
+	// meanwhile (dozens) would each update that row, one after another, each waiting for
+	// the commit of the one before, and stall for as long.
+	lookups singleflight.Group
 }
 
 type tokenCacheEntry struct {
@@ -159,17 +165,45 @@ func (s *Service) AuthenticateToken(ctx context.Context, token string) (domain.A
 		}
 		return e.actor, nil
 	}
-	row, err := queries.New(s.pool).TouchAPIToken(ctx, h[:])
-	if err != nil {
-		if notFound(err, "") != err {
-			s.tokens.put(h, tokenCacheEntry{expires: now.Add(tokenCacheTTL)})
-			return domain.Actor{}, unauthorized
+	// The lookup serves every request waiting for it: one request going away must not
+	// cancel it for the others, which wait only as long as they are wanted.
+	lookup := s.tokens.lookups.DoChan(string(h[:]), func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenLookupTimeout)
+		defer cancel()
+		return s.lookUpToken(ctx, h, now)
+	})
+	var e tokenCacheEntry
+	select {
+	case r := <-lookup:
+		if r.Err != nil {
+			return domain.Actor{}, r.Err
 		}
-		return domain.Actor{}, fmt.Errorf("look up token: %w", err)
+		e = r.Val.(tokenCacheEntry)
+	case <-ctx.Done():
+		return domain.Actor{}, ctx.Err()
 	}
-	actor := domain.Actor{Type: domain.ActorToken, ID: row.ID.String(), Name: row.Name, Scopes: scopesOf(row.Scopes)}
-	s.tokens.put(h, tokenCacheEntry{actor: actor, ok: true, expires: now.Add(tokenCacheTTL)})
-	return actor, nil
+	if !e.ok {
+		return domain.Actor{}, unauthorized
+	}
+	return e.actor, nil
+}
+
+// tokenLookupTimeout bounds a token's lookup, which no single request's deadline does.
+const tokenLookupTimeout = 10 * time.Second
+
+// lookUpToken reads the token of hash h, records its use, and caches the answer.
+func (s *Service) lookUpToken(ctx context.Context, h [32]byte, now time.Time) (tokenCacheEntry, error) {
+	e := tokenCacheEntry{expires: now.Add(tokenCacheTTL)}
+	row, err := queries.New(s.pool).TouchAPIToken(ctx, h[:])
+	switch {
+	case err == nil:
+		e.ok = true
+		e.actor = domain.Actor{Type: domain.ActorToken, ID: row.ID.String(), Name: row.Name, Scopes: scopesOf(row.Scopes)}
+	case notFound(err, "") == err:
+		return tokenCacheEntry{}, fmt.Errorf("look up token: %w", err)
+	}
+	s.tokens.put(h, e)
+	return e, nil
 }
 
 func tokenFromRow(r queries.ApiToken) APIToken {

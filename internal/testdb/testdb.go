@@ -240,3 +240,14 @@ func randomHex(n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// WithoutAutovacuum turns autovacuum off for every table of the test's database, so
+// that its tables have the planner's statistics only when the test, or the code it
+// tests, analyzes them: on a shared server autovacuum would analyze them at a moment
+// of its own choosing.
+func WithoutAutovacuum(t testing.TB, pool *pgxpool.Pool) {
+	t.Helper()
+	if err := queries.DisableAutovacuum(context.Background(), pool); err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+}
