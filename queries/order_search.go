@@ -375,6 +375,17 @@ func (s OrderSearch) selectSQL(cols string) (string, []any) {
 			cols, matches, and(conds), dir, dir, limit), args
 	}
 
+	if s.ShipByBefore != nil || s.ShipByFrom != nil {
+		// The sla filters match only orders waiting to ship (a few thousand at most): read
+		// them from the deadlines' own index, in its order, then sort the page, so that no
+		// plan walks the whole list along the sort looking for them (statistics or not).
+		conds := s.rowConds(&args)
+		if s.AfterID != uuid.Nil {
+			conds = append(conds, keyset("o", "id"))
+		}
+		return fmt.Sprintf("WITH found AS MATERIALIZED (SELECT %s FROM orders o WHERE %s ORDER BY o.ship_by, o.id) SELECT * FROM found o ORDER BY o.%s %s, o.id %s%s",
+			cols, and(conds), col, dir, dir, limit), args
+	}
 	conds := s.where(&args)
 	if s.AfterID != uuid.Nil {
 		conds = append(conds, keyset("o", "id"))
@@ -449,6 +460,10 @@ func (q *Queries) CountOrders(ctx context.Context, s OrderSearch, limit int) (n 
 		unlimited = "SELECT 1 FROM " + matches
 		read = 3 * int64(limit+1)
 		sql = fmt.Sprintf("SELECT count(*), count(DISTINCT order_id) FROM (SELECT order_id FROM %s LIMIT %d) m", matches, read)
+	case s.ShipByBefore != nil || s.ShipByFrom != nil:
+		// The sla filters: along the deadlines' own index (see selectSQL).
+		unlimited = "SELECT 1 FROM orders o WHERE " + and(s.rowConds(&args))
+		sql = fmt.Sprintf("SELECT count(*), count(*) FROM (%s ORDER BY o.ship_by LIMIT %d) m", unlimited, limit+1)
 	default:
 		unlimited = "SELECT 1 FROM orders o WHERE " + and(s.rowConds(&args))
 		sql = fmt.Sprintf("SELECT count(*), count(*) FROM (%s LIMIT %d) m", unlimited, limit+1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -381,4 +382,47 @@ func TestShippingRateDeadlineHours(t *testing.T) {
 func fieldRefused(err error, field string) bool {
 	var de *domain.Error
 	return errors.As(err, &de) && de.Fields[field] != ""
+}
+
+// The late list pages by cursor in each sort, read from the deadlines' index: every late
+// order once, in order, and none that is not late.
+func TestLateListPagesInEverySort(t *testing.T) {
+	e := newOpsEnv(t)
+	e.stock("TEE-M", "20.00", 100)
+	e.deadlines(roundTheClock("16"))
+	var late []string
+	for i := range 7 {
+		o := e.pay(e.order(fmt.Sprintf("c%d@example.com", i), "TEE-M", 1+i%3))
+		if i != 3 { // one not late
+			e.exec(`UPDATE orders SET ship_by = now() - make_interval(hours => $2) WHERE id = $1`, o.ID, i+1)
+			late = append(late, o.Number)
+		}
+	}
+	e.pay(e.order("unpaid-then-paid@example.com", "TEE-M", 1)) // due in 16 hours
+	for _, sort := range []string{domain.SortCreatedDesc, domain.SortCreatedAsc, domain.SortTotalAsc, domain.SortTotalDesc, domain.SortShipBy} {
+		var got []string
+		f := domain.OrderFilter{SLA: domain.SLALate, Sort: sort, Limit: 2}
+		for page := 0; ; page++ {
+			p, err := e.svc.ListOrders(e.ctx, f, service.RowsOnly)
+			if err != nil || p.Total != int64(len(late)) {
+				t.Fatalf("%s page %d: total %d, %v", sort, page, p.Total, err)
+			}
+			for _, o := range p.Orders {
+				got = append(got, o.Number)
+			}
+			if p.NextCursor == "" || page > 10 {
+				break
+			}
+			f.Cursor = p.NextCursor
+		}
+		if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(late))) {
+			t.Errorf("%s: %v, want the late %v once each", sort, got, late)
+		}
+		if sort == domain.SortCreatedDesc && !slices.IsSortedFunc(got, func(a, b string) int { return strings.Compare(b, a) }) {
+			t.Errorf("newest first: %v", got)
+		}
+		if sort == domain.SortShipBy && got[0] != late[len(late)-1] {
+			t.Errorf("by deadline: %v, want the most overdue (%s) first", got, late[len(late)-1])
+		}
+	}
 }
