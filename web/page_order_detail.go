@@ -184,37 +184,37 @@ var naturalSteps = map[domain.Status][]string{
 func timeline(o domain.Order) []views.TimelineEntry {
 	out := make([]views.TimelineEntry, 0, len(o.History))
 	for _, h := range o.History {
-		e := views.TimelineEntry{Kind: h.Kind, Note: h.Note, Actor: h.Actor, At: h.At}
+		e := views.TimelineEntry{Kind: string(h.Kind), Note: h.Note, Actor: h.Actor, At: h.At}
 		switch h.Kind {
-		case "status":
+		case domain.HistoryStatus:
 			e.Title = "Marked as " + strings.ToLower(views.Humanize(h.Status))
 			if h.Status == string(domain.StatusCreated) {
 				e.Title = "Order placed"
 			}
 			e.Status, e.Badge = h.Status, "order"
-		case "payment":
+		case domain.HistoryPayment:
 			e.Title, e.Status, e.Badge = "Payment", h.Status, "payment"
 			if h.Status == "failed" {
 				e.Title = "Payment failed"
 			}
-		case "refund":
+		case domain.HistoryRefund:
 			e.Title, e.Status, e.Badge = "Refund", h.Status, "payment"
-		case "fulfillment":
+		case domain.HistoryFulfillment:
 			e.Title, e.Status, e.Badge = "Shipment", h.Status, "fulfillment"
-		case "return":
+		case domain.HistoryReturn:
 			e.Title, e.Status, e.Badge = "Return "+h.Status, h.Status, "return"
-		case "notification":
+		case domain.HistoryNotification:
 			e.Title, e.Status, e.Badge = "Customer email", h.Status, "return"
-		case "edit":
+		case domain.HistoryEdit:
 			e.Title = "Order edited"
-		case "comment":
+		case domain.HistoryComment:
 			e.Title = h.Actor + " commented"
-		case "tags":
+		case domain.HistoryTags:
 			e.Title = "Tags changed"
-		case "hold":
+		case domain.HistoryHold:
 			e.Title, e.Badge = map[string]string{"on_hold": "Put on hold", "released": "Released from hold"}[h.Status], "return"
 		default:
-			e.Title = views.Humanize(h.Kind)
+			e.Title = views.Humanize(string(h.Kind))
 		}
 		if e.Actor == "" {
 			e.Actor = "system"

@@ -81,7 +81,7 @@ func (s *Service) Fulfill(ctx context.Context, actor domain.Actor, idOrNumber st
 		if row, err = q.SetFulfillmentStatus(ctx, queries.SetFulfillmentStatusParams{ID: row.ID, FulfillmentStatus: string(fstatus)}); err != nil {
 			return fmt.Errorf("fulfillment status of %s: %w", row.OrderNumber, err)
 		}
-		if err := addHistory(ctx, q, row, "fulfillment", string(fstatus),
+		if err := addHistory(ctx, q, row, domain.HistoryFulfillment, string(fstatus),
 			domain.ShipmentNote(plan.shipped(), in.Carrier, in.TrackingNumber), actor); err != nil {
 			return err
 		}
@@ -292,7 +292,7 @@ func (s *Service) AddTrackingEvent(ctx context.Context, actor domain.Actor, fulf
 			return fmt.Errorf("shipment status of %s: %w", row.OrderNumber, err)
 		}
 		if updated.Status != f.Status {
-			if err := addHistory(ctx, q, row, "fulfillment", updated.Status, eventNote(updated, in), actor); err != nil {
+			if err := addHistory(ctx, q, row, domain.HistoryFulfillment, updated.Status, eventNote(updated, in), actor); err != nil {
 				return err
 			}
 		}

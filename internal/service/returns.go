@@ -126,7 +126,7 @@ func (s *Service) requestReturn(ctx context.Context, actor domain.Actor, in NewR
 		if in.Reason != "" {
 			note += ": " + in.Reason
 		}
-		if err := addHistory(ctx, q, row, "return", domain.ReturnRequested, note, actor); err != nil {
+		if err := addHistory(ctx, q, row, domain.HistoryReturn, domain.ReturnRequested, note, actor); err != nil {
 			return err
 		}
 		if err := publish(ctx, q, row.ID, news{email: domain.EmailReturnRequested,
@@ -222,7 +222,7 @@ func (s *Service) ApproveReturn(ctx context.Context, actor domain.Actor, returnI
 		if note != "" {
 			msg += ": " + note
 		}
-		if err := addHistory(ctx, q, row, "return", domain.ReturnApproved, msg, actor); err != nil {
+		if err := addHistory(ctx, q, row, domain.HistoryReturn, domain.ReturnApproved, msg, actor); err != nil {
 			return err
 		}
 		if err := publish(ctx, q, row.ID, news{email: domain.EmailReturnApproved,
@@ -269,7 +269,7 @@ func (s *Service) RejectReturn(ctx context.Context, actor domain.Actor, returnID
 		if note != "" {
 			msg += ": " + note
 		}
-		if err := addHistory(ctx, q, row, "return", domain.ReturnRejected, msg, actor); err != nil {
+		if err := addHistory(ctx, q, row, domain.HistoryReturn, domain.ReturnRejected, msg, actor); err != nil {
 			return err
 		}
 		if err := publish(ctx, q, row.ID, news{events: []domain.EventType{domain.EventReturnRejected}, ref: ret.ID}); err != nil {
@@ -320,7 +320,7 @@ func (s *Service) ReceiveReturn(ctx context.Context, actor domain.Actor, returnI
 			}
 			msg += " and restocked"
 		}
-		if err := addHistory(ctx, q, row, "return", domain.ReturnReceived, msg, actor); err != nil {
+		if err := addHistory(ctx, q, row, domain.HistoryReturn, domain.ReturnReceived, msg, actor); err != nil {
 			return err
 		}
 		if err := publish(ctx, q, row.ID, news{email: domain.EmailReturnReceived,
