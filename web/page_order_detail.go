@@ -16,14 +16,14 @@ import (
 
 // orderDetailPage is GET /orders/{number}.
 func (s *Server) orderDetailPage(c echo.Context) error {
-	return s.renderOrderDetail(c, http.StatusOK, nil)
+	return s.renderOrderDetail(c, c.Param("number"), http.StatusOK, nil)
 }
 
-// renderOrderDetail draws the order page; edit lets a failed form of the page (comment,
-// status change, return decision) be re-drawn with its input and errors.
-func (s *Server) renderOrderDetail(c echo.Context, status int, edit func(*views.OrderDetail)) error {
+// renderOrderDetail draws the page of the order number; edit lets a failed form of the
+// page (comment, status change, return decision) be re-drawn with its input and errors.
+func (s *Server) renderOrderDetail(c echo.Context, number string, status int, edit func(*views.OrderDetail)) error {
 	ctx := c.Request().Context()
-	o, err := s.svc.GetOrder(ctx, c.Param("number"))
+	o, err := s.svc.GetOrder(ctx, number)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (s *Server) addComment(c echo.Context) error {
 	if fail.Errors["comment"] == "" {
 		fail.Errors["comment"] = fail.Errors[""]
 	}
-	return s.renderOrderDetail(c, fail.Status, func(d *views.OrderDetail) {
+	return s.renderOrderDetail(c, c.Param("number"), fail.Status, func(d *views.OrderDetail) {
 		d.Comment = views.Form{Values: map[string]string{"comment": text}, Errors: fail.Errors}
 	})
 }
@@ -166,7 +166,7 @@ func (s *Server) transitionOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderOrderDetail(c, fail.Status, func(d *views.OrderDetail) {
+	return s.renderOrderDetail(c, c.Param("number"), fail.Status, func(d *views.OrderDetail) {
 		d.Transition = views.Form{ID: string(to), Values: map[string]string{"note": note}, Errors: fail.Errors}
 		// A status the page offers no button for shows its error above the actions.
 		if !slices.ContainsFunc(d.Actions, func(a views.OrderAction) bool { return a.To == to }) {
