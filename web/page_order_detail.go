@@ -174,13 +174,3 @@ func (s *Server) transitionOrder(c echo.Context) error {
 		}
 	})
 }
-
-// seeOther ends a successful form: a 303 to target, or for htmx a full navigation there
-// (the flash shows on the new page).
-func (s *Server) seeOther(c echo.Context, target string) error {
-	if isHTMX(c) {
-		c.Response().Header().Set("HX-Redirect", target)
-		return c.NoContent(http.StatusNoContent)
-	}
-	return c.Redirect(http.StatusSeeOther, target)
-}
