@@ -86,19 +86,19 @@ func (s *Service) requestReturn(ctx context.Context, actor domain.Actor, in NewR
 		if err != nil {
 			return fmt.Errorf("returnable items of %s: %w", row.OrderNumber, err)
 		}
-		byID := make(map[uuid.UUID]queries.ReturnableItemsRow, len(lines))
-		for _, l := range lines {
-			byID[l.ID] = l
+		limits := make([]domain.LineLimit, len(lines))
+		for i, l := range lines {
+			limits[i] = domain.LineLimit{ID: l.ID.String(), SKU: l.Sku, Most: max(int(l.FulfilledQuantity-l.ReturnedQuantity-l.RequestedQuantity), 0)}
 		}
 		unknown, short := domain.LineErrors{}, domain.LineErrors{}
-		for i, it := range in.Items {
-			l, ok := byID[ids[i]]
-			if !ok {
-				unknown.Add(i, "", "order_item_id", "is not an item of order "+row.OrderNumber)
-				continue
-			}
-			if left := int(l.FulfilledQuantity - l.ReturnedQuantity - l.RequestedQuantity); it.Quantity > left {
-				short.Add(i, l.ID.String(), "quantity", fmt.Sprintf("at most %d of %s can be returned", max(left, 0), l.Sku))
+		for _, f := range domain.CheckLineQuantities(limits, in.Items) {
+			switch f.Kind {
+			case domain.NotALine:
+				unknown.Add(f.Index, "", "order_item_id", "is not an item of order "+row.OrderNumber)
+			case domain.RepeatedLine: // refused above already
+				unknown.Add(f.Index, f.Line.ID, "order_item_id", "is already in this return")
+			case domain.TooMany:
+				short.Add(f.Index, f.Line.ID, "quantity", fmt.Sprintf("at most %d of %s can be returned", f.Line.Most, f.Line.SKU))
 			}
 		}
 		if err := unknown.Err(domain.CodeValidationFailed, "the request has invalid fields"); err != nil {
