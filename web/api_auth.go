@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,19 +13,6 @@ import (
 
 	"github.com/oms/oms/internal/domain"
 )
-
-type actorKey struct{}
-
-// withActor records who is making the request.
-func withActor(c echo.Context, a domain.Actor) {
-	c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), actorKey{}, a)))
-}
-
-// actorOf returns who is making the request (set by requireToken or the staff session).
-func actorOf(c echo.Context) domain.Actor {
-	a, _ := c.Request().Context().Value(actorKey{}).(domain.Actor)
-	return a
-}
 
 // requireToken admits API requests that carry a valid bearer token.
 func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {

@@ -343,7 +343,7 @@ type Return struct {
 
 // HistoryEntry is one recorded change of an order.
 type HistoryEntry struct {
-	Kind      string // status, payment, fulfillment, refund, return, comment
+	Kind      HistoryKind
 	Status    string
 	Note      string
 	Actor     string
