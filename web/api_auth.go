@@ -12,20 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/oms/oms/internal/domain"
-	"github.com/oms/oms/internal/service"
 )
-
-// withActor records who is making the request, in its context: the services record it
-// in the activity log for the changes that take no actor of their own.
-func withActor(c echo.Context, a domain.Actor) {
-	c.SetRequest(c.Request().WithContext(service.WithActor(c.Request().Context(), a)))
-}
-
-// actorOf returns who is making the request (set by requireToken or the staff session).
-func actorOf(c echo.Context) domain.Actor {
-	a, _ := service.ActorOf(c.Request().Context())
-	return a
-}
 
 // requireToken admits API requests that carry a valid bearer token.
 func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {

@@ -223,7 +223,7 @@ func toOrderJSON(o domain.Order) orderJSON {
 		out.Returns = append(out.Returns, toReturnJSON(r, o.Currency))
 	}
 	for _, h := range o.History {
-		out.History = append(out.History, historyJSON{Kind: h.Kind, Status: h.Status, At: apiTime(h.At.UTC()), By: h.Actor, Note: h.Note})
+		out.History = append(out.History, historyJSON{Kind: string(h.Kind), Status: h.Status, At: apiTime(h.At.UTC()), By: h.Actor, Note: h.Note})
 	}
 	return out
 }

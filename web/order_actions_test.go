@@ -51,8 +51,9 @@ func TestOrderActionsPrimaryIsTheNaturalNextStep(t *testing.T) {
 			if tc.status == domain.StatusRefunded {
 				o.Refunded = o.Paid
 			}
+			o.Items = []domain.OrderItem{{ID: "l1", Quantity: tc.left + tc.back, FulfilledQuantity: tc.back}}
 			p := views.Page{User: &views.User{Role: tc.role}}
-			got := orderActions(p, o, []views.DetailLine{{Left: tc.left, Returnable: tc.back}})
+			got := orderActions(p, o)
 			var labels []string
 			primary := ""
 			for _, a := range got {

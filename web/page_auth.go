@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -12,14 +11,6 @@ import (
 	"github.com/oms/oms/internal/service"
 	"github.com/oms/oms/views"
 )
-
-const staffContextKey = "staff_user"
-
-// staffOf returns the logged-in staff user (set by requireStaff).
-func staffOf(c echo.Context) (domain.StaffUser, bool) {
-	u, ok := c.Get(staffContextKey).(domain.StaffUser)
-	return u, ok
-}
 
 // pageChain is the middleware of every page that anyone may see (login, logout):
 // session and CSRF.
@@ -121,23 +112,6 @@ func redirectToLogin(c echo.Context) error {
 		return c.NoContent(http.StatusUnauthorized)
 	}
 	return c.Redirect(http.StatusSeeOther, target)
-}
-
-// isHTMX reports whether htmx made the request.
-func isHTMX(c echo.Context) bool { return c.Request().Header.Get("HX-Request") == "true" }
-
-// localPath returns p when it is a path on this site, else "/": login's next parameter
-// must not send users to another site.
-func localPath(p string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") ||
-		strings.ContainsAny(p, "\r\n\t") {
-		return "/"
-	}
-	u, err := url.Parse(p)
-	if err != nil || u.Scheme != "" || u.Host != "" {
-		return "/"
-	}
-	return p
 }
 
 func (s *Server) loginPage(c echo.Context) error {

@@ -18,20 +18,24 @@ import (
 const productsPerPage = 50
 
 func (s *Server) productsPage(c echo.Context) error {
-	return s.renderProducts(c, http.StatusOK, views.AdjustForm{})
+	return s.renderProducts(c, c.Request().URL.RawQuery, http.StatusOK, views.AdjustForm{})
 }
 
-// renderProducts draws the list as the query string asks, with adjust re-rendered when
-// a stock adjustment failed.
-func (s *Server) renderProducts(c echo.Context, status int, adjust views.AdjustForm) error {
-	q, after := c.QueryParam("q"), c.QueryParam("after")
-	from, _ := strconv.Atoi(c.QueryParam("n"))
+// renderProducts draws the list as the query string rawQuery asks, with adjust re-rendered
+// when a stock adjustment failed.
+func (s *Server) renderProducts(c echo.Context, rawQuery string, status int, adjust views.AdjustForm) error {
+	query, _ := url.ParseQuery(rawQuery)
+	q, after := query.Get("q"), query.Get("after")
+	from, _ := strconv.Atoi(query.Get("n"))
 	from = max(from, 1)
 	page, err := s.svc.ListProducts(c.Request().Context(), q, after, productsPerPage)
 	if err != nil {
 		return err
 	}
-	v := views.ProductsView{Query: q, Adjust: adjust, Back: c.Request().URL.RequestURI()}
+	v := views.ProductsView{Query: q, Adjust: adjust, Back: "/products"}
+	if rawQuery != "" {
+		v.Back += "?" + rawQuery
+	}
 	for _, p := range page.Products {
 		v.Rows = append(v.Rows, productRow(p))
 	}
@@ -77,13 +81,11 @@ func (s *Server) adjustStock(c echo.Context) error {
 	}
 	form.Errors = fail.Errors
 	// re-render the list the form came from
+	rawQuery := ""
 	if back, uerr := url.Parse(localPath(c.FormValue("back"))); uerr == nil && back.Path == "/products" {
-		c.Request().URL.RawQuery = back.RawQuery
-	} else {
-		c.Request().URL.RawQuery = ""
+		rawQuery = back.RawQuery
 	}
-	c.Request().URL.Path = "/products"
-	return s.renderProducts(c, fail.Status, form)
+	return s.renderProducts(c, rawQuery, fail.Status, form)
 }
 
 func (s *Server) newProductPage(c echo.Context) error {

@@ -16,20 +16,26 @@ import (
 // returnsPage is GET /returns: requested returns (or ?status=approved, those awaiting
 // their parcel), oldest first.
 func (s *Server) returnsPage(c echo.Context) error {
-	return s.renderReturns(c, http.StatusOK, "", views.Form{})
+	return s.renderReturns(c, c.Request().URL.RequestURI(), http.StatusOK, "", views.Form{})
 }
 
-func (s *Server) renderReturns(c echo.Context, status int, failedID string, failed views.Form) error {
-	st := c.QueryParam("status")
-	if st != domain.ReturnApproved {
-		st = domain.ReturnRequested
-	}
-	page, err := s.svc.ListReturns(c.Request().Context(), service.ReturnFilter{Status: st, Cursor: c.QueryParam("cursor")})
+// renderReturns draws the queue at the local URL page (its status and cursor come from
+// its query), with failed beside the return failedID when a decision of it was refused.
+func (s *Server) renderReturns(c echo.Context, page string, status int, failedID string, failed views.Form) error {
+	u, err := url.Parse(page)
 	if err != nil {
 		return err
 	}
-	v := views.ReturnsView{Status: st, Back: c.Request().URL.RequestURI()}
-	for _, r := range page.Returns {
+	st := u.Query().Get("status")
+	if st != domain.ReturnApproved {
+		st = domain.ReturnRequested
+	}
+	list, err := s.svc.ListReturns(c.Request().Context(), service.ReturnFilter{Status: st, Cursor: u.Query().Get("cursor")})
+	if err != nil {
+		return err
+	}
+	v := views.ReturnsView{Status: st, Back: page}
+	for _, r := range list.Returns {
 		row := views.ReturnRow{Return: r}
 		if r.ID == failedID {
 			row.Form, failedID = failed, ""
@@ -42,8 +48,8 @@ func (s *Server) renderReturns(c echo.Context, status int, failedID string, fail
 			v.Error = "Return " + failedID + ": " + failed.Errors["note"]
 		}
 	}
-	if page.NextCursor != "" {
-		v.NextHref = "/returns?" + url.Values{"status": {st}, "cursor": {page.NextCursor}}.Encode()
+	if list.NextCursor != "" {
+		v.NextHref = "/returns?" + url.Values{"status": {st}, "cursor": {list.NextCursor}}.Encode()
 	}
 	return render(c, status, views.ReturnsPage(s.page(c, "Returns", "returns"), v))
 }
@@ -96,14 +102,8 @@ func (s *Server) returnDecided(c echo.Context, err error, success func() string)
 	}
 	form := views.Form{ID: c.Param("id"), Values: map[string]string{"note": strings.TrimSpace(c.FormValue("note")),
 		"restock": c.FormValue("restock")}, Errors: fail.Errors}
-	u, _ := url.Parse(back)
-	if u != nil && strings.HasPrefix(u.Path, "/orders/") {
-		c.SetParamNames("number")
-		c.SetParamValues(strings.TrimPrefix(u.Path, "/orders/"))
-		return s.renderOrderDetail(c, fail.Status, func(d *views.OrderDetail) { d.ReturnAction = form })
+	if u, err := url.Parse(back); err == nil && strings.HasPrefix(u.Path, "/orders/") {
+		return s.renderOrderDetail(c, strings.TrimPrefix(u.Path, "/orders/"), fail.Status, func(d *views.OrderDetail) { d.ReturnAction = form })
 	}
-	if u != nil {
-		c.Request().URL.RawQuery = u.RawQuery
-	}
-	return s.renderReturns(c, fail.Status, form.ID, form)
+	return s.renderReturns(c, back, fail.Status, form.ID, form)
 }

@@ -32,7 +32,7 @@ func (s *Server) editTags(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderOrderDetail(c, fail.Status, func(d *views.OrderDetail) {
+	return s.renderOrderDetail(c, c.Param("number"), fail.Status, func(d *views.OrderDetail) {
 		d.Tags = views.Form{Values: map[string]string{"tag": typed}, Errors: fail.Errors}
 		if d.Tags.Errors["tag"] == "" {
 			d.Tags.Errors["tag"] = fail.Errors[""]
@@ -62,7 +62,7 @@ func (s *Server) afterHold(c echo.Context, err error, done, reason string) error
 	if err != nil {
 		return err
 	}
-	return s.renderOrderDetail(c, fail.Status, func(d *views.OrderDetail) {
+	return s.renderOrderDetail(c, c.Param("number"), fail.Status, func(d *views.OrderDetail) {
 		d.Hold = views.Form{Values: map[string]string{"reason": reason}, Errors: fail.Errors}
 	})
 }

@@ -177,7 +177,7 @@ func (g *generator) order(rng *rand.Rand, at time.Time, n int64) *order {
 		o.couponCode, o.couponID = g.shop.coupon.code, g.shop.coupon.id
 	}
 	o.totals = totals
-	o.history = append(o.history, historyRow(o.id, "status", "created", "", storefront, at))
+	o.history = append(o.history, historyRow(o.id, domain.HistoryStatus, "created", "", storefront, at))
 	g.play(o, pickOutcome(g.opt.Now.Sub(at), rng), rng)
 	return o
 }
@@ -192,8 +192,8 @@ func (s *shop) pick(rng *rand.Rand) product {
 	return s.products[0]
 }
 
-func historyRow(orderID id, kind, status, note string, a domain.Actor, at time.Time) []any {
-	return []any{orderID, kind, status, note, a.Name, string(a.Type), at}
+func historyRow(orderID id, kind domain.HistoryKind, status, note string, a domain.Actor, at time.Time) []any {
+	return []any{orderID, string(kind), status, note, a.Name, string(a.Type), at}
 }
 
 // clock hands out the moments of an order's steps, squeezed into the time between its
@@ -232,7 +232,7 @@ func (g *generator) play(o *order, out Outcome, rng *rand.Rand) {
 	step := func(lo, hi time.Duration) time.Time { return clk.after(scale(lo), scale(hi)) }
 	setStatus := func(s domain.Status, note string, a domain.Actor, at time.Time) {
 		o.status = s
-		o.history = append(o.history, historyRow(o.id, "status", string(s), note, a, at))
+		o.history = append(o.history, historyRow(o.id, domain.HistoryStatus, string(s), note, a, at))
 	}
 	o.status = domain.StatusCreated
 	defer func() {
@@ -245,7 +245,7 @@ func (g *generator) play(o *order, out Outcome, rng *rand.Rand) {
 		}
 		if len(o.tags) > 0 {
 			o.tags, _ = domain.NormalizeTags(o.tags) // sorted, as the service stores them
-			o.history = append(o.history, historyRow(o.id, "tags", "", domain.TagChange(nil, o.tags), staff(rng), step(time.Minute, time.Hour)))
+			o.history = append(o.history, historyRow(o.id, domain.HistoryTags, "", domain.TagChange(nil, o.tags), staff(rng), step(time.Minute, time.Hour)))
 		}
 		o.updated = clk.t
 	}()
@@ -287,7 +287,7 @@ func (g *generator) play(o *order, out Outcome, rng *rand.Rand) {
 		if rng.IntN(50) == 0 { // one paid order in fifty waits on hold
 			who, why := staff(rng), pick(rng, HoldReasons)
 			o.hold = &domain.Hold{Reason: why, By: who.Name, ByRole: string(domain.RoleSupport), At: step(10*time.Minute, 2*time.Hour)}
-			o.history = append(o.history, historyRow(o.id, "hold", "on_hold", why, who, o.hold.At))
+			o.history = append(o.history, historyRow(o.id, domain.HistoryHold, "on_hold", why, who, o.hold.At))
 		}
 		return
 	case OutCancelledRefunded:
@@ -366,7 +366,7 @@ func (g *generator) giveBack(o *order, out Outcome, step func(lo, hi time.Durati
 	}
 	requested := step(24*time.Hour, 96*time.Hour)
 	ret := &returnRow{id: idAt(requested, rng), status: domain.ReturnRequested, reason: why, created: requested}
-	o.history = append(o.history, historyRow(o.id, "return", domain.ReturnRequested,
+	o.history = append(o.history, historyRow(o.id, domain.HistoryReturn, domain.ReturnRequested,
 		fmt.Sprintf("return of %d item(s) requested: %s", units, why), storefront, requested))
 	defer func() { o.returns = append(o.returns, ret.row(o.id)) }()
 	for i, q := range returning {
@@ -379,7 +379,7 @@ func (g *generator) giveBack(o *order, out Outcome, step func(lo, hi time.Durati
 	approved := step(6*time.Hour, 30*time.Hour)
 	ret.status, ret.processed = domain.ReturnApproved, &approved
 	ret.refund = domain.ReturnRefund(o.currency, o.paid, o.totals.Discount, rl)
-	o.history = append(o.history, historyRow(o.id, "return", domain.ReturnApproved,
+	o.history = append(o.history, historyRow(o.id, domain.HistoryReturn, domain.ReturnApproved,
 		fmt.Sprintf("return of %d item(s) approved, refund %s", units, money(ret.refund)), who, approved))
 	setStatus(domain.StatusReturned, "return approved", who, approved)
 	for i, q := range returning {
@@ -392,7 +392,7 @@ func (g *generator) giveBack(o *order, out Outcome, step func(lo, hi time.Durati
 	if rng.IntN(4) > 0 {
 		received := step(24*time.Hour, 72*time.Hour)
 		ret.status, ret.received, ret.restocked = domain.ReturnReceived, &received, true
-		o.history = append(o.history, historyRow(o.id, "return", domain.ReturnReceived,
+		o.history = append(o.history, historyRow(o.id, domain.HistoryReturn, domain.ReturnReceived,
 			"returned items received and restocked", warehouse, received))
 	}
 }
@@ -416,7 +416,7 @@ func (g *generator) pay(o *order, amount decimal.Decimal, prefix string, who dom
 	o.payments = append(o.payments, []any{idAt(at, rng), o.id, "manual", amount, o.currency, "completed", ref, at, at})
 	o.paid = o.paid.Add(amount)
 	status := domain.DerivePaymentStatus(o.totals.Total, o.paid, o.refunded)
-	o.history = append(o.history, historyRow(o.id, "payment", string(status),
+	o.history = append(o.history, historyRow(o.id, domain.HistoryPayment, string(status),
 		fmt.Sprintf("manual payment of %s (reference %s)", money(amount), ref), who, at))
 }
 
@@ -428,7 +428,7 @@ func (g *generator) refund(o *order, amount decimal.Decimal, reason string, retu
 	o.allocs = append(o.allocs, []any{refundID, payment, amount, "", "succeeded"})
 	o.refunded = o.refunded.Add(amount)
 	status := domain.DerivePaymentStatus(o.totals.Total, o.paid, o.refunded)
-	o.history = append(o.history, historyRow(o.id, "refund", string(status), "refund of "+money(amount)+": "+reason, who, at))
+	o.history = append(o.history, historyRow(o.id, domain.HistoryRefund, string(status), "refund of "+money(amount)+": "+reason, who, at))
 }
 
 // reserveAll holds stock for every line (an order not shipped yet).
@@ -472,7 +472,7 @@ func (g *generator) ship(o *order, lines []line, at time.Time, rng *rand.Rand) *
 	if units == 1 {
 		noun = "item"
 	}
-	o.history = append(o.history, historyRow(o.id, "fulfillment", string(fs),
+	o.history = append(o.history, historyRow(o.id, domain.HistoryFulfillment, string(fs),
 		fmt.Sprintf("%d %s shipped via %s %s", units, noun, carrier, f.number), warehouse, at))
 	return f
 }
@@ -489,6 +489,6 @@ func (g *generator) event(o *order, f *parcel, status string, at time.Time, rng 
 	if status == "delivered" {
 		f.deliveredAt = &at
 	}
-	o.history = append(o.history, historyRow(o.id, "fulfillment", status,
+	o.history = append(o.history, historyRow(o.id, domain.HistoryFulfillment, status,
 		fmt.Sprintf("%s %s: %s (%s)", f.carrier, f.number, status, desc), domain.System, at))
 }

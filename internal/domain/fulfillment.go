@@ -191,7 +191,7 @@ func NewTrackingView(o Order, returnWindow time.Duration, now time.Time) Trackin
 			TrackingURL: f.TrackingURL, Status: f.Status, Events: f.Events, ShippedAt: f.ShippedAt, DeliveredAt: f.DeliveredAt})
 	}
 	for _, h := range o.History {
-		if h.Kind == "status" {
+		if h.Kind == HistoryStatus {
 			v.Timeline = append(v.Timeline, TimelineStep{Status: Status(h.Status), At: h.At})
 		}
 	}

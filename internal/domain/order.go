@@ -349,7 +349,7 @@ type Return struct {
 
 // HistoryEntry is one recorded change of an order.
 type HistoryEntry struct {
-	Kind      string // status, payment, fulfillment, refund, return, comment
+	Kind      HistoryKind
 	Status    string
 	Note      string
 	Actor     string

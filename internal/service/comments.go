@@ -34,10 +34,10 @@ func (s *Service) AddComment(ctx context.Context, actor domain.Actor, idOrNumber
 		if err != nil {
 			return err
 		}
-		return addHistory(ctx, q, row, "comment", "", text, actor)
+		return addHistory(ctx, q, row, domain.HistoryComment, "", text, actor)
 	})
 	if err != nil {
 		return domain.HistoryEntry{}, err
 	}
-	return domain.HistoryEntry{Kind: "comment", Note: text, Actor: actor.Name, ActorType: actor.Type, At: s.now()}, nil
+	return domain.HistoryEntry{Kind: domain.HistoryComment, Note: text, Actor: actor.Name, ActorType: actor.Type, At: s.now()}, nil
 }

@@ -435,7 +435,7 @@ func (s *Service) MarkLateOrders(ctx context.Context, batch int) (int, error) {
 				due := "due " + r.ShipBy.In(rules.Location).Format("Jan 2, 15:04 MST")
 				// A deadline passing is no change to the order (nobody changed it, and a form
 				// drawn before stays good), so the row has no version and the version stays.
-				if err := q.InsertHistory(ctx, queries.InsertHistoryParams{OrderID: r.ID, Kind: "deadline", Status: "late",
+				if err := q.InsertHistory(ctx, queries.InsertHistoryParams{OrderID: r.ID, Kind: string(domain.HistoryDeadline), Status: "late",
 					Note: due, Actor: domain.System.Name, ActorType: string(domain.ActorSystem)}); err != nil {
 					return fmt.Errorf("history of %s: %w", r.OrderNumber, err)
 				}

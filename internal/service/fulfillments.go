@@ -81,7 +81,7 @@ func (s *Service) Fulfill(ctx context.Context, actor domain.Actor, idOrNumber st
 		if row, err = q.SetFulfillmentStatus(ctx, queries.SetFulfillmentStatusParams{ID: row.ID, FulfillmentStatus: string(fstatus)}); err != nil {
 			return fmt.Errorf("fulfillment status of %s: %w", row.OrderNumber, err)
 		}
-		if err := addHistory(ctx, q, row, "fulfillment", string(fstatus),
+		if err := addHistory(ctx, q, row, domain.HistoryFulfillment, string(fstatus),
 			domain.ShipmentNote(plan.shipped(), in.Carrier, in.TrackingNumber), actor); err != nil {
 			return err
 		}
@@ -166,31 +166,35 @@ func planShipment(lines []queries.OrderItem, items []domain.LineQuantity) (shipm
 		}
 		return p, nil
 	}
+	limits := make([]domain.LineLimit, len(lines))
+	for i, l := range lines {
+		limits[i] = domain.LineLimit{ID: l.ID.String(), SKU: l.Sku, Most: int(l.Quantity - l.FulfilledQuantity)}
+	}
+	asked := make([]domain.LineQuantity, len(items))
+	for i, it := range items { // the same line may come spelt two ways (upper and lower case, braces)
+		asked[i] = domain.LineQuantity{OrderItemID: normalizeUUID(it.OrderItemID), Quantity: it.Quantity}
+	}
 	unknown, over := domain.LineErrors{}, domain.LineErrors{}
-	seen := map[string]bool{}
-	for i, it := range items {
-		id := normalizeUUID(it.OrderItemID)
-		l, ok := byID[id]
-		switch {
-		case !ok:
-			unknown.Add(i, "", "order_item_id", "is not a line of this order")
-			continue
-		case seen[id]: // the same line spelt two ways (upper and lower case, braces)
-			unknown.Add(i, id, "order_item_id", "appears more than once")
-			continue
+	for _, f := range domain.CheckLineQuantities(limits, asked) {
+		switch f.Kind {
+		case domain.NotALine:
+			unknown.Add(f.Index, "", "order_item_id", "is not a line of this order")
+		case domain.RepeatedLine:
+			unknown.Add(f.Index, f.Line.ID, "order_item_id", "appears more than once")
+		case domain.TooMany:
+			over.Add(f.Index, f.Line.ID, "quantity", fmt.Sprintf("only %d of %s left to fulfill", f.Line.Most, f.Line.SKU))
 		}
-		seen[id] = true
-		left := int(l.Quantity - l.FulfilledQuantity)
-		if it.Quantity > left {
-			over.Add(i, l.ID.String(), "quantity", fmt.Sprintf("only %d of %s left to fulfill", left, l.Sku))
-			continue
-		}
-		p.lines = append(p.lines, shipLine{item: l, qty: it.Quantity})
 	}
 	if err := unknown.Err(domain.CodeValidationFailed, "the request has invalid fields"); err != nil {
 		return p, err
 	}
-	return p, over.Err(domain.CodeQuantityExceedsFulfillable, "a quantity is more than is left to fulfill")
+	if err := over.Err(domain.CodeQuantityExceedsFulfillable, "a quantity is more than is left to fulfill"); err != nil {
+		return p, err
+	}
+	for _, it := range asked {
+		p.lines = append(p.lines, shipLine{item: byID[it.OrderItemID], qty: it.Quantity})
+	}
+	return p, nil
 }
 
 // normalizeUUID spells a UUID the way uuid.UUID.String does, so that upper-case ids match.
@@ -292,7 +296,7 @@ func (s *Service) AddTrackingEvent(ctx context.Context, actor domain.Actor, fulf
 			return fmt.Errorf("shipment status of %s: %w", row.OrderNumber, err)
 		}
 		if updated.Status != f.Status {
-			if err := addHistory(ctx, q, row, "fulfillment", updated.Status, eventNote(updated, in), actor); err != nil {
+			if err := addHistory(ctx, q, row, domain.HistoryFulfillment, updated.Status, eventNote(updated, in), actor); err != nil {
 				return err
 			}
 		}

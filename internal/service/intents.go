@@ -150,7 +150,7 @@ func (s *Service) askForIntent(ctx context.Context, actor domain.Actor, pay quer
 		}
 		pay = recorded
 		note := fmt.Sprintf("Stripe payment %s of %s started", intent.ID, payment.Money{Amount: pay.Amount, Currency: pay.Currency})
-		if err := addHistory(ctx, q, row, "payment", paymentPending, note, actor); err != nil {
+		if err := addHistory(ctx, q, row, domain.HistoryPayment, paymentPending, note, actor); err != nil {
 			return err
 		}
 		version, err = orderChanged(ctx, q, row.ID)

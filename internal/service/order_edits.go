@@ -58,7 +58,7 @@ func (s *Service) PatchOrder(ctx context.Context, actor domain.Actor, idOrNumber
 			}
 			changes = append(changes, more...)
 		}
-		if err := addHistory(ctx, q, row, "edit", "", strings.Join(changes, "; "), actor); err != nil {
+		if err := addHistory(ctx, q, row, domain.HistoryEdit, "", strings.Join(changes, "; "), actor); err != nil {
 			return err
 		}
 		if row, err = s.followMoney(ctx, q, row, actor); err != nil { // a lower total may be paid in full now
@@ -148,7 +148,7 @@ func (s *Service) EditOrder(ctx context.Context, actor domain.Actor, idOrNumber 
 			return err
 		}
 		note := strings.Join(append(plan.Changes, more...), "; ") + ". Reason: " + e.Reason
-		if err := addHistory(ctx, q, row, "edit", "", note, actor); err != nil {
+		if err := addHistory(ctx, q, row, domain.HistoryEdit, "", note, actor); err != nil {
 			return err
 		}
 		if row, err = s.followMoney(ctx, q, row, actor); err != nil { // a lower total may be paid in full now
@@ -435,7 +435,7 @@ func (s *Service) followEditedLines(ctx context.Context, q *queries.Queries, row
 	if err != nil {
 		return row, fmt.Errorf("fulfillment status of %s: %w", row.OrderNumber, err)
 	}
-	if err := addHistory(ctx, q, row, "fulfillment", string(fs), "what was left to ship was removed by an edit", actor); err != nil {
+	if err := addHistory(ctx, q, row, domain.HistoryFulfillment, string(fs), "what was left to ship was removed by an edit", actor); err != nil {
 		return row, err
 	}
 	if fs == domain.FulfillmentFulfilled && domain.Status(row.Status) == domain.StatusProcessing {

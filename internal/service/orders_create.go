@@ -72,7 +72,7 @@ func (s *Service) CreateOrder(ctx context.Context, actor domain.Actor, in domain
 		return domain.Order{}, false, fmt.Errorf("create order: %w", err)
 	}
 	order.Number, order.CreatedAt, order.UpdatedAt = created.OrderNumber, created.CreatedAt, created.CreatedAt
-	order.History = []domain.HistoryEntry{{Kind: "status", Status: string(domain.StatusCreated),
+	order.History = []domain.HistoryEntry{{Kind: domain.HistoryStatus, Status: string(domain.StatusCreated),
 		Note: w.rows.HistoryNotes[0], Actor: actor.Name, ActorType: actor.Type, At: created.CreatedAt}}
 	ordersCreated.Inc()
 	return order, false, nil

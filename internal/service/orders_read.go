@@ -92,7 +92,7 @@ func loadOrders(ctx context.Context, q *queries.Queries, rows []queries.Order) (
 	attachReturns(d, index)
 	for _, h := range d.History {
 		o := index[h.OrderID]
-		e := domain.HistoryEntry{Kind: h.Kind, Status: h.Status, Note: h.Note,
+		e := domain.HistoryEntry{Kind: domain.HistoryKind(h.Kind), Status: h.Status, Note: h.Note,
 			Actor: h.Actor, ActorType: domain.ActorType(h.ActorType), At: h.CreatedAt}
 		if h.Version != nil {
 			e.Version = *h.Version

@@ -73,7 +73,7 @@ func (s *Service) changeStatus(ctx context.Context, q *queries.Queries, row quer
 	if err != nil {
 		return row, fmt.Errorf("set status of %s: %w", row.OrderNumber, err)
 	}
-	if err := addHistory(ctx, q, row, "status", string(to), note, actor); err != nil {
+	if err := addHistory(ctx, q, row, domain.HistoryStatus, string(to), note, actor); err != nil {
 		return row, err
 	}
 	if err := publish(ctx, q, row.ID, statusNews(to)); err != nil {
@@ -104,7 +104,7 @@ func historyEmail(a domain.Actor) string {
 // (orderChanged), and announces it (at commit) to every process, so that open detail
 // pages update (see notify.go). Order creation writes its first history row without it:
 // nobody can be watching a new order.
-func addHistory(ctx context.Context, q *queries.Queries, row queries.Order, kind, status, note string, actor domain.Actor) error {
+func addHistory(ctx context.Context, q *queries.Queries, row queries.Order, kind domain.HistoryKind, status, note string, actor domain.Actor) error {
 	version, err := orderChanged(ctx, q, row.ID)
 	if err != nil {
 		return err
@@ -113,7 +113,7 @@ func addHistory(ctx context.Context, q *queries.Queries, row queries.Order, kind
 	if e := historyEmail(actor); e != "" {
 		email = &e
 	}
-	if err := q.InsertHistory(ctx, queries.InsertHistoryParams{OrderID: row.ID, Kind: kind, Status: status,
+	if err := q.InsertHistory(ctx, queries.InsertHistoryParams{OrderID: row.ID, Kind: string(kind), Status: status,
 		Note: note, Actor: actor.Name, ActorType: string(actor.Type), Version: &version, ActorEmail: email}); err != nil {
 		return fmt.Errorf("history of %s: %w", row.OrderNumber, err)
 	}

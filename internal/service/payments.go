@@ -81,7 +81,7 @@ func (s *Service) RecordPayment(ctx context.Context, actor domain.Actor, idOrNum
 		if in.Reference != "" {
 			note += " (reference " + in.Reference + ")"
 		}
-		if _, err := s.applyMoney(ctx, q, row, actor, "payment", note); err != nil {
+		if _, err := s.applyMoney(ctx, q, row, actor, domain.HistoryPayment, note); err != nil {
 			return err
 		}
 		out, err = s.getOrder(ctx, q, row.ID.String())
@@ -188,7 +188,7 @@ func (s *Service) intentSucceeded(ctx context.Context, tx pgx.Tx, q *queries.Que
 		if _, err := q.SettlePayment(ctx, settle); err != nil {
 			return fmt.Errorf("complete payment %s: %w", pay.ID, err)
 		}
-		_, err = s.applyMoney(ctx, q, row, stripeActor, "payment", note)
+		_, err = s.applyMoney(ctx, q, row, stripeActor, domain.HistoryPayment, note)
 		return err
 	}
 	why := fmt.Sprintf("succeeded while the order was %s", row.Status)
@@ -203,7 +203,7 @@ func (s *Service) intentSucceeded(ctx context.Context, tx pgx.Tx, q *queries.Que
 		[]refundPart{{paymentID: pay.ID, gateway: pay.Gateway, amount: received.Amount}}); err != nil {
 		return err
 	}
-	return addHistory(ctx, q, row, "payment", paymentUnapplied, fmt.Sprintf(
+	return addHistory(ctx, q, row, domain.HistoryPayment, paymentUnapplied, fmt.Sprintf(
 		"Stripe payment %s of %s %s: not booked on the order, refunded automatically", intentID, received, why), stripeActor)
 }
 
@@ -227,7 +227,7 @@ func (s *Service) receivedOtherwise(ctx context.Context, q *queries.Queries, pay
 	if _, err := q.SettlePayment(ctx, settle); err != nil {
 		return fmt.Errorf("unapplied payment %s: %w", pay.ID, err)
 	}
-	return addHistory(ctx, q, row, "payment", paymentUnapplied, "Stripe payment "+intentID+" succeeded: "+settle.Attention, stripeActor)
+	return addHistory(ctx, q, row, domain.HistoryPayment, paymentUnapplied, "Stripe payment "+intentID+" succeeded: "+settle.Attention, stripeActor)
 }
 
 // disputeCreated flags the payment a customer's bank disputes, with the amount and the
@@ -250,7 +250,7 @@ func (s *Service) disputeCreated(ctx context.Context, q *queries.Queries, ev pay
 	if err := q.FlagPayment(ctx, queries.FlagPaymentParams{ID: pay.ID, Note: note}); err != nil {
 		return fmt.Errorf("flag payment %s: %w", pay.ID, err)
 	}
-	return addHistory(ctx, q, row, "payment", "disputed", note, stripeActor)
+	return addHistory(ctx, q, row, domain.HistoryPayment, "disputed", note, stripeActor)
 }
 
 // intentFailed records a declined attempt; the intent stays usable, so a later success
@@ -270,7 +270,7 @@ func (s *Service) intentFailed(ctx context.Context, q *queries.Queries, ev payme
 	if ev.FailureMessage != "" {
 		note += ": " + ev.FailureMessage
 	}
-	return addHistory(ctx, q, row, "payment", paymentFailed, note, stripeActor)
+	return addHistory(ctx, q, row, domain.HistoryPayment, paymentFailed, note, stripeActor)
 }
 
 // intentCanceled records that an intent can no longer be paid (by Stripe, the storefront
@@ -290,7 +290,7 @@ func (s *Service) intentCanceled(ctx context.Context, q *queries.Queries, intent
 	if why != "" {
 		note += ": " + why
 	}
-	return addHistory(ctx, q, row, "payment", paymentCanceled, note, stripeActor)
+	return addHistory(ctx, q, row, domain.HistoryPayment, paymentCanceled, note, stripeActor)
 }
 
 // applyMoney is the one place an order's money summary changes: after a payment or refund
@@ -298,7 +298,7 @@ func (s *Service) intentCanceled(ctx context.Context, q *queries.Queries, intent
 // derives payment_status, writes the history row (kind payment or refund), and moves the
 // order on when the money now allows it: a fully paid created/pending order becomes paid
 // (through pending), a fully refunded returned order becomes refunded.
-func (s *Service) applyMoney(ctx context.Context, q *queries.Queries, row queries.Order, actor domain.Actor, kind, note string) (queries.Order, error) {
+func (s *Service) applyMoney(ctx context.Context, q *queries.Queries, row queries.Order, actor domain.Actor, kind domain.HistoryKind, note string) (queries.Order, error) {
 	updated, err := q.SumOrderPayments(ctx, row.ID)
 	if err != nil {
 		if _, constraint := pgCode(err); constraint == "orders_refunded_within_paid" {

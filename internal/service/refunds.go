@@ -106,7 +106,7 @@ func (s *Service) refund(ctx context.Context, tx pgx.Tx, q *queries.Queries, row
 	if reason != "" {
 		note += ": " + reason
 	}
-	row, err = s.applyMoney(ctx, q, row, actor, "refund", note)
+	row, err = s.applyMoney(ctx, q, row, actor, domain.HistoryRefund, note)
 	return ref, row, err
 }
 

@@ -143,7 +143,7 @@ func (s *Service) settleRefundPartTx(ctx context.Context, q *queries.Queries, re
 		note = fmt.Sprintf("refund of %s %s failed (%s); what failed may be refunded again", domain.FormatAmount(ref.Amount, row.Currency),
 			row.Currency, ref.Failure)
 	}
-	_, err = s.applyMoney(ctx, q, row, actor, "refund", note)
+	_, err = s.applyMoney(ctx, q, row, actor, domain.HistoryRefund, note)
 	return err
 }
 
@@ -207,7 +207,7 @@ func (s *Service) recordOutsideRefunds(ctx context.Context, tx pgx.Tx, q *querie
 	if err := q.FlagPayment(ctx, queries.FlagPaymentParams{ID: pay.ID, Note: money.String() + " refunded at Stripe outside the OMS."}); err != nil {
 		return fmt.Errorf("flag payment %s: %w", pay.ID, err)
 	}
-	_, err = s.applyMoney(ctx, q, row, stripeActor, "refund", "refund of "+money.String()+" made at Stripe outside the OMS")
+	_, err = s.applyMoney(ctx, q, row, stripeActor, domain.HistoryRefund, "refund of "+money.String()+" made at Stripe outside the OMS")
 	return err
 }
 

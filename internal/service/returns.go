@@ -86,19 +86,19 @@ func (s *Service) requestReturn(ctx context.Context, actor domain.Actor, in NewR
 		if err != nil {
 			return fmt.Errorf("returnable items of %s: %w", row.OrderNumber, err)
 		}
-		byID := make(map[uuid.UUID]queries.ReturnableItemsRow, len(lines))
-		for _, l := range lines {
-			byID[l.ID] = l
+		limits := make([]domain.LineLimit, len(lines))
+		for i, l := range lines {
+			limits[i] = domain.LineLimit{ID: l.ID.String(), SKU: l.Sku, Most: max(int(l.FulfilledQuantity-l.ReturnedQuantity-l.RequestedQuantity), 0)}
 		}
 		unknown, short := domain.LineErrors{}, domain.LineErrors{}
-		for i, it := range in.Items {
-			l, ok := byID[ids[i]]
-			if !ok {
-				unknown.Add(i, "", "order_item_id", "is not an item of order "+row.OrderNumber)
-				continue
-			}
-			if left := int(l.FulfilledQuantity - l.ReturnedQuantity - l.RequestedQuantity); it.Quantity > left {
-				short.Add(i, l.ID.String(), "quantity", fmt.Sprintf("at most %d of %s can be returned", max(left, 0), l.Sku))
+		for _, f := range domain.CheckLineQuantities(limits, in.Items) {
+			switch f.Kind {
+			case domain.NotALine:
+				unknown.Add(f.Index, "", "order_item_id", "is not an item of order "+row.OrderNumber)
+			case domain.RepeatedLine: // refused above already
+				unknown.Add(f.Index, f.Line.ID, "order_item_id", "is already in this return")
+			case domain.TooMany:
+				short.Add(f.Index, f.Line.ID, "quantity", fmt.Sprintf("at most %d of %s can be returned", f.Line.Most, f.Line.SKU))
 			}
 		}
 		if err := unknown.Err(domain.CodeValidationFailed, "the request has invalid fields"); err != nil {
@@ -126,7 +126,7 @@ func (s *Service) requestReturn(ctx context.Context, actor domain.Actor, in NewR
 		if in.Reason != "" {
 			note += ": " + in.Reason
 		}
-		if err := addHistory(ctx, q, row, "return", domain.ReturnRequested, note, actor); err != nil {
+		if err := addHistory(ctx, q, row, domain.HistoryReturn, domain.ReturnRequested, note, actor); err != nil {
 			return err
 		}
 		if err := publish(ctx, q, row.ID, news{email: domain.EmailReturnRequested,
@@ -222,7 +222,7 @@ func (s *Service) ApproveReturn(ctx context.Context, actor domain.Actor, returnI
 		if note != "" {
 			msg += ": " + note
 		}
-		if err := addHistory(ctx, q, row, "return", domain.ReturnApproved, msg, actor); err != nil {
+		if err := addHistory(ctx, q, row, domain.HistoryReturn, domain.ReturnApproved, msg, actor); err != nil {
 			return err
 		}
 		if err := publish(ctx, q, row.ID, news{email: domain.EmailReturnApproved,
@@ -269,7 +269,7 @@ func (s *Service) RejectReturn(ctx context.Context, actor domain.Actor, returnID
 		if note != "" {
 			msg += ": " + note
 		}
-		if err := addHistory(ctx, q, row, "return", domain.ReturnRejected, msg, actor); err != nil {
+		if err := addHistory(ctx, q, row, domain.HistoryReturn, domain.ReturnRejected, msg, actor); err != nil {
 			return err
 		}
 		if err := publish(ctx, q, row.ID, news{events: []domain.EventType{domain.EventReturnRejected}, ref: ret.ID}); err != nil {
@@ -320,7 +320,7 @@ func (s *Service) ReceiveReturn(ctx context.Context, actor domain.Actor, returnI
 			}
 			msg += " and restocked"
 		}
-		if err := addHistory(ctx, q, row, "return", domain.ReturnReceived, msg, actor); err != nil {
+		if err := addHistory(ctx, q, row, domain.HistoryReturn, domain.ReturnReceived, msg, actor); err != nil {
 			return err
 		}
 		if err := publish(ctx, q, row.ID, news{email: domain.EmailReturnReceived,

@@ -81,7 +81,7 @@ func setTags(ctx context.Context, q *queries.Queries, row queries.Order, tags []
 	if err != nil {
 		return fmt.Errorf("tags of %s: %w", row.OrderNumber, err)
 	}
-	if err := addHistory(ctx, q, row, "tags", "", change, actor); err != nil {
+	if err := addHistory(ctx, q, row, domain.HistoryTags, "", change, actor); err != nil {
 		return err
 	}
 	return publish(ctx, q, row.ID, updatedNews("tags"))
@@ -107,7 +107,7 @@ func (s *Service) Hold(ctx context.Context, actor domain.Actor, idOrNumber, reas
 			HeldByRole: domain.HolderRole(actor)}); err != nil {
 			return fmt.Errorf("hold %s: %w", row.OrderNumber, err)
 		}
-		if err := addHistory(ctx, q, row, "hold", "on_hold", reason, actor); err != nil {
+		if err := addHistory(ctx, q, row, domain.HistoryHold, "on_hold", reason, actor); err != nil {
 			return err
 		}
 		return publish(ctx, q, row.ID, updatedNews("hold"))
@@ -128,7 +128,7 @@ func (s *Service) Release(ctx context.Context, actor domain.Actor, idOrNumber st
 		if row, err = q.ReleaseOrder(ctx, row.ID); err != nil {
 			return fmt.Errorf("release %s: %w", row.OrderNumber, err)
 		}
-		if err := addHistory(ctx, q, row, "hold", "released",
+		if err := addHistory(ctx, q, row, domain.HistoryHold, "released",
 			fmt.Sprintf("held since %s by %s: %s", o.Hold.At.UTC().Format("2006-01-02 15:04 UTC"), o.Hold.By, o.Hold.Reason), actor); err != nil {
 			return err
 		}
