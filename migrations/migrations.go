@@ -5,6 +5,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -34,12 +35,36 @@ func Up(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("migration lock: %w", err)
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", upLock); err != nil {
-		return fmt.Errorf("migration lock: %w", err)
+	if err := waitForLock(ctx, conn); err != nil {
+		return err
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", upLock) //nolint:errcheck // released with the session anyway
 	return up(ctx, pool)
 }
+
+// waitForLock takes upLock, trying again every lockRetry. It never waits inside a
+// statement: a statement waiting for the lock holds a snapshot, and CREATE INDEX
+// CONCURRENTLY (00031) waits for every older snapshot of its database to end, so the
+// holder would wait for the waiter forever.
+func waitForLock(ctx context.Context, conn *pgxpool.Conn) error {
+	for {
+		var got bool
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", upLock).Scan(&got); err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		if got {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("migration lock: %w", ctx.Err())
+		case <-time.After(lockRetry):
+		}
+	}
+}
+
+// lockRetry is how often a migrator waiting for another tries the lock again.
+const lockRetry = 200 * time.Millisecond
 
 func up(ctx context.Context, pool *pgxpool.Pool) error {
 	db := stdlib.OpenDBFromPool(pool)

@@ -267,6 +267,14 @@ LEFT JOIN orders o ON o.id = coalesce(w.order_id, t.order_id)
 WHERE w.tag IS NULL OR t.tag IS NULL
 ORDER BY 1, 2;
 
+-- name: CheckShipBy :many
+-- A shipping deadline is kept exactly while the order waits to ship (issue 28): set on
+-- payment, cleared once it ships or is cancelled.
+SELECT order_number::text AS subject, format('status %s but a shipping deadline (%s)', status, ship_by)::text AS detail
+FROM orders
+WHERE ship_by IS NOT NULL AND status NOT IN ('paid', 'processing')
+ORDER BY 1;
+
 -- name: CheckVersions :many
 -- An order's version counts its changes (service.orderChanged): the history rows of its
 -- changes carry versions that never go down, and none beyond the order's own.

@@ -586,6 +586,40 @@ func (q *Queries) CheckReservedMatchesReservations(ctx context.Context) ([]Check
 	return items, nil
 }
 
+const checkShipBy = `-- name: CheckShipBy :many
+SELECT order_number::text AS subject, format('status %s but a shipping deadline (%s)', status, ship_by)::text AS detail
+FROM orders
+WHERE ship_by IS NOT NULL AND status NOT IN ('paid', 'processing')
+ORDER BY 1
+`
+
+type CheckShipByRow struct {
+	Subject string
+	Detail  string
+}
+
+// A shipping deadline is kept exactly while the order waits to ship (issue 28): set on
+// payment, cleared once it ships or is cancelled.
+func (q *Queries) CheckShipBy(ctx context.Context) ([]CheckShipByRow, error) {
+	rows, err := q.db.Query(ctx, checkShipBy)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CheckShipByRow{}
+	for rows.Next() {
+		var i CheckShipByRow
+		if err := rows.Scan(&i.Subject, &i.Detail); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const checkStatusMatchesAmounts = `-- name: CheckStatusMatchesAmounts :many
 SELECT o.order_number::text AS subject,
        concat_ws('; ',

@@ -209,7 +209,7 @@ UPDATE orders SET subtotal = $1, discount = $2,
     tax = $5, total = $6, payment_status = $7,
     item_count = $8, line_summary = $9, updated_at = now()
 WHERE id = $10
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version, ship_by, ship_by_rules, late_at
 `
 
 type SetOrderAmountsParams struct {
@@ -282,6 +282,9 @@ func (q *Queries) SetOrderAmounts(ctx context.Context, arg SetOrderAmountsParams
 		&i.ManualDiscountReason,
 		&i.HeldByRole,
 		&i.Version,
+		&i.ShipBy,
+		&i.ShipByRules,
+		&i.LateAt,
 	)
 	return i, err
 }
@@ -291,7 +294,7 @@ UPDATE orders SET customer_email = $1, customer_name = $2,
     customer_phone = $3, shipping_address = $4,
     billing_address = $5, notes = $6, updated_at = now()
 WHERE id = $7
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version, ship_by, ship_by_rules, late_at
 `
 
 type SetOrderContactParams struct {
@@ -357,6 +360,9 @@ func (q *Queries) SetOrderContact(ctx context.Context, arg SetOrderContactParams
 		&i.ManualDiscountReason,
 		&i.HeldByRole,
 		&i.Version,
+		&i.ShipBy,
+		&i.ShipByRules,
+		&i.LateAt,
 	)
 	return i, err
 }

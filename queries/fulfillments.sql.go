@@ -41,7 +41,7 @@ func (q *Queries) CountUndeliveredFulfillments(ctx context.Context, orderID uuid
 }
 
 const findOrderForCustomer = `-- name: FindOrderForCustomer :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version FROM orders WHERE order_number = $1 AND lower(customer_email) = lower($2::text)
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version, ship_by, ship_by_rules, late_at FROM orders WHERE order_number = $1 AND lower(customer_email) = lower($2::text)
 `
 
 type FindOrderForCustomerParams struct {
@@ -95,6 +95,9 @@ func (q *Queries) FindOrderForCustomer(ctx context.Context, arg FindOrderForCust
 		&i.ManualDiscountReason,
 		&i.HeldByRole,
 		&i.Version,
+		&i.ShipBy,
+		&i.ShipByRules,
+		&i.LateAt,
 	)
 	return i, err
 }
@@ -247,7 +250,7 @@ func (q *Queries) RefreshFulfillmentStatus(ctx context.Context, id uuid.UUID) (F
 }
 
 const setFulfillmentStatus = `-- name: SetFulfillmentStatus :one
-UPDATE orders SET fulfillment_status = $2, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
+UPDATE orders SET fulfillment_status = $2, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version, ship_by, ship_by_rules, late_at
 `
 
 type SetFulfillmentStatusParams struct {
@@ -299,6 +302,9 @@ func (q *Queries) SetFulfillmentStatus(ctx context.Context, arg SetFulfillmentSt
 		&i.ManualDiscountReason,
 		&i.HeldByRole,
 		&i.Version,
+		&i.ShipBy,
+		&i.ShipByRules,
+		&i.LateAt,
 	)
 	return i, err
 }

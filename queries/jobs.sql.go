@@ -13,7 +13,7 @@ import (
 )
 
 const claimExpiredOrder = `-- name: ClaimExpiredOrder :one
-SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version FROM orders o
+SELECT id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version, ship_by, ship_by_rules, late_at FROM orders o
 WHERE o.status IN ('created', 'pending') AND o.created_at < $1::timestamptz
   AND o.paid = 0 AND o.total > 0
   AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status IN ('pending', 'failed'))
@@ -71,6 +71,9 @@ func (q *Queries) ClaimExpiredOrder(ctx context.Context, olderThan time.Time) (O
 		&i.ManualDiscountReason,
 		&i.HeldByRole,
 		&i.Version,
+		&i.ShipBy,
+		&i.ShipByRules,
+		&i.LateAt,
 	)
 	return i, err
 }

@@ -11,6 +11,16 @@ import (
 	"github.com/shopspring/decimal"
 )
 
+type Activity struct {
+	ID        int64
+	CreatedAt time.Time
+	Actor     string
+	ActorType string
+	Kind      string
+	Summary   string
+	Details   []byte
+}
+
 type ApiToken struct {
 	ID         uuid.UUID
 	Name       string
@@ -48,6 +58,27 @@ type Coupon struct {
 	UsedCount   int32
 	Active      bool
 	CreatedAt   time.Time
+}
+
+type DeadlineRecompute struct {
+	Version    int32
+	Total      int32
+	Done       int32
+	State      string
+	LeaseUntil *time.Time
+	CreatedAt  time.Time
+	FinishedAt *time.Time
+}
+
+type DeadlineSetting struct {
+	ID              bool
+	TimeZone        string
+	Hours           []byte
+	Holidays        []time.Time
+	ShipWithinHours decimal.NullDecimal
+	AtRiskHours     decimal.Decimal
+	Version         int32
+	UpdatedAt       time.Time
 }
 
 type EmailTemplate struct {
@@ -146,6 +177,11 @@ type InventoryReservation struct {
 	UpdatedAt   time.Time
 }
 
+type LateDigestSubscriber struct {
+	StaffID   uuid.UUID
+	CreatedAt time.Time
+}
+
 type LoginDevice struct {
 	TokenHash   []byte
 	StaffUserID uuid.UUID
@@ -161,7 +197,7 @@ type LoginThrottle struct {
 
 type Message struct {
 	ID           int64
-	OrderID      uuid.UUID
+	OrderID      uuid.NullUUID
 	Channel      string
 	Kind         string
 	EndpointID   uuid.NullUUID
@@ -223,6 +259,9 @@ type Order struct {
 	ManualDiscountReason string
 	HeldByRole           *string
 	Version              int64
+	ShipBy               *time.Time
+	ShipByRules          *int32
+	LateAt               *time.Time
 }
 
 type OrderDailyStat struct {
@@ -233,15 +272,16 @@ type OrderDailyStat struct {
 }
 
 type OrderHistory struct {
-	ID        int64
-	OrderID   uuid.UUID
-	Kind      string
-	Status    string
-	Note      string
-	Actor     string
-	ActorType string
-	CreatedAt time.Time
-	Version   *int64
+	ID         int64
+	OrderID    uuid.UUID
+	Kind       string
+	Status     string
+	Note       string
+	Actor      string
+	ActorType  string
+	CreatedAt  time.Time
+	Version    *int64
+	ActorEmail *string
 }
 
 type OrderItem struct {
@@ -376,6 +416,29 @@ type ReturnItem struct {
 	Reason      string
 }
 
+type RoleDefaultView struct {
+	Role      string
+	ViewID    uuid.UUID
+	UpdatedAt time.Time
+}
+
+type SavedView struct {
+	ID           uuid.UUID
+	Name         string
+	Query        string
+	SharedWith   string
+	OwnerStaffID uuid.NullUUID
+	OwnerTokenID uuid.NullUUID
+	OwnerName    string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+type SavedViewTab struct {
+	StaffID uuid.UUID
+	ViewIds []uuid.UUID
+}
+
 type Session struct {
 	Token  string
 	Data   []byte
@@ -383,13 +446,14 @@ type Session struct {
 }
 
 type ShippingRate struct {
-	ID        uuid.UUID
-	Country   string
-	Currency  string
-	Amount    decimal.Decimal
-	FreeAbove decimal.NullDecimal
-	Name      string
-	CreatedAt time.Time
+	ID              uuid.UUID
+	Country         string
+	Currency        string
+	Amount          decimal.Decimal
+	FreeAbove       decimal.NullDecimal
+	Name            string
+	CreatedAt       time.Time
+	ShipWithinHours decimal.NullDecimal
 }
 
 type StaffUser struct {

@@ -69,7 +69,7 @@ func (q *Queries) OrderDetails(ctx context.Context, ids []uuid.UUID) (OrderDetai
 		return []any{&r.ReturnID, &r.OrderItemID, &r.Quantity, &r.Reason}
 	})
 	queueRows(history, listHistoryForOrders, ids, &d.History, func(r *OrderHistory) []any {
-		return []any{&r.ID, &r.OrderID, &r.Kind, &r.Status, &r.Note, &r.Actor, &r.ActorType, &r.CreatedAt, &r.Version}
+		return []any{&r.ID, &r.OrderID, &r.Kind, &r.Status, &r.Note, &r.Actor, &r.ActorType, &r.CreatedAt, &r.Version, &r.ActorEmail}
 	})
 	var err error
 	if _, onPool := db.(*pgxpool.Pool); onPool {

@@ -39,6 +39,11 @@ type OrderSearch struct {
 	Tag string
 	// Held: only orders on hold (true) or not on hold (false).
 	Held *bool
+	// Shipping deadlines (the sla filters): only orders whose ship_by is before
+	// ShipByBefore, or at or after ShipByFrom; read from the deadlines' own small index
+	// (migration 00030), which holds only the orders waiting to ship.
+	ShipByBefore *time.Time
+	ShipByFrom   *time.Time
 
 	// States limits the list to these status combinations. With MergeStates, and a
 	// sort by date, each is read as its own index range and the ranges are merged in
@@ -56,17 +61,23 @@ type OrderSearch struct {
 
 	SortByTotal bool // else by created_at
 	Descending  bool
+	// SortByShipBy: the soonest deadline first, then the orders without one, oldest first
+	// (ascending only; SortByTotal and Descending are false).
+	SortByShipBy bool
 	// Keyset position: rows strictly after (AfterValue, AfterID) in the sort order.
 	AfterValue string // RFC 3339 time or decimal, as the sort column
 	AfterID    uuid.UUID
-	Limit      int
+	// AfterUndated: by ship_by, the position is among the orders without a deadline, and
+	// AfterValue is its created_at.
+	AfterUndated bool
+	Limit        int
 }
 
 // OnlyStates tells whether the search filters on nothing but the statuses, so that the
 // status counters count its matches.
 func (s OrderSearch) OnlyStates() bool {
 	return !s.hasQ() && s.Tag == "" && s.Held == nil && s.Email == "" && s.CreatedFrom == nil && s.CreatedTo == nil &&
-		!s.TotalMin.Valid && !s.TotalMax.Valid && len(s.IDs) == 0
+		!s.TotalMin.Valid && !s.TotalMax.Valid && len(s.IDs) == 0 && s.ShipByBefore == nil && s.ShipByFrom == nil
 }
 
 func (s OrderSearch) hasQ() bool {
@@ -85,7 +96,7 @@ func (s OrderSearch) onlyWords() bool {
 // which the date and total indexes both hold.
 func (s OrderSearch) idsFirst() bool {
 	return (s.TotalMin.Valid || s.TotalMax.Valid || s.CreatedFrom != nil || s.CreatedTo != nil) &&
-		!s.hasQ() && s.Email == "" && len(s.IDs) == 0 && len(s.States) == 0
+		!s.hasQ() && s.Email == "" && len(s.IDs) == 0 && len(s.States) == 0 && s.ShipByBefore == nil && s.ShipByFrom == nil
 }
 
 // narrowed tells whether the q names few orders (one order number, email or phone): its
@@ -98,7 +109,7 @@ const orderColumns = `o.id, o.order_number, o.status, o.payment_status, o.fulfil
  o.subtotal, o.discount, o.shipping, o.tax, o.total, o.paid, o.refunded, o.refund_pending, o.customer_email, o.customer_name,
  o.customer_phone, o.shipping_address, o.billing_address, o.notes, o.source, o.coupon_code, o.coupon_id,
  o.item_count, o.created_at, o.updated_at, o.paid_at, o.shipped_at, o.delivered_at, o.cancelled_at,
- o.tags, o.hold_reason, o.held_by, o.held_at, o.manual_discount, o.manual_discount_reason, o.version`
+ o.tags, o.hold_reason, o.held_by, o.held_at, o.manual_discount, o.manual_discount_reason, o.ship_by, o.version`
 
 // prefixEnd is past every string that starts with a prefix in byte order (the order of
 // text_pattern_ops and of COLLATE "C"): U+10FFFF is the largest code point.
@@ -151,7 +162,55 @@ func (s OrderSearch) where(args *sqlArgs) []string {
 	if s.Held != nil {
 		conds = append(conds, map[bool]string{true: "o.hold_reason IS NOT NULL", false: "o.hold_reason IS NULL"}[*s.Held])
 	}
+	if s.ShipByBefore != nil {
+		conds = append(conds, "o.ship_by < "+args.add(*s.ShipByBefore))
+	}
+	if s.ShipByFrom != nil {
+		conds = append(conds, "o.ship_by >= "+args.add(*s.ShipByFrom))
+	}
 	return conds
+}
+
+// rowConds are all the filter predicates on the orders row o, the statuses, name words
+// and tag included, for a query that reads the orders table alone.
+func (s OrderSearch) rowConds(args *sqlArgs) []string {
+	conds := s.where(args)
+	if len(s.States) > 0 {
+		conds = append(conds, stateCond(s.States, args))
+	}
+	// Several words: the orders' word sets, whose index intersects them (however
+	// common each word, the count reads only the orders that have them all).
+	for _, words := range s.Words {
+		conds = append(conds, "o.search_words && "+args.add(words)+"::text[]")
+	}
+	if s.Tag != "" {
+		conds = append(conds, "o.id IN (SELECT order_id FROM order_tags WHERE tag = "+args.add(s.Tag)+")")
+	}
+	return conds
+}
+
+// shipBySQL is the page by deadline: the orders that have one from the deadlines' index,
+// soonest first (a few thousand at most wait to ship, so every filter applies to their
+// rows), then those without, oldest first; a position among the latter skips the former.
+func (s OrderSearch) shipBySQL(cols, limit string) (string, []any) {
+	var args sqlArgs
+	var parts []string
+	if !s.AfterUndated {
+		conds := append(s.rowConds(&args), "o.ship_by IS NOT NULL")
+		if s.AfterID != uuid.Nil {
+			conds = append(conds, fmt.Sprintf("(o.ship_by, o.id) > (%s::timestamptz, %s::uuid)", args.add(s.AfterValue), args.add(s.AfterID)))
+		}
+		parts = append(parts, fmt.Sprintf("(SELECT %s FROM orders o WHERE %s ORDER BY o.ship_by, o.id%s)", cols, and(conds), limit))
+	}
+	if s.ShipByBefore == nil && s.ShipByFrom == nil { // the sla filters match only orders with a deadline
+		conds := append(s.rowConds(&args), "o.ship_by IS NULL")
+		if s.AfterUndated {
+			conds = append(conds, fmt.Sprintf("(o.created_at, o.id) > (%s::timestamptz, %s::uuid)", args.add(s.AfterValue), args.add(s.AfterID)))
+		}
+		parts = append(parts, fmt.Sprintf("(SELECT %s FROM orders o WHERE %s ORDER BY o.created_at, o.id%s)", cols, and(conds), limit))
+	}
+	return fmt.Sprintf("SELECT * FROM (%s) m ORDER BY m.ship_by NULLS LAST, CASE WHEN m.ship_by IS NULL THEN m.created_at END, m.id%s",
+		strings.Join(parts, "\nUNION ALL\n"), limit), args
 }
 
 // stateCond is the predicate for some status combinations.
@@ -270,6 +329,9 @@ func (s OrderSearch) selectSQL(cols string) (string, []any) {
 		}
 		limit = " LIMIT " + strconv.Itoa(n)
 	}
+	if s.SortByShipBy {
+		return s.shipBySQL(cols, limit)
+	}
 
 	if s.narrowed() {
 		// The few orders the q names, read by its index first; then the rest on them.
@@ -313,6 +375,17 @@ func (s OrderSearch) selectSQL(cols string) (string, []any) {
 			cols, matches, and(conds), dir, dir, limit), args
 	}
 
+	if s.ShipByBefore != nil || s.ShipByFrom != nil {
+		// The sla filters match only orders waiting to ship (a few thousand at most): read
+		// them from the deadlines' own index, in its order, then sort the page, so that no
+		// plan walks the whole list along the sort looking for them (statistics or not).
+		conds := s.rowConds(&args)
+		if s.AfterID != uuid.Nil {
+			conds = append(conds, keyset("o", "id"))
+		}
+		return fmt.Sprintf("WITH found AS MATERIALIZED (SELECT %s FROM orders o WHERE %s ORDER BY o.ship_by, o.id) SELECT * FROM found o ORDER BY o.%s %s, o.id %s%s",
+			cols, and(conds), col, dir, dir, limit), args
+	}
 	conds := s.where(&args)
 	if s.AfterID != uuid.Nil {
 		conds = append(conds, keyset("o", "id"))
@@ -354,7 +427,7 @@ func orderFields(o *Order) []any {
 		&o.CustomerName, &o.CustomerPhone, &o.ShippingAddress, &o.BillingAddress, &o.Notes, &o.Source,
 		&o.CouponCode, &o.CouponID, &o.ItemCount, &o.CreatedAt, &o.UpdatedAt, &o.PaidAt, &o.ShippedAt,
 		&o.DeliveredAt, &o.CancelledAt, &o.Tags, &o.HoldReason, &o.HeldBy, &o.HeldAt, &o.ManualDiscount, &o.ManualDiscountReason,
-		&o.Version}
+		&o.ShipBy, &o.Version}
 }
 
 // CountOrders counts the matches exactly up to limit; past it, it returns an estimate
@@ -387,20 +460,12 @@ func (q *Queries) CountOrders(ctx context.Context, s OrderSearch, limit int) (n 
 		unlimited = "SELECT 1 FROM " + matches
 		read = 3 * int64(limit+1)
 		sql = fmt.Sprintf("SELECT count(*), count(DISTINCT order_id) FROM (SELECT order_id FROM %s LIMIT %d) m", matches, read)
+	case s.ShipByBefore != nil || s.ShipByFrom != nil:
+		// The sla filters: along the deadlines' own index (see selectSQL).
+		unlimited = "SELECT 1 FROM orders o WHERE " + and(s.rowConds(&args))
+		sql = fmt.Sprintf("SELECT count(*), count(*) FROM (%s ORDER BY o.ship_by LIMIT %d) m", unlimited, limit+1)
 	default:
-		conds := s.where(&args)
-		if len(s.States) > 0 {
-			conds = append(conds, stateCond(s.States, &args))
-		}
-		// Several words: the orders' word sets, whose index intersects them (however
-		// common each word, the count reads only the orders that have them all).
-		for _, words := range s.Words {
-			conds = append(conds, "o.search_words && "+args.add(words)+"::text[]")
-		}
-		if s.Tag != "" {
-			conds = append(conds, "o.id IN (SELECT order_id FROM order_tags WHERE tag = "+args.add(s.Tag)+")")
-		}
-		unlimited = "SELECT 1 FROM orders o WHERE " + and(conds)
+		unlimited = "SELECT 1 FROM orders o WHERE " + and(s.rowConds(&args))
 		sql = fmt.Sprintf("SELECT count(*), count(*) FROM (%s LIMIT %d) m", unlimited, limit+1)
 	}
 	var entries int64
@@ -475,12 +540,13 @@ type ExportOrder struct {
 	ItemCount         int32
 	Lines             string // domain.LineSummary
 	id                uuid.UUID
+	shipBy            *time.Time // the sort by deadline reads it; the export does not write it
 }
 
 const exportColumns = `o.order_number, o.created_at, o.status, o.payment_status, o.fulfillment_status,
  o.customer_name, o.customer_email, o.customer_phone, coalesce(o.shipping_address->>'country', '') AS country,
  o.currency, o.subtotal, o.discount, o.shipping, o.tax, o.total, o.paid, o.refunded, o.item_count,
- o.line_summary, o.id`
+ o.line_summary, o.id, o.ship_by`
 
 // ForEachExportOrder streams every order matching s (its limit and keyset position
 // apply when set) to fn, in the sort order: one query whose rows are read as they
@@ -500,7 +566,7 @@ func (q *Queries) ForEachExportOrder(ctx context.Context, s OrderSearch, fn func
 	var last uuid.UUID
 	dest := []any{&o.OrderNumber, &o.CreatedAt, &o.Status, &o.PaymentStatus, &o.FulfillmentStatus, &o.CustomerName,
 		&o.CustomerEmail, &o.CustomerPhone, &o.Country, &o.Currency, &o.Subtotal, &o.Discount, &o.Shipping, &o.Tax,
-		&o.Total, &o.Paid, &o.Refunded, &o.ItemCount, &o.Lines, &o.id}
+		&o.Total, &o.Paid, &o.Refunded, &o.ItemCount, &o.Lines, &o.id, &o.shipBy}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return err

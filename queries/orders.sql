@@ -66,9 +66,9 @@ WITH o AS (
            (sqlc.arg(item_ids)::uuid[])[i], (sqlc.arg(skus)::text[])[i], (sqlc.arg(quantities)::int[])[i]
     FROM generate_series(1, cardinality(sqlc.arg(item_ids)::uuid[])) AS i
 ), history AS (
-    INSERT INTO order_history (order_id, kind, status, note, actor, actor_type)
+    INSERT INTO order_history (order_id, kind, status, note, actor, actor_type, actor_email)
     SELECT (sqlc.arg(ids)::uuid[])[i], 'status', 'created', (sqlc.arg(history_notes)::text[])[i],
-           (sqlc.arg(actors)::text[])[i], (sqlc.arg(actor_types)::text[])[i]
+           (sqlc.arg(actors)::text[])[i], (sqlc.arg(actor_types)::text[])[i], nullif((sqlc.arg(actor_emails)::text[])[i], '')
     FROM generate_series(1, cardinality(sqlc.arg(ids)::uuid[])) AS i
 ), created_hooks AS (
     -- order.created for the webhook endpoints that want it (see outbox.sql).

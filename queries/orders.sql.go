@@ -43,9 +43,9 @@ WITH o AS (
            ($21::uuid[])[i], ($24::text[])[i], ($26::int[])[i]
     FROM generate_series(1, cardinality($21::uuid[])) AS i
 ), history AS (
-    INSERT INTO order_history (order_id, kind, status, note, actor, actor_type)
+    INSERT INTO order_history (order_id, kind, status, note, actor, actor_type, actor_email)
     SELECT ($1::uuid[])[i], 'status', 'created', ($30::text[])[i],
-           ($31::text[])[i], ($32::text[])[i]
+           ($31::text[])[i], ($32::text[])[i], nullif(($33::text[])[i], '')
     FROM generate_series(1, cardinality($1::uuid[])) AS i
 ), created_hooks AS (
     -- order.created for the webhook endpoints that want it (see outbox.sql).
@@ -54,29 +54,29 @@ WITH o AS (
     FROM o JOIN webhook_endpoints e ON e.enabled AND 'order.created' = ANY(e.events)
     ORDER BY o.order_number
 ), used AS (
-    SELECT ($33::uuid[])[i] AS id, ($34::int[])[i] AS n
-    FROM generate_series(1, cardinality($33::uuid[])) AS i
+    SELECT ($34::uuid[])[i] AS id, ($35::int[])[i] AS n
+    FROM generate_series(1, cardinality($34::uuid[])) AS i
 ), coupon_use AS (
     UPDATE coupons c SET used_count = c.used_count + used.n FROM used WHERE c.id = used.id
 ), idempotency AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, order_id)
-    SELECT ($35::text[])[i], ($36::text[])[i],
-           ($37::bytea[])[i], ($1::uuid[])[i]
+    SELECT ($36::text[])[i], ($37::text[])[i],
+           ($38::bytea[])[i], ($1::uuid[])[i]
     FROM generate_series(1, cardinality($1::uuid[])) AS i
-    WHERE ($36::text[])[i] <> ''
+    WHERE ($37::text[])[i] <> ''
     RETURNING 1
 ), want AS (
-    SELECT ($38::text[])[i] AS sku, ($39::int[])[i] AS qty
-    FROM generate_series(1, cardinality($38::text[])) AS i
+    SELECT ($39::text[])[i] AS sku, ($40::int[])[i] AS qty
+    FROM generate_series(1, cardinality($39::text[])) AS i
 ), locked AS (
-    SELECT inv.sku FROM inventory inv WHERE inv.sku = ANY($38::text[]) ORDER BY inv.sku FOR UPDATE
+    SELECT inv.sku FROM inventory inv WHERE inv.sku = ANY($39::text[]) ORDER BY inv.sku FOR UPDATE
 ), reserved AS (
     UPDATE inventory inv SET reserved = inv.reserved + want.qty, updated_at = now()
     FROM want JOIN locked ON locked.sku = want.sku
     WHERE inv.sku = want.sku
       -- Taking the keys comes first, so that a repeat is answered as a repeat even when
       -- the first request took the last units (a key conflict raises before any shortage).
-      AND (NOT $40::bool OR EXISTS (SELECT 1 FROM idempotency))
+      AND (NOT $41::bool OR EXISTS (SELECT 1 FROM idempotency))
 )
 SELECT id, order_number, created_at FROM o
 `
@@ -114,6 +114,7 @@ type CreateOrdersParams struct {
 	HistoryNotes          []string
 	Actors                []string
 	ActorTypes            []string
+	ActorEmails           []string
 	UsedCouponIds         []uuid.UUID
 	UsedCouponCounts      []int32
 	IdempotencyScopes     []string
@@ -179,6 +180,7 @@ func (q *Queries) CreateOrders(ctx context.Context, arg CreateOrdersParams) ([]C
 		arg.HistoryNotes,
 		arg.Actors,
 		arg.ActorTypes,
+		arg.ActorEmails,
 		arg.UsedCouponIds,
 		arg.UsedCouponCounts,
 		arg.IdempotencyScopes,

@@ -4,14 +4,21 @@ UPDATE orders SET status = sqlc.arg(status)::text, updated_at = now(),
     paid_at      = CASE WHEN sqlc.arg(status)::text = 'paid'      THEN coalesce(paid_at, now())      ELSE paid_at END,
     shipped_at   = CASE WHEN sqlc.arg(status)::text = 'shipped'   THEN coalesce(shipped_at, now())   ELSE shipped_at END,
     delivered_at = CASE WHEN sqlc.arg(status)::text = 'delivered' THEN coalesce(delivered_at, now()) ELSE delivered_at END,
-    cancelled_at = CASE WHEN sqlc.arg(status)::text = 'cancelled' THEN coalesce(cancelled_at, now()) ELSE cancelled_at END
+    cancelled_at = CASE WHEN sqlc.arg(status)::text = 'cancelled' THEN coalesce(cancelled_at, now()) ELSE cancelled_at END,
+    -- The shipping deadline is set on payment (service.changeStatus computes it with
+    -- rules version ship_by_rules), kept while the order ships in parts, cleared once
+    -- it has shipped or is cancelled.
+    ship_by = CASE WHEN sqlc.arg(status)::text = 'paid' THEN sqlc.narg(ship_by)::timestamptz
+                   WHEN sqlc.arg(status)::text = 'processing' THEN ship_by END,
+    ship_by_rules = CASE WHEN sqlc.arg(status)::text = 'paid' THEN sqlc.narg(ship_by_rules)::int ELSE ship_by_rules END
 WHERE id = sqlc.arg(id)
 RETURNING *;
 
 -- name: InsertHistory :exec
--- version: the order's version this change made (service.orderChanged).
-INSERT INTO order_history (order_id, kind, status, note, actor, actor_type, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7);
+-- version: the order's version this change made (service.orderChanged); actor_email: a
+-- staff user's, by which the activity log names them.
+INSERT INTO order_history (order_id, kind, status, note, actor, actor_type, version, actor_email)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: BumpOrderVersion :one
 -- The order's version after a change: once per changing transaction (service.orderChanged),

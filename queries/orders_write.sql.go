@@ -7,6 +7,7 @@ package queries
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -25,21 +26,23 @@ func (q *Queries) BumpOrderVersion(ctx context.Context, id uuid.UUID) (int64, er
 }
 
 const insertHistory = `-- name: InsertHistory :exec
-INSERT INTO order_history (order_id, kind, status, note, actor, actor_type, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO order_history (order_id, kind, status, note, actor, actor_type, version, actor_email)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 `
 
 type InsertHistoryParams struct {
-	OrderID   uuid.UUID
-	Kind      string
-	Status    string
-	Note      string
-	Actor     string
-	ActorType string
-	Version   *int64
+	OrderID    uuid.UUID
+	Kind       string
+	Status     string
+	Note       string
+	Actor      string
+	ActorType  string
+	Version    *int64
+	ActorEmail *string
 }
 
-// version: the order's version this change made (service.orderChanged).
+// version: the order's version this change made (service.orderChanged); actor_email: a
+// staff user's, by which the activity log names them.
 func (q *Queries) InsertHistory(ctx context.Context, arg InsertHistoryParams) error {
 	_, err := q.db.Exec(ctx, insertHistory,
 		arg.OrderID,
@@ -49,6 +52,7 @@ func (q *Queries) InsertHistory(ctx context.Context, arg InsertHistoryParams) er
 		arg.Actor,
 		arg.ActorType,
 		arg.Version,
+		arg.ActorEmail,
 	)
 	return err
 }
@@ -82,19 +86,32 @@ UPDATE orders SET status = $1::text, updated_at = now(),
     paid_at      = CASE WHEN $1::text = 'paid'      THEN coalesce(paid_at, now())      ELSE paid_at END,
     shipped_at   = CASE WHEN $1::text = 'shipped'   THEN coalesce(shipped_at, now())   ELSE shipped_at END,
     delivered_at = CASE WHEN $1::text = 'delivered' THEN coalesce(delivered_at, now()) ELSE delivered_at END,
-    cancelled_at = CASE WHEN $1::text = 'cancelled' THEN coalesce(cancelled_at, now()) ELSE cancelled_at END
-WHERE id = $2
-RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
+    cancelled_at = CASE WHEN $1::text = 'cancelled' THEN coalesce(cancelled_at, now()) ELSE cancelled_at END,
+    -- The shipping deadline is set on payment (service.changeStatus computes it with
+    -- rules version ship_by_rules), kept while the order ships in parts, cleared once
+    -- it has shipped or is cancelled.
+    ship_by = CASE WHEN $1::text = 'paid' THEN $2::timestamptz
+                   WHEN $1::text = 'processing' THEN ship_by END,
+    ship_by_rules = CASE WHEN $1::text = 'paid' THEN $3::int ELSE ship_by_rules END
+WHERE id = $4
+RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version, ship_by, ship_by_rules, late_at
 `
 
 type SetOrderStatusParams struct {
-	Status string
-	ID     uuid.UUID
+	Status      string
+	ShipBy      *time.Time
+	ShipByRules *int32
+	ID          uuid.UUID
 }
 
 // Entering paid, shipped, delivered or cancelled stamps when it happened (first time only).
 func (q *Queries) SetOrderStatus(ctx context.Context, arg SetOrderStatusParams) (Order, error) {
-	row := q.db.QueryRow(ctx, setOrderStatus, arg.Status, arg.ID)
+	row := q.db.QueryRow(ctx, setOrderStatus,
+		arg.Status,
+		arg.ShipBy,
+		arg.ShipByRules,
+		arg.ID,
+	)
 	var i Order
 	err := row.Scan(
 		&i.ID,
@@ -137,6 +154,9 @@ func (q *Queries) SetOrderStatus(ctx context.Context, arg SetOrderStatusParams) 
 		&i.ManualDiscountReason,
 		&i.HeldByRole,
 		&i.Version,
+		&i.ShipBy,
+		&i.ShipByRules,
+		&i.LateAt,
 	)
 	return i, err
 }

@@ -23,7 +23,8 @@ SELECT sqlc.arg(order_id), 'notification', 'queued',
 FROM msgs WHERE channel = 'email';
 
 -- name: GetMessage :one
-SELECT m.*, o.order_number FROM messages m JOIN orders o ON o.id = m.order_id WHERE m.id = $1;
+-- A message with its order's number; a digest to staff has no order.
+SELECT m.*, coalesce(o.order_number, '')::text AS order_number FROM messages m LEFT JOIN orders o ON o.id = m.order_id WHERE m.id = $1;
 
 -- name: EarlierUnsent :one
 -- Whether an earlier message to the same destination about the same order is still to

@@ -50,7 +50,7 @@ SELECT EXISTS (
 `
 
 type EarlierUnsentParams struct {
-	OrderID    uuid.UUID
+	OrderID    uuid.NullUUID
 	Channel    string
 	EndpointID uuid.NullUUID
 	ID         int64
@@ -244,12 +244,12 @@ func (q *Queries) GetEmailTemplate(ctx context.Context, kind string) (EmailTempl
 }
 
 const getMessage = `-- name: GetMessage :one
-SELECT m.id, m.order_id, m.channel, m.kind, m.endpoint_id, m.ref_id, m.public_id, m.recipient, m.state, m.attempts, m.last_error, m.response_code, m.subject, m.text_body, m.html_body, m.payload, m.created_at, m.updated_at, m.sent_at, m.changed, o.order_number FROM messages m JOIN orders o ON o.id = m.order_id WHERE m.id = $1
+SELECT m.id, m.order_id, m.channel, m.kind, m.endpoint_id, m.ref_id, m.public_id, m.recipient, m.state, m.attempts, m.last_error, m.response_code, m.subject, m.text_body, m.html_body, m.payload, m.created_at, m.updated_at, m.sent_at, m.changed, coalesce(o.order_number, '')::text AS order_number FROM messages m LEFT JOIN orders o ON o.id = m.order_id WHERE m.id = $1
 `
 
 type GetMessageRow struct {
 	ID           int64
-	OrderID      uuid.UUID
+	OrderID      uuid.NullUUID
 	Channel      string
 	Kind         string
 	EndpointID   uuid.NullUUID
@@ -271,6 +271,7 @@ type GetMessageRow struct {
 	OrderNumber  string
 }
 
+// A message with its order's number; a digest to staff has no order.
 func (q *Queries) GetMessage(ctx context.Context, id int64) (GetMessageRow, error) {
 	row := q.db.QueryRow(ctx, getMessage, id)
 	var i GetMessageRow

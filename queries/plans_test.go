@@ -72,6 +72,7 @@ func TestHotQueriesReadTheirIndexes(t *testing.T) {
 		"order_history":      "order_history_pkey",
 	}
 	monthAgo, twoMonthsAgo := time.Now().AddDate(0, -1, 0), time.Now().AddDate(0, -2, 0)
+	now, soon, notHeld := time.Now(), time.Now().Add(4*time.Hour), false
 	list := func(s queries.OrderSearch) func(*queries.Queries) {
 		s.Descending, s.Limit = !s.Descending, 51 // newest first unless said otherwise
 		return func(q *queries.Queries) { _, _ = q.SearchOrders(ctx, s) }
@@ -120,6 +121,22 @@ func TestHotQueriesReadTheirIndexes(t *testing.T) {
 		{"list by tag and status", custom, list(queries.OrderSearch{Tag: "vip", MergeStates: true,
 			States: []queries.OrderState{{Status: "paid", PaymentStatus: "completed", FulfillmentStatus: "unfulfilled"}}}),
 			map[string]string{"order_tags": "order_tags_pkey|order_tags_order_idx", "orders": "orders_pkey|orders_state_created_idx"}},
+		// Issue 28: the deadlines' lists read the few orders waiting to ship from their
+		// own index; a payment reads its shipping rate's hours by the order's key; the
+		// activity log reads each source by keyset on its own index.
+		{"list of late orders", custom, list(queries.OrderSearch{ShipByBefore: &now}), map[string]string{"orders": "orders_ship_by_idx"}},
+		{"count of late orders", custom, func(q *queries.Queries) {
+			_, _, _ = q.CountOrders(ctx, queries.OrderSearch{ShipByBefore: &now, Held: &notHeld}, 10000)
+		}, map[string]string{"orders": "orders_ship_by_idx"}},
+		{"list at risk, by deadline", custom, list(queries.OrderSearch{SortByShipBy: true, ShipByFrom: &now, ShipByBefore: &soon, Descending: true}),
+			map[string]string{"orders": "orders_ship_by_idx"}},
+		{"deadline hours of an order's shipping rate", generic, func(q *queries.Queries) { _, _ = q.RateShipWithin(ctx, page[0]) },
+			map[string]string{"orders": "orders_pkey"}},
+		{"activity, newest first", custom, func(q *queries.Queries) { _, _ = q.SearchActivity(ctx, queries.ActivitySearch{Limit: 51}) },
+			map[string]string{"order_history": "order_history_created_idx", "orders": "orders_pkey"}},
+		{"activity of an actor", custom, func(q *queries.Queries) {
+			_, _ = q.SearchActivity(ctx, queries.ActivitySearch{Actor: "system", Limit: 51})
+		}, map[string]string{"order_history": "order_history_actor_idx", "orders": "orders_pkey"}},
 	}
 
 	// A table of a few pages is rightly read whole, by any plan: the test's data is big

@@ -14,11 +14,16 @@ DELETE FROM tax_rates WHERE id = $1;
 SELECT * FROM shipping_rates ORDER BY country = '*', country, currency;
 
 -- name: InsertShippingRate :one
-INSERT INTO shipping_rates (country, currency, amount, free_above, name) VALUES ($1, $2, $3, $4, $5) RETURNING *;
+INSERT INTO shipping_rates (country, currency, amount, free_above, name, ship_within_hours) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *;
 
 -- name: UpdateShippingRate :one
-UPDATE shipping_rates SET country = $2, currency = $3, amount = $4, free_above = $5, name = $6
+UPDATE shipping_rates SET country = $2, currency = $3, amount = $4, free_above = $5, name = $6, ship_within_hours = $7
 WHERE id = $1 RETURNING *;
+
+-- name: RatesHaveDeadlines :one
+-- Whether a shipping rate has deadline hours of its own (then a change of the rates may
+-- move deadlines).
+SELECT EXISTS (SELECT 1 FROM shipping_rates WHERE ship_within_hours IS NOT NULL)::bool;
 
 -- name: DeleteShippingRate :execrows
 DELETE FROM shipping_rates WHERE id = $1;

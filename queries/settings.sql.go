@@ -97,15 +97,16 @@ func (q *Queries) InsertCoupon(ctx context.Context, arg InsertCouponParams) (Cou
 }
 
 const insertShippingRate = `-- name: InsertShippingRate :one
-INSERT INTO shipping_rates (country, currency, amount, free_above, name) VALUES ($1, $2, $3, $4, $5) RETURNING id, country, currency, amount, free_above, name, created_at
+INSERT INTO shipping_rates (country, currency, amount, free_above, name, ship_within_hours) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, country, currency, amount, free_above, name, created_at, ship_within_hours
 `
 
 type InsertShippingRateParams struct {
-	Country   string
-	Currency  string
-	Amount    decimal.Decimal
-	FreeAbove decimal.NullDecimal
-	Name      string
+	Country         string
+	Currency        string
+	Amount          decimal.Decimal
+	FreeAbove       decimal.NullDecimal
+	Name            string
+	ShipWithinHours decimal.NullDecimal
 }
 
 func (q *Queries) InsertShippingRate(ctx context.Context, arg InsertShippingRateParams) (ShippingRate, error) {
@@ -115,6 +116,7 @@ func (q *Queries) InsertShippingRate(ctx context.Context, arg InsertShippingRate
 		arg.Amount,
 		arg.FreeAbove,
 		arg.Name,
+		arg.ShipWithinHours,
 	)
 	var i ShippingRate
 	err := row.Scan(
@@ -125,6 +127,7 @@ func (q *Queries) InsertShippingRate(ctx context.Context, arg InsertShippingRate
 		&i.FreeAbove,
 		&i.Name,
 		&i.CreatedAt,
+		&i.ShipWithinHours,
 	)
 	return i, err
 }
@@ -197,7 +200,7 @@ func (q *Queries) ListCoupons(ctx context.Context) ([]Coupon, error) {
 }
 
 const listShippingRates = `-- name: ListShippingRates :many
-SELECT id, country, currency, amount, free_above, name, created_at FROM shipping_rates ORDER BY country = '*', country, currency
+SELECT id, country, currency, amount, free_above, name, created_at, ship_within_hours FROM shipping_rates ORDER BY country = '*', country, currency
 `
 
 func (q *Queries) ListShippingRates(ctx context.Context) ([]ShippingRate, error) {
@@ -217,6 +220,7 @@ func (q *Queries) ListShippingRates(ctx context.Context) ([]ShippingRate, error)
 			&i.FreeAbove,
 			&i.Name,
 			&i.CreatedAt,
+			&i.ShipWithinHours,
 		); err != nil {
 			return nil, err
 		}
@@ -257,6 +261,19 @@ func (q *Queries) ListTaxRates(ctx context.Context) ([]TaxRate, error) {
 		return nil, err
 	}
 	return items, nil
+}
+
+const ratesHaveDeadlines = `-- name: RatesHaveDeadlines :one
+SELECT EXISTS (SELECT 1 FROM shipping_rates WHERE ship_within_hours IS NOT NULL)::bool
+`
+
+// Whether a shipping rate has deadline hours of its own (then a change of the rates may
+// move deadlines).
+func (q *Queries) RatesHaveDeadlines(ctx context.Context) (bool, error) {
+	row := q.db.QueryRow(ctx, ratesHaveDeadlines)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
 }
 
 const updateCoupon = `-- name: UpdateCoupon :one
@@ -310,17 +327,18 @@ func (q *Queries) UpdateCoupon(ctx context.Context, arg UpdateCouponParams) (Cou
 }
 
 const updateShippingRate = `-- name: UpdateShippingRate :one
-UPDATE shipping_rates SET country = $2, currency = $3, amount = $4, free_above = $5, name = $6
-WHERE id = $1 RETURNING id, country, currency, amount, free_above, name, created_at
+UPDATE shipping_rates SET country = $2, currency = $3, amount = $4, free_above = $5, name = $6, ship_within_hours = $7
+WHERE id = $1 RETURNING id, country, currency, amount, free_above, name, created_at, ship_within_hours
 `
 
 type UpdateShippingRateParams struct {
-	ID        uuid.UUID
-	Country   string
-	Currency  string
-	Amount    decimal.Decimal
-	FreeAbove decimal.NullDecimal
-	Name      string
+	ID              uuid.UUID
+	Country         string
+	Currency        string
+	Amount          decimal.Decimal
+	FreeAbove       decimal.NullDecimal
+	Name            string
+	ShipWithinHours decimal.NullDecimal
 }
 
 func (q *Queries) UpdateShippingRate(ctx context.Context, arg UpdateShippingRateParams) (ShippingRate, error) {
@@ -331,6 +349,7 @@ func (q *Queries) UpdateShippingRate(ctx context.Context, arg UpdateShippingRate
 		arg.Amount,
 		arg.FreeAbove,
 		arg.Name,
+		arg.ShipWithinHours,
 	)
 	var i ShippingRate
 	err := row.Scan(
@@ -341,6 +360,7 @@ func (q *Queries) UpdateShippingRate(ctx context.Context, arg UpdateShippingRate
 		&i.FreeAbove,
 		&i.Name,
 		&i.CreatedAt,
+		&i.ShipWithinHours,
 	)
 	return i, err
 }

@@ -14,7 +14,7 @@ import (
 const holdOrder = `-- name: HoldOrder :one
 UPDATE orders SET hold_reason = $1::text, held_by = $2::text,
     held_by_role = $3::text, held_at = now(), updated_at = now()
-WHERE id = $4 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
+WHERE id = $4 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version, ship_by, ship_by_rules, late_at
 `
 
 type HoldOrderParams struct {
@@ -73,12 +73,15 @@ func (q *Queries) HoldOrder(ctx context.Context, arg HoldOrderParams) (Order, er
 		&i.ManualDiscountReason,
 		&i.HeldByRole,
 		&i.Version,
+		&i.ShipBy,
+		&i.ShipByRules,
+		&i.LateAt,
 	)
 	return i, err
 }
 
 const releaseOrder = `-- name: ReleaseOrder :one
-UPDATE orders SET hold_reason = NULL, held_by = NULL, held_by_role = NULL, held_at = NULL, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
+UPDATE orders SET hold_reason = NULL, held_by = NULL, held_by_role = NULL, held_at = NULL, updated_at = now() WHERE id = $1 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version, ship_by, ship_by_rules, late_at
 `
 
 func (q *Queries) ReleaseOrder(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -125,12 +128,15 @@ func (q *Queries) ReleaseOrder(ctx context.Context, id uuid.UUID) (Order, error)
 		&i.ManualDiscountReason,
 		&i.HeldByRole,
 		&i.Version,
+		&i.ShipBy,
+		&i.ShipByRules,
+		&i.LateAt,
 	)
 	return i, err
 }
 
 const setOrderTags = `-- name: SetOrderTags :one
-UPDATE orders SET tags = $1::text[], updated_at = now() WHERE id = $2 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version
+UPDATE orders SET tags = $1::text[], updated_at = now() WHERE id = $2 RETURNING id, order_number, status, payment_status, fulfillment_status, currency, subtotal, discount, shipping, tax, total, paid, refunded, customer_email, customer_name, customer_phone, shipping_address, billing_address, notes, source, coupon_code, coupon_id, item_count, created_at, updated_at, paid_at, shipped_at, delivered_at, cancelled_at, search_words, line_summary, refund_pending, tags, hold_reason, held_by, held_at, manual_discount, manual_discount_reason, held_by_role, version, ship_by, ship_by_rules, late_at
 `
 
 type SetOrderTagsParams struct {
@@ -183,6 +189,9 @@ func (q *Queries) SetOrderTags(ctx context.Context, arg SetOrderTagsParams) (Ord
 		&i.ManualDiscountReason,
 		&i.HeldByRole,
 		&i.Version,
+		&i.ShipBy,
+		&i.ShipByRules,
+		&i.LateAt,
 	)
 	return i, err
 }

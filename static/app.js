@@ -291,3 +291,55 @@
     setTimeout(function () { line.classList.remove("flash-hit"); }, 400);
   });
 })();
+
+// Saved views: drag a tab before another to reorder the tabs; the new order is sent to
+// /orders/views/tabs (the manage page's arrows do the same without JavaScript).
+(function () {
+  "use strict";
+  var dragged = null;
+
+  function strip(tabs) {
+    tabs.querySelectorAll(".drop-before").forEach(function (t) { t.classList.remove("drop-before"); });
+  }
+  function save(tabs) {
+    var body = new URLSearchParams();
+    tabs.querySelectorAll("[data-view-id]").forEach(function (t) { body.append("ids", t.getAttribute("data-view-id")); });
+    fetch("/orders/views/tabs", {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "X-CSRF-Token": tabs.getAttribute("data-csrf"), "X-Requested-With": "fetch" }
+    }).then(function (r) {
+      if (!r.ok) document.dispatchEvent(new CustomEvent("htmx:responseError", { detail: {} }));
+    });
+  }
+
+  document.addEventListener("dragstart", function (e) {
+    var tab = e.target.closest && e.target.closest("[data-view-tabs] [data-view-id]");
+    if (!tab) return;
+    dragged = tab;
+    tab.classList.add("dragging");
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", tab.getAttribute("data-view-id"));
+  });
+  document.addEventListener("dragover", function (e) {
+    var over = dragged && e.target.closest && e.target.closest("[data-view-tabs] [data-view-id]");
+    if (!over || over === dragged || over.parentNode !== dragged.parentNode) return;
+    e.preventDefault();
+    strip(over.parentNode);
+    over.classList.add("drop-before");
+  });
+  document.addEventListener("drop", function (e) {
+    var over = dragged && e.target.closest && e.target.closest("[data-view-tabs] [data-view-id]");
+    if (!over || over === dragged || over.parentNode !== dragged.parentNode) return;
+    e.preventDefault();
+    var tabs = over.parentNode;
+    tabs.insertBefore(dragged, over);
+    strip(tabs);
+    save(tabs);
+  });
+  document.addEventListener("dragend", function () {
+    if (!dragged) return;
+    dragged.classList.remove("dragging");
+    strip(dragged.parentNode);
+    dragged = null;
+  });
+})();

@@ -87,6 +87,26 @@ func RelativeTime(t, now time.Time) string {
 	return FormatDate(t)
 }
 
+// Duration renders a span as people say it: "45 min", "3 h 20 min", "2 days 4 h".
+func Duration(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	mins := int(d.Minutes())
+	days, hours, m := mins/(24*60), mins/60%24, mins%60
+	switch {
+	case days > 0 && hours > 0:
+		return fmt.Sprintf("%s %d h", Plural(days, "day", "days"), hours)
+	case days > 0:
+		return Plural(days, "day", "days")
+	case hours > 0 && m > 0:
+		return fmt.Sprintf("%d h %d min", hours, m)
+	case hours > 0:
+		return fmt.Sprintf("%d h", hours)
+	}
+	return fmt.Sprintf("%d min", m)
+}
+
 // Humanize turns a snake_case value into words: "partially_paid" -> "Partially paid".
 func Humanize(s string) string {
 	s = strings.ReplaceAll(s, "_", " ")

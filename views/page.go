@@ -55,6 +55,7 @@ func (p Page) Nav() []NavItem {
 		{NavItem{Key: "fulfillment", Label: "Fulfillment", Href: "/fulfillment", Icon: "M3 7l9-4 9 4v10l-9 4-9-4zM3 7l9 4 9-4M12 11v10"}, domain.PermFulfill},
 		{NavItem{Key: "returns", Label: "Returns", Href: "/returns", Icon: "M9 14L4 9l5-5M4 9h11a5 5 0 010 10h-4"}, domain.PermViewReturns},
 		{NavItem{Key: "products", Label: "Products", Href: "/products", Icon: "M20 12l-8 8-9-9V3h8zM7.5 7.5h.01"}, domain.PermViewProducts},
+		{NavItem{Key: "activity", Label: "Activity", Href: "/activity", Icon: "M12 8v4l3 2M12 21a9 9 0 110-18 9 9 0 010 18z"}, domain.PermViewActivity},
 		{NavItem{Key: "settings", Label: "Settings", Href: "/settings", Icon: "M12 15a3 3 0 100-6 3 3 0 000 6zM19.4 15a1.7 1.7 0 00.3 1.8l.1.1a2 2 0 11-2.8 2.8l-.1-.1a1.7 1.7 0 00-1.8-.3 1.7 1.7 0 00-1 1.5V21a2 2 0 11-4 0v-.1a1.7 1.7 0 00-1.1-1.5 1.7 1.7 0 00-1.8.3l-.1.1a2 2 0 11-2.8-2.8l.1-.1a1.7 1.7 0 00.3-1.8 1.7 1.7 0 00-1.5-1H3a2 2 0 110-4h.1a1.7 1.7 0 001.5-1.1 1.7 1.7 0 00-.3-1.8l-.1-.1a2 2 0 112.8-2.8l.1.1a1.7 1.7 0 001.8.3H9a1.7 1.7 0 001-1.5V3a2 2 0 114 0v.1a1.7 1.7 0 001 1.5 1.7 1.7 0 001.8-.3l.1-.1a2 2 0 112.8 2.8l-.1.1a1.7 1.7 0 00-.3 1.8V9a1.7 1.7 0 001.5 1H21a2 2 0 110 4h-.1a1.7 1.7 0 00-1.5 1z"}, domain.PermManageSettings},
 	}
 	var out []NavItem

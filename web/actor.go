@@ -1,26 +1,24 @@
 package web
 
 import (
-	"context"
-
 	"github.com/labstack/echo/v4"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
 )
 
 // Who makes a request: the actor every change is recorded under (an API token or a staff
 // user), and for staff pages the user themself.
 
-type actorKey struct{}
-
-// withActor records who is making the request.
+// withActor records who is making the request, in its context: the services record it
+// in the activity log for the changes that take no actor of their own.
 func withActor(c echo.Context, a domain.Actor) {
-	c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), actorKey{}, a)))
+	c.SetRequest(c.Request().WithContext(service.WithActor(c.Request().Context(), a)))
 }
 
 // actorOf returns who is making the request (set by requireToken or the staff session).
 func actorOf(c echo.Context) domain.Actor {
-	a, _ := c.Request().Context().Value(actorKey{}).(domain.Actor)
+	a, _ := service.ActorOf(c.Request().Context())
 	return a
 }
 

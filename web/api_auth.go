@@ -63,7 +63,9 @@ func (r scopeRule) whenTrue(field string, scope domain.Scope) scopeRule {
 // without a refund moves no money: cancelling an unpaid card payment takes none). Edits,
 // transitions and bulk status changes move none either: what an edit leaves owing or owed
 // back is collected or refunded by the payment and refund routes. A webhook endpoint is
-// sent whole orders, so making one needs orders:read.
+// sent whole orders, so making one needs orders:read. A saved view is a list query a
+// token may run anyway, so saving one needs orders:read only; needs() with no scope is a
+// route every valid token may call.
 var apiScopes = map[string]scopeRule{
 	"PUT /api/v1/products/:sku":               needs(domain.ScopeCatalogWrite),
 	"GET /api/v1/products/:sku":               needs(domain.ScopeOrdersRead),
@@ -97,6 +99,15 @@ var apiScopes = map[string]scopeRule{
 	"GET /api/v1/webhook_endpoints":           needs(domain.ScopeWebhooks),
 	"POST /api/v1/webhook_endpoints":          needs(domain.ScopeWebhooks, domain.ScopeOrdersRead),
 	"DELETE /api/v1/webhook_endpoints/:id":    needs(domain.ScopeWebhooks),
+	"GET /api/v1/views":                       needs(domain.ScopeOrdersRead),
+	"POST /api/v1/views":                      needs(domain.ScopeOrdersRead),
+	"GET /api/v1/views/:id":                   needs(domain.ScopeOrdersRead),
+	"PUT /api/v1/views/:id":                   needs(domain.ScopeOrdersRead),
+	"DELETE /api/v1/views/:id":                needs(domain.ScopeOrdersRead),
+	"GET /api/v1/settings/deadlines":          needs(), // any valid token (the contract)
+	"PUT /api/v1/settings/deadlines":          needs(domain.ScopeSettingsWrite),
+	"GET /api/v1/activity":                    needs(domain.ScopeActivityRead),
+	"GET /api/v1/activity/export":             needs(domain.ScopeActivityRead),
 }
 
 // requireScope refuses (403, naming the scope) a token limited to scopes that do not

@@ -35,12 +35,18 @@ func (s *Server) streamExport(c echo.Context, f domain.OrderFilter, format servi
 	w := &exportWriter{c: c, format: format, filename: format.Filename(time.Now())}
 	err := s.svc.ExportOrders(c.Request().Context(), f, format, w, nil)
 	if err != nil && w.started {
-		if !errors.Is(err, context.Canceled) { // not when the client went away
-			s.log.Error("export failed after it started", slog.String("request_id", requestID(c)), slog.Any("err", err))
-		}
-		panic(http.ErrAbortHandler)
+		s.abortExport(c, err)
 	}
 	return err
+}
+
+// abortExport ends a download that failed after it started: the connection is cut, so
+// that the client sees a broken download rather than a short file.
+func (s *Server) abortExport(c echo.Context, err error) {
+	if !errors.Is(err, context.Canceled) { // not when the client went away
+		s.log.Error("export failed after it started", slog.String("request_id", requestID(c)), slog.Any("err", err))
+	}
+	panic(http.ErrAbortHandler)
 }
 
 // exportWriter sends the download headers on the first write.

@@ -47,6 +47,9 @@ type orderJSON struct {
 	DeliveredAt       *apiTime          `json:"delivered_at"`
 	CancelledAt       *apiTime          `json:"cancelled_at"`
 	Balance           balanceJSON       `json:"balance"`
+	// ShipBy is the shipping deadline of a paid order not yet shipped (null otherwise,
+	// and when the shop has no deadlines).
+	ShipBy *apiTime `json:"ship_by"`
 }
 
 // balanceJSON is what the order still owes (outstanding) or is owed back (refund_due),
@@ -191,6 +194,7 @@ func toOrderJSON(o domain.Order) orderJSON {
 		Returns: []returnJSON{}, History: []historyJSON{},
 		CreatedAt: apiTime(o.CreatedAt.UTC()), UpdatedAt: apiTime(o.UpdatedAt.UTC()), PaidAt: utcPtr(o.PaidAt),
 		ShippedAt: utcPtr(o.ShippedAt), DeliveredAt: utcPtr(o.DeliveredAt), CancelledAt: utcPtr(o.CancelledAt),
+		ShipBy: utcPtr(o.ShipBy),
 	}
 	b := o.Balance()
 	out.Balance = balanceJSON{Outstanding: money(b.Outstanding), RefundDue: money(b.RefundDue)}

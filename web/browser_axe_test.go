@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
 
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/service"
@@ -62,6 +63,7 @@ var axeSkipped = map[string]bool{
 	"/orders/:number/events":   true, // server-sent events
 	"/orders/exports/:id/file": true, // the export's file
 	"/orders/new/products":     true, // the new order's product search results (an htmx fragment)
+	"/activity/export":         true, // the activity log's CSV file
 }
 
 // Every page of the back office and of the customer's tracking, in the states where
@@ -114,8 +116,22 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 		if u.Role == domain.RoleAdmin {
 			export, err = e.svc.StartExport(ctx, domain.Actor{Type: domain.ActorStaff, ID: u.ID, Name: u.Name}, domain.OrderFilter{}, nil, service.ExportCSV)
 			must(err)
+			// Saved views: one shared, one of the admin's own (tabs, the views page).
+			admin := service.Viewer{Actor: u.Actor(), Role: u.Role}
+			for _, v := range []struct{ name, query, share string }{{"Paid VIP", "status=paid&tag=vip", "everyone"}, {"Late", "sla=late&sort=ship_by", "me"}} {
+				_, err = e.svc.CreateView(ctx, admin, domain.ViewChange{Name: &v.name, Query: &v.query, SharedWith: &v.share})
+				must(err)
+			}
 		}
 	}
+	// Shipping deadlines: the dashboard's tiles, the deadline columns, the settings tab.
+	hours := map[string][2]string{"mon": {"09:00", "17:00"}, "tue": {"09:00", "17:00"}, "wed": {"09:00", "17:00"},
+		"thu": {"09:00", "17:00"}, "fri": {"09:00", "17:00"}}
+	_, err = e.svc.SaveDeadlineSettings(ctx, domain.DeadlineInput{TimeZone: "Europe/Berlin", Hours: hours, ShipWithin: "16", AtRisk: "4"})
+	must(err)
+	// A shipping rate with deadline hours of its own (the rates' table and its column).
+	_, err = e.svc.SaveShippingRate(ctx, uuid.Nil, domain.ShippingRateInput{Country: "DE", Currency: "EUR", Amount: "5", ShipWithin: "8"})
+	must(err)
 
 	order := func(o domain.Order, rest string) string { return "/orders/" + o.Number + rest }
 	// trackOrder looks the order up on the tracking page, as its customer.
@@ -155,6 +171,22 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 		{name: "orders bad filter", role: admin, path: "/orders?created_from=yesterday", status: http.StatusUnprocessableEntity,
 			shows: ".filter-popover[open]"},
 		{name: "orders no match", role: admin, path: "/orders?q=nobody-orders-this"},
+		{name: "orders saved view", role: admin, path: "/orders?status=paid&tag=vip", shows: ".saved-tab.active"},
+		{name: "orders save view", role: admin, path: "/orders", then: func(s *uiSession) {
+			s.click(".save-view-popover > summary")
+		}, shows: ".save-view-popover[open] #save-view"},
+		{name: "orders save view errors", role: admin, path: "/orders", then: func(s *uiSession) {
+			s.click(".save-view-popover > summary")
+			s.submit("#save-view button[type=submit]", "")
+		}, shows: ".save-view-popover[open] " + invalid},
+		{name: "saved views", role: admin, path: "/orders/views"},
+		{name: "saved views rename errors", role: admin, path: "/orders/views", then: func(s *uiSession) {
+			s.click("td details summary")
+			s.setValue(`td details input[name="name"]`, "")
+			s.submit("td details button[type=submit]", "")
+		}, shows: "details[open] " + invalid},
+		{name: "activity", role: admin, path: "/activity"},
+		{name: "activity bad filter", role: admin, path: "/activity?from=yesterday", status: http.StatusUnprocessableEntity, shows: ".list-error"},
 		{name: "order new", role: admin, path: "/orders/new"},
 		{name: "order new errors", role: admin, path: "/orders/new", then: func(s *uiSession) {
 			s.submit("#new-order button.btn-primary", "")
@@ -227,6 +259,12 @@ func TestBrowserPagesHaveNoAxeViolations(t *testing.T) {
 		{name: "settings webhooks", role: admin, path: "/settings/webhooks"},
 		{name: "settings webhooks errors", role: admin, path: "/settings/webhooks", then: sendEmpty(`form[action="/settings/webhooks"]`), shows: invalid},
 		{name: "settings webhook", role: admin, path: "/settings/webhooks/" + hooks[0].ID.String()},
+		{name: "settings deadlines", role: admin, path: "/settings/deadlines"},
+		{name: "settings deadlines errors", role: admin, path: "/settings/deadlines", then: func(s *uiSession) {
+			s.setValue("#open_mon", "25:00")
+			s.setValue("#time_zone", "Mars/Olympus")
+			s.submit("form.deadlines-form button[type=submit]", "")
+		}, shows: invalid},
 		{name: "export", role: admin, path: "/orders/exports/" + export.ID},
 		// The confirmation is the page without JavaScript (app.js asks in a dialog instead).
 		{name: "bulk cancel confirm", role: admin, path: "/orders", then: func(s *uiSession) {

@@ -1,7 +1,11 @@
 package web
 
 import (
+	"errors"
+	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +33,7 @@ func parseOrderFilter(v url.Values) (domain.OrderFilter, error) {
 	}
 	f.IDs = multi(v, "ids")
 	f.Tag = v.Get("tag")
+	f.SLA = strings.TrimSpace(v.Get("sla"))
 	switch v.Get("held") {
 	case "":
 	case "true":
@@ -103,4 +108,65 @@ func parseDecimalParam(fe domain.FieldErrors, v url.Values, key string) decimal.
 		return decimal.NullDecimal{}
 	}
 	return decimal.NewNullDecimal(d)
+}
+
+// viewParams are what a saved view may hold: the list's filters, its sort and the
+// columns it shows (not a page position, nor a selection of orders).
+var viewParams = []string{"q", "status", "payment_status", "fulfillment_status", "email", "tag", "held", "sla",
+	"created_from", "created_to", "total_min", "total_max", "sort", "limit", "columns"}
+
+// validateViewQuery checks a saved view's query string as the list would read it and
+// returns it canonical (one view, one query); every problem is a validation error of
+// the field "query".
+func validateViewQuery(raw string) (string, error) {
+	invalid := func(msg string) error { return domain.FieldErrors{"query": msg}.Err() }
+	v, err := url.ParseQuery(strings.TrimPrefix(strings.TrimSpace(raw), "?"))
+	if err != nil {
+		return "", invalid("must be an order list query string such as status=paid&tag=vip")
+	}
+	for k := range v {
+		if !slices.Contains(viewParams, k) {
+			return "", invalid(fmt.Sprintf("has an unknown filter %.40q; a view holds %s", k, strings.Join(viewParams, ", ")))
+		}
+	}
+	f, err := parseOrderFilter(v)
+	if err == nil {
+		f.Normalize()
+		err = f.Validate()
+	}
+	if _, cerr := listColumns(v); err == nil {
+		err = cerr
+	}
+	var de *domain.Error
+	if errors.As(err, &de) {
+		var msgs []string
+		for _, k := range slices.Sorted(maps.Keys(de.Fields)) {
+			msgs = append(msgs, k+" "+de.Fields[k])
+		}
+		return "", invalid(strings.Join(msgs, "; "))
+	}
+	if err != nil {
+		return "", err
+	}
+	return canonicalQuery(v).Encode(), nil
+}
+
+// Optional columns of the order list: a view may show fewer (columns=total,status);
+// without the parameter the list shows them all.
+var listColumnNames = []string{"date", "customer", "total", "status", "items", "ship_to", "ship_by"}
+
+// listColumns reads the columns parameter: the columns shown, all when it is absent.
+func listColumns(v url.Values) (map[string]bool, error) {
+	shown := map[string]bool{}
+	cols := multi(v, "columns")
+	if len(cols) == 0 {
+		cols = listColumnNames
+	}
+	for _, c := range cols {
+		if !slices.Contains(listColumnNames, c) {
+			return nil, domain.FieldErrors{"columns": "must name columns among " + strings.Join(listColumnNames, ", ")}.Err()
+		}
+		shown[c] = true
+	}
+	return shown, nil
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/oms/oms/internal/domain"
+	"github.com/oms/oms/internal/service"
 	"github.com/oms/oms/views"
 )
 
@@ -14,7 +15,13 @@ func (s *Server) dashboardPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.Dashboard{LowStockBelow: d.LowStockBelow, AwaitingTotal: d.AwaitingTotal}
+	v := views.Dashboard{LowStockBelow: d.LowStockBelow, AwaitingTotal: d.AwaitingTotal, Deadlines: d.Deadlines,
+		Late: listCountText(d.Late), AtRisk: listCountText(d.AtRisk)}
+	if me, ok := staffOf(c); ok && d.Deadlines {
+		if v.Digest, err = s.svc.LateDigest(c.Request().Context(), me.ID); err != nil {
+			return err
+		}
+	}
 	for _, t := range d.Today {
 		v.Today = append(v.Today, views.CurrencyAmount{Currency: t.Currency, Orders: t.Orders, Revenue: t.Revenue})
 	}
@@ -38,4 +45,25 @@ func (s *Server) dashboardPage(c echo.Context) error {
 			Total: o.Total, Currency: o.Currency, Items: o.Items, Country: o.Country, CreatedAt: o.CreatedAt})
 	}
 	return render(c, http.StatusOK, views.DashboardPage(s.page(c, "Dashboard", "dashboard"), v))
+}
+
+// listCountText is a count as lists show it: "1,234", or "10,000+" beyond what is counted.
+func listCountText(n service.ListCount) string {
+	return views.ListCount{Total: n.N, Exact: n.Exact && n.N < domain.ExactCountLimit}.TotalText()
+}
+
+// setLateDigest switches the user's daily email of late orders on or off
+// (POST /account/late-digest, on=true|false), from the dashboard.
+func (s *Server) setLateDigest(c echo.Context) error {
+	me, _ := staffOf(c)
+	on := c.FormValue("on") == "true"
+	if err := s.svc.SetLateDigest(c.Request().Context(), me.ID, on); err != nil {
+		return err
+	}
+	msg := "You will get an email of the late orders each working day."
+	if !on {
+		msg = "You will no longer get the daily email of late orders."
+	}
+	s.flashSuccess(c, msg)
+	return c.Redirect(http.StatusSeeOther, "/")
 }

@@ -17,7 +17,7 @@ import (
 const fulfillmentQueueSize = 100
 
 // fulfillmentQueue is GET /fulfillment: paid and processing orders with items left to
-// ship, oldest first.
+// ship, the soonest shipping deadline first (oldest first in a shop without deadlines).
 func (s *Server) fulfillmentQueue(c echo.Context) error {
 	page, err := s.svc.ListOrders(c.Request().Context(), service.FulfillmentQueueFilter(fulfillmentQueueSize), service.WithLines)
 	if err != nil {
@@ -27,7 +27,8 @@ func (s *Server) fulfillmentQueue(c echo.Context) error {
 	for _, o := range page.Orders {
 		r := views.QueueRow{Number: o.Number, Customer: o.Customer.Name, Country: o.ShippingAddress.Country,
 			City: o.ShippingAddress.City, Status: string(o.Status), PlacedAt: o.CreatedAt,
-			Partial: o.FulfillmentStatus == domain.FulfillmentPartiallyFulfilled}
+			Partial: o.FulfillmentStatus == domain.FulfillmentPartiallyFulfilled, ShipBy: o.ShipBy}
+		q.ByDeadline = q.ByDeadline || o.ShipBy != nil
 		for _, it := range o.Items {
 			if left := it.Quantity - it.FulfilledQuantity; left > 0 {
 				r.Lines++

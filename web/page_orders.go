@@ -28,8 +28,8 @@ import (
 const maxPrevCursors = 20
 
 // pageParams are the query parameters that say where in the view a page is, not what the
-// view shows.
-var pageParams = []string{"cursor", "prev", "n"}
+// view shows; view=all is the whole list of a role that opens another view by default.
+var pageParams = []string{"cursor", "prev", "n", "view"}
 
 // orderTab is one of the list's common views: a fixed set of status filters. Search,
 // dates, amounts and sort are kept when switching tabs.
@@ -57,6 +57,23 @@ var orderTabs = []orderTab{
 var tabFilterKeys = []string{"status", "payment_status", "fulfillment_status"}
 
 func (s *Server) ordersPage(c echo.Context) error {
+	if c.Request().URL.RawQuery == "" && !isHTMX(c) {
+		// The list as the user's role opens it (an admin's choice), when it has a view.
+		me, _ := staffOf(c)
+		dv, err := s.svc.DefaultView(c.Request().Context(), me.Role)
+		if err != nil {
+			return err
+		}
+		if dv != nil && dv.Query != "" {
+			return c.Redirect(http.StatusSeeOther, "/orders?"+dv.Query)
+		}
+	}
+	return s.renderOrders(c, nil)
+}
+
+// renderOrders draws the list the query asks for; save, when not nil, is the "Save view"
+// form sent with errors, drawn open with them.
+func (s *Server) renderOrders(c echo.Context, save *views.SaveViewForm) error {
 	q := canonicalQuery(c.QueryParams())
 	canon := "/orders" + queryString(q)
 	if c.Request().URL.RawQuery != "" && !sameQuery(c.QueryParams(), q) {
@@ -68,8 +85,14 @@ func (s *Server) ordersPage(c echo.Context) error {
 	if isHTMX(c) {
 		c.Response().Header().Set("HX-Push-Url", canon)
 	}
-	v := s.ordersView(c, q)
+	v, err := s.ordersView(c, q)
+	if err != nil {
+		return err
+	}
 	status := http.StatusOK
+	if save != nil {
+		v.SaveView, status = *save, http.StatusUnprocessableEntity
+	}
 	if len(v.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
 	} else {
@@ -129,7 +152,7 @@ func (s *Server) filterErrors(c echo.Context, err error) (views.Errors, error) {
 }
 
 // ordersView fills what does not depend on the rows: the filter form, tabs and links.
-func (s *Server) ordersView(c echo.Context, q url.Values) views.OrdersView {
+func (s *Server) ordersView(c echo.Context, q url.Values) (views.OrdersView, error) {
 	view := withoutKeys(q, pageParams...)
 	v := views.OrdersView{
 		Query: q.Get("q"), Sort: q.Get("sort"), ClearHref: "/orders",
@@ -139,47 +162,112 @@ func (s *Server) ordersView(c echo.Context, q url.Values) views.OrdersView {
 			Fulfillments: valueSet(q, "fulfillment_status"),
 			CreatedFrom:  q.Get("created_from"), CreatedTo: q.Get("created_to"),
 			TotalMin: q.Get("total_min"), TotalMax: q.Get("total_max"),
-			Tag: q.Get("tag"), Held: q.Get("held"),
+			Tag: q.Get("tag"), Held: q.Get("held"), SLA: q.Get("sla"),
 		},
 	}
 	if v.Sort == "" {
 		v.Sort = domain.SortCreatedDesc
 	}
 	for k := range view {
-		if k != "sort" {
+		if k != "sort" && k != "columns" {
 			v.Filtered = true
 		}
 	}
-	v.Tabs, v.Filters.FromTab = orderTabLinks(q, view)
+	cols, err := listColumns(q)
+	if err != nil {
+		cols, _ = listColumns(url.Values{})
+		v.Errors = views.Errors{"columns": "names a column the list does not have"}
+	}
+	v.Columns = cols
+	me, _ := staffOf(c)
+	saved, err := s.svc.ListViews(c.Request().Context(), service.Viewer{Actor: me.Actor(), Role: me.Role})
+	if err != nil {
+		return v, err
+	}
+	dv, err := s.svc.DefaultView(c.Request().Context(), me.Role)
+	if err != nil {
+		return v, err
+	}
+	v.Tabs, v.SavedTabs, v.Filters.FromTab = orderTabLinks(q, view, saved, dv != nil && dv.Query != "")
+	if err := s.countTabs(c.Request().Context(), v.Tabs, v.SavedTabs); err != nil {
+		return v, err
+	}
 	v.SortHrefs = sortLinks(view, v.Sort)
-	return v
+	v.SaveView = views.SaveViewForm{Query: view.Encode(), SharedWith: domain.ShareMe}
+	return v, nil
 }
 
-// orderTabLinks are the tabs above the list; they keep the search, dates, amounts and
-// sort. fromTab says the status filters are exactly one tab's.
-func orderTabLinks(q, view url.Values) (tabs []views.Tab, fromTab bool) {
+// orderTabLinks are the tabs above the list: the common views, which keep the search,
+// dates, amounts and sort, then the saved views the user sees, each exactly its query.
+// fromTab says the status filters are exactly one common tab's. With a default view,
+// "All" links to view=all, since /orders alone opens the default.
+func orderTabLinks(q, view url.Values, saved []domain.SavedView, hasDefault bool) (tabs, savedTabs []views.Tab, fromTab bool) {
+	current := view.Encode()
+	for _, sv := range saved {
+		sq, _ := url.ParseQuery(sv.Query) // checked when saved
+		t := views.Tab{Label: sv.Name, Href: "/orders" + queryString(sq), Active: sv.Query == current, ViewID: sv.ID,
+			Shared: sv.SharedWith, Query: sv.Query}
+		savedTabs = append(savedTabs, t)
+		fromTab = fromTab || t.Active
+	}
 	base := withoutKeys(view, tabFilterKeys...)
 	for _, t := range orderTabs {
 		tq := cloneValues(base)
 		for k, vs := range t.filters {
 			tq[k] = vs
 		}
-		active := true
+		if hasDefault && len(tq) == 0 {
+			tq.Set("view", "all")
+		}
+		active := !fromTab
 		for _, k := range tabFilterKeys {
 			if !maps.Equal(valueSet(q, k), valueSet(t.filters, k)) {
 				active = false
 			}
 		}
-		tabs = append(tabs, views.Tab{Label: t.label, Href: "/orders" + queryString(tq), Active: active})
+		tabs = append(tabs, views.Tab{Label: t.label, Href: "/orders" + queryString(tq), Active: active,
+			Query: canonicalQuery(t.filters).Encode()})
 		fromTab = fromTab || active
 	}
-	return tabs, fromTab
+	return tabs, savedTabs, fromTab
+}
+
+// countTabs sets each tab's count: of its own filters, as the list counts its total.
+func (s *Server) countTabs(ctx context.Context, groups ...[]views.Tab) error {
+	var filters []domain.OrderFilter
+	for _, g := range groups {
+		for _, t := range g {
+			tq, _ := url.ParseQuery(t.Query)
+			f, err := parseOrderFilter(tq)
+			if err != nil {
+				f.Limit = -1 // counted as invalid
+			}
+			filters = append(filters, f)
+		}
+	}
+	counts, err := s.svc.CountOrders(ctx, filters)
+	if err != nil {
+		return err
+	}
+	i := 0
+	for _, g := range groups {
+		for j := range g {
+			if n := counts[i]; n.Err == nil {
+				g[j].Count = listCountText(n)
+			}
+			i++
+		}
+	}
+	return nil
 }
 
 // sortLinks are the column headers' links: a column's first click sorts it descending
-// (newest, largest first); the next one flips it.
+// (newest, largest first); the next one flips it. Ship by sorts the soonest first.
 func sortLinks(view url.Values, current string) map[string]string {
 	out := map[string]string{}
+	sq := cloneValues(view)
+	sq.Set("sort", domain.SortShipBy)
+	out["ship_by"] = "/orders" + queryString(sq)
 	for _, col := range []string{"created_at", "total"} {
 		next := "-" + col
 		if current == next {
@@ -199,6 +287,7 @@ func sortLinks(view url.Values, current string) map[string]string {
 func fillOrderPage(v *views.OrdersView, q url.Values, page service.OrderPage) {
 	for _, o := range page.Orders {
 		v.Rows = append(v.Rows, orderRow(o))
+		v.ShipByColumn = v.ShipByColumn || o.ShipBy != nil
 	}
 	from, _ := strconv.Atoi(q.Get("n"))
 	from = max(from, 1)
@@ -225,7 +314,7 @@ func orderRow(o domain.Order) views.OrderRow {
 	return views.OrderRow{ID: o.ID, Number: o.Number, CreatedAt: o.CreatedAt,
 		CustomerName: name, CustomerEmail: o.Customer.Email, Total: o.Total, Currency: o.Currency,
 		Status: string(o.Status), PaymentStatus: string(o.PaymentStatus), Fulfillment: string(o.FulfillmentStatus),
-		Items: o.ItemCount, Country: o.ShippingAddress.Country, Tags: o.Tags, Held: o.Hold != nil}
+		Items: o.ItemCount, Country: o.ShippingAddress.Country, Tags: o.Tags, Held: o.Hold != nil, ShipBy: o.ShipBy}
 }
 
 // pageLinks sets the first, previous and next page links. Keyset pages go forward by

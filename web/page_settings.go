@@ -110,13 +110,16 @@ func (s *Server) fillShippingRates(c echo.Context, v *views.SettingsView) error 
 	}
 	for _, r := range rates {
 		row := views.ShippingRateRow{ID: r.ID.String(), Country: r.Country, Currency: r.Currency, Name: r.Name,
-			Amount: r.Amount, FreeAbove: r.FreeAbove}
+			Amount: r.Amount, FreeAbove: r.FreeAbove, ShipWithin: r.ShipWithin}
 		v.ShippingRates = append(v.ShippingRates, row)
 		if editing(v, row.ID) {
 			v.Form.Values = map[string]string{"country": r.Country, "currency": r.Currency, "name": r.Name,
 				"amount": domain.FormatAmount(r.Amount, r.Currency)}
 			if r.FreeAbove.Valid {
 				v.Form.Values["free_above"] = domain.FormatAmount(r.FreeAbove.Decimal, r.Currency)
+			}
+			if r.ShipWithin.Valid {
+				v.Form.Values["ship_within_hours"] = r.ShipWithin.Decimal.String()
 			}
 		}
 	}
@@ -311,7 +314,7 @@ func (s *Server) deleteTaxRate(c echo.Context) error {
 }
 
 func (s *Server) saveShippingRate(c echo.Context) error {
-	f := settingsForm(c, "country", "currency", "amount", "free_above", "name")
+	f := settingsForm(c, "country", "currency", "amount", "free_above", "name", "ship_within_hours")
 	id := uuid.Nil
 	if c.Param("id") != "" {
 		var err error
@@ -321,7 +324,8 @@ func (s *Server) saveShippingRate(c echo.Context) error {
 		f.ID = id.String()
 	}
 	r, err := s.svc.SaveShippingRate(c.Request().Context(), id, domain.ShippingRateInput{Country: f.V("country"),
-		Currency: f.V("currency"), Amount: f.V("amount"), FreeAbove: f.V("free_above"), Name: f.V("name")})
+		Currency: f.V("currency"), Amount: f.V("amount"), FreeAbove: f.V("free_above"), Name: f.V("name"),
+		ShipWithin: f.V("ship_within_hours")})
 	return s.settingsResult(c, shippingTab, "/settings/shipping", f, err, "Shipping rate for "+r.Country+" saved.")
 }
 

@@ -56,7 +56,13 @@ func TestSettingsFormsSaveOrShowTheirErrors(t *testing.T) {
 		expectStatus(t, bad, http.StatusUnprocessableEntity)
 		expectBody(t, bad, "has more decimals than USD allows", "must be a number", `value="4.999"`)
 		expectStatus(t, admin.post("/settings/shipping", url.Values{"country": {"*"}, "currency": {"usd"}, "amount": {"4.99"}, "free_above": {"50"}}), http.StatusSeeOther)
-		expectBody(t, admin.get("/settings/shipping"), "Everywhere else", "$4.99", "$50.00")
+		expectBody(t, admin.get("/settings/shipping"), "Everywhere else", "$4.99", "$50.00", "Shop's rule")
+		// Deadline hours of its own, through the one number parser.
+		bad = admin.post("/settings/shipping", url.Values{"country": {"DE"}, "currency": {"EUR"}, "amount": {"5"}, "ship_within_hours": {"1e1"}})
+		expectStatus(t, bad, http.StatusUnprocessableEntity)
+		expectBody(t, bad, "without an exponent", `value="1e1"`)
+		expectStatus(t, admin.post("/settings/shipping", url.Values{"country": {"DE"}, "currency": {"EUR"}, "amount": {"5"}, "ship_within_hours": {"8.5"}}), http.StatusSeeOther)
+		expectBody(t, admin.get("/settings/shipping"), "8.5 h")
 	})
 
 	t.Run("Coupon", func(t *testing.T) {

@@ -485,6 +485,12 @@ var pageRoutes = []struct {
 	{"GET", "/settings/coupons", domain.PermManageSettings},
 	{"POST", "/settings/coupons", domain.PermManageSettings},
 	{"POST", "/settings/coupons/00000000-0000-0000-0000-000000000000/delete", domain.PermManageSettings},
+	{"GET", "/settings/deadlines", domain.PermManageSettings},
+	{"POST", "/settings/deadlines", domain.PermManageSettings},
+	{"GET", "/orders/views", domain.PermSaveViews},
+	{"POST", "/orders/views/defaults", domain.PermDefaultViews},
+	{"GET", "/activity", domain.PermViewActivity},
+	{"GET", "/activity/export", domain.PermViewActivity},
 }
 
 func TestEachRoleIsRefusedWhatTheMatrixForbids(t *testing.T) {
@@ -520,6 +526,9 @@ func TestEachRoleIsRefusedWhatTheMatrixForbids(t *testing.T) {
 		}
 		if got := strings.Contains(dash.Body, `href="/fulfillment"`); got != role.Can(domain.PermFulfill) {
 			t.Errorf("%s: fulfillment link shown = %v", role, got)
+		}
+		if got := strings.Contains(dash.Body, `href="/activity"`); got != role.Can(domain.PermViewActivity) {
+			t.Errorf("%s: activity link shown = %v", role, got)
 		}
 	}
 }

@@ -36,7 +36,7 @@ func canonicalQuery(q url.Values) url.Values {
 		if k == "_csrf" {
 			continue
 		}
-		if slices.Contains([]string{"status", "payment_status", "fulfillment_status", "ids"}, k) {
+		if slices.Contains([]string{"status", "payment_status", "fulfillment_status", "ids", "columns"}, k) {
 			if m := multi(q, k); len(m) > 0 {
 				out.Set(k, strings.Join(m, ","))
 			}

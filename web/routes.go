@@ -56,6 +56,15 @@ func (s *Server) routes() {
 	api.GET("/webhook_endpoints", s.apiListWebhookEndpoints)
 	api.POST("/webhook_endpoints", s.apiCreateWebhookEndpoint)
 	api.DELETE("/webhook_endpoints/:id", s.apiDeleteWebhookEndpoint)
+	api.GET("/views", s.apiListViews)
+	api.POST("/views", s.apiCreateView)
+	api.GET("/views/:id", s.apiGetView)
+	api.PUT("/views/:id", s.apiUpdateView)
+	api.DELETE("/views/:id", s.apiDeleteView)
+	api.GET("/settings/deadlines", s.apiGetDeadlines)
+	api.PUT("/settings/deadlines", s.apiPutDeadlines)
+	api.GET("/activity", s.apiListActivity)
+	api.GET("/activity/export", s.exportActivity)
 
 	// The API's description (OpenAPI 3.1): no token
 	e.GET("/api/v1/openapi.json", openAPI)
@@ -86,6 +95,13 @@ func (s *Server) routes() {
 	s.staffRoute(http.MethodPost, "/orders/new/preview", s.previewNewOrder, domain.PermCreateOrders, false)
 	s.staffRoute(http.MethodPost, "/orders/new/totals", s.newOrderTotals, domain.PermCreateOrders, false)
 	s.staffRoute(http.MethodGet, "/orders/new/products", s.productSearch, domain.PermCreateOrders, false)
+	s.staffRoute(http.MethodGet, "/orders/views", s.viewsPage, domain.PermSaveViews, false)
+	s.staffRoute(http.MethodPost, "/orders/views", s.createView, domain.PermSaveViews, false)
+	s.staffRoute(http.MethodPost, "/orders/views/tabs", s.reorderViews, domain.PermSaveViews, false)
+	s.staffRoute(http.MethodPost, "/orders/views/defaults", s.setDefaultViews, domain.PermDefaultViews, false)
+	s.staffRoute(http.MethodPost, "/orders/views/:id", s.updateView, domain.PermSaveViews, false)
+	s.staffRoute(http.MethodPost, "/orders/views/:id/move", s.moveView, domain.PermSaveViews, false)
+	s.staffRoute(http.MethodPost, "/orders/views/:id/delete", s.deleteView, domain.PermSaveViews, false)
 	s.staffRoute(http.MethodPost, "/orders/bulk/status", s.bulkStatus, domain.PermTransitionOrders, false)
 	s.staffRoute(http.MethodPost, "/orders/bulk/cancel", s.bulkCancel, domain.PermCancelOrders, true)
 	s.staffRoute(http.MethodPost, "/orders/bulk/tag", s.bulkTag, domain.PermTagOrders, false)
@@ -157,6 +173,11 @@ func (s *Server) routes() {
 	s.staffRoute(http.MethodPost, "/settings/webhooks/:id/delete", s.deleteWebhook, domain.PermManageSettings, false)
 	s.staffRoute(http.MethodPost, "/settings/webhooks/:id/enable", s.enableWebhook, domain.PermManageSettings, false)
 	s.staffRoute(http.MethodPost, "/settings/webhooks/:id/deliveries/:delivery/redeliver", s.redeliverWebhook, domain.PermManageSettings, false)
+	s.staffRoute(http.MethodGet, "/settings/deadlines", s.showSettings(deadlinesTab), domain.PermManageSettings, false)
+	s.staffRoute(http.MethodPost, "/settings/deadlines", s.saveDeadlines, domain.PermManageSettings, false)
+	s.staffRoute(http.MethodPost, "/account/late-digest", s.setLateDigest, domain.PermViewDashboard, false)
+	s.staffRoute(http.MethodGet, "/activity", s.activityPage, domain.PermViewActivity, false)
+	s.staffRoute(http.MethodGet, "/activity/export", s.exportActivity, domain.PermViewActivity, false)
 }
 
 // staffRoute registers a staff page or form: session, CSRF, a logged-in user and perm;

@@ -106,7 +106,8 @@ func TestAuthorizationMatrixFromTheRouteTable(t *testing.T) {
 	s := New(Config{}, e.svc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	api := &apiEnv{t: t, srv: e.srv, svc: e.svc, pool: e.pool}
 	full := api.tokenWith("every scope", domain.Scopes...)
-	lacking := map[domain.Scope]*apiEnv{} // a token with every scope but one
+	webhooksOnly := api.tokenWith("webhooks only", domain.ScopeWebhooks) // for the routes open to every token
+	lacking := map[domain.Scope]*apiEnv{}                                // a token with every scope but one
 	for _, sc := range domain.Scopes {
 		lacking[sc] = api.tokenWith("all but "+string(sc), slices.DeleteFunc(slices.Clone(domain.Scopes), func(x domain.Scope) bool { return x == sc })...)
 	}
@@ -164,6 +165,11 @@ func TestAuthorizationMatrixFromTheRouteTable(t *testing.T) {
 			}
 			if r := full.do(route.Method, path, body); r.Status == http.StatusForbidden || r.Status == http.StatusInternalServerError {
 				t.Errorf("%s with a token of every scope: %d %s", key, r.Status, r.Body)
+			}
+			if len(rule.all) == 0 && len(rule.when) == 0 { // open to every valid token
+				if r := webhooksOnly.do(route.Method, path, map[string]any{}); r.Status == http.StatusForbidden {
+					t.Errorf("%s, open to every token, refused a scoped one: %s", key, r.Body)
+				}
 			}
 			for _, need := range rule.all {
 				if r := lacking[need].do(route.Method, path, map[string]any{}); !refusedFor(r, need) {

@@ -81,6 +81,7 @@ func run(ctx context.Context) error {
 	flag.IntVar(&ro.orders, "orders", 1_000_000, "-read: how many orders the shop has (loaded once, kept in -db)")
 	flag.IntVar(&ro.requests, "requests", 100, "-read: requests per case")
 	flag.BoolVar(&ro.export, "export", true, "-read: export every order at the end")
+	flag.IntVar(&ro.history, "history", 10_000_000, "-read: order history rows the activity log's cases read (topped up with comments)")
 	only := flag.String("cases", "", "-read: only the cases whose name matches this regular expression")
 	flag.Parse()
 	if *only != "" {

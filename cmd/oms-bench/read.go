@@ -35,6 +35,7 @@ type readOptions struct {
 	requests int
 	export   bool
 	only     *regexp.Regexp // cases whose name matches
+	history  int            // history rows the activity log's cases read (topped up)
 }
 
 // readCase is one thing a user does, through HTTP, and the SQL it runs.
@@ -68,6 +69,7 @@ type shop struct {
 	srv    *server
 	client *readClient
 	orders int
+	email  string // the admin the bench logs in as
 }
 
 func benchRead(ctx context.Context, o options, ro readOptions) error {
@@ -87,7 +89,11 @@ func benchRead(ctx context.Context, o options, ro readOptions) error {
 		if err != nil {
 			return err
 		}
-		cases = append(cases, c)
+		day, err := dayCases(ctx, s.conn, s.client, ro, s.email)
+		if err != nil {
+			return err
+		}
+		cases = append(cases, append(c, day...))
 	}
 	warm := shops[0]
 	step(fmt.Sprintf("%d cases at %d orders, one request at a time", len(cases[0]), warm.orders))
@@ -178,6 +184,7 @@ func openShop(ctx context.Context, o options, ro readOptions, s *shop) error {
 		}
 	}
 	const email, password = "bench@example.com", "bench-password-not-secret"
+	s.email = email
 	add := command(ctx, env, o.oms, "user", "add", "--email", email, "--name", "Bench", "--role", "admin")
 	add.Stdin = strings.NewReader(password + "\n")
 	if out, err := add.CombinedOutput(); err != nil && !bytes.Contains(out, []byte("already")) {

@@ -60,6 +60,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
+	if args[0] != "serve" {
+		// What the command line changes (users, tokens) is the CLI's in the activity log.
+		ctx = service.WithActor(ctx, domain.CLI)
+	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "migrate":
 		// Migrations hold session advisory locks: never through a transaction pooler.
@@ -90,10 +94,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 
 // userUsage is what `oms user` takes.
 const userUsage = "usage: oms user add --email E --name N --role admin|support|warehouse | passwd --email E | disable --email E | list"
-
-// cliActor is who the user commands act as: nobody's own account, so that no rule about
-// changing oneself applies (the last active admin is still kept).
-var cliActor = domain.Actor{Type: domain.ActorSystem, Name: "cli"}
 
 func userCmd(ctx context.Context, cfg config, args []string, stdin io.Reader, stdout io.Writer) error {
 	switch {
@@ -160,7 +160,7 @@ func userChange(ctx context.Context, cfg config, cmd string, args []string, stdi
 			_, err = svc.ResetStaffPassword(ctx, u.ID, password)
 			done = "has a new password"
 		} else {
-			_, err = svc.SetStaffDisabled(ctx, cliActor, u.ID, true)
+			_, err = svc.SetStaffDisabled(ctx, domain.CLI, u.ID, true) // nobody's own account: no rule about oneself applies
 		}
 		if err != nil {
 			return err

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/oms/oms/internal/domain"
 	"github.com/oms/oms/internal/testdb"
 )
@@ -122,5 +124,34 @@ func TestTokenAddWithScopes(t *testing.T) {
 	var scopes []string
 	if err := pool.QueryRow(ctx, "SELECT scopes FROM api_tokens").Scan(&scopes); err != nil || strings.Join(scopes, ",") != "orders:read,orders:write" {
 		t.Fatalf("stored scopes %v, %v", scopes, err)
+	}
+}
+
+// What the command line changes is in the activity log, by cli.
+func TestCommandLineChangesAreInTheActivityLog(t *testing.T) {
+	pool, url := testdb.NewWithURL(t)
+	t.Setenv("DATABASE_URL", url)
+	ctx := context.Background()
+	var out strings.Builder
+	if err := run(ctx, []string{"user", "add", "--email", "ann@example.com", "--name", "Ann", "--role", "support"},
+		strings.NewReader("a-long-enough-password\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"token", "add", "--name", "storefront"}, nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"user", "passwd", "--email", "ann@example.com"}, strings.NewReader("another-long-password\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"user", "disable", "--email", "ann@example.com"}, nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := pool.Query(ctx, "SELECT actor || '/' || actor_type || '/' || kind FROM activity ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || strings.Join(got, " ") != "cli/cli/user cli/cli/token cli/cli/user cli/cli/user" {
+		t.Errorf("activity %v, %v", got, err)
 	}
 }

@@ -110,7 +110,9 @@ func LoadOrders(ctx context.Context, pool *pgxpool.Pool, opt Options) error {
 			return nil
 		})
 	}
+	reported := make(chan struct{}) // the progress line is written before LoadOrders returns
 	go func() {
+		defer close(reported)
 		done, step := 0, max(opt.Orders/10, 1)
 		for n := range written {
 			before := done
@@ -123,6 +125,7 @@ func LoadOrders(ctx context.Context, pool *pgxpool.Pool, opt Options) error {
 	}()
 	err = eg.Wait()
 	close(written)
+	<-reported
 	if err != nil {
 		return err
 	}

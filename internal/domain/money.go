@@ -139,6 +139,9 @@ type ShippingRate struct {
 	Amount    decimal.Decimal
 	FreeAbove decimal.NullDecimal // discounted subtotal at or above which shipping is free
 	Name      string
+	// ShipWithin is the business hours an order shipped at this rate has to ship, when
+	// the shop has deadlines (DeadlineRules.ShipByWithin); null: the shop's rule.
+	ShipWithin decimal.NullDecimal
 }
 
 // Line is one order line priced from the catalog.

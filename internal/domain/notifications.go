@@ -90,12 +90,13 @@ const (
 	EventReturnReceived     EventType = "return.received"
 	EventRefundCreated      EventType = "refund.created"
 	EventRefundUpdated      EventType = "refund.updated"
+	EventOrderLate          EventType = "order.late" // its shipping deadline passed (once per order)
 )
 
 // EventTypes are every event type, in the contract's order.
 var EventTypes = []EventType{EventOrderCreated, EventOrderStatusChanged, EventOrderPaid, EventOrderCancelled,
 	EventOrderUpdated, EventFulfillmentCreated, EventFulfillmentUpdated, EventReturnRequested, EventReturnApproved,
-	EventReturnRejected, EventReturnReceived, EventRefundCreated, EventRefundUpdated}
+	EventReturnRejected, EventReturnReceived, EventRefundCreated, EventRefundUpdated, EventOrderLate}
 
 // ParseEventTypes checks a webhook endpoint's events: at least one, each known, each once
 // (in EventTypes' order).

@@ -225,7 +225,13 @@ type Order struct {
 	ShippedAt            *time.Time
 	DeliveredAt          *time.Time
 	CancelledAt          *time.Time
+	// ShipBy is the shipping deadline of a paid order not yet shipped, when the shop has
+	// deadlines (see deadlines.go); nil otherwise.
+	ShipBy *time.Time
 }
+
+// Late tells whether the order's shipping deadline passed before now.
+func (o Order) Late(now time.Time) bool { return o.ShipBy != nil && o.ShipBy.Before(now) }
 
 // Refundable is what may still be given back: paid less refunded (the service checks it
 // again under the order's lock).

@@ -14,6 +14,9 @@ const (
 	SortCreatedDesc = "-created_at"
 	SortTotalAsc    = "total"
 	SortTotalDesc   = "-total"
+	// SortShipBy: the soonest shipping deadline first (the warehouse queue); orders
+	// without one come after.
+	SortShipBy = "ship_by"
 )
 
 // List page sizes.
@@ -38,6 +41,7 @@ type OrderFilter struct {
 	IDs                 []string // only these orders (bulk export of a selection)
 	Tag                 string   // only orders with this tag
 	Held                *bool    // only orders on hold (true) or not (false)
+	SLA                 string   // SLALate or SLAAtRisk: only orders whose shipping deadline passed, or is near
 	Sort                string
 	Limit               int
 	Cursor              string
@@ -79,8 +83,11 @@ func (f OrderFilter) Validate() error {
 			fe.Add("tag", "must be a tag: at most 40 letters a-z, digits, spaces, - _ and :")
 		}
 	}
-	if !slices.Contains([]string{SortCreatedAsc, SortCreatedDesc, SortTotalAsc, SortTotalDesc}, f.Sort) {
-		fe.Add("sort", "must be one of created_at, -created_at, total, -total")
+	if !slices.Contains([]string{SortCreatedAsc, SortCreatedDesc, SortTotalAsc, SortTotalDesc, SortShipBy}, f.Sort) {
+		fe.Add("sort", "must be one of created_at, -created_at, total, -total, ship_by")
+	}
+	if f.SLA != "" && f.SLA != SLALate && f.SLA != SLAAtRisk {
+		fe.Add("sla", "must be late or at_risk")
 	}
 	if f.Limit < 1 || f.Limit > MaxPageSize {
 		fe.Add("limit", "must be between 1 and 200")

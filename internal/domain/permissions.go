@@ -28,7 +28,10 @@ const (
 	PermAdjustStock      Permission = "stock.adjust"
 	PermManageStaff      Permission = "staff.manage"
 	PermManageTokens     Permission = "tokens.manage"
-	PermManageSettings   Permission = "settings.manage" // tax rates, shipping rates, coupons
+	PermManageSettings   Permission = "settings.manage" // tax rates, shipping rates, coupons, shipping deadlines
+	PermSaveViews        Permission = "views.save"      // save order-list views, share them, order the tabs
+	PermDefaultViews     Permission = "views.defaults"  // set each role's default view
+	PermViewActivity     Permission = "activity.view"   // the store-wide activity log and its export
 )
 
 // Permissions lists every permission in the order the README's matrix shows them.
@@ -37,7 +40,7 @@ var Permissions = []Permission{
 	PermCreateOrders, PermEditOrders, PermDiscountOrders, PermTagOrders, PermHoldOrders,
 	PermComment, PermRecordPayments, PermRefund, PermFulfill, PermViewReturns, PermCreateReturns,
 	PermDecideReturns, PermReceiveReturns, PermViewProducts, PermEditProducts, PermAdjustStock,
-	PermManageStaff, PermManageTokens, PermManageSettings,
+	PermManageStaff, PermManageTokens, PermManageSettings, PermSaveViews, PermDefaultViews, PermViewActivity,
 }
 
 // rolePermissions is the permission matrix. Admin may do everything. Support answers
@@ -52,11 +55,11 @@ var rolePermissions = map[Role][]Permission{
 		PermViewDashboard, PermViewOrders, PermExportOrders, PermTransitionOrders, PermCancelOrders,
 		PermCreateOrders, PermEditOrders, PermTagOrders, PermHoldOrders,
 		PermComment, PermRecordPayments, PermRefund, PermViewReturns, PermCreateReturns,
-		PermDecideReturns, PermViewProducts,
+		PermDecideReturns, PermViewProducts, PermSaveViews,
 	},
 	RoleWarehouse: {
 		PermViewDashboard, PermViewOrders, PermHoldOrders, PermFulfill, PermViewReturns, PermReceiveReturns,
-		PermViewProducts, PermAdjustStock,
+		PermViewProducts, PermAdjustStock, PermSaveViews,
 	},
 }
 

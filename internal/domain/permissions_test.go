@@ -29,6 +29,9 @@ func TestRoleCan(t *testing.T) {
 		PermManageStaff:      "A",
 		PermManageTokens:     "A",
 		PermManageSettings:   "A",
+		PermSaveViews:        "ASW",
+		PermDefaultViews:     "A",
+		PermViewActivity:     "A",
 	}
 	if len(want) != len(Permissions) {
 		t.Fatalf("test covers %d permissions, domain has %d", len(want), len(Permissions))

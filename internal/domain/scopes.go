@@ -21,10 +21,13 @@ const (
 	ScopeCatalogWrite  Scope = "catalog:write"  // products and stock
 	ScopeExports       Scope = "exports"        // export every order (customers' data in bulk)
 	ScopeWebhooks      Scope = "webhooks"       // webhook endpoints (creating one: with orders:read)
+	ScopeSettingsWrite Scope = "settings:write" // change the shop's settings (shipping deadlines)
+	ScopeActivityRead  Scope = "activity:read"  // the store-wide activity log (who changed what)
 )
 
 // Scopes are all scopes, in the order Settings lists them.
-var Scopes = []Scope{ScopeOrdersRead, ScopeOrdersWrite, ScopePaymentsWrite, ScopeCatalogWrite, ScopeExports, ScopeWebhooks}
+var Scopes = []Scope{ScopeOrdersRead, ScopeOrdersWrite, ScopePaymentsWrite, ScopeCatalogWrite, ScopeExports, ScopeWebhooks,
+	ScopeSettingsWrite, ScopeActivityRead}
 
 // ParseScopes reads a comma-separated list of scopes ("" is none: full access), each
 // once, in Scopes' order.

@@ -54,6 +54,7 @@ func (in TaxRateInput) Parse() (TaxRate, error) {
 // country without a rate of its own; FreeAbove may be empty.
 type ShippingRateInput struct {
 	Country, Currency, Amount, FreeAbove, Name string
+	ShipWithin                                 string // business hours to ship; empty: the shop's deadline rule
 }
 
 // Parse validates the input and returns the rate.
@@ -78,6 +79,12 @@ func (in ShippingRateInput) Parse() (ShippingRate, error) {
 	if free, ok := FormDecimal(fe, "free_above", in.FreeAbove, MoneyDigits, false); ok {
 		validateMoney(fe, "free_above", free, r.Currency)
 		r.FreeAbove = decimal.NewNullDecimal(free)
+	}
+	if h, ok := parseHours(fe, "ship_within_hours", in.ShipWithin); ok {
+		if !h.IsPositive() {
+			fe.Add("ship_within_hours", "must be more than 0, or empty for the shop's rule")
+		}
+		r.ShipWithin = decimal.NewNullDecimal(h)
 	}
 	return r, fe.Err()
 }

@@ -37,7 +37,7 @@ type StaffUser struct {
 
 // Actor is who the user is in history rows.
 func (u StaffUser) Actor() Actor {
-	return Actor{Type: ActorStaff, ID: u.ID, Name: u.Name, Role: u.Role}
+	return Actor{Type: ActorStaff, ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role}
 }
 
 // MinPasswordLength is the shortest password a staff account may have.

@@ -40,7 +40,13 @@ type Config struct {
 	// MessageFirstRetry is the wait before an email or webhook that failed is tried
 	// again (default 30s); it doubles at each attempt.
 	MessageFirstRetry time.Duration
-	Logger            *slog.Logger
+	// LateInterval is how often orders whose shipping deadline passed are looked for
+	// (default 30s): order.late goes out within about that long.
+	LateInterval time.Duration
+	// DigestInterval is how often the daily digest of late orders is looked at (default
+	// 10m): it goes out within about that long after the shop opens.
+	DigestInterval time.Duration
+	Logger         *slog.Logger
 }
 
 // singlePeriodic are the insert options of a periodic job: at most one waiting or running
@@ -93,6 +99,12 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 	if cfg.MessageFirstRetry <= 0 {
 		cfg.MessageFirstRetry = 30 * time.Second
 	}
+	if cfg.LateInterval <= 0 {
+		cfg.LateInterval = 30 * time.Second
+	}
+	if cfg.DigestInterval <= 0 {
+		cfg.DigestInterval = 10 * time.Minute
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -127,6 +139,15 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 	if err := river.AddWorkerSafely(workers, &messageWorker{svc: svc, log: cfg.Logger, firstRetry: cfg.MessageFirstRetry}); err != nil {
 		return nil, fmt.Errorf("register message worker: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &recomputeWorker{svc: svc}); err != nil {
+		return nil, fmt.Errorf("register deadline recompute worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &lateWorker{svc: svc, batch: 200, log: cfg.Logger}); err != nil {
+		return nil, fmt.Errorf("register late orders worker: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &digestWorker{svc: svc}); err != nil {
+		return nil, fmt.Errorf("register late digest worker: %w", err)
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		// The queue's own chatter (job counts every few seconds) stays out of the log.
 		Logger: slog.New(minLevel{Handler: cfg.Logger.Handler(), min: slog.LevelWarn}),
@@ -157,6 +178,12 @@ func New(pool *pgxpool.Pool, svc *service.Service, cfg Config) (*Runner, error) 
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return DeleteOldReplaysArgs{}, periodicOpts(time.Hour) },
 				&river.PeriodicJobOpts{ID: "delete_old_replays", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.LateInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return MarkLateOrdersArgs{}, periodicOpts(cfg.LateInterval) },
+				&river.PeriodicJobOpts{ID: "mark_late_orders", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.DigestInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return LateDigestArgs{}, periodicOpts(cfg.DigestInterval) },
+				&river.PeriodicJobOpts{ID: "late_digest", RunOnStart: true}),
 		},
 		// A job still running at shutdown gets this long before its context is cancelled;
 		// expiry commits order by order, so a cancelled run loses nothing, and a cancelled

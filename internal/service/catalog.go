@@ -75,6 +75,10 @@ func (s *Service) SetOnHand(ctx context.Context, actor domain.Actor, sku string,
 				Sku: sku, Delta: delta, Reason: "stock count", Actor: actor.Name}); err != nil {
 				return fmt.Errorf("record adjustment of %s: %w", sku, err)
 			}
+			if err := audit(ctx, q, actor, domain.ActivityStock, fmt.Sprintf("Set the stock of %s to %d (was %d)", sku, onHand, before.OnHand),
+				map[string]any{"sku": sku, "on_hand": onHand, "delta": delta, "reason": "stock count"}); err != nil {
+				return err
+			}
 		}
 		inv = inventoryFromRow(row)
 		return nil
@@ -105,6 +109,14 @@ func (s *Service) AdjustStock(ctx context.Context, actor domain.Actor, sku strin
 		if err := q.InsertInventoryAdjustment(ctx, queries.InsertInventoryAdjustmentParams{
 			Sku: sku, Delta: int32(delta), Reason: reason, Actor: actor.Name}); err != nil {
 			return fmt.Errorf("record adjustment of %s: %w", sku, err)
+		}
+		summary := fmt.Sprintf("Adjusted the stock of %s by %+d to %d", sku, delta, row.OnHand)
+		if reason != "" {
+			summary += ": " + reason
+		}
+		if err := audit(ctx, q, actor, domain.ActivityStock, summary,
+			map[string]any{"sku": sku, "on_hand": row.OnHand, "delta": delta, "reason": reason}); err != nil {
+			return err
 		}
 		inv = inventoryFromRow(row)
 		return nil

@@ -132,6 +132,10 @@ func (s *Service) Audit(ctx context.Context) (CheckReport, error) {
 			return collect("order_tags = orders' tags", r, err)
 		},
 		func() ([]Violation, error) {
+			r, err := q.CheckShipBy(ctx)
+			return collect("a deadline only while waiting to ship", r, err)
+		},
+		func() ([]Violation, error) {
 			r, err := q.CheckVersions(ctx)
 			return collect("versions count the changes", r, err)
 		},

@@ -64,6 +64,8 @@ func TestCheck(t *testing.T) {
 			"order_tags = orders' tags", ""},
 		{"OrphanReservation", "UPDATE inventory_reservations SET order_item_id = gen_random_uuid()",
 			"reservations belong to order lines", ""},
+		{"DeadlineOnAnUnpaidOrder", "UPDATE orders SET ship_by = now()",
+			"a deadline only while waiting to ship", ""},
 		{"ChangeBeyondTheVersion", "INSERT INTO order_history (order_id, kind, actor, actor_type, version) SELECT id, 'comment', 'x', 'staff', 2 FROM orders",
 			"versions count the changes", ""},
 	}

@@ -24,6 +24,10 @@ type Dashboard struct {
 	Awaiting      []AwaitingOrder // oldest first
 	AwaitingTotal int
 	LowStockBelow int
+	// Deadlines: the shop has shipping deadlines; Late and AtRisk count the orders past
+	// theirs and near it (the list's sla filters).
+	Deadlines    bool
+	Late, AtRisk ListCount
 }
 
 // CurrencyTotal is a count of orders and their revenue in one currency.
@@ -109,6 +113,21 @@ func (s *Service) Dashboard(ctx context.Context) (Dashboard, error) {
 		return d, fmt.Errorf("dashboard awaiting fulfillment: %w", err)
 	}
 	d.AwaitingTotal = int(awaiting.Total)
+	row, err := queries.New(s.pool).GetDeadlineSettings(ctx)
+	if err != nil {
+		return d, fmt.Errorf("dashboard deadlines: %w", err)
+	}
+	rules, err := s.rulesOf(row)
+	if err != nil {
+		return d, err
+	}
+	if d.Deadlines = rules.Enabled(); d.Deadlines {
+		counts, err := s.CountOrders(ctx, []domain.OrderFilter{{SLA: domain.SLALate}, {SLA: domain.SLAAtRisk}})
+		if err != nil {
+			return d, fmt.Errorf("dashboard deadlines: %w", err)
+		}
+		d.Late, d.AtRisk = counts[0], counts[1]
+	}
 	for _, o := range awaiting.Orders {
 		d.Awaiting = append(d.Awaiting, AwaitingOrder{OrderNumber: o.Number, CustomerName: o.Customer.Name,
 			CustomerEmail: o.Customer.Email, Currency: o.Currency, Total: o.Total, Items: o.ItemCount,
@@ -125,13 +144,14 @@ const (
 )
 
 // FulfillmentQueueFilter is the warehouse queue: paid and processing orders with items
-// left to ship, not on hold, oldest first.
+// left to ship, not on hold, the soonest shipping deadline first (oldest first without
+// deadlines).
 func FulfillmentQueueFilter(limit int) domain.OrderFilter {
 	return domain.OrderFilter{
 		Statuses:            slices.Clone(domain.ShippingStatuses),
 		FulfillmentStatuses: []domain.FulfillmentStatus{domain.FulfillmentUnfulfilled, domain.FulfillmentPartiallyFulfilled},
 		Held:                new(false), // held orders must not ship
-		Sort:                domain.SortCreatedAsc, Limit: limit,
+		Sort:                domain.SortShipBy, Limit: limit,
 	}
 }
 

@@ -98,9 +98,12 @@ func (s *Service) sendEmail(ctx context.Context, q *queries.Queries, m queries.G
 		m.Subject, m.TextBody, m.HtmlBody = fixed.Subject, fixed.TextBody, fixed.HtmlBody
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, messageTimeout)
+	headers := map[string]string{"X-OMS-Order": m.OrderNumber}
+	if !m.OrderID.Valid {
+		headers = nil // the staff's digest of late orders, about no one order
+	}
 	err := s.cfg.Mailer.Send(sendCtx, mail.Message{ID: "<" + m.PublicID + "@oms>", To: m.Recipient,
-		Subject: *m.Subject, Text: *m.TextBody, HTML: *m.HtmlBody,
-		Headers: map[string]string{"X-OMS-Order": m.OrderNumber}})
+		Subject: *m.Subject, Text: *m.TextBody, HTML: *m.HtmlBody, Headers: headers})
 	cancel()
 	if err == nil && s.cfg.AfterGatewayCall != nil {
 		if hookErr := s.cfg.AfterGatewayCall(); hookErr != nil {
@@ -146,10 +149,13 @@ func (s *Service) recordEmail(ctx context.Context, m queries.GetMessageRow, send
 }
 
 func (s *Service) notificationHistory(ctx context.Context, q *queries.Queries, m queries.GetMessageRow, state, note string) error {
-	if err := q.InsertNotificationHistory(ctx, queries.InsertNotificationHistoryParams{OrderID: m.OrderID, Status: state, Note: note}); err != nil {
+	if !m.OrderID.Valid {
+		return nil // a digest to staff: no order's timeline to tell
+	}
+	if err := q.InsertNotificationHistory(ctx, queries.InsertNotificationHistoryParams{OrderID: m.OrderID.UUID, Status: state, Note: note}); err != nil {
 		return fmt.Errorf("history of %s: %w", m.OrderNumber, err)
 	}
-	return q.NotifyOrderChanged(ctx, m.OrderID)
+	return q.NotifyOrderChanged(ctx, m.OrderID.UUID)
 }
 
 func (s *Service) renderEmail(ctx context.Context, q *queries.Queries, m queries.GetMessageRow) (emails.Email, error) {
@@ -157,7 +163,7 @@ func (s *Service) renderEmail(ctx context.Context, q *queries.Queries, m queries
 	if err != nil {
 		return emails.Email{}, fmt.Errorf("%s template: %w", m.Kind, err)
 	}
-	o, err := s.getOrder(ctx, q, m.OrderID.String())
+	o, err := s.getOrder(ctx, q, m.OrderID.UUID.String())
 	if err != nil {
 		return emails.Email{}, err
 	}
@@ -190,7 +196,7 @@ func (s *Service) sendWebhook(ctx context.Context, q *queries.Queries, m queries
 		return 0, err
 	}
 	if m.Payload == nil {
-		o, err := s.getOrder(ctx, q, m.OrderID.String())
+		o, err := s.getOrder(ctx, q, m.OrderID.UUID.String())
 		if err != nil {
 			return 0, err
 		}

@@ -36,10 +36,22 @@ func (s *Service) SaveEmailTemplate(ctx context.Context, t domain.EmailTemplate)
 	if err := t.Check(); err != nil {
 		return t, err
 	}
-	row, err := queries.New(s.pool).UpdateEmailTemplate(ctx, queries.UpdateEmailTemplateParams{Kind: string(t.Kind),
-		Enabled: t.Enabled, Subject: t.Subject, Body: t.Body})
+	var row queries.EmailTemplate
+	err := s.audited(ctx, domain.ActivitySettings, func(q *queries.Queries) (string, map[string]any, error) {
+		var err error
+		if row, err = q.UpdateEmailTemplate(ctx, queries.UpdateEmailTemplateParams{Kind: string(t.Kind),
+			Enabled: t.Enabled, Subject: t.Subject, Body: t.Body}); err != nil {
+			return "", nil, notFound(err, "email kind")
+		}
+		state := "off"
+		if t.Enabled {
+			state = "on"
+		}
+		return "Saved the " + t.Kind.Label() + " email (" + state + ")", map[string]any{"setting": "email_template",
+			"kind": t.Kind, "enabled": t.Enabled, "subject": t.Subject}, nil
+	})
 	if err != nil {
-		return t, notFound(err, "email kind")
+		return t, err
 	}
 	return templateFromRow(row), nil
 }

@@ -95,11 +95,14 @@ type exportFilter struct {
 	TotalMin            decimal.NullDecimal `json:"total_min"`
 	TotalMax            decimal.NullDecimal `json:"total_max"`
 	Sort                string              `json:"sort"`
+	Tag                 string              `json:"tag,omitempty"`
+	Held                *bool               `json:"held,omitempty"`
+	SLA                 string              `json:"sla,omitempty"`
 }
 
 func encodeExportFilter(f domain.OrderFilter) ([]byte, []byte, error) {
 	ef := exportFilter{Q: f.Q, Email: f.Email, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo,
-		TotalMin: f.TotalMin, TotalMax: f.TotalMax, Sort: f.Sort}
+		TotalMin: f.TotalMin, TotalMax: f.TotalMax, Sort: f.Sort, Tag: f.Tag, Held: f.Held, SLA: f.SLA}
 	for _, s := range f.Statuses {
 		ef.Statuses = append(ef.Statuses, string(s))
 	}
@@ -126,7 +129,7 @@ func decodeExportFilter(filter, ids []byte) (domain.OrderFilter, error) {
 		return domain.OrderFilter{}, fmt.Errorf("export filter: %w", err)
 	}
 	f := domain.OrderFilter{Q: ef.Q, Email: ef.Email, CreatedFrom: ef.CreatedFrom, CreatedTo: ef.CreatedTo,
-		TotalMin: ef.TotalMin, TotalMax: ef.TotalMax, Sort: ef.Sort}
+		TotalMin: ef.TotalMin, TotalMax: ef.TotalMax, Sort: ef.Sort, Tag: ef.Tag, Held: ef.Held, SLA: ef.SLA}
 	for _, s := range ef.Statuses {
 		f.Statuses = append(f.Statuses, domain.Status(s))
 	}

@@ -233,7 +233,7 @@ func newOrderWrite(ctx context.Context, o domain.Order, p pricedOrder, actor dom
 		ShippingAddresses: [][]byte{ship}, BillingAddresses: [][]byte{bill}, Notes: []string{o.Notes},
 		Sources: []string{o.Source}, CouponCodes: []string{""}, CouponIds: []uuid.UUID{uuid.Nil},
 		ItemCounts: []int32{int32(o.ItemCount)}, LineSummaries: []string{domain.LineSummary(o.Items)},
-		Actors: []string{actor.Name}, ActorTypes: []string{string(actor.Type)},
+		Actors: []string{actor.Name}, ActorTypes: []string{string(actor.Type)}, ActorEmails: []string{historyEmail(actor)},
 		IdempotencyScopes: []string{""}, IdempotencyKeys: []string{""}, RequestHashes: [][]byte{{}},
 		ManualDiscounts: []decimal.Decimal{o.ManualDiscount}, ManualDiscountReasons: []string{o.ManualDiscountReason},
 		HistoryNotes: []string{creationNote(o)},

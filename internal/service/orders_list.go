@@ -31,6 +31,9 @@ type cursor struct {
 	ID    uuid.UUID `json:"i"`
 	Total *int64    `json:"t,omitempty"`
 	Exact bool      `json:"e,omitempty"`
+	// Undated: by deadline, the position is among the orders without one (Value is its
+	// created_at).
+	Undated bool `json:"u,omitempty"`
 }
 
 // maxWordExpansion is how many search words one word of q may start and still be read
@@ -123,8 +126,13 @@ func (s *Service) ListOrders(ctx context.Context, f domain.OrderFilter, detail D
 		last := rows[len(rows)-1]
 		cur := cursor{Sort: f.Sort, ID: last.ID, Value: last.CreatedAt.UTC().Format(time.RFC3339Nano),
 			Total: &page.Total, Exact: page.TotalExact}
-		if search.SortByTotal {
+		switch {
+		case search.SortByTotal:
 			cur.Value = last.Total.String()
+		case search.SortByShipBy && last.ShipBy != nil:
+			cur.Value = last.ShipBy.UTC().Format(time.RFC3339Nano)
+		case search.SortByShipBy:
+			cur.Undated = true
 		}
 		b, _ := json.Marshal(cur) // plain fields: cannot fail
 		page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
@@ -144,11 +152,20 @@ type searchPlan struct {
 // combinations that hold orders, read from the status counters, which also count the
 // searches on statuses alone.
 func planSearch(ctx context.Context, q *queries.Queries, f domain.OrderFilter) (searchPlan, error) {
+	return planSearchWith(ctx, q, f, nil)
+}
+
+// planSearchWith is planSearch with the status counters already read (nil: read them if
+// needed), for several filters planned in one snapshot.
+func planSearchWith(ctx context.Context, q *queries.Queries, f domain.OrderFilter, counted []stateCount) (searchPlan, error) {
 	search, words, after, err := toSearch(f)
 	if err != nil {
 		return searchPlan{}, err
 	}
 	p := searchPlan{search: search, after: after}
+	if err := slaBounds(ctx, q, f.SLA, &p.search); err != nil {
+		return searchPlan{}, err
+	}
 	for _, w := range words {
 		found, err := q.ExpandSearchWord(ctx, w, maxWordExpansion)
 		if err != nil {
@@ -171,9 +188,11 @@ func planSearch(ctx context.Context, q *queries.Queries, f domain.OrderFilter) (
 	if !f.HasStatusFilter() && !p.search.OnlyStates() {
 		return p, nil
 	}
-	counts, err := orderStates(ctx, q)
-	if err != nil {
-		return searchPlan{}, err
+	counts := counted
+	if counts == nil {
+		if counts, err = orderStates(ctx, q); err != nil {
+			return searchPlan{}, err
+		}
 	}
 	states, matched, all := statesMatching(counts, f)
 	if f.HasStatusFilter() {
@@ -223,8 +242,9 @@ func toSearch(f domain.OrderFilter) (queries.OrderSearch, []string, *cursor, err
 	s := queries.OrderSearch{
 		Email: f.Email, CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo,
 		TotalMin: f.TotalMin, TotalMax: f.TotalMax, Tag: f.Tag, Held: f.Held,
-		SortByTotal: f.Sort == domain.SortTotalAsc || f.Sort == domain.SortTotalDesc,
-		Descending:  f.Sort == domain.SortCreatedDesc || f.Sort == domain.SortTotalDesc,
+		SortByTotal:  f.Sort == domain.SortTotalAsc || f.Sort == domain.SortTotalDesc,
+		Descending:   f.Sort == domain.SortCreatedDesc || f.Sort == domain.SortTotalDesc,
+		SortByShipBy: f.Sort == domain.SortShipBy,
 	}
 	q, err := domain.ParseOrderSearch(f.Q)
 	if err != nil {
@@ -256,8 +276,32 @@ func toSearch(f domain.OrderFilter) (queries.OrderSearch, []string, *cursor, err
 	if c.Sort != f.Sort {
 		return s, nil, nil, domain.FieldErrors{"cursor": notOurs}.Err()
 	}
-	s.AfterValue, s.AfterID = c.Value, c.ID
+	s.AfterValue, s.AfterID, s.AfterUndated = c.Value, c.ID, c.Undated
 	return s, q.Words, &c, nil
+}
+
+// slaBounds sets the deadline bounds of an sla filter: late, the deadline passed; at risk,
+// not late and due within the shop's at-risk business hours.
+func slaBounds(ctx context.Context, q *queries.Queries, sla string, s *queries.OrderSearch) error {
+	if sla == "" {
+		return nil
+	}
+	now := time.Now()
+	if sla == domain.SLALate {
+		s.ShipByBefore = &now
+		return nil
+	}
+	row, err := q.GetDeadlineSettings(ctx)
+	if err != nil {
+		return fmt.Errorf("deadline settings: %w", err)
+	}
+	rules, err := rulesFromRow(row)
+	if err != nil {
+		return err
+	}
+	until := rules.AtRiskBefore(now)
+	s.ShipByFrom, s.ShipByBefore = &now, &until
+	return nil
 }
 
 func decodeCursor(s string) (cursor, error) {

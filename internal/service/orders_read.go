@@ -215,6 +215,9 @@ func orderFromRow(r queries.Order) (domain.Order, error) {
 			o.Hold.ByRole = *r.HeldByRole
 		}
 	}
+	if domain.HasDeadline(o.Status) {
+		o.ShipBy = r.ShipBy
+	}
 	if err := decodeAddress(r.ShippingAddress, &o.ShippingAddress); err != nil {
 		return domain.Order{}, fmt.Errorf("order %s shipping address: %w", r.OrderNumber, err)
 	}

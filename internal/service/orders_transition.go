@@ -47,7 +47,8 @@ func lockOrder(ctx context.Context, q *queries.Queries, idOrNumber string) (quer
 }
 
 // changeStatus is the one place an order's status changes: it checks the transition
-// table and the guard, writes the status with its timestamp and a history row, and
+// table and the guard, writes the status with its timestamp (and, on payment, the
+// shipping deadline; SetOrderStatus clears it once the order ships) and a history row, and
 // releases reserved stock (and has open card payments cancelled at Stripe) on
 // cancellation. The order row must be locked.
 func (s *Service) changeStatus(ctx context.Context, q *queries.Queries, row queries.Order, to domain.Status, actor domain.Actor, note string) (queries.Order, error) {
@@ -62,7 +63,13 @@ func (s *Service) changeStatus(ctx context.Context, q *queries.Queries, row quer
 	if err := domain.CheckStatusGuard(o, to); err != nil {
 		return row, err
 	}
-	updated, err := q.SetOrderStatus(ctx, queries.SetOrderStatusParams{ID: row.ID, Status: string(to)})
+	params := queries.SetOrderStatusParams{ID: row.ID, Status: string(to)}
+	if to == domain.StatusPaid {
+		if err := s.stampDeadline(ctx, q, row, &params); err != nil {
+			return row, err
+		}
+	}
+	updated, err := q.SetOrderStatus(ctx, params)
 	if err != nil {
 		return row, fmt.Errorf("set status of %s: %w", row.OrderNumber, err)
 	}
@@ -84,6 +91,15 @@ func (s *Service) changeStatus(ctx context.Context, q *queries.Queries, row quer
 	return updated, nil
 }
 
+// historyEmail is what a history row keeps of its actor beside the name: a staff user's
+// email, by which the activity log names them ("" for anyone else).
+func historyEmail(a domain.Actor) string {
+	if a.Type != domain.ActorStaff {
+		return ""
+	}
+	return a.Email
+}
+
 // addHistory records one change of an order in its history, with the version it makes
 // (orderChanged), and announces it (at commit) to every process, so that open detail
 // pages update (see notify.go). Order creation writes its first history row without it:
@@ -93,8 +109,12 @@ func addHistory(ctx context.Context, q *queries.Queries, row queries.Order, kind
 	if err != nil {
 		return err
 	}
+	var email *string
+	if e := historyEmail(actor); e != "" {
+		email = &e
+	}
 	if err := q.InsertHistory(ctx, queries.InsertHistoryParams{OrderID: row.ID, Kind: string(kind), Status: status,
-		Note: note, Actor: actor.Name, ActorType: string(actor.Type), Version: &version}); err != nil {
+		Note: note, Actor: actor.Name, ActorType: string(actor.Type), Version: &version, ActorEmail: email}); err != nil {
 		return fmt.Errorf("history of %s: %w", row.OrderNumber, err)
 	}
 	if err := q.NotifyOrderChanged(ctx, row.ID); err != nil {

@@ -192,6 +192,7 @@ func batchParams(batch []*orderWrite) queries.CreateOrdersParams {
 		p.ReservationIds = append(p.ReservationIds, r.ReservationIds...)
 		p.Actors = append(p.Actors, r.Actors...)
 		p.ActorTypes = append(p.ActorTypes, r.ActorTypes...)
+		p.ActorEmails = append(p.ActorEmails, r.ActorEmails...)
 		p.IdempotencyScopes = append(p.IdempotencyScopes, r.IdempotencyScopes...)
 		p.IdempotencyKeys = append(p.IdempotencyKeys, r.IdempotencyKeys...)
 		p.RequestHashes = append(p.RequestHashes, r.RequestHashes...)

@@ -78,6 +78,8 @@ type Service struct {
 	// encoder writes webhook bodies (SetEventEncoder).
 	encoder atomic.Pointer[EventEncoder]
 	replica *replica // nil: none
+	// deadlines keeps the shipping deadline rules parsed (deadlines.go).
+	deadlines rulesCache
 }
 
 // New returns a Service using pool.

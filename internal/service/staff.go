@@ -93,14 +93,21 @@ func (s *Service) CreateStaffUser(ctx context.Context, email, name string, role 
 	if err != nil {
 		return domain.StaffUser{}, fmt.Errorf("hash password: %w", err)
 	}
-	row, err := queries.New(s.pool).CreateStaffUser(ctx, queries.CreateStaffUserParams{
-		Email: email, Name: name, Role: string(role), PasswordHash: string(hash)})
-	if err != nil {
-		if code, _ := pgCode(err); code == pgUniqueViolation {
-			return domain.StaffUser{}, &domain.Error{Code: domain.CodeConflict, Message: "a staff user with this email already exists",
-				Fields: map[string]string{"email": "is already in use"}}
+	var row queries.StaffUser
+	err = s.audited(ctx, domain.ActivityUser, func(q *queries.Queries) (string, map[string]any, error) {
+		row, err = q.CreateStaffUser(ctx, queries.CreateStaffUserParams{
+			Email: email, Name: name, Role: string(role), PasswordHash: string(hash)})
+		if err != nil {
+			if code, _ := pgCode(err); code == pgUniqueViolation {
+				return "", nil, &domain.Error{Code: domain.CodeConflict, Message: "a staff user with this email already exists",
+					Fields: map[string]string{"email": "is already in use"}}
+			}
+			return "", nil, fmt.Errorf("create staff user: %w", err)
 		}
-		return domain.StaffUser{}, fmt.Errorf("create staff user: %w", err)
+		return "Added staff user " + email + " as " + string(role), map[string]any{"email": email, "name": name, "role": role}, nil
+	})
+	if err != nil {
+		return domain.StaffUser{}, err
 	}
 	return staffFromRow(row), nil
 }
@@ -155,28 +162,40 @@ func (s *Service) Login(ctx context.Context, in LoginAttempt) (domain.StaffUser,
 	if err != nil {
 		return domain.StaffUser{}, "", err
 	}
+	// Every refusal is in the activity log with why, for admins (the answer reads alike).
+	refused := func(why string) error {
+		claimed := strings.ToLower(email)
+		if err := audit(ctx, q, domain.Actor{Type: domain.ActorStaff, Name: claimed, Email: claimed}, domain.ActivityLoginFailed,
+			"Login refused: "+why, map[string]any{"client": in.Client, "reason": why}); err != nil {
+			return err
+		}
+		return ErrLoginRefused
+	}
 	if blocked {
 		loginsRefused.WithLabelValues("throttled").Inc()
 		waitLikeACheck(ctx)
-		return domain.StaffUser{}, "", ErrLoginRefused
+		return domain.StaffUser{}, "", refused("too many attempts")
 	}
 	row, err := q.GetStaffByEmail(ctx, email)
 	if errors.Is(err, pgx.ErrNoRows) {
 		_ = checkPassword(dummyHash, in.Password)
 		loginsRefused.WithLabelValues("wrong").Inc()
-		return domain.StaffUser{}, "", ErrLoginRefused
+		return domain.StaffUser{}, "", refused("no staff user has this email")
 	}
 	if err != nil {
 		return domain.StaffUser{}, "", fmt.Errorf("login: %w", err)
 	}
 	if checkPassword([]byte(row.PasswordHash), in.Password) != nil {
 		loginsRefused.WithLabelValues("wrong").Inc()
-		return domain.StaffUser{}, "", ErrLoginRefused
+		return domain.StaffUser{}, "", refused("wrong password")
 	}
 	if err := q.LoginSucceeded(ctx, queries.LoginSucceededParams{ResetKeys: []string{keys[1].key, keys[2].key}, AddressKey: keys[0].key}); err != nil {
 		return domain.StaffUser{}, "", fmt.Errorf("login: %w", err)
 	}
 	if row.Disabled {
+		if err := refused("the account is disabled"); err != ErrLoginRefused {
+			return domain.StaffUser{}, "", err
+		}
 		return domain.StaffUser{}, "", &domain.Error{Code: domain.CodeForbidden, Message: "this account is disabled",
 			Fields: map[string]string{"email": "This account is disabled. Ask an admin to enable it."}}
 	}
@@ -192,7 +211,11 @@ func (s *Service) Login(ctx context.Context, in LoginAttempt) (domain.StaffUser,
 	if err := q.RememberLoginDevice(ctx, queries.RememberLoginDeviceParams{TokenHash: device, StaffUserID: row.ID}); err != nil {
 		return domain.StaffUser{}, "", fmt.Errorf("remember login device: %w", err)
 	}
-	return staffFromRow(row), token, nil
+	u := staffFromRow(row)
+	if err := audit(ctx, q, u.Actor(), domain.ActivityLogin, "Logged in", map[string]any{"client": in.Client}); err != nil {
+		return domain.StaffUser{}, "", err
+	}
+	return u, token, nil
 }
 
 // claimLoginAttempt counts an attempt under each of its keys in turn before its password
@@ -258,8 +281,13 @@ func (s *Service) EndSessions(ctx context.Context, id string) error {
 	if err != nil {
 		return domain.NotFound("staff user")
 	}
-	_, err = queries.New(s.pool).EndStaffSessions(ctx, uid)
-	return notFound(err, "staff user")
+	return s.audited(ctx, domain.ActivityUser, func(q *queries.Queries) (string, map[string]any, error) {
+		row, err := q.EndStaffSessions(ctx, uid)
+		if err != nil {
+			return "", nil, notFound(err, "staff user")
+		}
+		return "Ended every session of " + row.Email, map[string]any{"email": row.Email}, nil
+	})
 }
 
 // GetStaffUser returns the staff user with id; the session check calls it on every page.
@@ -310,8 +338,9 @@ func (s *Service) SetStaffRole(ctx context.Context, by domain.Actor, id string, 
 	if by.ID == id {
 		return domain.StaffUser{}, domain.Errorf(domain.CodeForbidden, "you cannot change your own role")
 	}
-	return s.changeStaff(ctx, id, role != domain.RoleAdmin, func(q *queries.Queries, uid uuid.UUID) (queries.StaffUser, error) {
-		return q.SetStaffRole(ctx, queries.SetStaffRoleParams{ID: uid, Role: string(role)})
+	return s.changeStaff(ctx, by, id, role != domain.RoleAdmin, func(q *queries.Queries, uid uuid.UUID) (queries.StaffUser, string, error) {
+		row, err := q.SetStaffRole(ctx, queries.SetStaffRoleParams{ID: uid, Role: string(role)})
+		return row, "Changed the role of " + row.Email + " to " + string(role), err
 	})
 }
 
@@ -322,16 +351,22 @@ func (s *Service) SetStaffDisabled(ctx context.Context, by domain.Actor, id stri
 	if disabled && by.ID == id {
 		return domain.StaffUser{}, domain.Errorf(domain.CodeForbidden, "you cannot disable your own account")
 	}
-	return s.changeStaff(ctx, id, disabled, func(q *queries.Queries, uid uuid.UUID) (queries.StaffUser, error) {
-		return q.SetStaffDisabled(ctx, queries.SetStaffDisabledParams{ID: uid, Disabled: disabled})
+	return s.changeStaff(ctx, by, id, disabled, func(q *queries.Queries, uid uuid.UUID) (queries.StaffUser, string, error) {
+		row, err := q.SetStaffDisabled(ctx, queries.SetStaffDisabledParams{ID: uid, Disabled: disabled})
+		summary := "Enabled " + row.Email
+		if disabled {
+			summary = "Disabled " + row.Email
+		}
+		return row, summary, err
 	})
 }
 
-// changeStaff applies change to user id in a transaction; when removesAdmin, the change
-// would take an active admin away, and is refused if id is the only one left. Locking the
-// active admins' rows makes two admins demoting each other at once safe.
-func (s *Service) changeStaff(ctx context.Context, id string, removesAdmin bool,
-	change func(*queries.Queries, uuid.UUID) (queries.StaffUser, error)) (domain.StaffUser, error) {
+// changeStaff applies change to user id in a transaction, and records it (as change
+// sums it up) in the activity log by by; when removesAdmin, the change would take an
+// active admin away, and is refused if id is the only one left. Locking the active
+// admins' rows makes two admins demoting each other at once safe.
+func (s *Service) changeStaff(ctx context.Context, by domain.Actor, id string, removesAdmin bool,
+	change func(*queries.Queries, uuid.UUID) (queries.StaffUser, string, error)) (domain.StaffUser, error) {
 	uid, err := uuid.Parse(id)
 	if err != nil {
 		return domain.StaffUser{}, domain.NotFound("staff user")
@@ -345,12 +380,12 @@ func (s *Service) changeStaff(ctx context.Context, id string, removesAdmin bool,
 		if removesAdmin && len(admins) == 1 && slices.Contains(admins, uid) {
 			return domain.Errorf(domain.CodeConflict, "this is the only active admin; make another user admin first")
 		}
-		row, err := change(q, uid)
+		row, summary, err := change(q, uid)
 		if err != nil {
 			return notFound(err, "staff user")
 		}
 		out = staffFromRow(row)
-		return nil
+		return audit(ctx, q, by, domain.ActivityUser, summary, map[string]any{"email": out.Email, "role": out.Role, "disabled": out.Disabled})
 	})
 	return out, err
 }
@@ -372,22 +407,24 @@ func (s *Service) ResetStaffPassword(ctx context.Context, id, password string) (
 	if err != nil {
 		return domain.StaffUser{}, fmt.Errorf("hash password: %w", err)
 	}
-	var out domain.StaffUser
-	err = s.inTx(ctx, func(_ pgx.Tx, q *queries.Queries) error {
-		row, err := q.SetStaffPassword(ctx, queries.SetStaffPasswordParams{ID: uid, PasswordHash: string(hash)})
+	var row queries.StaffUser
+	err = s.audited(ctx, domain.ActivityUser, func(q *queries.Queries) (string, map[string]any, error) {
+		row, err = q.SetStaffPassword(ctx, queries.SetStaffPasswordParams{ID: uid, PasswordHash: string(hash)})
 		if err != nil {
-			return notFound(err, "staff user")
+			return "", nil, notFound(err, "staff user")
 		}
 		if err := q.ResetLoginThrottle(ctx, "user:"+strings.ToLower(row.Email)); err != nil {
-			return fmt.Errorf("reset login throttle: %w", err)
+			return "", nil, fmt.Errorf("reset login throttle: %w", err)
 		}
 		if err := q.ForgetLoginDevices(ctx, row.ID); err != nil {
-			return fmt.Errorf("forget login devices: %w", err)
+			return "", nil, fmt.Errorf("forget login devices: %w", err)
 		}
-		out = staffFromRow(row)
-		return nil
+		return "Set a new password for " + row.Email, map[string]any{"email": row.Email}, nil
 	})
-	return out, err
+	if err != nil {
+		return domain.StaffUser{}, err
+	}
+	return staffFromRow(row), nil
 }
 
 func staffFromRow(r queries.StaffUser) domain.StaffUser {

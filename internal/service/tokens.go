@@ -50,10 +50,21 @@ func (s *Service) CreateToken(ctx context.Context, name string, scopes ...domain
 	for _, sc := range scopes {
 		stored = append(stored, string(sc))
 	}
-	row, err := queries.New(s.pool).CreateAPIToken(ctx, queries.CreateAPITokenParams{
-		Name: name, TokenHash: hash[:], Prefix: token[:len(tokenPrefix)+6], Scopes: stored})
+	var row queries.ApiToken
+	err := s.audited(ctx, domain.ActivityToken, func(q *queries.Queries) (string, map[string]any, error) {
+		var err error
+		if row, err = q.CreateAPIToken(ctx, queries.CreateAPITokenParams{
+			Name: name, TokenHash: hash[:], Prefix: token[:len(tokenPrefix)+6], Scopes: stored}); err != nil {
+			return "", nil, fmt.Errorf("create token: %w", err)
+		}
+		access := "every scope"
+		if stored != nil {
+			access = strings.Join(stored, ", ")
+		}
+		return "Created API token " + name + " (" + access + ")", map[string]any{"token_id": row.ID, "name": name, "scopes": stored}, nil
+	})
 	if err != nil {
-		return APIToken{}, "", fmt.Errorf("create token: %w", err)
+		return APIToken{}, "", err
 	}
 	return tokenFromRow(row), token, nil
 }
@@ -74,12 +85,22 @@ func (s *Service) ListTokens(ctx context.Context) ([]APIToken, error) {
 // RevokeToken stops a token from working, at once in this process and within
 // tokenCacheTTL in others.
 func (s *Service) RevokeToken(ctx context.Context, id uuid.UUID) error {
-	n, err := queries.New(s.pool).RevokeAPIToken(ctx, id)
+	err := s.audited(ctx, domain.ActivityToken, func(q *queries.Queries) (string, map[string]any, error) {
+		name, err := q.GetAPITokenName(ctx, id)
+		if err != nil {
+			return "", nil, notFound(err, "API token")
+		}
+		n, err := q.RevokeAPIToken(ctx, id)
+		if err != nil {
+			return "", nil, fmt.Errorf("revoke token: %w", err)
+		}
+		if n == 0 {
+			return "", nil, domain.NotFound("API token")
+		}
+		return "Revoked API token " + name, map[string]any{"token_id": id, "name": name}, nil
+	})
 	if err != nil {
-		return fmt.Errorf("revoke token: %w", err)
-	}
-	if n == 0 {
-		return domain.NotFound("API token")
+		return err
 	}
 	s.tokens.clear()
 	return nil

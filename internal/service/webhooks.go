@@ -71,10 +71,16 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, rawURL string, even
 	for i, t := range types {
 		stored[i] = string(t)
 	}
-	row, err := queries.New(s.pool).InsertWebhookEndpoint(ctx, queries.InsertWebhookEndpointParams{ID: newID(), Url: rawURL,
-		Events: stored, Secret: secret})
+	var row queries.WebhookEndpoint
+	err = s.audited(ctx, domain.ActivityWebhookEndpoint, func(q *queries.Queries) (string, map[string]any, error) {
+		if row, err = q.InsertWebhookEndpoint(ctx, queries.InsertWebhookEndpointParams{ID: newID(), Url: rawURL,
+			Events: stored, Secret: secret}); err != nil {
+			return "", nil, fmt.Errorf("create webhook endpoint: %w", err)
+		}
+		return "Added webhook endpoint " + rawURL, map[string]any{"endpoint_id": row.ID, "url": rawURL, "events": stored}, nil
+	})
 	if err != nil {
-		return WebhookEndpoint{}, "", fmt.Errorf("create webhook endpoint: %w", err)
+		return WebhookEndpoint{}, "", err
 	}
 	return endpointFromRow(row), secret, nil
 }
@@ -111,14 +117,20 @@ func (s *Service) DeleteWebhookEndpoint(ctx context.Context, id string) error {
 	if err != nil {
 		return domain.NotFound("webhook endpoint")
 	}
-	n, err := queries.New(s.pool).DeleteWebhookEndpoint(ctx, uid)
-	if err != nil {
-		return fmt.Errorf("delete webhook endpoint: %w", err)
-	}
-	if n == 0 {
-		return domain.NotFound("webhook endpoint")
-	}
-	return nil
+	return s.audited(ctx, domain.ActivityWebhookEndpoint, func(q *queries.Queries) (string, map[string]any, error) {
+		ep, err := q.GetWebhookEndpoint(ctx, uid)
+		if err != nil {
+			return "", nil, notFound(err, "webhook endpoint")
+		}
+		n, err := q.DeleteWebhookEndpoint(ctx, uid)
+		if err != nil {
+			return "", nil, fmt.Errorf("delete webhook endpoint: %w", err)
+		}
+		if n == 0 {
+			return "", nil, domain.NotFound("webhook endpoint")
+		}
+		return "Removed webhook endpoint " + ep.Url, map[string]any{"endpoint_id": uid, "url": ep.Url}, nil
+	})
 }
 
 // EnableWebhookEndpoint turns a disabled endpoint on again; what it missed while disabled
@@ -128,9 +140,15 @@ func (s *Service) EnableWebhookEndpoint(ctx context.Context, id string) (Webhook
 	if err != nil {
 		return WebhookEndpoint{}, domain.NotFound("webhook endpoint")
 	}
-	row, err := queries.New(s.pool).EnableWebhookEndpoint(ctx, uid)
+	var row queries.WebhookEndpoint
+	err = s.audited(ctx, domain.ActivityWebhookEndpoint, func(q *queries.Queries) (string, map[string]any, error) {
+		if row, err = q.EnableWebhookEndpoint(ctx, uid); err != nil {
+			return "", nil, notFound(err, "webhook endpoint")
+		}
+		return "Enabled webhook endpoint " + row.Url, map[string]any{"endpoint_id": uid, "url": row.Url}, nil
+	})
 	if err != nil {
-		return WebhookEndpoint{}, notFound(err, "webhook endpoint")
+		return WebhookEndpoint{}, err
 	}
 	return endpointFromRow(row), nil
 }
