@@ -16,7 +16,7 @@ const (
 	HistoryTags         HistoryKind = "tags"         // the order's tags changed
 	HistoryHold         HistoryKind = "hold"         // the order was put on hold or released
 	HistoryEdit         HistoryKind = "edit"         // the order's lines or addresses were edited
-	HistoryDeadline     HistoryKind = "deadline"     // its shipping deadline passed (order.late; no change, no version)
+	HistoryDeadline     HistoryKind = "deadline"     // the order passed its shipping deadline unshipped
 )
 
 // HistoryKinds is every kind, the one list the migrations' CHECK is tested against.
