@@ -65,7 +65,7 @@ func dayCases(ctx context.Context, conn *pgx.Conn, c *readClient, ro readOptions
 		}
 	}
 	var orderID string
-	if err := conn.QueryRow(ctx, `SELECT order_id::text FROM order_history WHERE kind = 'comment' ORDER BY created_at DESC LIMIT 1 OFFSET 1000`).Scan(&orderID); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT order_id::text FROM order_history ORDER BY created_at DESC LIMIT 1 OFFSET 1000`).Scan(&orderID); err != nil {
 		return nil, fmt.Errorf("sample order of the history: %w", err)
 	}
 	const cols = `id, order_number, status, payment_status, fulfillment_status, currency, total, customer_email, customer_name,
