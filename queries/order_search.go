@@ -207,10 +207,29 @@ func (s OrderSearch) shipBySQL(cols, limit string) (string, []any) {
 		if s.AfterUndated {
 			conds = append(conds, fmt.Sprintf("(o.created_at, o.id) > (%s::timestamptz, %s::uuid)", args.add(s.AfterValue), args.add(s.AfterID)))
 		}
-		parts = append(parts, fmt.Sprintf("(SELECT %s FROM orders o WHERE %s ORDER BY o.created_at, o.id%s)", cols, and(conds), limit))
+		undated := fmt.Sprintf("(SELECT %s FROM orders o WHERE %s ORDER BY o.created_at, o.id%s)", cols, and(conds), limit)
+		if s.waitingToShip() {
+			// Orders waiting to ship are a few thousand at most: read them by their state
+			// first, then sort. Walked along created_at, the oldest first, a plan reads the
+			// whole history before the first open order (500 ms at 1M orders).
+			undated = fmt.Sprintf("(WITH undated AS MATERIALIZED (SELECT %s FROM orders o WHERE %s) SELECT * FROM undated o ORDER BY o.created_at, o.id%s)",
+				cols, and(conds), limit)
+		}
+		parts = append(parts, undated)
 	}
 	return fmt.Sprintf("SELECT * FROM (%s) m ORDER BY m.ship_by NULLS LAST, CASE WHEN m.ship_by IS NULL THEN m.created_at END, m.id%s",
 		strings.Join(parts, "\nUNION ALL\n"), limit), args
+}
+
+// waitingToShip is whether the search asks only for orders that still wait to ship (paid
+// or processing), as the warehouse queue does.
+func (s OrderSearch) waitingToShip() bool {
+	for _, st := range s.States {
+		if st.Status != "paid" && st.Status != "processing" {
+			return false
+		}
+	}
+	return len(s.States) > 0
 }
 
 // stateCond is the predicate for some status combinations.
