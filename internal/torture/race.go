@@ -34,8 +34,8 @@ func (d *driver) race(w *worker, o *orderCtl) {
 		d.sameForm(w, o, mo)
 	case 0: // the same request sent twice at once
 		c := first()
-		if c.resend == nil { // no key, no token: two requests
-			d.run(o, c, c)
+		if c.resend == nil { // no key, no token: two requests, each made (and drawn) on its own
+			d.run(o, c, first())
 			return
 		}
 		d.run(o, twice(d, o, c))
