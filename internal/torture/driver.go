@@ -536,7 +536,8 @@ func finished(o model.Order) bool {
 func (d *driver) retire(o *orderCtl) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.live = slices.DeleteFunc(d.live, func(x *orderCtl) bool { return x == o })
+	// A new slice: workers hold the old one (liveOrders) and read it without the lock.
+	d.live = slices.DeleteFunc(slices.Clone(d.live), func(x *orderCtl) bool { return x == o })
 }
 
 // key is a fresh idempotency key.
